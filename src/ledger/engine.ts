@@ -1,0 +1,327 @@
+import type { Db, Queryable } from '../platform/db.ts';
+import type { Clock } from '../platform/clock.ts';
+import { DomainError, invalid, notFound } from '../platform/errors.ts';
+import { newId } from '../platform/ids.ts';
+import { assetCode, type Asset } from '../platform/money.ts';
+import { CommitQueue } from './commit-queue.ts';
+import type { ValidEntry } from './post-entries.ts';
+import { ACCOUNT_COLUMNS, loadEntries, toAccount, toEntry, toLedger, type AccountRow } from './queries.ts';
+import {
+  ACCOUNT_TYPES,
+  normalSign,
+  type Account,
+  type AccountType,
+  type Entry,
+  type EntryInput,
+  type Ledger,
+  type Page,
+  type PostResult,
+} from './types.ts';
+
+export const MAX_BATCH_ENTRIES = 1000;
+export const MAX_POSTINGS = 100;
+
+export interface NewAccount {
+  ledgerId: string;
+  code: string;
+  name: string;
+  type: AccountType;
+  asset: Asset;
+  minBalance?: bigint | null;
+  metadata?: Record<string, unknown> | null;
+}
+
+export interface ListOptions {
+  limit: number;
+  /** The id of the last item of the previous page. */
+  after?: string | null;
+}
+
+export interface HistoryLine {
+  entryId: string;
+  effectiveAt: Date;
+  createdAt: Date;
+  description: string | null;
+  /** Signed on the account's normal side: positive raises its balance. */
+  amount: bigint;
+}
+
+export interface TrialBalanceLine {
+  account: Account;
+  debit: bigint;
+  credit: bigint;
+}
+
+export interface TrialBalance {
+  asOf: string | null;
+  lines: TrialBalanceLine[];
+  totals: { asset: Asset; debit: bigint; credit: bigint }[];
+}
+
+const isDay = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(s + 'T00:00:00Z'));
+
+/**
+ * The double-entry ledger of every surface. All amounts are bigint units of an asset;
+ * posted entries are immutable and corrected by reversals.
+ */
+export class LedgerEngine {
+  private readonly queue: CommitQueue;
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {
+    this.queue = new CommitQueue(db, clock, db.kind === 'postgres' ? 2 : 1);
+  }
+
+  async createLedger(orgId: string, input: { name: string; metadata?: Record<string, unknown> | null }, tx: Queryable = this.db): Promise<Ledger> {
+    const rows = await tx.query(
+      `INSERT INTO ledgers (org_id, id, name, metadata, created_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (org_id, name) DO NOTHING RETURNING *`,
+      [orgId, newId(), input.name, input.metadata ? JSON.stringify(input.metadata) : null, this.clock.now()],
+    );
+    if (rows.length === 0) throw new DomainError('conflict', `a ledger named "${input.name}" already exists`, 'name');
+    return toLedger(rows[0]);
+  }
+
+  async getLedger(orgId: string, id: string): Promise<Ledger> {
+    const rows = await this.db.query('SELECT * FROM ledgers WHERE org_id = $1 AND id = $2', [orgId, id]);
+    if (rows.length === 0) throw notFound('ledger');
+    return toLedger(rows[0]);
+  }
+
+  async listLedgers(orgId: string, page: ListOptions): Promise<Page<Ledger>> {
+    const rows = await this.db.query(
+      `SELECT * FROM ledgers WHERE org_id = $1 AND ($2::uuid IS NULL OR id < $2) ORDER BY id DESC LIMIT $3`,
+      [orgId, page.after ?? null, page.limit + 1],
+    );
+    return paginate(rows.map(toLedger), page.limit, (l) => l.id);
+  }
+
+  async createAccount(orgId: string, input: NewAccount, tx: Queryable = this.db): Promise<Account> {
+    if (!ACCOUNT_TYPES.includes(input.type)) throw invalid('type', `type must be one of ${ACCOUNT_TYPES.join(', ')}`);
+    if (input.code.startsWith('_')) throw invalid('code', 'codes starting with "_" are reserved for system accounts');
+    const ledger = await tx.query('SELECT 1 FROM ledgers WHERE org_id = $1 AND id = $2', [orgId, input.ledgerId]);
+    if (ledger.length === 0) throw notFound('ledger', 'ledger_id');
+    const rows = await tx.query<AccountRow>(
+      `INSERT INTO accounts (org_id, id, ledger_id, code, name, type, currency, scale, min_balance, metadata, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       ON CONFLICT (org_id, ledger_id, code) DO NOTHING RETURNING ${ACCOUNT_COLUMNS}`,
+      [
+        orgId,
+        newId(),
+        input.ledgerId,
+        input.code,
+        input.name,
+        input.type,
+        input.asset.currency,
+        input.asset.scale,
+        input.minBalance?.toString() ?? null,
+        input.metadata ? JSON.stringify(input.metadata) : null,
+        this.clock.now(),
+      ],
+    );
+    if (rows.length === 0) throw new DomainError('conflict', `an account with code "${input.code}" already exists in this ledger`, 'code');
+    return toAccount(rows[0]);
+  }
+
+  async getAccount(orgId: string, id: string): Promise<Account> {
+    const rows = await this.db.query<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE org_id = $1 AND id = $2`, [orgId, id]);
+    if (rows.length === 0) throw notFound('account');
+    return toAccount(rows[0]);
+  }
+
+  async listAccounts(orgId: string, ledgerId: string, page: ListOptions): Promise<Page<Account>> {
+    const rows = await this.db.query<AccountRow>(
+      `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE org_id = $1 AND ledger_id = $2 AND ($3::uuid IS NULL OR id > $3)
+        ORDER BY id LIMIT $4`,
+      [orgId, ledgerId, page.after ?? null, page.limit + 1],
+    );
+    return paginate(rows.map(toAccount), page.limit, (a) => a.id);
+  }
+
+  /** Posts one balanced entry. Concurrent calls share commits. */
+  async postEntry(orgId: string, input: EntryInput): Promise<PostResult> {
+    const entry = this.validate(input, '');
+    const [result] = await this.queue.submit({ orgId, entries: [entry], batch: false });
+    return result;
+  }
+
+  /** Posts every entry or none. Entries whose external id already posted are returned as duplicates. */
+  async postBatch(orgId: string, inputs: EntryInput[]): Promise<PostResult[]> {
+    if (inputs.length === 0) throw invalid('entries', 'a batch needs at least one entry');
+    if (inputs.length > MAX_BATCH_ENTRIES) throw invalid('entries', `a batch holds at most ${MAX_BATCH_ENTRIES} entries`);
+    const seen = new Set<string>();
+    const entries = inputs.map((input, i) => {
+      const entry = this.validate(input, `entries[${i}].`);
+      if (entry.externalId) {
+        const key = `${entry.ledgerId}|${entry.externalId}`;
+        if (seen.has(key)) throw invalid(`entries[${i}].external_id`, 'external_id appears twice in the batch');
+        seen.add(key);
+      }
+      return entry;
+    });
+    return this.queue.submit({ orgId, entries, batch: true });
+  }
+
+  /** Posts the mirror image of an entry, linked to it. An entry is reversed at most once. */
+  async reverseEntry(
+    orgId: string,
+    entryId: string,
+    options: { effectiveAt?: Date; externalId?: string | null; description?: string | null } = {},
+  ): Promise<PostResult> {
+    const original = await this.getEntry(orgId, entryId);
+    // Trading postings are reversed too, so the reversal balances per asset by itself.
+    const entry = this.validate(
+      {
+        ledgerId: original.ledgerId,
+        postings: original.postings.map((p) => ({ accountId: p.accountId, amount: -p.amount })),
+        effectiveAt: options.effectiveAt ?? this.clock.now(),
+        externalId: options.externalId ?? null,
+        description: options.description ?? `Reversal of ${original.description ?? 'entry'}`.slice(0, 1000),
+        rates: original.rates,
+      },
+      '',
+    );
+    entry.reversesId = original.id;
+    const [result] = await this.queue.submit({ orgId, entries: [entry], batch: false });
+    return result;
+  }
+
+  async getEntry(orgId: string, id: string): Promise<Entry> {
+    const entry = (await loadEntries(this.db, [{ orgId, id }])).get(id);
+    if (!entry) throw notFound('entry');
+    return entry;
+  }
+
+  /** Entries of a ledger, newest first by insertion, optionally within effective dates [from, to). */
+  async listEntries(
+    orgId: string,
+    ledgerId: string,
+    options: ListOptions & { effectiveFrom?: Date | null; effectiveTo?: Date | null },
+  ): Promise<Page<Entry>> {
+    const rows = await this.db.query<any>(
+      `SELECT * FROM entries
+        WHERE org_id = $1 AND ledger_id = $2 AND ($3::uuid IS NULL OR id < $3)
+          AND ($4::timestamptz IS NULL OR effective_at >= $4) AND ($5::timestamptz IS NULL OR effective_at < $5)
+        ORDER BY id DESC LIMIT $6`,
+      [orgId, ledgerId, options.after ?? null, options.effectiveFrom ?? null, options.effectiveTo ?? null, options.limit + 1],
+    );
+    const page = paginate(rows.map(toEntry), options.limit, (e) => e.id);
+    const loaded = await loadEntries(this.db, page.items.map((e) => ({ orgId, id: e.id })));
+    return { items: page.items.map((e) => loaded.get(e.id)!), nextCursor: page.nextCursor };
+  }
+
+  /** The postings of one account, newest first by insertion. */
+  async accountHistory(orgId: string, accountId: string, page: ListOptions): Promise<Page<HistoryLine>> {
+    const account = await this.getAccount(orgId, accountId);
+    const rows = await this.db.query<any>(
+      `SELECT p.entry_id, p.amount, e.effective_at, e.created_at, e.description
+         FROM postings p JOIN entries e ON e.org_id = p.org_id AND e.id = p.entry_id
+        WHERE p.org_id = $1 AND p.account_id = $2 AND ($3::uuid IS NULL OR p.entry_id < $3)
+        ORDER BY p.entry_id DESC LIMIT $4`,
+      [orgId, accountId, page.after ?? null, page.limit + 1],
+    );
+    const sign = normalSign(account.type);
+    const lines: HistoryLine[] = rows.map((r) => ({
+      entryId: r.entry_id,
+      effectiveAt: r.effective_at,
+      createdAt: r.created_at,
+      description: r.description,
+      amount: r.amount * sign,
+    }));
+    return paginate(lines, page.limit, (l) => l.entryId);
+  }
+
+  /** The account's normal-side balance now, or at the end of an effective day (UTC). */
+  async balance(orgId: string, accountId: string, asOf?: string | null): Promise<{ account: Account; balance: bigint }> {
+    const account = await this.getAccount(orgId, accountId);
+    if (!asOf) return { account, balance: account.balance };
+    if (!isDay(asOf)) throw invalid('as_of', 'as_of must be a date like 2026-01-31');
+    const [row] = await this.db.query<{ total: bigint | null }>(
+      `SELECT sum(delta)::int8 AS total FROM account_days WHERE org_id = $1 AND account_id = $2 AND day <= $3`,
+      [orgId, accountId, asOf],
+    );
+    return { account, balance: (row.total ?? 0n) * normalSign(account.type) };
+  }
+
+  async trialBalance(orgId: string, ledgerId: string, asOf?: string | null): Promise<TrialBalance> {
+    await this.getLedger(orgId, ledgerId);
+    if (asOf && !isDay(asOf)) throw invalid('as_of', 'as_of must be a date like 2026-01-31');
+    const rows = await this.db.query<AccountRow & { raw: bigint }>(
+      asOf
+        ? `SELECT ${ACCOUNT_COLUMNS.split(', ').map((c) => 'a.' + c).join(', ')},
+                  coalesce((SELECT sum(d.delta) FROM account_days d
+                             WHERE d.org_id = a.org_id AND d.account_id = a.id AND d.day <= $3), 0)::int8 AS raw
+             FROM accounts a WHERE a.org_id = $1 AND a.ledger_id = $2 ORDER BY a.code`
+        : `SELECT ${ACCOUNT_COLUMNS}, balance AS raw FROM accounts WHERE org_id = $1 AND ledger_id = $2 ORDER BY code`,
+      asOf ? [orgId, ledgerId, asOf] : [orgId, ledgerId],
+    );
+    const totals = new Map<string, { asset: Asset; debit: bigint; credit: bigint }>();
+    const lines = rows.map((row) => {
+      const account = toAccount({ ...row, balance: row.raw });
+      const line = { account, debit: row.raw > 0n ? row.raw : 0n, credit: row.raw < 0n ? -row.raw : 0n };
+      const code = assetCode(account.asset);
+      const total = totals.get(code) ?? { asset: account.asset, debit: 0n, credit: 0n };
+      total.debit += line.debit;
+      total.credit += line.credit;
+      totals.set(code, total);
+      return line;
+    });
+    return { asOf: asOf ?? null, lines, totals: [...totals.values()] };
+  }
+
+  /** Deletes a ledger and everything in it in one transaction, and logs that it did. */
+  async purgeLedger(orgId: string, ledgerId: string, actor: string, tx?: Queryable): Promise<{ entries: number; accounts: number }> {
+    const run = async (q: Queryable) => {
+      const found = await q.query('SELECT name FROM ledgers WHERE org_id = $1 AND id = $2 FOR UPDATE', [orgId, ledgerId]);
+      if (found.length === 0) throw notFound('ledger');
+      await q.query(
+        `DELETE FROM account_days d USING accounts a
+          WHERE a.org_id = $1 AND a.ledger_id = $2 AND d.org_id = a.org_id AND d.account_id = a.id`,
+        [orgId, ledgerId],
+      );
+      await q.query(
+        `DELETE FROM postings p USING entries e
+          WHERE e.org_id = $1 AND e.ledger_id = $2 AND p.org_id = e.org_id AND p.entry_id = e.id`,
+        [orgId, ledgerId],
+      );
+      const entries = await q.query('DELETE FROM entries WHERE org_id = $1 AND ledger_id = $2 RETURNING 1', [orgId, ledgerId]);
+      const accounts = await q.query('DELETE FROM accounts WHERE org_id = $1 AND ledger_id = $2 RETURNING 1', [orgId, ledgerId]);
+      await q.query('DELETE FROM ledgers WHERE org_id = $1 AND id = $2', [orgId, ledgerId]);
+      const counts = { entries: entries.length, accounts: accounts.length };
+      await q.query(
+        `INSERT INTO audit_log (org_id, id, action, subject, actor, details, at) VALUES ($1, $2, 'ledger.purged', $3, $4, $5, $6)`,
+        [orgId, newId(), ledgerId, actor, JSON.stringify({ name: found[0].name, ...counts }), this.clock.now()],
+      );
+      return counts;
+    };
+    return tx ? run(tx) : this.db.transaction(run);
+  }
+
+  /** Waits for queued commits (shutdown). */
+  drain(): Promise<void> {
+    return this.queue.drain();
+  }
+
+  private validate(input: EntryInput, prefix: string): ValidEntry {
+    if (!Array.isArray(input.postings) || input.postings.length < 2) {
+      throw invalid(`${prefix}postings`, 'an entry needs at least two postings');
+    }
+    if (input.postings.length > MAX_POSTINGS) throw invalid(`${prefix}postings`, `an entry holds at most ${MAX_POSTINGS} postings`);
+    input.postings.forEach((p, i) => {
+      if (typeof p.amount !== 'bigint' || p.amount === 0n) throw invalid(`${prefix}postings[${i}].amount`, 'amount must not be zero');
+    });
+    const effectiveAt = input.effectiveAt ?? this.clock.now();
+    if (Number.isNaN(effectiveAt.getTime())) throw invalid(`${prefix}effective_at`, 'effective_at is not a valid time');
+    if (input.externalId != null && (input.externalId.length === 0 || input.externalId.length > 255)) {
+      throw invalid(`${prefix}external_id`, 'external_id must be 1 to 255 characters');
+    }
+    return { ...input, effectiveAt };
+  }
+}
+
+function paginate<T>(rows: T[], limit: number, idOf: (row: T) => string): Page<T> {
+  const items = rows.slice(0, limit);
+  return { items, nextCursor: rows.length > limit ? idOf(items[items.length - 1]) : null };
+}

@@ -1,0 +1,416 @@
+import type { Queryable } from '../platform/db.ts';
+import { DomainError, invalid } from '../platform/errors.ts';
+import { newId } from '../platform/ids.ts';
+import { assetCode, BIGINT_MAX, BIGINT_MIN, parseRate, type Asset } from '../platform/money.ts';
+import { normalSign, type AccountType, type Entry, type EntryInput, type PostResult } from './types.ts';
+import { loadEntries } from './queries.ts';
+
+/** Entries that post together or not at all (one transfer, or one atomic batch). */
+export interface PostingUnit {
+  orgId: string;
+  entries: ValidEntry[];
+  /** Prefix for error fields: `` for a single entry, `entries[i].` is added per entry of a batch. */
+  batch: boolean;
+}
+
+/** An entry that passed the checks that need no database. */
+export interface ValidEntry extends EntryInput {
+  effectiveAt: Date;
+  reversesId?: string | null;
+}
+
+export type UnitOutcome = { ok: true; results: PostResult[] } | { ok: false; error: Error };
+
+interface LockedAccount {
+  org_id: string;
+  id: string;
+  ledger_id: string;
+  type: AccountType;
+  currency: string;
+  scale: number;
+  min_balance: bigint | null;
+  balance: bigint;
+}
+
+const fieldOf = (unit: PostingUnit, index: number, rest: string) => (unit.batch ? `entries[${index}].${rest}` : rest);
+
+/**
+ * Posts several independent units in the caller's transaction, set-based: one lock
+ * statement, one insert per table, one balance update. A unit that breaks a rule (unknown
+ * account, unbalanced, over a limit) fails alone; the others post. Returns one outcome per
+ * unit, in order.
+ */
+export async function applyUnits(tx: Queryable, units: PostingUnit[], now: Date): Promise<UnitOutcome[]> {
+  const accountIds = new Set<string>();
+  for (const unit of units) for (const e of unit.entries) for (const p of e.postings) accountIds.add(p.accountId);
+
+  // Row locks in one fixed order, as a statement of its own, so concurrent writers queue
+  // instead of deadlocking and limits are checked against the committed balance.
+  const accounts = new Map<string, LockedAccount>();
+  const lock = async (ids: string[]) => {
+    if (ids.length === 0) return;
+    const rows = await tx.query<LockedAccount>(
+      `SELECT org_id, id, ledger_id, type, currency, scale, min_balance, balance
+         FROM accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+      [ids],
+    );
+    for (const row of rows) accounts.set(row.id, row);
+  };
+  await lock([...accountIds]);
+
+  // Entries in two currencies balance through the ledger's trading accounts for the pair.
+  const tradingNeeds = new Map<string, { orgId: string; ledgerId: string; pair: string; asset: Asset }>();
+  for (const unit of units) {
+    for (const entry of unit.entries) {
+      const assets = entryAssets(unit.orgId, entry, accounts);
+      if (assets && assets.size === 2) {
+        const [a, b] = [...assets.values()].map((x) => x.asset);
+        const pair = [assetCode(a), assetCode(b)].sort().join(':');
+        for (const asset of [a, b]) {
+          tradingNeeds.set(`${unit.orgId}|${entry.ledgerId}|${tradingCode(pair, asset)}`, {
+            orgId: unit.orgId,
+            ledgerId: entry.ledgerId,
+            pair,
+            asset,
+          });
+        }
+      }
+    }
+  }
+  const tradingIds = new Map<string, string>();
+  if (tradingNeeds.size > 0) {
+    const needs = [...tradingNeeds.values()];
+    await tx.query(
+      `INSERT INTO accounts (org_id, id, ledger_id, code, name, type, currency, scale, created_at)
+       SELECT t.org_id, t.id, t.ledger_id, t.code, 'Currency trading ' || t.code, 'equity', t.currency, t.scale, $7
+         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::int[]) AS t(org_id, id, ledger_id, code, currency, scale)
+        WHERE EXISTS (SELECT 1 FROM ledgers l WHERE l.org_id = t.org_id AND l.id = t.ledger_id)
+       ON CONFLICT (org_id, ledger_id, code) DO NOTHING`,
+      [
+        needs.map((n) => n.orgId),
+        needs.map(() => newId()),
+        needs.map((n) => n.ledgerId),
+        needs.map((n) => tradingCode(n.pair, n.asset)),
+        needs.map((n) => n.asset.currency),
+        needs.map((n) => n.asset.scale),
+        now,
+      ],
+    );
+    const rows = await tx.query<{ org_id: string; ledger_id: string; code: string; id: string }>(
+      `SELECT a.org_id, a.ledger_id, a.code, a.id FROM accounts a
+         JOIN unnest($1::uuid[], $2::uuid[], $3::text[]) AS t(org_id, ledger_id, code)
+           ON a.org_id = t.org_id AND a.ledger_id = t.ledger_id AND a.code = t.code`,
+      [needs.map((n) => n.orgId), needs.map((n) => n.ledgerId), needs.map((n) => tradingCode(n.pair, n.asset))],
+    );
+    for (const row of rows) tradingIds.set(`${row.org_id}|${row.ledger_id}|${row.code}`, row.id);
+    await lock(rows.map((r) => r.id));
+  }
+
+  // External ids and reversals already posted, so a retry posts nothing twice.
+  const known = await findExisting(tx, units);
+
+  const balances = new Map<string, bigint>();
+  for (const [id, account] of accounts) balances.set(id, account.balance);
+
+  const entryRows: { orgId: string; entry: Entry }[] = [];
+  const outcomes: UnitOutcome[] = [];
+  const duplicatesToLoad: { unitIndex: number; entryIndex: number; orgId: string; id: string }[] = [];
+  const claimedInGroup = new Map<string, string>();
+
+  units.forEach((unit, unitIndex) => {
+    const snapshot = new Map(balances);
+    const results: (PostResult | null)[] = [];
+    const unitEntries: Entry[] = [];
+    const claims: string[] = [];
+    try {
+      unit.entries.forEach((input, entryIndex) => {
+        const field = (rest: string) => fieldOf(unit, entryIndex, rest);
+        if (input.externalId) {
+          const key = `${unit.orgId}|${input.ledgerId}|${input.externalId}`;
+          const existing = known.externalIds.get(key) ?? claimedInGroup.get(key);
+          if (existing) {
+            duplicatesToLoad.push({ unitIndex, entryIndex, orgId: unit.orgId, id: existing });
+            results.push(null);
+            return;
+          }
+        }
+        if (input.reversesId) {
+          const key = `${unit.orgId}|${input.reversesId}`;
+          if (known.reversed.has(key) || claimedInGroup.has(key)) {
+            throw new DomainError('already_reversed', 'entry has already been reversed', field('entry_id'));
+          }
+        }
+        const entry = buildEntry(unit, input, entryIndex, accounts, tradingIds, now);
+        for (const posting of entry.postings) {
+          const account = accounts.get(posting.accountId)!;
+          const before = balances.get(posting.accountId)!;
+          const after = before + posting.amount;
+          if (after > BIGINT_MAX || after < BIGINT_MIN) {
+            throw invalid(field('postings'), `balance of account ${posting.accountId} would overflow`);
+          }
+          balances.set(posting.accountId, after);
+        }
+        checkLimits(entry, accounts, balances, snapshot, field);
+        unitEntries.push(entry);
+        results.push({ entry, duplicate: false });
+        if (input.externalId) {
+          const key = `${unit.orgId}|${input.ledgerId}|${input.externalId}`;
+          claimedInGroup.set(key, entry.id);
+          claims.push(key);
+        }
+        if (input.reversesId) {
+          const key = `${unit.orgId}|${input.reversesId}`;
+          claimedInGroup.set(key, entry.id);
+          claims.push(key);
+        }
+      });
+      for (const entry of unitEntries) entryRows.push({ orgId: unit.orgId, entry });
+      outcomes.push({ ok: true, results: results as PostResult[] });
+    } catch (error) {
+      for (const [id, value] of snapshot) balances.set(id, value);
+      for (const key of claims) claimedInGroup.delete(key);
+      duplicatesToLoad.splice(0, duplicatesToLoad.length, ...duplicatesToLoad.filter((d) => d.unitIndex !== unitIndex));
+      outcomes.push({ ok: false, error: error as Error });
+    }
+  });
+
+  await writeEntries(tx, entryRows.map((r) => r.entry), accounts);
+
+  if (duplicatesToLoad.length > 0) {
+    const loaded = await loadEntries(
+      tx,
+      duplicatesToLoad.map((d) => ({ orgId: d.orgId, id: d.id })),
+    );
+    const fresh = new Map(entryRows.map((r) => [r.entry.id, r.entry]));
+    for (const d of duplicatesToLoad) {
+      const outcome = outcomes[d.unitIndex];
+      const entry = loaded.get(d.id) ?? fresh.get(d.id);
+      if (outcome.ok && entry) outcome.results[d.entryIndex] = { entry, duplicate: true };
+    }
+  }
+  return outcomes;
+}
+
+function tradingCode(pair: string, asset: Asset): string {
+  return `_trading:${pair}:${assetCode(asset)}`;
+}
+
+/** The distinct assets an entry posts in, or null when one of its accounts is unknown. */
+function entryAssets(orgId: string, entry: ValidEntry, accounts: Map<string, LockedAccount>) {
+  const assets = new Map<string, { asset: Asset; sum: bigint }>();
+  for (const p of entry.postings) {
+    const account = accounts.get(p.accountId);
+    if (!account || account.org_id !== orgId || account.ledger_id !== entry.ledgerId) return null;
+    const asset = { currency: account.currency, scale: account.scale };
+    const code = assetCode(asset);
+    const slot = assets.get(code) ?? { asset, sum: 0n };
+    slot.sum += p.amount;
+    assets.set(code, slot);
+  }
+  return assets;
+}
+
+function buildEntry(
+  unit: PostingUnit,
+  input: ValidEntry,
+  index: number,
+  accounts: Map<string, LockedAccount>,
+  tradingIds: Map<string, string>,
+  now: Date,
+): Entry {
+  const field = (rest: string) => fieldOf(unit, index, rest);
+  input.postings.forEach((p, i) => {
+    const account = accounts.get(p.accountId);
+    // Another org's account, or one of another ledger, is simply not there.
+    if (!account || account.org_id !== unit.orgId || account.ledger_id !== input.ledgerId) {
+      throw new DomainError('not_found', 'account not found in this ledger', field(`postings[${i}].account_id`));
+    }
+  });
+  const assets = entryAssets(unit.orgId, input, accounts)!;
+  const postings = input.postings.map((p) => {
+    const a = accounts.get(p.accountId)!;
+    return { accountId: p.accountId, amount: p.amount, asset: { currency: a.currency, scale: a.scale } };
+  });
+  const unbalanced = [...assets.values()].filter((a) => a.sum !== 0n);
+  let rates: Record<string, string> | null = null;
+  if (unbalanced.length > 0) {
+    const sums = Object.fromEntries(unbalanced.map((a) => [assetCode(a.asset), a.sum.toString()]));
+    if (unbalanced.length !== 2 || assets.size !== 2) {
+      throw new DomainError('unbalanced', 'postings must sum to zero in each asset', field('postings'), { sums });
+    }
+    const [x, y] = unbalanced;
+    const found = findRate(input.rates ?? null, x.asset, y.asset);
+    if (!found) {
+      throw new DomainError(
+        'unbalanced',
+        `postings in ${x.asset.currency} and ${y.asset.currency} need a rate "${x.asset.currency}/${y.asset.currency}"`,
+        field('rates'),
+        { sums },
+      );
+    }
+    const [base, quote] = found.inverse ? [y, x] : [x, y];
+    const { num, den } = parseRate(found.text, field(`rates.${found.key}`));
+    // quote_units must equal -base_units × rate, rescaled between the two scales, within one unit.
+    const lhs = quote.sum * den * 10n ** BigInt(base.asset.scale);
+    const rhs = -base.sum * num * 10n ** BigInt(quote.asset.scale);
+    const diff = lhs - rhs < 0n ? rhs - lhs : lhs - rhs;
+    if ((base.sum > 0n) === (quote.sum > 0n) || diff > den * 10n ** BigInt(base.asset.scale)) {
+      throw new DomainError('unbalanced', `postings do not match the rate ${found.key} = ${found.text}`, field('rates'), {
+        sums,
+      });
+    }
+    const pair = [assetCode(x.asset), assetCode(y.asset)].sort().join(':');
+    for (const side of [x, y]) {
+      const id = tradingIds.get(`${unit.orgId}|${input.ledgerId}|${tradingCode(pair, side.asset)}`)!;
+      postings.push({ accountId: id, amount: -side.sum, asset: side.asset });
+    }
+    rates = { [found.key]: found.text };
+  }
+  return {
+    orgId: unit.orgId,
+    id: newId(),
+    ledgerId: input.ledgerId,
+    effectiveAt: input.effectiveAt,
+    createdAt: now,
+    externalId: input.externalId ?? null,
+    description: input.description ?? null,
+    reversesId: input.reversesId ?? null,
+    rates,
+    metadata: input.metadata ?? null,
+    postings,
+  };
+}
+
+function findRate(rates: Record<string, string> | null, a: Asset, b: Asset) {
+  if (!rates) return null;
+  for (const [key, text] of Object.entries(rates)) {
+    if (key === `${a.currency}/${b.currency}`) return { key, text, inverse: false };
+    if (key === `${b.currency}/${a.currency}`) return { key, text, inverse: true };
+  }
+  return null;
+}
+
+/** An entry may not take an account below its limit; one that moves it up is always allowed. */
+function checkLimits(
+  entry: Entry,
+  accounts: Map<string, LockedAccount>,
+  balances: Map<string, bigint>,
+  before: Map<string, bigint>,
+  field: (rest: string) => string,
+) {
+  const touched = new Set(entry.postings.map((p) => p.accountId));
+  for (const id of touched) {
+    const account = accounts.get(id)!;
+    if (account.min_balance === null) continue;
+    const sign = normalSign(account.type);
+    const after = balances.get(id)! * sign;
+    const was = before.get(id)! * sign;
+    if (after < account.min_balance && after < was) {
+      const index = entry.postings.findIndex((p) => p.accountId === id);
+      throw new DomainError('insufficient_funds', 'the entry would take the account below its limit', field(`postings[${index}]`), {
+        account_id: id,
+      });
+    }
+  }
+}
+
+async function findExisting(tx: Queryable, units: PostingUnit[]) {
+  const ext = { org: [] as string[], ledger: [] as string[], id: [] as string[] };
+  const rev = { org: [] as string[], id: [] as string[] };
+  for (const unit of units) {
+    for (const e of unit.entries) {
+      if (e.externalId) {
+        ext.org.push(unit.orgId);
+        ext.ledger.push(e.ledgerId);
+        ext.id.push(e.externalId);
+      }
+      if (e.reversesId) {
+        rev.org.push(unit.orgId);
+        rev.id.push(e.reversesId);
+      }
+    }
+  }
+  const externalIds = new Map<string, string>();
+  const reversed = new Set<string>();
+  if (ext.id.length > 0) {
+    const rows = await tx.query<{ org_id: string; ledger_id: string; external_id: string; id: string }>(
+      `SELECT e.org_id, e.ledger_id, e.external_id, e.id FROM entries e
+         JOIN unnest($1::uuid[], $2::uuid[], $3::text[]) AS k(org_id, ledger_id, external_id)
+           ON e.org_id = k.org_id AND e.ledger_id = k.ledger_id AND e.external_id = k.external_id`,
+      [ext.org, ext.ledger, ext.id],
+    );
+    for (const r of rows) externalIds.set(`${r.org_id}|${r.ledger_id}|${r.external_id}`, r.id);
+  }
+  if (rev.id.length > 0) {
+    const rows = await tx.query<{ org_id: string; reverses_id: string }>(
+      `SELECT e.org_id, e.reverses_id FROM entries e
+         JOIN unnest($1::uuid[], $2::uuid[]) AS k(org_id, id) ON e.org_id = k.org_id AND e.reverses_id = k.id`,
+      [rev.org, rev.id],
+    );
+    for (const r of rows) reversed.add(`${r.org_id}|${r.reverses_id}`);
+  }
+  return { externalIds, reversed };
+}
+
+const dayOf = (d: Date) => d.toISOString().slice(0, 10);
+
+/** Inserts entries and postings and moves balances, one statement per table. */
+async function writeEntries(tx: Queryable, entries: Entry[], accounts: Map<string, LockedAccount>) {
+  if (entries.length === 0) return;
+  await tx.query(
+    `INSERT INTO entries (org_id, id, ledger_id, effective_at, created_at, external_id, description, reverses_id, rates, metadata)
+     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::text[], $8::uuid[], $9::jsonb[], $10::jsonb[])`,
+    [
+      entries.map((e) => e.orgId),
+      entries.map((e) => e.id),
+      entries.map((e) => e.ledgerId),
+      entries.map((e) => e.effectiveAt.toISOString()),
+      entries.map((e) => e.createdAt.toISOString()),
+      entries.map((e) => e.externalId),
+      entries.map((e) => e.description),
+      entries.map((e) => e.reversesId),
+      entries.map((e) => (e.rates ? JSON.stringify(e.rates) : null)),
+      entries.map((e) => (e.metadata ? JSON.stringify(e.metadata) : null)),
+    ],
+  );
+  const p = { org: [] as string[], entry: [] as string[], seq: [] as number[], account: [] as string[], amount: [] as string[] };
+  const deltas = new Map<string, bigint>();
+  const days = new Map<string, bigint>();
+  for (const e of entries) {
+    const day = dayOf(e.effectiveAt);
+    e.postings.forEach((posting, seq) => {
+      p.org.push(e.orgId);
+      p.entry.push(e.id);
+      p.seq.push(seq);
+      p.account.push(posting.accountId);
+      p.amount.push(posting.amount.toString());
+      deltas.set(posting.accountId, (deltas.get(posting.accountId) ?? 0n) + posting.amount);
+      const key = `${posting.accountId}|${day}`;
+      days.set(key, (days.get(key) ?? 0n) + posting.amount);
+    });
+  }
+  await tx.query(
+    `INSERT INTO postings (org_id, entry_id, seq, account_id, amount)
+     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int2[], $4::uuid[], $5::int8[])`,
+    [p.org, p.entry, p.seq, p.account, p.amount],
+  );
+  const ids = [...deltas.keys()];
+  await tx.query(
+    `UPDATE accounts a SET balance = a.balance + d.delta
+       FROM unnest($1::uuid[], $2::uuid[], $3::int8[]) AS d(org_id, id, delta)
+      WHERE a.org_id = d.org_id AND a.id = d.id`,
+    [ids.map((id) => accounts.get(id)!.org_id), ids, ids.map((id) => deltas.get(id)!.toString())],
+  );
+  const dayKeys = [...days.keys()];
+  await tx.query(
+    `INSERT INTO account_days (org_id, account_id, day, delta)
+     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::date[], $4::int8[])
+     ON CONFLICT (org_id, account_id, day) DO UPDATE SET delta = account_days.delta + EXCLUDED.delta`,
+    [
+      dayKeys.map((k) => accounts.get(k.split('|')[0])!.org_id),
+      dayKeys.map((k) => k.split('|')[0]),
+      dayKeys.map((k) => k.split('|')[1]),
+      dayKeys.map((k) => days.get(k)!.toString()),
+    ],
+  );
+}

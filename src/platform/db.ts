@@ -1,0 +1,121 @@
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import pg from 'pg';
+
+/** Something SQL can run on: the database itself or an open transaction. */
+export interface Queryable {
+  query<T = Record<string, any>>(text: string, params?: unknown[]): Promise<T[]>;
+}
+
+/**
+ * The one data layer: PostgreSQL-dialect SQL over either an embedded PGlite or a real
+ * PostgreSQL through `pg`. Values come back the same on both: int8 as bigint, `date` as
+ * 'YYYY-MM-DD' text, timestamptz as Date.
+ */
+export interface Db extends Queryable {
+  readonly kind: 'pglite' | 'postgres';
+  /** Runs `fn` in one transaction; on PostgreSQL retries it on serialisation failure or deadlock. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+const INT8 = 20;
+const DATE = 1082;
+const NUMERIC = 1700;
+const RETRYABLE = new Set(['40001', '40P01']);
+
+export async function openPglite(dataDir?: string, loadDataDir?: Blob | File): Promise<Db> {
+  const lite = await PGlite.create(dataDir, {
+    loadDataDir,
+    parsers: {
+      [INT8]: (v: string) => BigInt(v),
+      [DATE]: (v: string) => v,
+      [NUMERIC]: (v: string) => v,
+    },
+    serializers: { [INT8]: (v: unknown) => String(v) },
+  });
+  void pgliteTypes;
+  return new PgliteDb(lite);
+}
+
+class PgliteDb implements Db {
+  readonly kind = 'pglite' as const;
+  constructor(readonly lite: PGlite) {}
+  async query<T>(text: string, params?: unknown[]): Promise<T[]> {
+    const result = await this.lite.query<T>(text, params as any[]);
+    return result.rows;
+  }
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    // PGlite has one connection: transactions run one after another, so no retry is needed.
+    return this.lite.transaction(async (tx) => {
+      const handle: Queryable = {
+        query: async <R>(text: string, params?: unknown[]) => (await tx.query<R>(text, params as any[])).rows,
+      };
+      return fn(handle);
+    });
+  }
+  async close(): Promise<void> {
+    if (!this.lite.closed) await this.lite.close();
+  }
+}
+
+export interface PostgresOptions {
+  /** Every connection uses this schema first (tests get a schema each). */
+  schema?: string;
+  max?: number;
+}
+
+export function openPostgres(url: string, options: PostgresOptions = {}): Db {
+  const typeParsers = {
+    getTypeParser(oid: number, format?: any) {
+      if (oid === INT8) return (v: string) => BigInt(v);
+      if (oid === DATE) return (v: string) => v;
+      return pg.types.getTypeParser(oid, format);
+    },
+  };
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 20,
+    types: typeParsers as any,
+    options: options.schema ? `-c search_path=${options.schema}` : undefined,
+  });
+  // An idle client losing its connection must not crash the process.
+  pool.on('error', () => {});
+  return new PostgresDb(pool);
+}
+
+class PostgresDb implements Db {
+  readonly kind = 'postgres' as const;
+  constructor(readonly pool: pg.Pool) {}
+  async query<T>(text: string, params?: unknown[]): Promise<T[]> {
+    const result = await this.pool.query(text, params as any[]);
+    return result.rows as T[];
+  }
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      try {
+        await client.query('BEGIN');
+        const handle: Queryable = {
+          query: async <R>(text: string, params?: unknown[]) => (await client.query(text, params as any[])).rows as R[],
+        };
+        const result = await fn(handle);
+        await client.query('COMMIT');
+        return result;
+      } catch (error: any) {
+        await client.query('ROLLBACK').catch(() => {});
+        if (RETRYABLE.has(error?.code) && attempt < 5) continue;
+        throw error;
+      } finally {
+        client.release();
+      }
+    }
+  }
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+export async function openDatabase(opts: { databaseUrl: string | null; dataDir: string }): Promise<Db> {
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl);
+  return openPglite(`${opts.dataDir}/pglite`);
+}

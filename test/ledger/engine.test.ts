@@ -1,0 +1,151 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { openTestDb } from '../helpers/db.ts';
+import type { Db } from '../../src/platform/db.ts';
+import { ManualClock } from '../../src/platform/clock.ts';
+import { LedgerEngine } from '../../src/ledger/engine.ts';
+import { createOrg } from '../../src/platform/orgs.ts';
+
+let db: Db;
+const clock = new ManualClock(new Date('2026-03-01T12:00:00Z'));
+let ledger: LedgerEngine;
+
+before(async () => {
+  db = await openTestDb();
+  ledger = new LedgerEngine(db, clock);
+});
+after(async () => db.close());
+
+async function setup() {
+  const org = await createOrg(db, clock, { name: 'Acme' });
+  const book = await ledger.createLedger(org.id, { name: 'main' });
+  const usd = { currency: 'USD', scale: 2 };
+  const cash = await ledger.createAccount(org.id, { ledgerId: book.id, code: 'cash', name: 'Cash', type: 'asset', asset: usd, minBalance: 0n });
+  const revenue = await ledger.createAccount(org.id, { ledgerId: book.id, code: 'rev', name: 'Revenue', type: 'income', asset: usd });
+  const bank = await ledger.createAccount(org.id, { ledgerId: book.id, code: 'bank', name: 'Bank', type: 'asset', asset: usd });
+  return { org, book, cash, revenue, bank };
+}
+
+test('a balanced entry moves both balances on their normal sides', async () => {
+  const { org, book, cash, revenue } = await setup();
+  const { entry, duplicate } = await ledger.postEntry(org.id, {
+    ledgerId: book.id,
+    postings: [
+      { accountId: cash.id, amount: 1250n },
+      { accountId: revenue.id, amount: -1250n },
+    ],
+  });
+  assert.equal(duplicate, false);
+  assert.equal(entry.postings.length, 2);
+  assert.equal((await ledger.getAccount(org.id, cash.id)).balance, 1250n);
+  assert.equal((await ledger.getAccount(org.id, revenue.id)).balance, 1250n);
+});
+
+test('an unbalanced entry is refused and writes nothing', async () => {
+  const { org, book, cash, revenue } = await setup();
+  await assert.rejects(
+    ledger.postEntry(org.id, { ledgerId: book.id, postings: [{ accountId: cash.id, amount: 100n }, { accountId: revenue.id, amount: -99n }] }),
+    (e: any) => e.code === 'unbalanced' && e.field === 'postings',
+  );
+  assert.equal((await ledger.getAccount(org.id, cash.id)).balance, 0n);
+});
+
+test('a no-negative limit refuses the entry that would break it', async () => {
+  const { org, book, cash, revenue, bank } = await setup();
+  await ledger.postEntry(org.id, { ledgerId: book.id, postings: [{ accountId: cash.id, amount: 500n }, { accountId: revenue.id, amount: -500n }] });
+  await assert.rejects(
+    ledger.postEntry(org.id, { ledgerId: book.id, postings: [{ accountId: bank.id, amount: 501n }, { accountId: cash.id, amount: -501n }] }),
+    (e: any) => e.code === 'insufficient_funds' && e.field === 'postings[1]',
+  );
+  await ledger.postEntry(org.id, { ledgerId: book.id, postings: [{ accountId: bank.id, amount: 500n }, { accountId: cash.id, amount: -500n }] });
+  assert.equal((await ledger.getAccount(org.id, cash.id)).balance, 0n);
+});
+
+test('an external id makes a retry post nothing twice', async () => {
+  const { org, book, cash, revenue } = await setup();
+  const input = { ledgerId: book.id, externalId: 'inv-1', postings: [{ accountId: cash.id, amount: 100n }, { accountId: revenue.id, amount: -100n }] };
+  const first = await ledger.postEntry(org.id, input);
+  const again = await ledger.postEntry(org.id, input);
+  assert.equal(again.duplicate, true);
+  assert.equal(again.entry.id, first.entry.id);
+  assert.equal((await ledger.getAccount(org.id, cash.id)).balance, 100n);
+});
+
+test('a batch posts every entry or none', async () => {
+  const { org, book, cash, revenue, bank } = await setup();
+  await assert.rejects(
+    ledger.postBatch(org.id, [
+      { ledgerId: book.id, postings: [{ accountId: cash.id, amount: 100n }, { accountId: revenue.id, amount: -100n }] },
+      { ledgerId: book.id, postings: [{ accountId: bank.id, amount: 200n }, { accountId: cash.id, amount: -200n }] },
+    ]),
+    (e: any) => e.code === 'insufficient_funds' && e.field === 'entries[1].postings[1]',
+  );
+  assert.equal((await ledger.getAccount(org.id, cash.id)).balance, 0n);
+  const results = await ledger.postBatch(org.id, [
+    { ledgerId: book.id, postings: [{ accountId: cash.id, amount: 300n }, { accountId: revenue.id, amount: -300n }] },
+    { ledgerId: book.id, postings: [{ accountId: bank.id, amount: 200n }, { accountId: cash.id, amount: -200n }] },
+  ]);
+  assert.equal(results.length, 2);
+  assert.equal((await ledger.getAccount(org.id, cash.id)).balance, 100n);
+});
+
+test('a reversal restores balances, links the original and happens once', async () => {
+  const { org, book, cash, revenue } = await setup();
+  const { entry } = await ledger.postEntry(org.id, { ledgerId: book.id, postings: [{ accountId: cash.id, amount: 700n }, { accountId: revenue.id, amount: -700n }] });
+  const reversal = await ledger.reverseEntry(org.id, entry.id);
+  assert.equal(reversal.entry.reversesId, entry.id);
+  assert.equal((await ledger.getAccount(org.id, cash.id)).balance, 0n);
+  await assert.rejects(ledger.reverseEntry(org.id, entry.id), (e: any) => e.code === 'already_reversed');
+});
+
+test('balances as of a past date use the effective date', async () => {
+  const { org, book, cash, revenue } = await setup();
+  await ledger.postEntry(org.id, { ledgerId: book.id, effectiveAt: new Date('2026-01-10T10:00:00Z'), postings: [{ accountId: cash.id, amount: 100n }, { accountId: revenue.id, amount: -100n }] });
+  await ledger.postEntry(org.id, { ledgerId: book.id, effectiveAt: new Date('2026-02-10T10:00:00Z'), postings: [{ accountId: cash.id, amount: 50n }, { accountId: revenue.id, amount: -50n }] });
+  assert.equal((await ledger.balance(org.id, cash.id, '2026-01-09')).balance, 0n);
+  assert.equal((await ledger.balance(org.id, cash.id, '2026-01-10')).balance, 100n);
+  assert.equal((await ledger.balance(org.id, cash.id, '2026-02-10')).balance, 150n);
+  assert.equal((await ledger.balance(org.id, cash.id)).balance, 150n);
+  const tb = await ledger.trialBalance(org.id, book.id, '2026-01-31');
+  assert.deepEqual(tb.totals.map((t) => [t.debit, t.credit]), [[100n, 100n]]);
+});
+
+test('two currencies balance through trading accounts at the given rate', async () => {
+  const { org, book, cash } = await setup();
+  const eur = await ledger.createAccount(org.id, { ledgerId: book.id, code: 'eur', name: 'EUR cash', type: 'asset', asset: { currency: 'EUR', scale: 2 } });
+  await assert.rejects(
+    ledger.postEntry(org.id, { ledgerId: book.id, postings: [{ accountId: eur.id, amount: 1000n }, { accountId: cash.id, amount: -1085n }] }),
+    (e: any) => e.code === 'unbalanced' && e.field === 'rates',
+  );
+  await ledger.postEntry(org.id, { ledgerId: book.id, postings: [{ accountId: cash.id, amount: 2000n }, { accountId: (await ledger.createAccount(org.id, { ledgerId: book.id, code: 'eq', name: 'Equity', type: 'equity', asset: { currency: 'USD', scale: 2 } })).id, amount: -2000n }] });
+  const { entry } = await ledger.postEntry(org.id, {
+    ledgerId: book.id,
+    rates: { 'EUR/USD': '1.085' },
+    postings: [{ accountId: eur.id, amount: 1000n }, { accountId: cash.id, amount: -1085n }],
+  });
+  assert.equal(entry.postings.length, 4);
+  assert.deepEqual(entry.rates, { 'EUR/USD': '1.085' });
+  const tb = await ledger.trialBalance(org.id, book.id);
+  for (const total of tb.totals) assert.equal(total.debit, total.credit);
+});
+
+test("another org's ids are not found", async () => {
+  const a = await setup();
+  const b = await setup();
+  await assert.rejects(ledger.getAccount(b.org.id, a.cash.id), (e: any) => e.code === 'not_found');
+  await assert.rejects(
+    ledger.postEntry(b.org.id, { ledgerId: b.book.id, postings: [{ accountId: a.cash.id, amount: 1n }, { accountId: b.revenue.id, amount: -1n }] }),
+    (e: any) => e.code === 'not_found' && e.field === 'postings[0].account_id',
+  );
+});
+
+test('purging a ledger removes everything in it and logs it', async () => {
+  const { org, book, cash, revenue } = await setup();
+  await ledger.postEntry(org.id, { ledgerId: book.id, postings: [{ accountId: cash.id, amount: 1n }, { accountId: revenue.id, amount: -1n }] });
+  const counts = await ledger.purgeLedger(org.id, book.id, 'test');
+  assert.deepEqual(counts, { entries: 1, accounts: 3 });
+  const [{ n }] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM postings WHERE org_id = $1', [org.id]);
+  assert.equal(n, 0);
+  const log = await db.query('SELECT action FROM audit_log WHERE org_id = $1', [org.id]);
+  assert.deepEqual(log.map((r) => r.action), ['ledger.purged']);
+});
