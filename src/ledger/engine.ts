@@ -131,6 +131,16 @@ export class LedgerEngine {
     return toAccount(rows[0]);
   }
 
+  /** Several accounts at once, by id; ids of another org are simply absent. */
+  async getAccounts(orgId: string, ids: string[]): Promise<Map<string, Account>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.query<AccountRow>(
+      `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE org_id = $1 AND id = ANY($2::uuid[])`,
+      [orgId, ids],
+    );
+    return new Map(rows.map((r) => [r.id, toAccount(r)]));
+  }
+
   async listAccounts(orgId: string, ledgerId: string, page: ListOptions): Promise<Page<Account>> {
     const rows = await this.db.query<AccountRow>(
       `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE org_id = $1 AND ledger_id = $2 AND ($3::uuid IS NULL OR id > $3)

@@ -1,0 +1,130 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { Kontor } from '../../platform/kontor.ts';
+import { principalOf } from '../../platform/http/surface.ts';
+import { formatId } from '../../platform/ids.ts';
+import { invalid } from '../../platform/errors.ts';
+import { assetCode, formatDecimal, parseAsset, parseDecimal } from '../../platform/money.ts';
+import type { AccountType } from '../../ledger/types.ts';
+import * as S from './schemas.ts';
+import { PREFIX, accountView, historyView, idFrom } from './views.ts';
+import { cursorFrom } from './paging.ts';
+
+const security = [{ apiKey: [] }];
+
+interface NewAccountBody {
+  ledger_id: string;
+  code: string;
+  name: string;
+  type: AccountType;
+  asset: string;
+  no_negative?: boolean;
+  credit_limit?: string;
+  metadata?: Record<string, unknown>;
+}
+
+export function accountRoutes(api: FastifyInstance, { ledger }: Kontor) {
+  api.post<{ Body: NewAccountBody }>(
+    '/accounts',
+    {
+      config: { scope: 'ledger:write' },
+      schema: { tags: ['accounts'], security, body: S.NewAccount, response: { 201: S.Account, ...S.errorResponses(400, 401, 403, 404, 409) } },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const asset = parseAsset(body.asset, 'asset');
+      if (body.no_negative && body.credit_limit !== undefined) {
+        throw invalid('credit_limit', 'give either no_negative or credit_limit, not both');
+      }
+      const minBalance =
+        body.credit_limit !== undefined ? -parseDecimal(body.credit_limit, asset.scale, 'credit_limit') : body.no_negative ? 0n : null;
+      const account = await ledger.createAccount(principalOf(request).orgId, {
+        ledgerId: idFrom('ledger', body.ledger_id, 'ledger_id'),
+        code: body.code,
+        name: body.name,
+        type: body.type,
+        asset,
+        minBalance,
+        metadata: body.metadata ?? null,
+      });
+      return reply.code(201).header('location', `/kontor/v1/accounts/${formatId(PREFIX.account, account.id)}`).send(accountView(account));
+    },
+  );
+
+  api.get<{ Querystring: { ledger_id: string; limit?: number; cursor?: string } }>(
+    '/accounts',
+    {
+      config: { scope: 'ledger:read' },
+      schema: {
+        tags: ['accounts'],
+        security,
+        querystring: Type.Object({ ledger_id: S.Id('ldg'), ...S.PageQuery }),
+        response: { 200: S.PageOf(S.Account), ...S.errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const page = await ledger.listAccounts(principalOf(request).orgId, idFrom('ledger', request.query.ledger_id, 'ledger_id'), {
+        limit: request.query.limit ?? 50,
+        after: cursorFrom('account', request.query.cursor),
+      });
+      return { data: page.items.map(accountView), next_cursor: page.nextCursor && formatId(PREFIX.account, page.nextCursor) };
+    },
+  );
+
+  api.get<{ Params: { id: string } }>(
+    '/accounts/:id',
+    {
+      config: { scope: 'ledger:read' },
+      schema: { tags: ['accounts'], security, params: S.IdParams('acct'), response: { 200: S.Account, ...S.errorResponses(401, 403, 404) } },
+    },
+    async (request) => accountView(await ledger.getAccount(principalOf(request).orgId, idFrom('account', request.params.id))),
+  );
+
+  api.get<{ Params: { id: string }; Querystring: { as_of?: string } }>(
+    '/accounts/:id/balance',
+    {
+      config: { scope: 'ledger:read' },
+      schema: {
+        tags: ['accounts'],
+        security,
+        params: S.IdParams('acct'),
+        querystring: Type.Object({ as_of: Type.Optional(S.Day) }),
+        response: { 200: S.Balance, ...S.errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const { account, balance } = await ledger.balance(principalOf(request).orgId, idFrom('account', request.params.id), request.query.as_of);
+      return {
+        object: 'balance' as const,
+        account_id: formatId(PREFIX.account, account.id),
+        asset: assetCode(account.asset),
+        balance: formatDecimal(balance, account.asset.scale),
+        as_of: request.query.as_of ?? null,
+      };
+    },
+  );
+
+  api.get<{ Params: { id: string }; Querystring: { limit?: number; cursor?: string } }>(
+    '/accounts/:id/history',
+    {
+      config: { scope: 'ledger:read' },
+      schema: {
+        tags: ['accounts'],
+        security,
+        params: S.IdParams('acct'),
+        querystring: Type.Object(S.PageQuery),
+        response: { 200: S.PageOf(S.HistoryLine), ...S.errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const orgId = principalOf(request).orgId;
+      const accountId = idFrom('account', request.params.id);
+      const page = await ledger.accountHistory(orgId, accountId, {
+        limit: request.query.limit ?? 50,
+        after: cursorFrom('entry', request.query.cursor),
+      });
+      const scale = (await ledger.getAccount(orgId, accountId)).asset.scale;
+      return { data: page.items.map((l) => historyView(l, scale)), next_cursor: page.nextCursor && formatId(PREFIX.entry, page.nextCursor) };
+    },
+  );
+}

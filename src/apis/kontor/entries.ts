@@ -1,0 +1,169 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { Kontor } from '../../platform/kontor.ts';
+import { principalOf } from '../../platform/http/surface.ts';
+import { formatId, parseId } from '../../platform/ids.ts';
+import { DomainError, invalid } from '../../platform/errors.ts';
+import { parseDecimal } from '../../platform/money.ts';
+import type { LedgerEngine } from '../../ledger/engine.ts';
+import type { EntryInput, PostResult } from '../../ledger/types.ts';
+import * as S from './schemas.ts';
+import { PREFIX, entryView, idFrom } from './views.ts';
+import { cursorFrom } from './paging.ts';
+
+const security = [{ apiKey: [] }];
+
+interface EntryBody {
+  ledger_id: string;
+  postings: { account_id: string; side: 'debit' | 'credit'; amount: string }[];
+  effective_at?: string;
+  external_id?: string;
+  description?: string;
+  rates?: Record<string, string>;
+  metadata?: Record<string, unknown>;
+}
+
+/** RFC 3339 time or a plain date (midnight UTC). */
+function parseTime(text: string | undefined, field: string): Date | undefined {
+  if (text === undefined) return undefined;
+  const at = new Date(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
+  if (Number.isNaN(at.getTime())) throw invalid(field, `${field} is not a valid time`);
+  return at;
+}
+
+/**
+ * Turns request entries into engine input. Amounts are exact decimals in the asset of each
+ * posting's account, so the accounts are read first to learn their scales.
+ */
+async function toEntryInputs(ledger: LedgerEngine, orgId: string, bodies: EntryBody[], batch: boolean): Promise<EntryInput[]> {
+  const at = (i: number, rest: string) => (batch ? `entries[${i}].${rest}` : rest);
+  const ids = bodies.map((body, i) =>
+    body.postings.map((p, j) => {
+      const id = parseId(PREFIX.account, p.account_id);
+      if (!id) throw new DomainError('not_found', 'account not found in this ledger', at(i, `postings[${j}].account_id`));
+      return id;
+    }),
+  );
+  const accounts = await ledger.getAccounts(orgId, [...new Set(ids.flat())]);
+  return bodies.map((body, i) => ({
+    ledgerId: idFrom('ledger', body.ledger_id, at(i, 'ledger_id')),
+    effectiveAt: parseTime(body.effective_at, at(i, 'effective_at')),
+    externalId: body.external_id ?? null,
+    description: body.description ?? null,
+    metadata: body.metadata ?? null,
+    rates: body.rates ?? null,
+    postings: body.postings.map((p, j) => {
+      const account = accounts.get(ids[i][j]);
+      if (!account) throw new DomainError('not_found', 'account not found in this ledger', at(i, `postings[${j}].account_id`));
+      const amount = parseDecimal(p.amount, account.asset.scale, at(i, `postings[${j}].amount`));
+      if (amount === 0n) throw invalid(at(i, `postings[${j}].amount`), 'amount must be greater than zero');
+      return { accountId: account.id, amount: p.side === 'debit' ? amount : -amount };
+    }),
+  }));
+}
+
+const location = (r: PostResult) => `/kontor/v1/entries/${formatId(PREFIX.entry, r.entry.id)}`;
+
+export function entryRoutes(api: FastifyInstance, { ledger }: Kontor) {
+  api.post<{ Body: EntryBody }>(
+    '/entries',
+    {
+      config: { scope: 'ledger:write' },
+      schema: {
+        tags: ['entries'],
+        summary: 'Post a balanced entry. A known external_id answers 200 with the entry it already posted.',
+        security,
+        body: S.NewEntry,
+        response: { 200: S.Entry, 201: S.Entry, ...S.errorResponses(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const orgId = principalOf(request).orgId;
+      const [input] = await toEntryInputs(ledger, orgId, [request.body], false);
+      const result = await ledger.postEntry(orgId, input);
+      return reply.code(result.duplicate ? 200 : 201).header('location', location(result)).send(entryView(result.entry));
+    },
+  );
+
+  api.post<{ Body: { entries: EntryBody[] } }>(
+    '/entries/batch',
+    {
+      config: { scope: 'ledger:write' },
+      schema: {
+        tags: ['entries'],
+        summary: 'Post up to 1,000 entries atomically: all of them or none.',
+        security,
+        body: S.NewBatch,
+        response: { 201: Type.Object({ data: Type.Array(S.Entry) }), ...S.errorResponses(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const orgId = principalOf(request).orgId;
+      const inputs = await toEntryInputs(ledger, orgId, request.body.entries, true);
+      const results = await ledger.postBatch(orgId, inputs);
+      return reply.code(201).send({ data: results.map((r) => entryView(r.entry)) });
+    },
+  );
+
+  api.get<{ Querystring: { ledger_id: string; effective_from?: string; effective_to?: string; limit?: number; cursor?: string } }>(
+    '/entries',
+    {
+      config: { scope: 'ledger:read' },
+      schema: {
+        tags: ['entries'],
+        summary: 'Entries of a ledger, newest first, optionally within effective times [effective_from, effective_to).',
+        security,
+        querystring: Type.Object({
+          ledger_id: S.Id('ldg'),
+          effective_from: Type.Optional(S.Timestamp),
+          effective_to: Type.Optional(S.Timestamp),
+          ...S.PageQuery,
+        }),
+        response: { 200: S.PageOf(S.Entry), ...S.errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const page = await ledger.listEntries(principalOf(request).orgId, idFrom('ledger', q.ledger_id, 'ledger_id'), {
+        limit: q.limit ?? 50,
+        after: cursorFrom('entry', q.cursor),
+        effectiveFrom: parseTime(q.effective_from, 'effective_from'),
+        effectiveTo: parseTime(q.effective_to, 'effective_to'),
+      });
+      return { data: page.items.map(entryView), next_cursor: page.nextCursor && formatId(PREFIX.entry, page.nextCursor) };
+    },
+  );
+
+  api.get<{ Params: { id: string } }>(
+    '/entries/:id',
+    {
+      config: { scope: 'ledger:read' },
+      schema: { tags: ['entries'], security, params: S.IdParams('ent'), response: { 200: S.Entry, ...S.errorResponses(401, 403, 404) } },
+    },
+    async (request) => entryView(await ledger.getEntry(principalOf(request).orgId, idFrom('entry', request.params.id))),
+  );
+
+  api.post<{ Params: { id: string }; Body: { effective_at?: string; external_id?: string; description?: string } | undefined }>(
+    '/entries/:id/reversal',
+    {
+      config: { scope: 'ledger:write' },
+      schema: {
+        tags: ['entries'],
+        summary: 'Reverse an entry: posts its mirror image, linked to it. An entry is reversed at most once.',
+        security,
+        params: S.IdParams('ent'),
+        body: Type.Optional(S.Reversal),
+        response: { 201: S.Entry, ...S.errorResponses(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body ?? {};
+      const result = await ledger.reverseEntry(principalOf(request).orgId, idFrom('entry', request.params.id), {
+        effectiveAt: parseTime(body.effective_at, 'effective_at'),
+        externalId: body.external_id ?? null,
+        description: body.description ?? null,
+      });
+      return reply.code(201).header('location', location(result)).send(entryView(result.entry));
+    },
+  );
+}

@@ -1,0 +1,64 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { ulid } from 'ulidx';
+import type { Kontor } from './platform/kontor.ts';
+import { DomainError } from './platform/errors.ts';
+import { validatorCompiler } from './platform/http/validation.ts';
+import { registerKontorApi } from './apis/kontor/index.ts';
+import { problemJson } from './apis/kontor/errors.ts';
+import { classifyError } from './platform/http/errors.ts';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface AppOptions {
+  logger?: boolean | object;
+}
+
+/** Builds the HTTP server: the shared pipeline, then one plugin per surface. */
+export async function buildApp(kontor: Kontor, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: kontor.config.bodyLimitBytes,
+    // Accept a well-formed X-Request-Id, else make one.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : `req_${ulid()}`;
+    },
+    requestIdHeader: false,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  app.setValidatorCompiler(validatorCompiler());
+  app.decorateRequest('principal', null);
+  app.decorateRequest('idempotency', null);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  // Problem documents and other +json types are JSON too.
+  app.addContentTypeParser(/^application\/[\w.+-]+\+json(\s*;.*)?$/i, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+
+  await registerKontorApi(app, kontor);
+
+  // Outside every surface's prefix, errors are the native problem+json.
+  app.setErrorHandler((error, request, reply) => {
+    const { status, body, contentType } = problemJson(classifyError(error), request.id);
+    return reply.code(status).type(contentType!).send(body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const { status, body, contentType } = problemJson(
+      { kind: 'route_not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` },
+      request.id,
+    );
+    return reply.code(status).type(contentType!).send(body);
+  });
+
+  app.get('/openapi', { schema: { hide: true } }, async () => ({
+    documents: [...kontor.openapi.keys()].map((name) => ({ name, url: `/openapi/${name}.json` })),
+  }));
+  app.get<{ Params: { name: string } }>('/openapi/:name', { schema: { hide: true } }, async (request, reply) => {
+    const document = kontor.openapi.get(request.params.name.replace(/\.json$/, ''));
+    if (!document) throw new DomainError('not_found', `no OpenAPI document named ${request.params.name}`);
+    return document();
+  });
+  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  return app;
+}

@@ -1,0 +1,157 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { Kontor } from '../kontor.ts';
+import { DomainError } from '../errors.ts';
+import type { Principal } from '../identity/api-keys.ts';
+import { fingerprint, type IdempotencyScope } from '../idempotency.ts';
+import { rateLimitHeaders } from '../rate-limit.ts';
+import { classifyError, type ClassifiedError } from './errors.ts';
+
+/** How a surface shows an error: its status codes and its envelope. */
+export type ErrorStyle = (error: ClassifiedError, requestId: string) => {
+  status: number;
+  body: unknown;
+  contentType?: string;
+};
+
+export interface SurfaceOptions {
+  /** The surface name: `kontor`, `mycfo`, `ledgy`, … (its OpenAPI document is `/openapi/<name>.json`). */
+  name: string;
+  prefix: string;
+  title: string;
+  version: string;
+  description?: string;
+  errors: ErrorStyle;
+  /** Finds the caller from the request, or null when there is no valid credential. */
+  authenticate: (request: FastifyRequest) => Promise<Principal | null>;
+  /** Requests per minute for a principal. */
+  rateLimit: (principal: Principal) => number;
+  /** Security schemes for the OpenAPI document. */
+  securitySchemes?: Record<string, unknown>;
+  routes: (app: FastifyInstance) => Promise<void> | void;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+    idempotency: { scope: IdempotencyScope; replayed: boolean } | null;
+  }
+  interface FastifyContextConfig {
+    /** No credential needed (sign-up, log-in). */
+    public?: boolean;
+    /** The scope an API key needs; sessions are not scope-limited. */
+    scope?: string;
+  }
+}
+
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+// Headers that describe this delivery rather than the stored answer.
+const NOT_REPLAYED = new Set(['x-request-id', 'content-length', 'date', 'connection', 'retry-after', 'ratelimit', 'ratelimit-policy', 'keep-alive', 'transfer-encoding']);
+
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new DomainError('unauthenticated', 'missing or invalid credentials');
+  return request.principal;
+}
+
+/**
+ * Mounts one surface: its routes under its prefix, its error envelope for every failure
+ * (malformed JSON, unknown routes, validation, domain errors), authentication, per-credential
+ * rate limits, Idempotency-Key, and its own OpenAPI document built from the route schemas.
+ */
+export async function registerSurface(root: FastifyInstance, kontor: Kontor, options: SurfaceOptions): Promise<void> {
+  await root.register(
+    async (app) => {
+      await app.register(swagger, {
+        openapi: {
+          openapi: '3.1.0',
+          info: { title: options.title, version: options.version, description: options.description },
+          components: { securitySchemes: (options.securitySchemes ?? {}) as any },
+        },
+      });
+      kontor.openapi.set(options.name, () => app.swagger() as object);
+
+      const send = (reply: FastifyReply, error: ClassifiedError) => {
+        const { status, body, contentType } = options.errors(error, reply.request.id);
+        if (status >= 500) reply.request.log.error({ err: error }, 'request failed');
+        return reply.code(status).type(contentType ?? 'application/json; charset=utf-8').send(body);
+      };
+
+      app.setErrorHandler((error, request, reply) => {
+        const classified = classifyError(error);
+        if (classified.kind === 'internal') request.log.error({ err: error }, 'unexpected error');
+        return send(reply, classified);
+      });
+      app.setNotFoundHandler((request, reply) =>
+        send(reply, { kind: 'route_not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
+      );
+
+      app.addHook('onRequest', async (request, reply) => {
+        const config = request.routeOptions.config;
+        if (config?.public) return;
+        const principal = await options.authenticate(request);
+        if (!principal || principal.surface !== options.name) {
+          throw new DomainError('unauthenticated', 'missing or invalid credentials');
+        }
+        request.principal = principal;
+        const limit = options.rateLimit(principal);
+        const windowMs = 60_000;
+        const decision = await kontor.rateLimiter.take(`${options.name}:${principal.id}`, limit, windowMs, Date.now());
+        reply.headers(rateLimitHeaders(decision, windowMs));
+        if (!decision.allowed) throw new DomainError('rate_limited', 'too many requests; retry after the time in Retry-After');
+        if (config?.scope && principal.scopes !== null && !principal.scopes.has(config.scope)) {
+          throw new DomainError('forbidden', `this credential lacks the scope ${config.scope}`, undefined, { scope: config.scope });
+        }
+      });
+
+      // Runs after the body is parsed and before validation, so validation answers are kept too.
+      app.addHook('preValidation', async (request, reply) => {
+        const key = request.headers['idempotency-key'];
+        if (key === undefined || !WRITE_METHODS.has(request.method) || !request.principal) return;
+        if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) {
+          throw new DomainError('validation', 'Idempotency-Key must be 1 to 255 visible ASCII characters', 'Idempotency-Key');
+        }
+        const scope = { orgId: request.principal.orgId, principalId: request.principal.id, surface: options.name, key };
+        const claim = await kontor.idempotency.begin(scope, fingerprint(request.method, request.url.split('?')[0], request.body));
+        if (claim.kind === 'mismatch') {
+          throw new DomainError('idempotency_mismatch', 'this Idempotency-Key was used with another request', 'Idempotency-Key');
+        }
+        if (claim.kind === 'in_progress') {
+          throw new DomainError('idempotency_in_progress', 'a request with this Idempotency-Key is still running', 'Idempotency-Key');
+        }
+        if (claim.kind === 'replay') {
+          request.idempotency = { scope, replayed: true };
+          reply.code(claim.response.status).headers(claim.response.headers).header('idempotent-replayed', 'true');
+          return reply.send(claim.response.body);
+        }
+        request.idempotency = { scope, replayed: false };
+      });
+
+      app.addHook('onSend', async (request, reply, payload) => {
+        const claim = request.idempotency;
+        if (!claim || claim.replayed) return payload;
+        request.idempotency = null;
+        if (reply.statusCode >= 500 || (typeof payload !== 'string' && payload !== null && payload !== undefined && !Buffer.isBuffer(payload))) {
+          await kontor.idempotency.release(claim.scope);
+          return payload;
+        }
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(reply.getHeaders())) {
+          if (value === undefined || NOT_REPLAYED.has(name) || name.startsWith('x-ratelimit')) continue;
+          headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
+        }
+        const body = payload == null ? '' : payload.toString();
+        await kontor.idempotency.complete(claim.scope, { status: reply.statusCode, headers, body });
+        return payload;
+      });
+
+      // A request that ends without onSend (client gone) must not keep its key locked.
+      app.addHook('onResponse', async (request) => {
+        if (request.idempotency && !request.idempotency.replayed) await kontor.idempotency.release(request.idempotency.scope);
+      });
+
+      await options.routes(app);
+    },
+    { prefix: options.prefix },
+  );
+}

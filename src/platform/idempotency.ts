@@ -1,0 +1,144 @@
+import { createHash } from 'node:crypto';
+import type { Db } from './db.ts';
+import type { Clock } from './clock.ts';
+
+export interface IdempotencyScope {
+  orgId: string;
+  principalId: string;
+  surface: string;
+  key: string;
+}
+
+export interface StoredResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export type Claim =
+  | { kind: 'claimed' }
+  | { kind: 'replay'; response: StoredResponse }
+  | { kind: 'mismatch' }
+  | { kind: 'in_progress' };
+
+/** JSON with object keys sorted at every depth, so key order never changes a fingerprint. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const keys = Object.keys(value as object).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as any)[k])}`).join(',')}}`;
+}
+
+export function fingerprint(method: string, path: string, body: unknown): string {
+  return createHash('sha256').update(`${method} ${path}\n${body === undefined ? '' : canonicalJson(body)}`).digest('hex');
+}
+
+const scopeKey = (s: IdempotencyScope) => `${s.orgId}|${s.principalId}|${s.surface}|${s.key}`;
+
+/**
+ * Idempotency keys, scoped to (org, principal, surface, key). The first request claims the
+ * key; duplicates wait for its answer and replay it; another body is a mismatch. 5xx answers
+ * are not kept (the key is released). A claim whose request died (no answer after
+ * `staleLockMs`) may be taken over by a retry with the same body.
+ */
+export class IdempotencyStore {
+  private waiters = new Map<string, Set<() => void>>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly ttlSeconds: number,
+    private readonly waitMs = 10_000,
+    private readonly staleLockMs = 60_000,
+  ) {}
+
+  async begin(scope: IdempotencyScope, print: string): Promise<Claim> {
+    const deadline = Date.now() + this.waitMs;
+    for (;;) {
+      const claim = await this.tryClaim(scope, print);
+      if (claim.kind !== 'in_progress') return claim;
+      const left = deadline - Date.now();
+      if (left <= 0) return claim;
+      // Woken at once by a completion in this process; polling covers other instances.
+      await this.waitForCompletion(scope, Math.min(left, 100));
+    }
+  }
+
+  private async tryClaim(scope: IdempotencyScope, print: string): Promise<Claim> {
+    const now = this.clock.now();
+    const claimed = await this.db.query(
+      `INSERT INTO idempotency_keys (org_id, principal_id, surface, key, fingerprint, locked_at, created_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $6, $7)
+       ON CONFLICT (org_id, principal_id, surface, key) DO UPDATE
+         SET fingerprint = EXCLUDED.fingerprint, locked_at = EXCLUDED.locked_at, status_code = NULL,
+             response_headers = NULL, response_body = NULL, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
+       WHERE idempotency_keys.expires_at <= $6
+          OR (idempotency_keys.status_code IS NULL AND idempotency_keys.locked_at <= $8
+              AND idempotency_keys.fingerprint = EXCLUDED.fingerprint)
+       RETURNING 1 AS claimed`,
+      [
+        scope.orgId,
+        scope.principalId,
+        scope.surface,
+        scope.key,
+        print,
+        now,
+        new Date(now.getTime() + this.ttlSeconds * 1000),
+        new Date(now.getTime() - this.staleLockMs),
+      ],
+    );
+    if (claimed.length > 0) return { kind: 'claimed' };
+    const [row] = await this.db.query(
+      `SELECT fingerprint, status_code, response_headers, response_body FROM idempotency_keys
+        WHERE org_id = $1 AND principal_id = $2 AND surface = $3 AND key = $4`,
+      [scope.orgId, scope.principalId, scope.surface, scope.key],
+    );
+    if (!row) return { kind: 'in_progress' }; // released between the two statements: try again
+    if (row.fingerprint !== print) return { kind: 'mismatch' };
+    if (row.status_code === null) return { kind: 'in_progress' };
+    return { kind: 'replay', response: { status: row.status_code, headers: row.response_headers ?? {}, body: row.response_body ?? '' } };
+  }
+
+  async complete(scope: IdempotencyScope, response: StoredResponse): Promise<void> {
+    await this.db.query(
+      `UPDATE idempotency_keys SET status_code = $5, response_headers = $6, response_body = $7, locked_at = NULL
+        WHERE org_id = $1 AND principal_id = $2 AND surface = $3 AND key = $4`,
+      [scope.orgId, scope.principalId, scope.surface, scope.key, response.status, JSON.stringify(response.headers), response.body],
+    );
+    this.wake(scope);
+  }
+
+  /** Forgets a claim whose request failed with a 5xx, so a retry runs again. */
+  async release(scope: IdempotencyScope): Promise<void> {
+    await this.db.query(
+      `DELETE FROM idempotency_keys WHERE org_id = $1 AND principal_id = $2 AND surface = $3 AND key = $4 AND status_code IS NULL`,
+      [scope.orgId, scope.principalId, scope.surface, scope.key],
+    );
+    this.wake(scope);
+  }
+
+  async purgeExpired(): Promise<number> {
+    const rows = await this.db.query('DELETE FROM idempotency_keys WHERE expires_at <= $1 RETURNING 1', [this.clock.now()]);
+    return rows.length;
+  }
+
+  private waitForCompletion(scope: IdempotencyScope, ms: number): Promise<void> {
+    const key = scopeKey(scope);
+    return new Promise((resolve) => {
+      const set = this.waiters.get(key) ?? new Set();
+      this.waiters.set(key, set);
+      const done = () => {
+        clearTimeout(timer);
+        set.delete(done);
+        if (set.size === 0) this.waiters.delete(key);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      set.add(done);
+    });
+  }
+
+  private wake(scope: IdempotencyScope) {
+    for (const done of [...(this.waiters.get(scopeKey(scope)) ?? [])]) done();
+  }
+}

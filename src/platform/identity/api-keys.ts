@@ -1,0 +1,237 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { crc32 } from 'node:zlib';
+import type { Db } from '../db.ts';
+import type { Clock } from '../clock.ts';
+import { DomainError, invalid } from '../errors.ts';
+import { newId } from '../ids.ts';
+
+export type KeyMode = 'live' | 'sandbox';
+
+/**
+ * How each surface's keys look. Where a reference fixes the format (Ledgy: `lgpat_` + 64
+ * hex) it is kept exactly; otherwise a key is prefix + 32 base62 characters + a 6-character
+ * CRC32 checksum, so a mistyped key is refused without a database read.
+ */
+export const KEY_FORMATS: Record<string, { live: string; sandbox: string; body: 'checksum' | 'hex64' }> = {
+  kontor: { live: 'kt_live_', sandbox: 'kt_test_', body: 'checksum' },
+  ledgeros: { live: 'ck_live_', sandbox: 'ck_test_', body: 'checksum' },
+  ledgerbee: { live: 'lb_live_', sandbox: 'lb_test_', body: 'checksum' },
+  billing: { live: 'bk_live_', sandbox: 'bk_test_', body: 'checksum' },
+  ledgy: { live: 'lgpat_', sandbox: 'lgpat_', body: 'hex64' },
+};
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+function base62(bytes: Buffer, length: number): string {
+  let n = BigInt('0x' + bytes.toString('hex'));
+  let out = '';
+  while (out.length < length) {
+    out = BASE62[Number(n % 62n)] + out;
+    n /= 62n;
+  }
+  return out;
+}
+
+const checksumOf = (text: string) => base62(Buffer.from(crc32(text).toString(16).padStart(8, '0'), 'hex'), 6);
+
+export function generateSecret(surface: string, mode: KeyMode): string {
+  const format = KEY_FORMATS[surface];
+  if (!format) throw invalid('surface', `unknown surface "${surface}"`);
+  const prefix = format[mode];
+  if (format.body === 'hex64') return prefix + randomBytes(32).toString('hex');
+  const body = prefix + base62(randomBytes(24), 32);
+  return body + checksumOf(body);
+}
+
+/** The surface and mode a well-formed secret belongs to, or null for anything else. */
+export function parseSecret(secret: string): { surface: string; mode: KeyMode } | null {
+  for (const [surface, format] of Object.entries(KEY_FORMATS)) {
+    for (const mode of ['live', 'sandbox'] as const) {
+      const prefix = format[mode];
+      if (!secret.startsWith(prefix)) continue;
+      const rest = secret.slice(prefix.length);
+      if (format.body === 'hex64') return /^[0-9a-f]{64}$/.test(rest) ? { surface, mode } : null;
+      if (rest.length !== 38 || !/^[0-9A-Za-z]+$/.test(rest)) return null;
+      return checksumOf(prefix + rest.slice(0, 32)) === rest.slice(32) ? { surface, mode } : null;
+    }
+  }
+  return null;
+}
+
+export const sha256 = (text: string) => createHash('sha256').update(text).digest();
+
+export interface ApiKey {
+  orgId: string;
+  id: string;
+  surface: string;
+  userId: string | null;
+  name: string | null;
+  start: string;
+  scopes: string[];
+  mode: KeyMode;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+  createdAt: Date;
+}
+
+/** Who is calling: an API key or a user's session, always inside one org and one surface. */
+export interface Principal {
+  orgId: string;
+  surface: string;
+  kind: 'api_key' | 'session';
+  /** The key id or the user id: what idempotency keys and rate limits are scoped by. */
+  id: string;
+  userId: string | null;
+  /** Granted scopes; null for a session, which is not scope-limited. */
+  scopes: ReadonlySet<string> | null;
+  mode: KeyMode;
+}
+
+export interface NewApiKey {
+  orgId: string;
+  surface: string;
+  userId?: string | null;
+  name?: string | null;
+  scopes: string[];
+  mode: KeyMode;
+  expiresAt?: Date | null;
+}
+
+const toApiKey = (r: any): ApiKey => ({
+  orgId: r.org_id,
+  id: r.id,
+  surface: r.surface,
+  userId: r.user_id,
+  name: r.name,
+  start: r.start,
+  scopes: r.scopes,
+  mode: r.mode,
+  expiresAt: r.expires_at,
+  revokedAt: r.revoked_at,
+  lastUsedAt: r.last_used_at,
+  createdAt: r.created_at,
+});
+
+/**
+ * API keys: shown once, stored only as SHA-256. Lookups are cached for a few seconds; a
+ * revoke clears the cache here at once and, through `onRevoke` (Redis pub/sub), on other
+ * instances. Last-used times are gathered in memory and written in the background.
+ */
+export class ApiKeys {
+  private cache = new Map<string, { key: ApiKey; until: number }>();
+  private used = new Map<string, { orgId: string; at: Date }>();
+  private flushTimer: NodeJS.Timeout | null = null;
+  /** Set by the app to tell other instances about a revoke. */
+  onRevoke: ((id: string) => void) | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly cacheTtlMs: number,
+  ) {}
+
+  async create(input: NewApiKey): Promise<{ key: ApiKey; secret: string }> {
+    const secret = generateSecret(input.surface, input.mode);
+    const expiresAt = input.expiresAt ?? null;
+    if (expiresAt && expiresAt.getTime() <= this.clock.now().getTime()) throw invalid('expires_at', 'expiry must be in the future');
+    const rows = await this.db.query(
+      `INSERT INTO api_keys (org_id, id, surface, user_id, name, start, secret_sha256, scopes, mode, expires_at, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *`,
+      [
+        input.orgId,
+        newId(),
+        input.surface,
+        input.userId ?? null,
+        input.name ?? null,
+        secret.slice(0, secret.indexOf('_', 3) + 5),
+        sha256(secret),
+        input.scopes,
+        input.mode,
+        expiresAt,
+        this.clock.now(),
+      ],
+    );
+    return { key: toApiKey(rows[0]), secret };
+  }
+
+  async list(orgId: string, filter: { surface?: string; userId?: string } = {}): Promise<ApiKey[]> {
+    const rows = await this.db.query(
+      `SELECT * FROM api_keys WHERE org_id = $1 AND ($2::text IS NULL OR surface = $2) AND ($3::uuid IS NULL OR user_id = $3)
+        ORDER BY id`,
+      [orgId, filter.surface ?? null, filter.userId ?? null],
+    );
+    return rows.map(toApiKey);
+  }
+
+  /** Revokes at once; false when there is no such live key in the org. */
+  async revoke(orgId: string, id: string): Promise<boolean> {
+    const rows = await this.db.query(
+      'UPDATE api_keys SET revoked_at = $3 WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING id',
+      [orgId, id, this.clock.now()],
+    );
+    this.forget(id);
+    if (rows.length > 0) this.onRevoke?.(id);
+    return rows.length > 0;
+  }
+
+  /** Drops a key from the cache (a revoke seen here or announced by another instance). */
+  forget(id: string): void {
+    for (const [hash, entry] of this.cache) if (entry.key.id === id) this.cache.delete(hash);
+  }
+
+  /** The principal behind a secret, or null when it is malformed, unknown, expired or revoked. */
+  async authenticate(secret: string): Promise<Principal | null> {
+    if (!parseSecret(secret)) return null;
+    const hash = sha256(secret);
+    const cacheKey = hash.toString('base64');
+    const now = this.clock.now();
+    let key = this.cache.get(cacheKey);
+    if (!key || key.until < Date.now()) {
+      const rows = await this.db.query('SELECT * FROM api_keys WHERE secret_sha256 = $1', [hash]);
+      if (rows.length === 0) return null;
+      key = { key: toApiKey(rows[0]), until: Date.now() + this.cacheTtlMs };
+      if (this.cacheTtlMs > 0) this.cache.set(cacheKey, key);
+    }
+    const k = key.key;
+    if (k.revokedAt || (k.expiresAt && k.expiresAt.getTime() <= now.getTime())) return null;
+    this.used.set(k.id, { orgId: k.orgId, at: now });
+    this.scheduleFlush();
+    return { orgId: k.orgId, surface: k.surface, kind: 'api_key', id: k.id, userId: k.userId, scopes: new Set(k.scopes), mode: k.mode };
+  }
+
+  /** Writes the gathered last-used times in one statement. */
+  async flushLastUsed(): Promise<void> {
+    if (this.used.size === 0) return;
+    const batch = [...this.used.entries()];
+    this.used.clear();
+    await this.db.query(
+      `UPDATE api_keys k SET last_used_at = u.at
+         FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) AS u(org_id, id, at)
+        WHERE k.org_id = u.org_id AND k.id = u.id AND (k.last_used_at IS NULL OR k.last_used_at < u.at)`,
+      [batch.map(([, v]) => v.orgId), batch.map(([id]) => id), batch.map(([, v]) => v.at)],
+    );
+  }
+
+  private scheduleFlush() {
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      this.flushLastUsed().catch(() => {});
+    }, 2000);
+    this.flushTimer.unref();
+  }
+
+  async close(): Promise<void> {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    await this.flushLastUsed().catch(() => {});
+  }
+}
+
+/** Deny by default: a key may do only what its scopes name, and `:write` never implies `:read`. */
+export function requireScope(principal: Principal, scope: string): void {
+  if (principal.scopes !== null && !principal.scopes.has(scope)) {
+    throw new DomainError('forbidden', `this credential lacks the scope ${scope}`, undefined, { scope });
+  }
+}
