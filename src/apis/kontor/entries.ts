@@ -147,12 +147,16 @@ export function entryRoutes(api: FastifyInstance, { ledger }: Kontor) {
     '/entries/:id/reversal',
     {
       config: { scope: 'ledger:write' },
+      // The body is optional: an empty POST reverses with today's date.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
       schema: {
         tags: ['entries'],
         summary: 'Reverse an entry: posts its mirror image, linked to it. An entry is reversed at most once.',
         security,
         params: S.IdParams('ent'),
-        body: Type.Optional(S.Reversal),
+        body: S.Reversal,
         response: { 201: S.Entry, ...S.errorResponses(400, 401, 403, 404, 409, 422) },
       },
     },

@@ -1,0 +1,52 @@
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { openTestDb } from './db.ts';
+import { loadConfig, type Config } from '../../src/platform/config.ts';
+import { ManualClock } from '../../src/platform/clock.ts';
+import { createKontor, type Kontor } from '../../src/platform/kontor.ts';
+import { createOrg, type Org } from '../../src/platform/orgs.ts';
+import { buildApp } from '../../src/app.ts';
+import type { Db } from '../../src/platform/db.ts';
+
+export interface TestApp {
+  app: FastifyInstance;
+  kontor: Kontor;
+  db: Db;
+  clock: ManualClock;
+  /** A new org with a kontor API key holding `scopes`. */
+  tenant(scopes?: string[]): Promise<{ org: Org; secret: string; headers: Record<string, string> }>;
+  request(options: InjectOptions): ReturnType<FastifyInstance['inject']>;
+  close(): Promise<void>;
+}
+
+/** The whole server on a fresh test database, with a clock the test controls. */
+export async function startTestApp(env: Record<string, string> = {}, overrides: Partial<Config> = {}): Promise<TestApp> {
+  const db = await openTestDb();
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'kontor-app-'));
+  const clock = new ManualClock(new Date());
+  const redisUrl = process.env.KONTOR_TEST_DB === 'postgres' ? process.env.TEST_REDIS_URL ?? null : null;
+  const config = { ...loadConfig({ DATA_DIR: dataDir, ...env }), redisUrl, ...overrides };
+  const kontor = await createKontor(config, db, { clock });
+  const app = await buildApp(kontor);
+  await app.ready();
+  return {
+    app,
+    kontor,
+    db,
+    clock,
+    async tenant(scopes = ['ledger:read', 'ledger:write']) {
+      const org = await createOrg(db, clock, { name: 'Tenant' });
+      const { secret } = await kontor.apiKeys.create({ orgId: org.id, surface: 'kontor', scopes, mode: 'live' });
+      return { org, secret, headers: { authorization: `Bearer ${secret}` } };
+    },
+    request: (options) => app.inject(options),
+    async close() {
+      await app.close();
+      await kontor.close();
+      await db.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,117 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { generateSecret, parseSecret } from '../../src/platform/identity/api-keys.ts';
+import { createOrg } from '../../src/platform/orgs.ts';
+
+let t: TestApp;
+before(async () => {
+  t = await startTestApp({ RATE_LIMIT_PER_MINUTE: '5' });
+});
+after(async () => t.close());
+
+const list = (headers: Record<string, string>) => t.request({ method: 'GET', url: '/kontor/v1/ledgers', headers });
+
+test('key formats: checksummed kt_/ck_ keys and Ledgy lgpat_ + 64 hex', () => {
+  const live = generateSecret('kontor', 'live');
+  assert.match(live, /^kt_live_[0-9A-Za-z]{38}$/);
+  assert.deepEqual(parseSecret(live), { surface: 'kontor', mode: 'live' });
+  assert.match(generateSecret('ledgeros', 'sandbox'), /^ck_test_/);
+  assert.match(generateSecret('ledgy', 'live'), /^lgpat_[0-9a-f]{64}$/);
+  // One changed character breaks the checksum: refused without a database read.
+  const typo = live.slice(0, -1) + (live.endsWith('a') ? 'b' : 'a');
+  assert.equal(parseSecret(typo), null);
+});
+
+test('keys are stored only as SHA-256', async () => {
+  const { org, secret } = await t.tenant();
+  const rows = await t.db.query('SELECT * FROM api_keys WHERE org_id = $1', [org.id]);
+  assert.equal(rows.length, 1);
+  assert.ok(!JSON.stringify(rows[0], (_k, v) => (typeof v === 'bigint' ? String(v) : v)).includes(secret.slice(12)));
+});
+
+test('missing, malformed and unknown keys are 401', async () => {
+  for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: `Bearer ${generateSecret('kontor', 'live')}` }, { authorization: 'Basic abc' }]) {
+    const res = await list(headers as Record<string, string>);
+    assert.equal(res.statusCode, 401);
+    assert.equal(res.json().type, 'https://kontor.dev/problems/unauthenticated');
+  }
+});
+
+test('a key of another surface is 401 here', async () => {
+  const org = await createOrg(t.db, t.clock, { name: 'x' });
+  const { secret } = await t.kontor.apiKeys.create({ orgId: org.id, surface: 'ledgeros', scopes: ['ledger:read'], mode: 'live' });
+  assert.equal((await list({ authorization: `Bearer ${secret}` })).statusCode, 401);
+});
+
+test('scopes deny by default and write does not imply read', async () => {
+  const writer = await t.tenant(['ledger:write']);
+  assert.equal((await list(writer.headers)).statusCode, 403);
+  const created = await t.request({ method: 'POST', url: '/kontor/v1/ledgers', headers: writer.headers, payload: { name: 'x' } });
+  assert.equal(created.statusCode, 201);
+  const reader = await t.tenant(['ledger:read']);
+  assert.equal((await list(reader.headers)).statusCode, 200);
+  const refused = await t.request({ method: 'POST', url: '/kontor/v1/ledgers', headers: reader.headers, payload: { name: 'x' } });
+  assert.equal(refused.statusCode, 403);
+  assert.deepEqual(refused.json().details, { scope: 'ledger:write' });
+});
+
+test('a revoke takes effect at once, despite the cache', async () => {
+  const { org, headers } = await t.tenant();
+  assert.equal((await list(headers)).statusCode, 200);
+  const [key] = await t.kontor.apiKeys.list(org.id);
+  assert.equal(await t.kontor.apiKeys.revoke(org.id, key.id), true);
+  assert.equal((await list(headers)).statusCode, 401);
+});
+
+test('an expired key is 401', async () => {
+  const org = await createOrg(t.db, t.clock, { name: 'x' });
+  const { secret } = await t.kontor.apiKeys.create({
+    orgId: org.id,
+    surface: 'kontor',
+    scopes: ['ledger:read'],
+    mode: 'live',
+    expiresAt: new Date(t.clock.now().getTime() + 60_000),
+  });
+  assert.equal((await list({ authorization: `Bearer ${secret}` })).statusCode, 200);
+  t.clock.advance(61_000);
+  assert.equal((await list({ authorization: `Bearer ${secret}` })).statusCode, 401);
+});
+
+test('last-used time is written in the background', async () => {
+  const { org, headers } = await t.tenant();
+  await list(headers);
+  await t.kontor.apiKeys.flushLastUsed();
+  const [key] = await t.kontor.apiKeys.list(org.id);
+  assert.ok(key.lastUsedAt instanceof Date);
+});
+
+test('rate limits per credential: remaining headers, then 429 with Retry-After', async () => {
+  const a = await t.tenant();
+  const b = await t.tenant();
+  const remaining: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const res = await list(a.headers);
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.headers['x-ratelimit-limit'], '5');
+    remaining.push(Number(res.headers['x-ratelimit-remaining']));
+    assert.match(String(res.headers['ratelimit-policy']), /q=5;w=60/);
+  }
+  assert.deepEqual(remaining, [4, 3, 2, 1, 0]);
+  const limited = await list(a.headers);
+  assert.equal(limited.statusCode, 429);
+  assert.ok(Number(limited.headers['retry-after']) >= 1);
+  assert.equal(limited.json().type, 'https://kontor.dev/problems/rate-limited');
+  // Another credential has its own allowance.
+  assert.equal((await list(b.headers)).statusCode, 200);
+});
+
+test('request ids: a well-formed one is echoed, anything else is replaced', async () => {
+  const { headers } = await t.tenant();
+  const given = await list({ ...headers, 'x-request-id': 'abc-123' });
+  assert.equal(given.headers['x-request-id'], 'abc-123');
+  const bad = await list({ ...headers, 'x-request-id': 'bad id with spaces' });
+  assert.match(String(bad.headers['x-request-id']), /^req_[0-9A-Z]{26}$/);
+  const error = await t.request({ method: 'GET', url: '/kontor/v1/ledgers/ldg_01JD5Z8Q3R5N6T7V8W9X0Y1Z2A', headers: { ...headers, 'x-request-id': 'trace-1' } });
+  assert.equal(error.json().request_id, 'trace-1');
+});
