@@ -4,13 +4,17 @@ import type { Kontor } from './platform/kontor.ts';
 import { DomainError } from './platform/errors.ts';
 import { validatorCompiler } from './platform/http/validation.ts';
 import { registerKontorApi } from './apis/kontor/index.ts';
+import { registerMycfoApi } from './apis/mycfo/index.ts';
 import { problemJson } from './apis/kontor/errors.ts';
 import { classifyError } from './platform/http/errors.ts';
+import { registerAdminRoutes } from './platform/admin.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface AppOptions {
   logger?: boolean | object;
+  /** Enables the loopback-only `/_admin/v1` endpoint for the operator CLI, guarded by this token. */
+  adminToken?: string;
 }
 
 /** Builds the HTTP server: the shared pipeline, then one plugin per surface. */
@@ -37,6 +41,8 @@ export async function buildApp(kontor: Kontor, options: AppOptions = {}): Promis
   app.addContentTypeParser(/^application\/[\w.+-]+\+json(\s*;.*)?$/i, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
 
   await registerKontorApi(app, kontor);
+  await registerMycfoApi(app, kontor);
+  if (options.adminToken) await registerAdminRoutes(app, kontor, options.adminToken);
 
   // Outside every surface's prefix, errors are the native problem+json.
   app.setErrorHandler((error, request, reply) => {

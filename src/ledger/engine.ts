@@ -4,7 +4,7 @@ import { DomainError, invalid, notFound } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import { assetCode, type Asset } from '../platform/money.ts';
 import { CommitQueue } from './commit-queue.ts';
-import type { ValidEntry } from './post-entries.ts';
+import { applyUnits, type PostingUnit, type ValidEntry } from './post-entries.ts';
 import { ACCOUNT_COLUMNS, loadEntries, toAccount, toEntry, toLedger, type AccountRow } from './queries.ts';
 import {
   ACCOUNT_TYPES,
@@ -157,8 +157,12 @@ export class LedgerEngine {
     return result;
   }
 
-  /** Posts every entry or none. Entries whose external id already posted are returned as duplicates. */
-  async postBatch(orgId: string, inputs: EntryInput[]): Promise<PostResult[]> {
+  /**
+   * Posts every entry or none. Entries whose external id already posted are returned as
+   * duplicates. With `tx`, posts inside the caller's transaction (so a surface can write its
+   * own rows in the same commit) instead of sharing a commit with other callers.
+   */
+  async postBatch(orgId: string, inputs: EntryInput[], tx?: Queryable): Promise<PostResult[]> {
     if (inputs.length === 0) throw invalid('entries', 'a batch needs at least one entry');
     if (inputs.length > MAX_BATCH_ENTRIES) throw invalid('entries', `a batch holds at most ${MAX_BATCH_ENTRIES} entries`);
     const seen = new Set<string>();
@@ -171,7 +175,7 @@ export class LedgerEngine {
       }
       return entry;
     });
-    return this.queue.submit({ orgId, entries, batch: true });
+    return this.post({ orgId, entries, batch: true }, tx);
   }
 
   /** Posts the mirror image of an entry, linked to it. An entry is reversed at most once. */
@@ -179,8 +183,9 @@ export class LedgerEngine {
     orgId: string,
     entryId: string,
     options: { effectiveAt?: Date; externalId?: string | null; description?: string | null } = {},
+    tx?: Queryable,
   ): Promise<PostResult> {
-    const original = await this.getEntry(orgId, entryId);
+    const original = await this.getEntry(orgId, entryId, tx);
     // Trading postings are reversed too, so the reversal balances per asset by itself.
     const entry = this.validate(
       {
@@ -194,12 +199,20 @@ export class LedgerEngine {
       '',
     );
     entry.reversesId = original.id;
-    const [result] = await this.queue.submit({ orgId, entries: [entry], batch: false });
+    const [result] = await this.post({ orgId, entries: [entry], batch: false }, tx);
     return result;
   }
 
-  async getEntry(orgId: string, id: string): Promise<Entry> {
-    const entry = (await loadEntries(this.db, [{ orgId, id }])).get(id);
+  /** Through the shared-commit queue, or directly in the caller's transaction. */
+  private async post(unit: PostingUnit, tx?: Queryable): Promise<PostResult[]> {
+    if (!tx) return this.queue.submit(unit);
+    const [outcome] = await applyUnits(tx, [unit], this.clock.now());
+    if (!outcome.ok) throw outcome.error;
+    return outcome.results;
+  }
+
+  async getEntry(orgId: string, id: string, tx: Queryable = this.db): Promise<Entry> {
+    const entry = (await loadEntries(tx, [{ orgId, id }])).get(id);
     if (!entry) throw notFound('entry');
     return entry;
   }
@@ -253,6 +266,29 @@ export class LedgerEngine {
       [orgId, accountId, asOf],
     );
     return { account, balance: (row.total ?? 0n) * normalSign(account.type) };
+  }
+
+  /**
+   * Normal-side totals per account code of a ledger over each inclusive day range, read from
+   * the per-day deltas: the cost does not grow with the number of entries.
+   */
+  async periodTotals(orgId: string, ledgerId: string, ranges: { from: string; to: string }[]): Promise<Map<string, bigint[]>> {
+    const rows = await this.db.query<{ code: string; type: AccountType; idx: number; total: bigint }>(
+      `SELECT a.code, a.type, r.idx, sum(d.delta)::int8 AS total
+         FROM accounts a
+         JOIN account_days d ON d.org_id = a.org_id AND d.account_id = a.id
+         JOIN unnest($3::int[], $4::date[], $5::date[]) AS r(idx, from_day, to_day) ON d.day BETWEEN r.from_day AND r.to_day
+        WHERE a.org_id = $1 AND a.ledger_id = $2
+        GROUP BY a.code, a.type, r.idx`,
+      [orgId, ledgerId, ranges.map((_, i) => i), ranges.map((r) => r.from), ranges.map((r) => r.to)],
+    );
+    const totals = new Map<string, bigint[]>();
+    for (const row of rows) {
+      const list = totals.get(row.code) ?? ranges.map(() => 0n);
+      list[Number(row.idx)] = row.total * normalSign(row.type);
+      totals.set(row.code, list);
+    }
+    return totals;
   }
 
   async trialBalance(orgId: string, ledgerId: string, asOf?: string | null): Promise<TrialBalance> {

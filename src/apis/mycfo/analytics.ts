@@ -1,0 +1,222 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { Kontor } from '../../platform/kontor.ts';
+import { principalOf } from '../../platform/http/surface.ts';
+import { getWorkspace } from '../../cfo/workspaces.ts';
+import { computeMetrics, resolveAsOf } from '../../cfo/metrics.ts';
+import {
+  createForecast,
+  createScenario,
+  deleteForecast,
+  deleteScenario,
+  getForecast,
+  getScenario,
+  listForecasts,
+  listScenarios,
+  type AssumptionsInput,
+  type Delta,
+} from '../../cfo/forecasts.ts';
+import { evaluateAlerts } from '../../cfo/alerts.ts';
+import * as S from './schemas.ts';
+import {
+  alertView,
+  forecastSummaryView,
+  forecastView,
+  idFrom,
+  metricsView,
+  scenarioSummaryView,
+  scenarioView,
+  startingAfter,
+} from './views.ts';
+
+const security = [{ bearer: [] }];
+const WsParams = Type.Object({ id: Type.String() });
+const ChildParams = Type.Object({ id: Type.String(), child: Type.String() });
+
+const ForecastSummary = Type.Object({ id: S.Id('fc'), name: S.Nullable(Type.String()), as_of: Type.String(), horizon_months: Type.Integer(), created_at: Type.String() });
+const Forecast = Type.Object({
+  id: S.Id('fc'),
+  workspace_id: S.Id('ws'),
+  org_id: S.Id('org'),
+  name: S.Nullable(Type.String()),
+  as_of: Type.String(),
+  horizon_months: Type.Integer(),
+  assumptions: S.Assumptions,
+  variants: Type.Record(Type.String(), S.Assumptions),
+  series: Type.Object({ months: Type.Array(Type.String()) }, { additionalProperties: S.Series }),
+  warnings: Type.Array(S.Warning),
+  created_at: Type.String(),
+});
+const ScenarioSummary = Type.Object({
+  id: S.Id('sc'),
+  name: S.Nullable(Type.String()),
+  baseline_forecast_id: S.Id('fc'),
+  delta: S.Delta,
+  impact: S.Impact,
+  created_at: Type.String(),
+});
+const Scenario = Type.Object({
+  id: S.Id('sc'),
+  workspace_id: S.Id('ws'),
+  org_id: S.Id('org'),
+  name: S.Nullable(Type.String()),
+  baseline_forecast_id: S.Id('fc'),
+  delta: S.Delta,
+  impact: S.Impact,
+  series: Type.Object({ months: Type.Array(Type.String()), scenario: S.Series }),
+  created_at: Type.String(),
+});
+
+export function analyticsRoutes(api: FastifyInstance, kontor: Kontor) {
+  const org = (request: Parameters<typeof principalOf>[0]) => principalOf(request).orgId;
+
+  api.get<{ Params: { id: string }; Querystring: { as_of?: string } }>(
+    '/workspaces/:id/metrics',
+    {
+      schema: {
+        tags: ['metrics'],
+        summary: 'CFO metrics over the 30 days as_of − 29 … as_of (default today, UTC).',
+        security,
+        params: WsParams,
+        querystring: S.AsOfQuery,
+        response: { 200: S.Metrics, ...S.errors(401, 404, 422) },
+      },
+    },
+    async (request) => {
+      const ws = await getWorkspace(kontor.db, org(request), idFrom('workspace', request.params.id));
+      return metricsView(await computeMetrics(kontor.ledger, ws, resolveAsOf(request.query.as_of, kontor.clock)));
+    },
+  );
+
+  api.post<{
+    Params: { id: string };
+    Body: { name?: string; as_of?: string; horizon_months: number; assumptions?: AssumptionsInput; variants?: Record<string, AssumptionsInput> };
+  }>(
+    '/workspaces/:id/forecasts',
+    {
+      schema: {
+        tags: ['forecasts'],
+        security,
+        params: WsParams,
+        body: Type.Object({
+          name: Type.Optional(S.Nullable(Type.String({ maxLength: 200 }))),
+          as_of: Type.Optional(S.Day),
+          horizon_months: Type.Integer({ minimum: 1, maximum: 60 }),
+          assumptions: Type.Optional(S.Assumptions),
+          variants: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]{1,40}$' }), S.Assumptions, { maxProperties: 10, minProperties: 1 })),
+        }),
+        response: { 201: Forecast, ...S.errors(400, 401, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const forecast = await createForecast(kontor, org(request), idFrom('workspace', request.params.id), {
+        name: b.name ?? null,
+        asOf: resolveAsOf(b.as_of, kontor.clock),
+        horizonMonths: b.horizon_months,
+        assumptions: b.assumptions,
+        variants: b.variants,
+      });
+      return reply.code(201).send(forecastView(forecast));
+    },
+  );
+
+  api.get<{ Params: { id: string }; Querystring: { limit?: number; starting_after?: string } }>(
+    '/workspaces/:id/forecasts',
+    { schema: { tags: ['forecasts'], security, params: WsParams, querystring: Type.Object(S.PageQuery), response: { 200: S.ListOf(ForecastSummary), ...S.errors(401, 404, 422) } } },
+    async (request) => {
+      const page = await listForecasts(kontor.db, org(request), idFrom('workspace', request.params.id), {
+        limit: request.query.limit ?? 20,
+        after: startingAfter('forecast', request.query.starting_after),
+      });
+      return {
+        data: page.items.map((r: any) => forecastSummaryView({ id: r.id, name: r.name, asOf: r.as_of, horizonMonths: r.horizon_months, createdAt: r.created_at })),
+        has_more: page.nextCursor !== null,
+      };
+    },
+  );
+
+  api.get<{ Params: { id: string; child: string } }>(
+    '/workspaces/:id/forecasts/:child',
+    { schema: { tags: ['forecasts'], security, params: ChildParams, response: { 200: Forecast, ...S.errors(401, 404) } } },
+    async (request) =>
+      forecastView(await getForecast(kontor.db, org(request), idFrom('workspace', request.params.id), idFrom('forecast', request.params.child))),
+  );
+
+  api.delete<{ Params: { id: string; child: string } }>(
+    '/workspaces/:id/forecasts/:child',
+    { schema: { tags: ['forecasts'], summary: 'Deletes a forecast and the scenarios built on it.', security, params: ChildParams, response: { 204: Type.Null(), ...S.errors(401, 404) } } },
+    async (request, reply) => {
+      await deleteForecast(kontor, org(request), idFrom('workspace', request.params.id), idFrom('forecast', request.params.child));
+      return reply.code(204).send();
+    },
+  );
+
+  api.post<{ Params: { id: string }; Body: { name?: string; baseline_forecast_id: string; delta: Delta } }>(
+    '/workspaces/:id/scenarios',
+    {
+      schema: {
+        tags: ['scenarios'],
+        security,
+        params: WsParams,
+        body: Type.Object({ name: Type.Optional(S.Nullable(Type.String({ maxLength: 200 }))), baseline_forecast_id: Type.String({ maxLength: 64 }), delta: S.Delta }),
+        response: { 201: Scenario, ...S.errors(400, 401, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const scenario = await createScenario(kontor, org(request), idFrom('workspace', request.params.id), {
+        name: b.name ?? null,
+        forecastId: idFrom('forecast', b.baseline_forecast_id, 'baseline_forecast_id'),
+        delta: b.delta,
+      });
+      return reply.code(201).send(scenarioView(scenario));
+    },
+  );
+
+  api.get<{ Params: { id: string }; Querystring: { limit?: number; starting_after?: string } }>(
+    '/workspaces/:id/scenarios',
+    { schema: { tags: ['scenarios'], security, params: WsParams, querystring: Type.Object(S.PageQuery), response: { 200: S.ListOf(ScenarioSummary), ...S.errors(401, 404, 422) } } },
+    async (request) => {
+      const page = await listScenarios(kontor.db, org(request), idFrom('workspace', request.params.id), {
+        limit: request.query.limit ?? 20,
+        after: startingAfter('scenario', request.query.starting_after),
+      });
+      return { data: page.items.map(scenarioSummaryView), has_more: page.nextCursor !== null };
+    },
+  );
+
+  api.get<{ Params: { id: string; child: string } }>(
+    '/workspaces/:id/scenarios/:child',
+    { schema: { tags: ['scenarios'], security, params: ChildParams, response: { 200: Scenario, ...S.errors(401, 404) } } },
+    async (request) =>
+      scenarioView(await getScenario(kontor.db, org(request), idFrom('workspace', request.params.id), idFrom('scenario', request.params.child))),
+  );
+
+  api.delete<{ Params: { id: string; child: string } }>(
+    '/workspaces/:id/scenarios/:child',
+    { schema: { tags: ['scenarios'], security, params: ChildParams, response: { 204: Type.Null(), ...S.errors(401, 404) } } },
+    async (request, reply) => {
+      await deleteScenario(kontor.db, org(request), idFrom('workspace', request.params.id), idFrom('scenario', request.params.child));
+      return reply.code(204).send();
+    },
+  );
+
+  api.get<{ Params: { id: string }; Querystring: { as_of?: string } }>(
+    '/workspaces/:id/alerts',
+    {
+      schema: {
+        tags: ['alerts'],
+        summary: 'Evaluates the alert rules at as_of and stores the result in place of the previous alerts.',
+        security,
+        params: WsParams,
+        querystring: S.AsOfQuery,
+        response: { 200: S.ListOf(S.Alert), ...S.errors(401, 404, 422) },
+      },
+    },
+    async (request) => {
+      const { alerts } = await evaluateAlerts(kontor, org(request), idFrom('workspace', request.params.id), resolveAsOf(request.query.as_of, kontor.clock));
+      return { data: alerts.map(alertView), has_more: false };
+    },
+  );
+}

@@ -1,0 +1,63 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { Kontor } from '../../platform/kontor.ts';
+import { DomainError } from '../../platform/errors.ts';
+import { createOrg, getOrg } from '../../platform/orgs.ts';
+import { authenticateUser, createUser } from '../../platform/identity/users.ts';
+import { errors, Id } from './schemas.ts';
+import { orgView } from './views.ts';
+
+const Credentials = {
+  email: Type.String({ format: 'email', maxLength: 254 }),
+  password: Type.String({ minLength: 6, maxLength: 200 }),
+};
+const Session = Type.Object({
+  org: Type.Object({ id: Id('org'), name: Type.String(), email: Type.String(), created_at: Type.String() }),
+  access_token: Type.String(),
+});
+
+export function authRoutes(api: FastifyInstance, kontor: Kontor) {
+  api.post<{ Body: { org_name: string; email: string; password: string } }>(
+    '/auth/register',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['auth'],
+        summary: 'Create an organization and its owner; returns an access token.',
+        body: Type.Object({ org_name: Type.String({ minLength: 1, maxLength: 200 }), ...Credentials }),
+        response: { 201: Session, ...errors(400, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const { org_name, email, password } = request.body;
+      const { org, user } = await kontor.db.transaction(async (tx) => {
+        const org = await createOrg(tx, kontor.clock, { name: org_name });
+        const user = await createUser(tx, kontor.clock, { orgId: org.id, surface: 'mycfo', email, password });
+        return { org, user };
+      });
+      const token = await kontor.sessions.sign({ orgId: org.id, userId: user.id, surface: 'mycfo' });
+      return reply.code(201).send({ org: orgView(org, user.email), access_token: token });
+    },
+  );
+
+  api.post<{ Body: { email: string; password: string } }>(
+    '/auth/login',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['auth'],
+        summary: 'Exchange email and password for an access token.',
+        body: Type.Object(Credentials),
+        response: { 200: Session, ...errors(400, 401, 422) },
+      },
+    },
+    async (request) => {
+      const user = await authenticateUser(kontor.db, 'mycfo', request.body.email, request.body.password);
+      // Unknown email and wrong password get the same answer.
+      if (!user) throw new DomainError('unauthenticated', 'email or password is incorrect', undefined, { code: 'invalid_credentials' });
+      const org = (await getOrg(kontor.db, user.orgId))!;
+      const token = await kontor.sessions.sign({ orgId: org.id, userId: user.id, surface: 'mycfo' });
+      return { org: orgView(org, user.email), access_token: token };
+    },
+  );
+}

@@ -1,0 +1,35 @@
+import type { FastifyInstance } from 'fastify';
+import type { Kontor } from '../../platform/kontor.ts';
+import { registerSurface } from '../../platform/http/surface.ts';
+import { mycfoError } from './errors.ts';
+import { authRoutes } from './auth.ts';
+import { workspaceRoutes } from './workspaces.ts';
+import { ingestRoutes } from './ingest.ts';
+import { analyticsRoutes } from './analytics.ts';
+
+/** MyCFO (reference 002) at `/v1`: snake_case, integer cents, JWT sessions. */
+export async function registerMycfoApi(app: FastifyInstance, kontor: Kontor): Promise<void> {
+  await registerSurface(app, kontor, {
+    name: 'mycfo',
+    prefix: '/v1',
+    title: 'MyCFO API',
+    version: '1.0.0',
+    description: 'CFO-grade metrics, forecasts, scenarios, and alerts, scoped to your organization. All amounts are in cents.',
+    errors: mycfoError,
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+    authenticate: async (request) => {
+      const header = request.headers.authorization;
+      if (!header?.startsWith('Bearer ')) return null;
+      const claims = await kontor.sessions.verify(header.slice(7).trim(), 'mycfo');
+      if (!claims) return null;
+      return { orgId: claims.orgId, surface: 'mycfo', kind: 'session', id: claims.userId, userId: claims.userId, scopes: null, mode: 'live' };
+    },
+    rateLimit: () => kontor.config.rateLimitPerMinute,
+    routes: async (api) => {
+      authRoutes(api, kontor);
+      workspaceRoutes(api, kontor);
+      ingestRoutes(api, kontor);
+      analyticsRoutes(api, kontor);
+    },
+  });
+}

@@ -1,0 +1,95 @@
+import { Type, type TSchema } from 'typebox';
+
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+export const Cents = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'A positive whole number of cents.' });
+export const Day = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
+export const DayOrTime = Type.String({ anyOf: [{ format: 'date' }, { format: 'date-time' }], description: 'YYYY-MM-DD or an RFC 3339 time' });
+export const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code' });
+export const AsOfQuery = Type.Object({ as_of: Type.Optional(Day) });
+export const Id = (prefix: string) => Type.String({ pattern: `^${prefix}_[0-9A-Za-z]{26}$` });
+export const IdParams = Type.Object({ id: Id('ws') });
+
+export const PageQuery = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  starting_after: Type.Optional(Type.String({ maxLength: 64 })),
+};
+export const ListOf = <T extends TSchema>(item: T) => Type.Object({ data: Type.Array(item), has_more: Type.Boolean() });
+
+export const ErrorBody = Type.Object({
+  error: Type.Object({
+    type: Type.Union(
+      ['invalid_request', 'authentication_error', 'not_found', 'conflict', 'validation_error', 'upstream_error', 'api_error'].map((t) => Type.Literal(t)),
+    ),
+    code: Type.String(),
+    message: Type.String(),
+    param: Nullable(Type.String()),
+    request_id: Type.String(),
+  }),
+});
+
+export const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, { ...ErrorBody, description: `Error (${s})` }]));
+
+export const Workspace = Type.Object({
+  id: Id('ws'),
+  org_id: Id('org'),
+  name: Type.String(),
+  currency: Type.String(),
+  cash_on_hand_cents: Nullable(Type.Integer()),
+  created_at: Type.String(),
+});
+
+export const Assumptions = Type.Object(
+  {
+    mrr_growth_pct: Type.Optional(Type.Number({ minimum: -100, maximum: 1000, description: 'Monthly MRR growth, percent (6 = 6 %).' })),
+    monthly_logo_churn_pct: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
+    gross_margin_pct: Type.Optional(Type.Number({ minimum: -1000, maximum: 100 })),
+  },
+  { additionalProperties: false },
+);
+
+const SeriesSchema = Type.Object({
+  mrr_cents: Type.Array(Type.Integer()),
+  cash_cents: Type.Array(Nullable(Type.Integer())),
+  runway_months: Type.Array(Nullable(Type.Number())),
+});
+export const Series = SeriesSchema;
+
+export const Warning = Type.Object({ code: Type.String(), message: Type.String() });
+
+export const Delta = Type.Union([
+  Type.Object({ type: Type.Literal('price_change'), pct: Type.Number({ minimum: -1, maximum: 10, description: 'A fraction: 0.10 = +10 %.' }) }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('churn_change'), delta_pp: Type.Number({ minimum: -100, maximum: 100 }) }, { additionalProperties: false }),
+  Type.Object(
+    { type: Type.Literal('hire'), monthly_cost_cents: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }), start_month: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$' }) },
+    { additionalProperties: false },
+  ),
+]);
+
+export const Impact = Type.Object({ final_cash_delta_cents: Nullable(Type.Integer()), final_mrr_cents: Type.Integer() });
+
+export const Alert = Type.Object({
+  id: Id('al'),
+  type: Type.String(),
+  severity: Type.Union([Type.Literal('warn'), Type.Literal('critical')]),
+  message: Type.String(),
+  payload: Type.Record(Type.String(), Type.Unknown()),
+  workspace_id: Id('ws'),
+  org_id: Id('org'),
+  created_at: Type.String(),
+});
+
+export const Metrics = Type.Object({
+  as_of: Type.String(),
+  currency: Type.String(),
+  gross_revenue_cents_30d: Type.Integer(),
+  refunds_cents_30d: Type.Integer(),
+  net_revenue_cents_30d: Type.Integer(),
+  mrr_cents: Type.Integer(),
+  arr_cents: Type.Integer(),
+  burn_cents_30d: Type.Integer(),
+  recurring_burn_cents_30d: Type.Integer(),
+  one_time_expenses_cents_30d: Type.Integer(),
+  cash_on_hand_cents: Nullable(Type.Integer()),
+  runway_months: Nullable(Type.Number()),
+  warnings: Type.Array(Warning),
+});
