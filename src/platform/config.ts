@@ -14,6 +14,14 @@ export interface Config {
   keyCacheTtlMs: number;
   rateLimitPerMinute: number;
   logLevel: string;
+  /** Where the Stripe SDK sends requests (an origin, http or https); null = Stripe's own API. */
+  stripeApiBase: string | null;
+  /** The AI provider for advisory memos; null = not configured (memos fall back). */
+  huggingfaceApiKey: string | null;
+  /** An OpenAI-compatible base URL: `${base}/chat/completions`. */
+  huggingfaceApiBase: string;
+  huggingfaceModel: string;
+  advisoryTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -44,6 +52,17 @@ function url(env: Env, name: string, protocols: string[]): string | null {
   return raw;
 }
 
+/** An http(s) origin: the Stripe SDK takes a host, port and protocol, never a path. */
+function origin(env: Env, name: string): string | null {
+  const raw = url(env, name, ['http:', 'https:']);
+  if (raw === null) return null;
+  const parsed = new URL(raw);
+  if (parsed.pathname !== '/' || parsed.search || parsed.hash || parsed.username || parsed.password) {
+    throw new ConfigError(`${name} must be an origin like https://api.stripe.com, without a path`);
+  }
+  return parsed.origin;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const logLevel = env.LOG_LEVEL ?? 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
@@ -64,5 +83,10 @@ export function loadConfig(env: Env = process.env): Config {
     keyCacheTtlMs: integer(env, 'KEY_CACHE_TTL_MS', 5000, 0, 600_000),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 1000, 1, 10_000_000),
     logLevel,
+    stripeApiBase: origin(env, 'STRIPE_API_BASE'),
+    huggingfaceApiKey: env.HUGGINGFACE_API_KEY?.trim() || null,
+    huggingfaceApiBase: (url(env, 'HUGGINGFACE_API_BASE', ['http:', 'https:']) ?? 'https://router.huggingface.co/v1').replace(/\/+$/, ''),
+    huggingfaceModel: env.HUGGINGFACE_MODEL || 'mistralai/Mistral-7B-Instruct-v0.2',
+    advisoryTimeoutMs: integer(env, 'ADVISORY_TIMEOUT_MS', 10_000, 1, 600_000),
   };
 }

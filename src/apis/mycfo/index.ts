@@ -6,6 +6,8 @@ import { authRoutes } from './auth.ts';
 import { workspaceRoutes } from './workspaces.ts';
 import { ingestRoutes } from './ingest.ts';
 import { analyticsRoutes } from './analytics.ts';
+import { stripeRoutes } from './stripe.ts';
+import { advisoryRoutes } from './advisory.ts';
 
 /** MyCFO (reference 002) at `/v1`: snake_case, integer cents, JWT sessions. */
 export async function registerMycfoApi(app: FastifyInstance, kontor: Kontor): Promise<void> {
@@ -30,6 +32,8 @@ export async function registerMycfoApi(app: FastifyInstance, kontor: Kontor): Pr
       workspaceRoutes(api, kontor);
       ingestRoutes(api, kontor);
       analyticsRoutes(api, kontor);
+      stripeRoutes(api, kontor);
+      advisoryRoutes(api, kontor);
     },
   });
 }

@@ -42,7 +42,7 @@ test("the reference's quickstart, step by step", async () => {
     },
   });
   assert.equal(expenses.statusCode, 202, expenses.body);
-  assert.deepEqual({ ...expenses.json(), ingest_id: 'x' }, { ingest_id: 'x', status: 'completed', inserted: 2, duplicates: 0 });
+  assert.deepEqual({ ...expenses.json<any>(), ingest_id: 'x' }, { ingest_id: 'x', status: 'completed', inserted: 2, duplicates: 0 });
   assert.match(expenses.json().ingest_id, /^ing_/);
 
   // 4. Ingest recurring revenue

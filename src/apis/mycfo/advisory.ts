@@ -1,0 +1,82 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { Kontor } from '../../platform/kontor.ts';
+import { principalOf } from '../../platform/http/surface.ts';
+import { getWorkspace } from '../../cfo/workspaces.ts';
+import { resolveAsOf } from '../../cfo/metrics.ts';
+import { evaluateAlerts } from '../../cfo/alerts.ts';
+import { generateMemo } from '../../cfo/advisory.ts';
+import { formatId } from '../../platform/ids.ts';
+import * as S from './schemas.ts';
+import { alertView, idFrom, metricsView, PREFIX } from './views.ts';
+
+const Advisory = Type.Object({
+  workspace_id: S.Id('ws'),
+  as_of: Type.String(),
+  summary: Type.String(),
+  suggestions: Type.Array(Type.String()),
+  risks: Type.Array(Type.String()),
+  grounding: Type.Object({
+    workspace_name: Type.String(),
+    alert_count: Type.Integer(),
+    alerts: Type.Array(S.Alert),
+    metrics: S.Metrics,
+  }),
+  provider: Type.Union([Type.Literal('huggingface'), Type.Literal('fallback')]),
+  model: S.Nullable(Type.String()),
+  ai_available: Type.Boolean(),
+  ai_error: Type.Optional(
+    Type.Object(
+      {
+        type: Type.Union([Type.Literal('configuration_error'), Type.Literal('upstream_error')]),
+        code: Type.String({ description: 'huggingface_not_configured, provider_unavailable, provider_timeout, provider_error or malformed_response' }),
+        message: Type.String(),
+      },
+      { description: 'Present when ai_available is false: why the memo fell back to the computed figures.' },
+    ),
+  ),
+});
+
+export function advisoryRoutes(api: FastifyInstance, kontor: Kontor) {
+  api.get<{ Params: { id: string }; Querystring: { as_of?: string } }>(
+    '/workspaces/:id/advisory',
+    {
+      schema: {
+        tags: ['advisory'],
+        summary:
+          'An AI advisory memo grounded only in the computed metrics and alerts (alerts are evaluated and stored as GET /alerts does). When the AI provider is not configured or fails, the memo falls back to the figures alone (ai_available false, ai_error says why); still 200.',
+        security: [{ bearer: [] }],
+        params: Type.Object({ id: Type.String() }),
+        querystring: S.AsOfQuery,
+        response: { 200: Advisory, ...S.errors(401, 404, 422) },
+      },
+    },
+    async (request) => {
+      const orgId = principalOf(request).orgId;
+      const ws = await getWorkspace(kontor.db, orgId, idFrom('workspace', request.params.id));
+      const asOf = resolveAsOf(request.query.as_of, kontor.clock);
+      const { alerts, metrics } = await evaluateAlerts(kontor, orgId, ws.id, asOf);
+      const metricsJson = metricsView(metrics);
+      const c = kontor.config;
+      const memo = await generateMemo(
+        { apiKey: c.huggingfaceApiKey, apiBase: c.huggingfaceApiBase, model: c.huggingfaceModel, timeoutMs: c.advisoryTimeoutMs },
+        { metrics: metricsJson, alerts: alerts.map((a) => ({ type: a.type, severity: a.severity, message: a.message, payload: a.payload })) },
+      );
+      if (!memo.aiAvailable && memo.aiError.type === 'upstream_error') {
+        request.log.warn({ code: memo.aiError.code }, 'advisory memo fell back: AI provider failed');
+      }
+      return {
+        workspace_id: formatId(PREFIX.workspace, ws.id),
+        as_of: asOf,
+        summary: memo.summary,
+        suggestions: memo.suggestions,
+        risks: memo.risks,
+        grounding: { workspace_name: ws.name, alert_count: alerts.length, alerts: alerts.map(alertView), metrics: metricsJson },
+        provider: memo.provider,
+        model: memo.model,
+        ai_available: memo.aiAvailable,
+        ...(memo.aiAvailable ? {} : { ai_error: memo.aiError }),
+      };
+    },
+  );
+}
