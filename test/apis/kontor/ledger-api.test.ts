@@ -136,5 +136,5 @@ test('the OpenAPI document is 3.1 and lists the native routes', async () => {
     assert.ok(doc.paths[path], `missing ${path}`);
   }
   const index = (await t.request({ method: 'GET', url: '/openapi' })).json();
-  assert.deepEqual(index.documents, [{ name: 'kontor', url: '/openapi/kontor.json' }]);
+  assert.ok(index.documents.some((d: any) => d.name === 'kontor' && d.url === '/openapi/kontor.json'));
 });

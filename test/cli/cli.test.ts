@@ -1,0 +1,333 @@
+/**
+ * The operator CLI as operators run it: real processes on a temporary PGlite data directory,
+ * first with no server (the CLI opens the database itself), then beside a running server
+ * (the CLI goes through its loopback admin endpoint).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run } from '../../src/cli/run.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SECRET = /kt_live_[0-9A-Za-z]{38}/g;
+const ORG_ID = /^org_[0-9A-HJKMNP-TV-Z]{26}$/;
+const KEY_ID = /^key_[0-9A-HJKMNP-TV-Z]{26}$/;
+// The spawned CLI runs on PGlite only; the PostgreSQL run of the suite has nothing to add.
+const skip = process.env.KONTOR_TEST_DB === 'postgres' ? 'the spawned CLI is tested on PGlite' : false;
+
+const children = new Set<ChildProcess>();
+const scratch: string[] = [];
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'kontor-cli-'));
+  scratch.push(dir);
+  return dir;
+}
+
+function envFor(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...extra };
+  for (const name of ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', ...(extra.PORT ? [] : ['PORT'])]) delete env[name];
+  return env;
+}
+
+interface Result {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function start(script: string, args: string[], env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  const out = { stdout: '', stderr: '' };
+  child.stdout!.setEncoding('utf8').on('data', (chunk) => (out.stdout += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk) => (out.stderr += chunk));
+  const exited = new Promise<Result>((resolve) => {
+    child.on('close', (code, signal) => {
+      children.delete(child);
+      resolve({ code, signal, ...out });
+    });
+  });
+  return { child, out, exited };
+}
+
+/** Runs the CLI to completion (killed after 30 s). */
+async function cli(dataDir: string, ...args: string[]): Promise<Result> {
+  const { child, exited } = start('src/cli/main.ts', args, envFor(dataDir));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const result = await exited;
+  clearTimeout(timer);
+  return result;
+}
+
+async function cliJson(dataDir: string, ...args: string[]): Promise<any> {
+  const result = await cli(dataDir, ...args, '--json');
+  assert.equal(result.code, 0, `kontor ${args.join(' ')} failed: ${result.stderr}`);
+  return JSON.parse(result.stdout);
+}
+
+function assertOneLine(text: string, pattern: RegExp) {
+  const lines = text.trim().split('\n');
+  assert.equal(lines.length, 1, `expected one line on stderr, got:\n${text}`);
+  assert.match(lines[0], pattern);
+}
+
+async function waitFor(check: () => boolean | Promise<boolean>, what: string, give: () => string, ms = 20_000) {
+  const until = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}\n${give()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+after(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  await Promise.all(scratch.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+describe('kontor CLI', { skip }, () => {
+  let dataDir: string;
+  let org: string;
+  let keyId: string;
+  before(async () => {
+    dataDir = await tempDir();
+  });
+
+  describe('with the server stopped, on its own database', () => {
+
+    test('migrate applies the migrations', async () => {
+      const result = await cli(dataDir, 'migrate');
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /^applied 0001_core$/m);
+      assert.ok(!existsSync(path.join(dataDir, 'kontor.lock')), 'the data-directory lock is released');
+    });
+
+    test('orgs create prints the new org', async () => {
+      const created = await cliJson(dataDir, 'orgs', 'create', '--name', 'Acme Ltd');
+      assert.match(created.id, ORG_ID);
+      assert.equal(created.name, 'Acme Ltd');
+      org = created.id;
+    });
+
+    test('keys create shows the secret once, keys list never, keys revoke revokes', async () => {
+      const created = await cli(dataDir, 'keys', 'create', '--org', org, '--scopes', 'ledger:read,ledger:write', '--name', 'ci', '--expires', '30d');
+      assert.equal(created.code, 0, created.stderr);
+      const secrets = created.stdout.match(SECRET) ?? [];
+      assert.equal(secrets.length, 1, created.stdout);
+      assert.match(created.stdout, /^secret: +kt_live_[0-9A-Za-z]{38}$/m);
+      keyId = /^id: +(\S+)$/m.exec(created.stdout)?.[1] ?? '';
+      assert.match(keyId, KEY_ID);
+
+      const listed = await cli(dataDir, 'keys', 'list', '--org', org, '--json');
+      assert.equal(listed.code, 0, listed.stderr);
+      assert.ok(!listed.stdout.includes(secrets[0]), 'no secret in keys list');
+      const keys = JSON.parse(listed.stdout);
+      assert.equal(keys.length, 1);
+      assert.deepEqual(
+        { id: keys[0].id, org_id: keys[0].org_id, scopes: keys[0].scopes, status: keys[0].status, name: keys[0].name, secret: keys[0].secret },
+        { id: keyId, org_id: org, scopes: ['ledger:read', 'ledger:write'], status: 'active', name: 'ci', secret: undefined },
+      );
+
+      const revoked = await cli(dataDir, 'keys', 'revoke', '--org', org, '--id', keyId);
+      assert.equal(revoked.code, 0, revoked.stderr);
+      assert.equal(revoked.stdout, `revoked ${keyId}\n`);
+    });
+
+    test('a usage error is one line on stderr and exit code 2', async () => {
+      const result = await cli(dataDir, 'keys', 'create', '--org', org);
+      assert.equal(result.code, 2);
+      assert.equal(result.stdout, '');
+      assertOneLine(result.stderr, /^kontor: --scopes is required$/);
+    });
+  });
+
+  describe('beside a running server, through its admin endpoint', () => {
+    let server: ReturnType<typeof start>;
+    let base: string;
+    let info: { pid: number; port: number };
+
+    before(async () => {
+      server = start('src/main.ts', [], envFor(dataDir, { PORT: '0', KEY_CACHE_TTL_MS: '600000' }));
+      const serverJson = path.join(dataDir, 'server.json');
+      let exited = false;
+      void server.exited.then(() => (exited = true));
+      await waitFor(
+        () => {
+          if (exited) throw new Error(`the server exited: ${server.out.stderr}`);
+          return existsSync(serverJson);
+        },
+        'server.json',
+        () => server.out.stderr,
+      );
+      info = JSON.parse(await readFile(serverJson, 'utf8'));
+      assert.equal(info.pid, server.child.pid);
+      assert.ok(info.port > 0);
+      base = `http://127.0.0.1:${info.port}`;
+    });
+
+    after(() => {
+      if (server.child.exitCode === null) server.child.kill('SIGKILL');
+    });
+
+    test('the admin token is made once, 32 random bytes, readable by the owner only', async () => {
+      const file = path.join(dataDir, 'admin-token');
+      assert.equal((await stat(file)).mode & 0o777, 0o600);
+      assert.equal(Buffer.from((await readFile(file, 'utf8')).trim(), 'base64url').length, 32);
+    });
+
+    test('a key made through the CLI works at once, and stops at once when revoked', async () => {
+      // The server holds the data-directory lock: only the admin endpoint can do this.
+      assert.equal(Number(await readFile(path.join(dataDir, 'kontor.lock'), 'utf8')), info.pid);
+      const created = await cliJson(dataDir, 'keys', 'create', '--org', org, '--scopes', 'ledger:read');
+      assert.match(created.secret, /^kt_live_[0-9A-Za-z]{38}$/);
+      const headers = { authorization: `Bearer ${created.secret}` };
+
+      const ok = await fetch(`${base}/kontor/v1/ledgers`, { headers });
+      assert.equal(ok.status, 200);
+      assert.deepEqual((await ok.json()).data, []);
+
+      const revoked = await cli(dataDir, 'keys', 'revoke', '--org', org, '--id', created.id);
+      assert.equal(revoked.code, 0, revoked.stderr);
+      // The key cache (10 minutes here) was cleared by the revoke on this server.
+      const refused = await fetch(`${base}/kontor/v1/ledgers`, { headers });
+      assert.equal(refused.status, 401);
+
+    });
+
+    test('orgs and keys commands print the same through the server', async () => {
+      const plain = await cli(dataDir, 'orgs', 'create', '--name', 'Beta GmbH');
+      assert.equal(plain.code, 0, plain.stderr);
+      assert.match(plain.stdout, /^org_[0-9A-Z]{26}  Beta GmbH\n$/);
+      const orgs = await cli(dataDir, 'orgs', 'list');
+      assert.equal(orgs.code, 0, orgs.stderr);
+      assert.match(orgs.stdout, /^ID +CREATED +NAME\norg_\S+ +\S+ +Acme Ltd\norg_\S+ +\S+ +Beta GmbH\n$/);
+
+      const keys = await cli(dataDir, 'keys', 'list', '--org', org);
+      assert.equal(keys.code, 0, keys.stderr);
+      assert.doesNotMatch(keys.stdout, SECRET);
+      assert.match(keys.stdout, new RegExp(`^${keyId} +kontor +live +kt_live_\\S+ +revoked .* ledger:read,ledger:write +ci$`, 'm'));
+
+      const again = await cli(dataDir, 'keys', 'revoke', '--org', org, '--id', keyId);
+      assert.equal(again.code, 1);
+      assertOneLine(again.stderr, new RegExp(`^kontor: key ${keyId} is already revoked$`));
+      const unknownOrg = await cli(dataDir, 'keys', 'list', '--org', 'org_01JD0000000000000000000000');
+      assert.equal(unknownOrg.code, 1);
+      assertOneLine(unknownOrg.stderr, /^kontor: org org_01JD0000000000000000000000 not found$/);
+    });
+
+    test('the admin endpoint refuses a wrong or missing token', async () => {
+      for (const headers of [{ authorization: 'Bearer not-the-token' }, {} as Record<string, string>]) {
+        const response = await fetch(`${base}/_admin/v1/orgs`, { headers });
+        assert.equal(response.status, 401);
+        assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/);
+        assert.equal((await response.json()).status, 401);
+      }
+      const token = (await readFile(path.join(dataDir, 'admin-token'), 'utf8')).trim();
+      const right = await fetch(`${base}/_admin/v1/orgs`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(right.status, 200);
+    });
+
+    test('a second server on the same data directory refuses to start with one line', async () => {
+      const second = start('src/main.ts', [], envFor(dataDir, { PORT: '0' }));
+      const result = await second.exited;
+      assert.notEqual(result.code, 0);
+      assertOneLine(result.stderr, /data directory/);
+      assert.ok(result.stderr.includes(dataDir));
+      // It left the running server's files alone.
+      assert.deepEqual(JSON.parse(await readFile(path.join(dataDir, 'server.json'), 'utf8')), info);
+    });
+
+    test('migrate refuses to open a data directory the server holds', async () => {
+      const result = await cli(dataDir, 'migrate');
+      assert.equal(result.code, 1);
+      assertOneLine(result.stderr, /^kontor: a server \(pid \d+\) is running on the data directory .* stop it/);
+    });
+
+    test('SIGTERM stops the server cleanly and removes server.json', async () => {
+      server.child.kill('SIGTERM');
+      const result = await server.exited;
+      assert.equal(result.code, 0, result.stderr);
+      assert.ok(!existsSync(path.join(dataDir, 'server.json')));
+      assert.ok(!existsSync(path.join(dataDir, 'kontor.lock')));
+    });
+
+    test('after the server is gone, a stale server.json is ignored', async () => {
+      await writeFile(path.join(dataDir, 'server.json'), JSON.stringify(info));
+      const keys = await cliJson(dataDir, 'keys', 'list', '--org', org);
+      assert.deepEqual(keys.map((k: any) => k.status), ['revoked', 'revoked']);
+    });
+  });
+});
+
+test('a bad configuration value stops start-up with one line naming it', { skip }, async () => {
+  const dataDir = await tempDir();
+  const server = start('src/main.ts', [], envFor(dataDir, { PORT: 'abc' }));
+  const result = await server.exited;
+  assert.equal(result.code, 1);
+  assertOneLine(result.stderr, /^kontor: configuration error: PORT /);
+  assert.ok(!existsSync(path.join(dataDir, 'kontor.lock')), 'nothing was opened');
+});
+
+describe('command-line parsing', () => {
+  async function runIn(...args: string[]) {
+    let stdout = '';
+    let stderr = '';
+    const io = { env: { DATA_DIR: '/nonexistent/never-opened' }, stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } };
+    const code = await run(args, io);
+    return { code, stdout, stderr };
+  }
+
+  test('--help prints usage and exits 0', async () => {
+    for (const args of [['--help'], ['help'], ['keys', 'create', '--help'], ['help', 'orgs', 'create'], ['keys', '-h']]) {
+      const result = await runIn(...args);
+      assert.equal(result.code, 0, args.join(' '));
+      assert.match(result.stdout, /Usage|kontor/);
+      assert.equal(result.stderr, '');
+    }
+    assert.match((await runIn('keys', 'create', '--help')).stdout, /--expires <when>/);
+  });
+
+  test('usage errors are one line and exit code 2, before any database is opened', async () => {
+    const org = 'org_01JD0000000000000000000000';
+    const cases: [string[], RegExp][] = [
+      [[], /missing command/],
+      [['frobnicate'], /unknown command "frobnicate"/],
+      [['orgs'], /missing subcommand: kontor orgs create\|list/],
+      [['keys', 'delete'], /unknown command "keys delete"/],
+      [['orgs', 'create'], /--name is required/],
+      [['orgs', 'create', '--name'], /--name needs a value/],
+      [['orgs', 'list', '--verbose'], /unknown option --verbose for "kontor orgs list"/],
+      [['orgs', 'list', 'extra'], /unexpected argument "extra"/],
+      [['keys', 'list'], /--org is required/],
+      [['keys', 'list', '--org', 'acme'], /--org must be an org id \(org_<ULID>\) or a uuid, got "acme"/],
+      [['keys', 'revoke', '--org', org, '--id', 'org_01JD0000000000000000000000'], /--id must be a key id/],
+      [['keys', 'create', '--org', org, '--scopes', 'ledger:read', '--mode', 'test'], /--mode must be live or sandbox/],
+      [['keys', 'create', '--org', org, '--scopes', 'ledger:read', '--surface', 'stripe'], /--surface must be one of kontor, ledgeros/],
+      [['keys', 'create', '--org', org, '--scopes', 'ledger:reed'], /scope "ledger:reed" is not known to the kontor surface/],
+      [['keys', 'create', '--org', org, '--scopes', ','], /--scopes must name at least one scope/],
+      [['keys', 'create', '--org', org, '--scopes', 'ledger:read', '--expires', 'soon'], /--expires must be an ISO 8601 time/],
+      [['keys', 'create', '--org', org, '--scopes', 'ledger:read', '--user', 'bob'], /--user must be a user's uuid/],
+    ];
+    for (const [args, pattern] of cases) {
+      const result = await runIn(...args);
+      assert.equal(result.code, 2, `kontor ${args.join(' ')}: ${result.stderr}`);
+      assert.equal(result.stdout, '');
+      assertOneLine(result.stderr, pattern);
+      assert.match(result.stderr, /^kontor: /);
+    }
+    assert.ok(!existsSync('/nonexistent/never-opened'));
+  });
+
+  test('a bad configuration value is one line and exit code 1', async () => {
+    let stderr = '';
+    const code = await run(['orgs', 'list'], { env: { DATABASE_URL: 'mysql://x' }, stdout: { write: () => true }, stderr: { write: (t: string) => (stderr += t) } });
+    assert.equal(code, 1);
+    assertOneLine(stderr, /^kontor: configuration error: DATABASE_URL /);
+  });
+});
