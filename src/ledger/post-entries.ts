@@ -77,25 +77,12 @@ export async function applyUnits(tx: Queryable, units: PostingUnit[], now: Date)
       }
     }
   }
+  // Trading accounts that exist are locked like the others; missing ones are made in memory
+  // and inserted only if an entry that posts is using them, so a refused entry writes nothing.
   const tradingIds = new Map<string, string>();
+  const toCreate = new Map<string, { key: string; code: string }>();
   if (tradingNeeds.size > 0) {
     const needs = [...tradingNeeds.values()];
-    await tx.query(
-      `INSERT INTO accounts (org_id, id, ledger_id, code, name, type, currency, scale, created_at)
-       SELECT t.org_id, t.id, t.ledger_id, t.code, 'Currency trading ' || t.code, 'equity', t.currency, t.scale, $7
-         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::int[]) AS t(org_id, id, ledger_id, code, currency, scale)
-        WHERE EXISTS (SELECT 1 FROM ledgers l WHERE l.org_id = t.org_id AND l.id = t.ledger_id)
-       ON CONFLICT (org_id, ledger_id, code) DO NOTHING`,
-      [
-        needs.map((n) => n.orgId),
-        needs.map(() => newId()),
-        needs.map((n) => n.ledgerId),
-        needs.map((n) => tradingCode(n.pair, n.asset)),
-        needs.map((n) => n.asset.currency),
-        needs.map((n) => n.asset.scale),
-        now,
-      ],
-    );
     const rows = await tx.query<{ org_id: string; ledger_id: string; code: string; id: string }>(
       `SELECT a.org_id, a.ledger_id, a.code, a.id FROM accounts a
          JOIN unnest($1::uuid[], $2::uuid[], $3::text[]) AS t(org_id, ledger_id, code)
@@ -104,6 +91,22 @@ export async function applyUnits(tx: Queryable, units: PostingUnit[], now: Date)
     );
     for (const row of rows) tradingIds.set(`${row.org_id}|${row.ledger_id}|${row.code}`, row.id);
     await lock(rows.map((r) => r.id));
+    for (const [key, need] of tradingNeeds) {
+      if (tradingIds.has(key)) continue;
+      const id = newId();
+      tradingIds.set(key, id);
+      toCreate.set(id, { key, code: tradingCode(need.pair, need.asset) });
+      accounts.set(id, {
+        org_id: need.orgId,
+        id,
+        ledger_id: need.ledgerId,
+        type: 'equity',
+        currency: need.asset.currency,
+        scale: need.asset.scale,
+        min_balance: null,
+        balance: 0n,
+      });
+    }
   }
 
   // External ids and reversals already posted, so a retry posts nothing twice.
@@ -174,6 +177,8 @@ export async function applyUnits(tx: Queryable, units: PostingUnit[], now: Date)
     }
   });
 
+  const used = new Set(entryRows.flatMap((r) => r.entry.postings.map((p) => p.accountId)));
+  await createTradingAccounts(tx, [...toCreate.keys()].filter((id) => used.has(id)).map((id) => ({ account: accounts.get(id)!, code: toCreate.get(id)!.code })), now);
   await writeEntries(tx, entryRows.map((r) => r.entry), accounts);
 
   if (duplicatesToLoad.length > 0) {
@@ -189,6 +194,33 @@ export async function applyUnits(tx: Queryable, units: PostingUnit[], now: Date)
     }
   }
   return outcomes;
+}
+
+/**
+ * Inserts the trading accounts first used by this transaction. Another transaction may have
+ * made one in the meantime; then this one is retried (as a serialisation failure), and the
+ * retry finds and locks the existing account.
+ */
+async function createTradingAccounts(tx: Queryable, list: { account: LockedAccount; code: string }[], now: Date) {
+  if (list.length === 0) return;
+  const inserted = await tx.query(
+    `INSERT INTO accounts (org_id, id, ledger_id, code, name, type, currency, scale, created_at)
+     SELECT t.org_id, t.id, t.ledger_id, t.code, 'Currency trading ' || t.code, 'equity', t.currency, t.scale, $7
+       FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::int[]) AS t(org_id, id, ledger_id, code, currency, scale)
+     ON CONFLICT (org_id, ledger_id, code) DO NOTHING RETURNING id`,
+    [
+      list.map((x) => x.account.org_id),
+      list.map((x) => x.account.id),
+      list.map((x) => x.account.ledger_id),
+      list.map((x) => x.code),
+      list.map((x) => x.account.currency),
+      list.map((x) => x.account.scale),
+      now,
+    ],
+  );
+  if (inserted.length !== list.length) {
+    throw Object.assign(new Error('a trading account was created concurrently; retrying'), { code: '40001' });
+  }
 }
 
 function tradingCode(pair: string, asset: Asset): string {

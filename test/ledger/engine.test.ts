@@ -149,3 +149,15 @@ test('purging a ledger removes everything in it and logs it', async () => {
   const log = await db.query('SELECT action FROM audit_log WHERE org_id = $1', [org.id]);
   assert.deepEqual(log.map((r) => r.action), ['ledger.purged']);
 });
+
+test('a refused entry in two currencies writes no trading accounts', async () => {
+  const { org, book, cash } = await setup();
+  const eur = await ledger.createAccount(org.id, { ledgerId: book.id, code: 'eur', name: 'EUR', type: 'asset', asset: { currency: 'EUR', scale: 2 } });
+  const count = async () => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM accounts WHERE org_id = $1', [org.id]))[0].n;
+  const before = await count();
+  await assert.rejects(
+    ledger.postEntry(org.id, { ledgerId: book.id, rates: { 'EUR/USD': '2' }, postings: [{ accountId: eur.id, amount: 100n }, { accountId: cash.id, amount: -100n }] }),
+    (e: any) => e.code === 'unbalanced',
+  );
+  assert.equal(await count(), before);
+});
