@@ -14,6 +14,8 @@ export interface Config {
   keyCacheTtlMs: number;
   rateLimitPerMinute: number;
   logLevel: string;
+  /** Length of a new Ledgy user's (active) trial. */
+  ledgyTrialDays: number;
   /** Where the Stripe SDK sends requests (an origin, http or https); null = Stripe's own API. */
   stripeApiBase: string | null;
   /** The AI provider for advisory memos; null = not configured (memos fall back). */
@@ -83,6 +85,7 @@ export function loadConfig(env: Env = process.env): Config {
     keyCacheTtlMs: integer(env, 'KEY_CACHE_TTL_MS', 5000, 0, 600_000),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 1000, 1, 10_000_000),
     logLevel,
+    ledgyTrialDays: integer(env, 'LEDGY_TRIAL_DAYS', 14, 0, 3650),
     stripeApiBase: origin(env, 'STRIPE_API_BASE'),
     huggingfaceApiKey: env.HUGGINGFACE_API_KEY?.trim() || null,
     huggingfaceApiBase: (url(env, 'HUGGINGFACE_API_BASE', ['http:', 'https:']) ?? 'https://router.huggingface.co/v1').replace(/\/+$/, ''),

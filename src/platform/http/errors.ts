@@ -34,7 +34,7 @@ interface AjvIssue {
   params: Record<string, any>;
 }
 
-function fromValidation(issues: AjvIssue[], context: string | undefined): ClassifiedError {
+export function fromValidation(issues: AjvIssue[], context: string | undefined): ClassifiedError {
   const issue = issues[0];
   let field = pointerToField(issue.instancePath);
   let message: string;

@@ -12,6 +12,7 @@ export type ErrorStyle = (error: ClassifiedError, requestId: string) => {
   status: number;
   body: unknown;
   contentType?: string;
+  headers?: Record<string, string>;
 };
 
 export interface SurfaceOptions {
@@ -24,6 +25,11 @@ export interface SurfaceOptions {
   errors: ErrorStyle;
   /** Finds the caller from the request, or null when there is no valid credential. */
   authenticate: (request: FastifyRequest) => Promise<Principal | null>;
+  /**
+   * Runs after authentication and before the rate limit and scope checks: a surface's own
+   * condition for every authenticated route (Ledgy's subscription gate).
+   */
+  gate?: (request: FastifyRequest, principal: Principal) => Promise<void>;
   /** Requests per minute for a principal. */
   rateLimit: (principal: Principal) => number;
   /** Security schemes for the OpenAPI document. */
@@ -72,8 +78,8 @@ export async function registerSurface(root: FastifyInstance, kontor: Kontor, opt
       kontor.openapi.set(options.name, () => app.swagger() as object);
 
       const send = (reply: FastifyReply, error: ClassifiedError) => {
-        const { status, body, contentType } = options.errors(error, reply.request.id);
-        if (status >= 500) reply.request.log.error({ err: error }, 'request failed');
+        const { status, body, contentType, headers } = options.errors(error, reply.request.id);
+        if (headers) reply.headers(headers);
         return reply.code(status).type(contentType ?? 'application/json; charset=utf-8').send(body);
       };
 
@@ -94,6 +100,7 @@ export async function registerSurface(root: FastifyInstance, kontor: Kontor, opt
           throw new DomainError('unauthenticated', 'missing or invalid credentials');
         }
         request.principal = principal;
+        await options.gate?.(request, principal);
         const limit = options.rateLimit(principal);
         const windowMs = 60_000;
         const decision = await kontor.rateLimiter.take(`${options.name}:${principal.id}`, limit, windowMs, Date.now());

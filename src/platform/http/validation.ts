@@ -13,3 +13,15 @@ export function validatorCompiler(): FastifySchemaCompiler<any> {
   for (const ajv of [strictAjv, coercingAjv]) (addFormats as any).default ? (addFormats as any).default(ajv) : (addFormats as any)(ajv);
   return ({ schema, httpPart }) => (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema as object);
 }
+
+const rowAjv = new Ajv({ allErrors: false, strict: false, useDefaults: true, removeAdditional: false, coerceTypes: false });
+((addFormats as any).default ?? addFormats)(rowAjv);
+
+/**
+ * A validator for one item of a best-effort bulk call: each row is checked on its own and
+ * its first problem reported, instead of refusing the whole request.
+ */
+export function rowValidator(schema: object): (value: unknown) => { instancePath: string; keyword: string; message?: string; params: Record<string, any> }[] | null {
+  const validate = rowAjv.compile(schema);
+  return (value) => (validate(value) ? null : (validate.errors as any[]));
+}

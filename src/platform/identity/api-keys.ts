@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import type { Db } from '../db.ts';
+import type { Db, Queryable } from '../db.ts';
 import type { Clock } from '../clock.ts';
 import { DomainError, invalid } from '../errors.ts';
 import { newId } from '../ids.ts';
@@ -131,11 +131,11 @@ export class ApiKeys {
     private readonly cacheTtlMs: number,
   ) {}
 
-  async create(input: NewApiKey): Promise<{ key: ApiKey; secret: string }> {
+  async create(input: NewApiKey, tx: Queryable = this.db): Promise<{ key: ApiKey; secret: string }> {
     const secret = generateSecret(input.surface, input.mode);
     const expiresAt = input.expiresAt ?? null;
     if (expiresAt && expiresAt.getTime() <= this.clock.now().getTime()) throw invalid('expires_at', 'expiry must be in the future');
-    const rows = await this.db.query(
+    const rows = await tx.query(
       `INSERT INTO api_keys (org_id, id, surface, user_id, name, start, secret_sha256, scopes, mode, expires_at, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *`,
       [

@@ -1,0 +1,185 @@
+import type { Queryable } from '../platform/db.ts';
+import { DomainError, notFound } from '../platform/errors.ts';
+import { newId } from '../platform/ids.ts';
+import { normalSign } from '../ledger/types.ts';
+import { LEDGY_SCALE, type LedgyDeps } from './deps.ts';
+import { systemAccount } from './books.ts';
+import type { LedgyUser } from './users.ts';
+import { rebuildEntries, softDeleteTransactions } from './transactions.ts';
+
+export interface LedgyAccount {
+  id: string;
+  userId: string;
+  ledgerAccountId: string;
+  openingEntryId: string | null;
+  name: string;
+  currencyCode: string;
+  initialBalance: bigint;
+  order: number;
+  icon: string | null;
+  color: string | null;
+  iconColor: string | null;
+  shareInviteToken: string | null;
+  /** The ledger balance, opening entry included, in units of 1/10,000. */
+  currentBalance: bigint;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface AccountInput {
+  name: string;
+  currencyCode: string;
+  initialBalance: bigint;
+  order: number;
+  icon?: string | null;
+  color?: string | null;
+  iconColor?: string | null;
+}
+
+const SELECT = `SELECT la.*, a.balance, a.type FROM ledgy_accounts la
+  JOIN accounts a ON a.org_id = la.org_id AND a.id = la.ledger_account_id`;
+
+const toAccount = (r: any): LedgyAccount => ({
+  id: r.id,
+  userId: r.user_id,
+  ledgerAccountId: r.ledger_account_id,
+  openingEntryId: r.opening_entry_id,
+  name: r.name,
+  currencyCode: r.currency_code,
+  initialBalance: r.initial_balance,
+  order: r.sort_order,
+  icon: r.icon,
+  color: r.color,
+  iconColor: r.icon_color,
+  shareInviteToken: r.share_invite_token,
+  currentBalance: r.balance * normalSign(r.type),
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+export async function listAccounts(db: Queryable, user: LedgyUser): Promise<LedgyAccount[]> {
+  const rows = await db.query(`${SELECT} WHERE la.org_id = $1 AND la.user_id = $2 AND la.deleted_at IS NULL ORDER BY la.sort_order, la.id`, [user.orgId, user.id]);
+  return rows.map(toAccount);
+}
+
+/** One of the user's live accounts; anything else (another user's, deleted) is not found. */
+export async function getAccount(db: Queryable, user: LedgyUser, id: string, field?: string, lock = false): Promise<LedgyAccount> {
+  const rows = await db.query(
+    `${SELECT} WHERE la.org_id = $1 AND la.user_id = $2 AND la.id = $3 AND la.deleted_at IS NULL${lock ? ' FOR UPDATE OF la' : ''}`,
+    [user.orgId, user.id, id],
+  );
+  if (rows.length === 0) throw notFound('account', field);
+  return toAccount(rows[0]);
+}
+
+/** Posts (or re-posts) the opening balance as an entry against the currency's opening account. */
+async function postOpening(deps: LedgyDeps, tx: Queryable, user: LedgyUser, ledgerAccountId: string, currency: string, amount: bigint, date: Date) {
+  if (amount === 0n) return null;
+  const opening = await systemAccount(deps, tx, user.orgId, user.ledgerId, 'opening', currency);
+  const [result] = await deps.ledger.postBatch(
+    user.orgId,
+    [{ ledgerId: user.ledgerId, effectiveAt: date, description: 'Opening balance', postings: [{ accountId: ledgerAccountId, amount }, { accountId: opening, amount: -amount }] }],
+    tx,
+  );
+  return result.entry.id;
+}
+
+async function ledgerAccountFor(deps: LedgyDeps, tx: Queryable, user: LedgyUser, accountId: string, currency: string) {
+  return deps.ledger.ensureAccount(
+    user.orgId,
+    { ledgerId: user.ledgerId, code: `acct:${accountId}:${currency}`, name: `Account ${accountId}`, type: 'asset', asset: { currency, scale: LEDGY_SCALE } },
+    tx,
+  );
+}
+
+export async function createAccount(deps: LedgyDeps, user: LedgyUser, input: AccountInput): Promise<LedgyAccount> {
+  return deps.db.transaction(async (tx) => {
+    const id = newId();
+    const now = deps.clock.now();
+    const ledgerAccountId = await ledgerAccountFor(deps, tx, user, id, input.currencyCode);
+    const openingEntryId = await postOpening(deps, tx, user, ledgerAccountId, input.currencyCode, input.initialBalance, now);
+    await tx.query(
+      `INSERT INTO ledgy_accounts (org_id, id, user_id, ledger_account_id, opening_entry_id, name, currency_code, initial_balance, sort_order,
+                                   icon, color, icon_color, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)`,
+      [user.orgId, id, user.id, ledgerAccountId, openingEntryId, input.name, input.currencyCode, input.initialBalance.toString(), input.order, input.icon ?? null, input.color ?? null, input.iconColor ?? null, now],
+    );
+    return getAccount(tx, user, id);
+  });
+}
+
+/**
+ * PUT: every field replaced. A new initial balance reverses the old opening entry and posts
+ * a new one. A new currency is allowed only while no live transaction uses the account.
+ */
+export async function replaceAccount(deps: LedgyDeps, user: LedgyUser, id: string, input: AccountInput): Promise<LedgyAccount> {
+  return deps.db.transaction(async (tx) => {
+    const current = await getAccount(tx, user, id, undefined, true);
+    let ledgerAccountId = current.ledgerAccountId;
+    let openingEntryId = current.openingEntryId;
+    const now = deps.clock.now();
+    if (input.currencyCode !== current.currencyCode) {
+      const [{ n }] = await tx.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM ledgy_transactions WHERE org_id = $1 AND deleted_at IS NULL AND (account_id = $2 OR to_account_id = $2)`,
+        [user.orgId, id],
+      );
+      if (n > 0) throw new DomainError('conflict', 'the currency of an account with transactions cannot change', 'currencyCode');
+      ledgerAccountId = await ledgerAccountFor(deps, tx, user, id, input.currencyCode);
+    }
+    if (input.initialBalance !== current.initialBalance || input.currencyCode !== current.currencyCode) {
+      if (openingEntryId) await deps.ledger.reverseEntry(user.orgId, openingEntryId, { effectiveAt: now, description: 'Opening balance changed' }, tx);
+      openingEntryId = await postOpening(deps, tx, user, ledgerAccountId, input.currencyCode, input.initialBalance, now);
+    }
+    await tx.query(
+      `UPDATE ledgy_accounts SET name = $3, currency_code = $4, initial_balance = $5, sort_order = $6, icon = $7, color = $8, icon_color = $9,
+              ledger_account_id = $10, opening_entry_id = $11, updated_at = $12
+        WHERE org_id = $1 AND id = $2`,
+      [user.orgId, id, input.name, input.currencyCode, input.initialBalance.toString(), input.order, input.icon ?? null, input.color ?? null, input.iconColor ?? null, ledgerAccountId, openingEntryId, now],
+    );
+    return getAccount(tx, user, id);
+  });
+}
+
+export type DeleteAction = 'Detach' | 'Move' | 'DeleteAll';
+
+/**
+ * Soft-deletes an account in one transaction. Its transactions are detached (their entries
+ * re-posted against "unassigned"), moved to another live account of the user (re-posted
+ * there), or soft-deleted (reversed). The opening balance is reversed.
+ */
+export async function deleteAccount(deps: LedgyDeps, user: LedgyUser, id: string, action: DeleteAction, moveTargetId: string | null): Promise<void> {
+  await deps.db.transaction(async (tx) => {
+    const account = await getAccount(tx, user, id, undefined, true);
+    const now = deps.clock.now();
+    if (action === 'Move') {
+      if (!moveTargetId) throw new DomainError('validation', 'moveTargetAccountId is required when action=Move', 'moveTargetAccountId');
+      if (moveTargetId === id) throw new DomainError('validation', 'moveTargetAccountId must be another account', 'moveTargetAccountId');
+      const target = await getAccount(tx, user, moveTargetId, 'moveTargetAccountId');
+      if (target.currencyCode !== account.currencyCode) {
+        throw new DomainError('validation', 'moveTargetAccountId must have the same currency', 'moveTargetAccountId');
+      }
+    }
+    const linked = await tx.query<{ id: string }>(
+      `SELECT id FROM ledgy_transactions WHERE org_id = $1 AND user_id = $2 AND deleted_at IS NULL AND (account_id = $3 OR to_account_id = $3)
+       ORDER BY id FOR UPDATE`,
+      [user.orgId, user.id, id],
+    );
+    const ids = linked.map((r) => r.id);
+    if (action === 'DeleteAll') {
+      await softDeleteTransactions(deps, tx, user, ids);
+    } else {
+      const target = action === 'Move' ? moveTargetId : null;
+      await tx.query(
+        `UPDATE ledgy_transactions SET
+            account_id = CASE WHEN account_id = $3 THEN $4::uuid ELSE account_id END,
+            to_account_id = CASE WHEN to_account_id = $3 THEN $4::uuid ELSE to_account_id END,
+            updated_at = $5
+          WHERE org_id = $1 AND id = ANY($2::uuid[])`,
+        [user.orgId, ids, id, target, now],
+      );
+      await rebuildEntries(deps, tx, user, ids);
+    }
+    if (account.openingEntryId) await deps.ledger.reverseEntry(user.orgId, account.openingEntryId, { effectiveAt: now, description: 'Account deleted' }, tx);
+    await tx.query('UPDATE ledgy_accounts SET deleted_at = $3, updated_at = $3 WHERE org_id = $1 AND id = $2', [user.orgId, id, now]);
+  });
+}

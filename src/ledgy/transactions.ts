@@ -1,0 +1,402 @@
+import type { Queryable } from '../platform/db.ts';
+import { DomainError, invalid, notFound } from '../platform/errors.ts';
+import { newId } from '../platform/ids.ts';
+import type { LedgyDeps } from './deps.ts';
+import { entryFor, type RowForEntry } from './books.ts';
+import type { LedgyUser } from './users.ts';
+import { SYSTEM_CATEGORY_IDS } from './catalogue.ts';
+
+export type TransactionType = 'income' | 'expense' | 'transfer' | 'adjustment';
+
+export interface LedgyTransaction {
+  id: string;
+  userId: string;
+  type: TransactionType;
+  amount: bigint;
+  currencyCode: string;
+  exchangeRate: string | null;
+  convertedAmount: bigint | null;
+  date: Date;
+  accountId: string | null;
+  toAccountId: string | null;
+  categoryId: string | null;
+  groupId: string | null;
+  payee: string | null;
+  note: string | null;
+  receiptImagePath: string | null;
+  recurringTransactionId: string | null;
+  source: string;
+  createdAt: Date;
+  updatedAt: Date;
+  deletedAt: Date | null;
+}
+
+/** Income or expense, as POST and PUT take it. Amounts in units of 1/10,000. */
+export interface TransactionInput {
+  type: 'income' | 'expense';
+  amount: bigint;
+  currencyCode: string;
+  date: Date;
+  accountId?: string | null;
+  categoryId?: string | null;
+  payee?: string | null;
+  note?: string | null;
+  groupId?: string | null;
+  exchangeRate?: string | null;
+  convertedAmount?: bigint | null;
+}
+
+export interface TransferInput {
+  fromAccountId: string;
+  toAccountId: string;
+  amount: bigint;
+  currencyCode: string;
+  date: Date;
+  exchangeRate?: string | null;
+  convertedAmount?: bigint | null;
+  note?: string | null;
+}
+
+const toTransaction = (r: any): LedgyTransaction => ({
+  id: r.id,
+  userId: r.user_id,
+  type: r.type,
+  amount: r.amount,
+  currencyCode: r.currency_code,
+  exchangeRate: r.exchange_rate,
+  convertedAmount: r.converted_amount,
+  date: r.date,
+  accountId: r.account_id,
+  toAccountId: r.to_account_id,
+  categoryId: r.category_id,
+  groupId: r.group_id,
+  payee: r.payee,
+  note: r.note,
+  receiptImagePath: r.receipt_image_path,
+  recurringTransactionId: r.recurring_transaction_id,
+  source: r.source,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  deletedAt: r.deleted_at,
+});
+
+/** Groups the user owns or belongs to (the owner is a member too). */
+export async function memberGroupIds(db: Queryable, user: LedgyUser): Promise<string[]> {
+  const rows = await db.query<{ group_id: string }>('SELECT group_id FROM ledgy_group_members WHERE org_id = $1 AND user_id = $2', [user.orgId, user.id]);
+  return rows.map((r) => r.group_id);
+}
+
+interface AccountRef {
+  id: string;
+  ledger_account_id: string;
+  currency_code: string;
+}
+
+async function ownAccount(tx: Queryable, user: LedgyUser, id: string, field: string): Promise<AccountRef> {
+  const [row] = await tx.query<AccountRef>(
+    'SELECT id, ledger_account_id, currency_code FROM ledgy_accounts WHERE org_id = $1 AND user_id = $2 AND id = $3 AND deleted_at IS NULL',
+    [user.orgId, user.id, id],
+  );
+  if (!row) throw notFound('account', field);
+  return row;
+}
+
+async function checkReferences(tx: Queryable, user: LedgyUser, input: { categoryId?: string | null; groupId?: string | null }) {
+  if (input.categoryId && !SYSTEM_CATEGORY_IDS.has(input.categoryId)) {
+    const found = await tx.query('SELECT 1 FROM ledgy_categories WHERE org_id = $1 AND user_id = $2 AND id::text = $3 AND deleted_at IS NULL', [
+      user.orgId,
+      user.id,
+      input.categoryId,
+    ]);
+    if (found.length === 0) throw notFound('category', 'categoryId');
+  }
+  if (input.groupId) {
+    const found = await tx.query(
+      `SELECT 1 FROM ledgy_group_members m JOIN ledgy_groups g ON g.org_id = m.org_id AND g.id = m.group_id
+        WHERE m.org_id = $1 AND m.user_id = $2 AND m.group_id = $3 AND g.deleted_at IS NULL`,
+      [user.orgId, user.id, input.groupId],
+    );
+    if (found.length === 0) throw notFound('group', 'groupId');
+  }
+}
+
+/** The ledger side of a stored row, reading its accounts' ledger ids (a deleted or missing one is "unassigned"). */
+async function rowForEntry(tx: Queryable, orgId: string, row: LedgyTransaction): Promise<RowForEntry> {
+  const ids = [row.accountId, row.toAccountId].filter((x): x is string => x !== null);
+  const found = await tx.query<AccountRef>('SELECT id, ledger_account_id, currency_code FROM ledgy_accounts WHERE org_id = $1 AND id = ANY($2::uuid[])', [orgId, ids]);
+  const accounts = new Map(found.map((a) => [a.id, a]));
+  const from = row.accountId ? accounts.get(row.accountId) : undefined;
+  const to = row.toAccountId ? accounts.get(row.toAccountId) : undefined;
+  return {
+    type: row.type,
+    amount: row.amount,
+    currencyCode: row.currencyCode,
+    convertedAmount: row.convertedAmount,
+    date: row.date,
+    payee: row.payee,
+    note: row.note,
+    from: { ledgerAccountId: from?.ledger_account_id ?? null, currency: row.currencyCode },
+    to: row.type === 'transfer' ? { ledgerAccountId: to?.ledger_account_id ?? null, currency: to?.currency_code ?? row.currencyCode } : undefined,
+  };
+}
+
+async function postFor(deps: LedgyDeps, tx: Queryable, user: LedgyUser, row: LedgyTransaction): Promise<string> {
+  const entry = await entryFor(deps, tx, user.orgId, user.ledgerId, await rowForEntry(tx, user.orgId, row));
+  const [result] = await deps.ledger.postBatch(user.orgId, [entry], tx);
+  return result.entry.id;
+}
+
+const INSERT = `INSERT INTO ledgy_transactions (org_id, id, user_id, type, amount, currency_code, exchange_rate, converted_amount, date,
+    account_id, to_account_id, category_id, group_id, payee, note, source, created_at, updated_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) RETURNING *`;
+
+function validateAmounts(input: { amount: bigint; convertedAmount?: bigint | null }) {
+  if (input.amount <= 0n) throw invalid('amount', 'amount must be greater than 0');
+  if (input.convertedAmount != null && input.convertedAmount < 0n) throw invalid('convertedAmount', 'convertedAmount must not be negative');
+}
+
+/** Creates an income or expense row and its entry, inside `tx`. */
+export async function createTransactionIn(deps: LedgyDeps, tx: Queryable, user: LedgyUser, input: TransactionInput): Promise<LedgyTransaction> {
+  validateAmounts(input);
+  if (input.accountId) {
+    const account = await ownAccount(tx, user, input.accountId, 'accountId');
+    if (account.currency_code !== input.currencyCode) throw invalid('currencyCode', `currencyCode must be the account's currency ${account.currency_code}`);
+  }
+  await checkReferences(tx, user, input);
+  const [row] = await tx.query(INSERT, [
+    user.orgId,
+    newId(),
+    user.id,
+    input.type,
+    input.amount.toString(),
+    input.currencyCode,
+    input.exchangeRate ?? null,
+    input.convertedAmount?.toString() ?? null,
+    input.date,
+    input.accountId ?? null,
+    null,
+    input.categoryId ?? null,
+    input.groupId ?? null,
+    input.payee ?? null,
+    input.note ?? null,
+    'api',
+    deps.clock.now(),
+  ]);
+  const created = toTransaction(row);
+  const entryId = await postFor(deps, tx, user, created);
+  await tx.query('UPDATE ledgy_transactions SET entry_id = $3 WHERE org_id = $1 AND id = $2', [user.orgId, created.id, entryId]);
+  return created;
+}
+
+export const createTransaction = (deps: LedgyDeps, user: LedgyUser, input: TransactionInput) =>
+  deps.db.transaction((tx) => createTransactionIn(deps, tx, user, input));
+
+export async function createTransfer(deps: LedgyDeps, user: LedgyUser, input: TransferInput): Promise<LedgyTransaction> {
+  return deps.db.transaction(async (tx) => {
+    validateAmounts(input);
+    if (input.fromAccountId === input.toAccountId) throw invalid('toAccountId', 'toAccountId must differ from fromAccountId');
+    const from = await ownAccount(tx, user, input.fromAccountId, 'fromAccountId');
+    const to = await ownAccount(tx, user, input.toAccountId, 'toAccountId');
+    if (from.currency_code !== input.currencyCode) throw invalid('currencyCode', `currencyCode must be the source account's currency ${from.currency_code}`);
+    if (to.currency_code !== from.currency_code) {
+      if (!input.exchangeRate) throw invalid('exchangeRate', 'exchangeRate is required when the accounts have different currencies');
+      if (input.convertedAmount == null || input.convertedAmount <= 0n) {
+        throw invalid('convertedAmount', 'convertedAmount (in the destination currency) is required when the accounts have different currencies');
+      }
+    }
+    const [row] = await tx.query(INSERT, [
+      user.orgId,
+      newId(),
+      user.id,
+      'transfer',
+      input.amount.toString(),
+      input.currencyCode,
+      input.exchangeRate ?? null,
+      input.convertedAmount?.toString() ?? null,
+      input.date,
+      input.fromAccountId,
+      input.toAccountId,
+      null,
+      null,
+      null,
+      input.note ?? null,
+      'api',
+      deps.clock.now(),
+    ]);
+    const created = toTransaction(row);
+    const entryId = await postFor(deps, tx, user, created);
+    await tx.query('UPDATE ledgy_transactions SET entry_id = $3 WHERE org_id = $1 AND id = $2', [user.orgId, created.id, entryId]);
+    return created;
+  });
+}
+
+async function ownLiveRow(tx: Queryable, user: LedgyUser, id: string): Promise<LedgyTransaction & { entryId: string | null }> {
+  const [row] = await tx.query('SELECT * FROM ledgy_transactions WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL FOR UPDATE', [user.orgId, id]);
+  if (!row) throw notFound('transaction');
+  if (row.user_id !== user.id) {
+    // Group members see each other's rows but only the owner changes them.
+    const visible = (await memberGroupIds(tx, user)).includes(row.group_id);
+    if (!visible) throw notFound('transaction');
+    throw new DomainError('forbidden', 'only the owner of a transaction can change it');
+  }
+  return { ...toTransaction(row), entryId: row.entry_id };
+}
+
+/** PUT: the row is replaced; its entry is reversed and a new one posted, never edited. */
+export async function replaceTransactionIn(deps: LedgyDeps, tx: Queryable, user: LedgyUser, id: string, input: TransactionInput): Promise<LedgyTransaction> {
+  validateAmounts(input);
+  const current = await ownLiveRow(tx, user, id);
+  if (input.accountId) {
+    const account = await ownAccount(tx, user, input.accountId, 'accountId');
+    if (account.currency_code !== input.currencyCode) throw invalid('currencyCode', `currencyCode must be the account's currency ${account.currency_code}`);
+  }
+  await checkReferences(tx, user, input);
+  const now = deps.clock.now();
+  if (current.entryId) await deps.ledger.reverseEntry(user.orgId, current.entryId, { effectiveAt: current.date, description: 'Transaction edited' }, tx);
+  const [row] = await tx.query(
+    `UPDATE ledgy_transactions SET type = $3, amount = $4, currency_code = $5, exchange_rate = $6, converted_amount = $7, date = $8,
+            account_id = $9, to_account_id = NULL, category_id = $10, group_id = $11, payee = $12, note = $13, updated_at = $14
+      WHERE org_id = $1 AND id = $2 RETURNING *`,
+    [
+      user.orgId,
+      id,
+      input.type,
+      input.amount.toString(),
+      input.currencyCode,
+      input.exchangeRate ?? null,
+      input.convertedAmount?.toString() ?? null,
+      input.date,
+      input.accountId ?? null,
+      input.categoryId ?? null,
+      input.groupId ?? null,
+      input.payee ?? null,
+      input.note ?? null,
+      now,
+    ],
+  );
+  const updated = toTransaction(row);
+  const entryId = await postFor(deps, tx, user, updated);
+  await tx.query('UPDATE ledgy_transactions SET entry_id = $3 WHERE org_id = $1 AND id = $2', [user.orgId, id, entryId]);
+  return updated;
+}
+
+export const replaceTransaction = (deps: LedgyDeps, user: LedgyUser, id: string, input: TransactionInput) =>
+  deps.db.transaction((tx) => replaceTransactionIn(deps, tx, user, id, input));
+
+/** Reverses each row's entry and marks it deleted. Rows must be the user's own and live. */
+export async function softDeleteTransactions(deps: LedgyDeps, tx: Queryable, user: LedgyUser, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await tx.query(
+    `SELECT id, entry_id, date FROM ledgy_transactions WHERE org_id = $1 AND user_id = $2 AND id = ANY($3::uuid[]) AND deleted_at IS NULL ORDER BY id FOR UPDATE`,
+    [user.orgId, user.id, ids],
+  );
+  for (const row of rows) {
+    if (row.entry_id) await deps.ledger.reverseEntry(user.orgId, row.entry_id, { effectiveAt: row.date, description: 'Transaction deleted' }, tx);
+  }
+  const now = deps.clock.now();
+  await tx.query('UPDATE ledgy_transactions SET deleted_at = $3, updated_at = $3 WHERE org_id = $1 AND id = ANY($2::uuid[])', [
+    user.orgId,
+    rows.map((r) => r.id),
+    now,
+  ]);
+  return rows.map((r) => r.id);
+}
+
+export async function deleteTransaction(deps: LedgyDeps, user: LedgyUser, id: string): Promise<void> {
+  await deps.db.transaction(async (tx) => {
+    await ownLiveRow(tx, user, id);
+    await softDeleteTransactions(deps, tx, user, [id]);
+  });
+}
+
+/** Re-posts the entries of rows whose accounts changed (account deleted or moved). */
+export async function rebuildEntries(deps: LedgyDeps, tx: Queryable, user: LedgyUser, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const rows = await tx.query('SELECT * FROM ledgy_transactions WHERE org_id = $1 AND id = ANY($2::uuid[]) ORDER BY id', [user.orgId, ids]);
+  for (const raw of rows) {
+    const row = toTransaction(raw);
+    if (raw.entry_id) await deps.ledger.reverseEntry(user.orgId, raw.entry_id, { effectiveAt: row.date, description: 'Account changed' }, tx);
+    const entryId = await postFor(deps, tx, user, row);
+    await tx.query('UPDATE ledgy_transactions SET entry_id = $3 WHERE org_id = $1 AND id = $2', [user.orgId, row.id, entryId]);
+  }
+}
+
+/** Visible to the user: their own rows and those of groups they belong to. */
+export async function getTransaction(db: Queryable, user: LedgyUser, id: string): Promise<LedgyTransaction> {
+  const [row] = await db.query(
+    `SELECT * FROM ledgy_transactions t WHERE t.org_id = $1 AND t.id = $2 AND t.deleted_at IS NULL
+        AND (t.user_id = $3 OR t.group_id IN (SELECT group_id FROM ledgy_group_members WHERE org_id = $1 AND user_id = $3))`,
+    [user.orgId, id, user.id],
+  );
+  if (!row) throw notFound('transaction');
+  return toTransaction(row);
+}
+
+export interface ListFilter {
+  limit: number;
+  cursor: { date: Date; createdAt: Date; id: string; total: number } | null;
+  type?: TransactionType;
+  dateFrom?: Date;
+  /** Exclusive upper bound (the surface turns an inclusive date into the next midnight). */
+  dateTo?: Date;
+  categoryId?: string;
+  accountId?: string;
+  groupId?: string;
+  updatedSince?: Date;
+  /** Text search over payee and note (MCP). */
+  search?: string;
+}
+
+/**
+ * Newest `date` first, then creation, then id: a keyset walk, so rows present for a whole walk
+ * appear exactly once. `totalCount` is counted on the first page and carried in the cursor.
+ */
+export async function listTransactions(db: Queryable, user: LedgyUser, f: ListFilter) {
+  const groups = await memberGroupIds(db, user);
+  const params: unknown[] = [user.orgId];
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const where: string[] = [];
+  if (f.updatedSince) where.push(`updated_at >= ${p(f.updatedSince)}`);
+  else where.push('deleted_at IS NULL');
+  if (f.type) where.push(`type = ${p(f.type)}`);
+  if (f.dateFrom) where.push(`date >= ${p(f.dateFrom)}`);
+  if (f.dateTo) where.push(`date < ${p(f.dateTo)}`);
+  if (f.categoryId) where.push(`category_id = ${p(f.categoryId)}`);
+  if (f.accountId) {
+    const a = p(f.accountId);
+    where.push(`(account_id = ${a} OR to_account_id = ${a})`);
+  }
+  if (f.groupId) where.push(`group_id = ${p(f.groupId)}`);
+  if (f.search) {
+    const s = p(`%${f.search.replace(/[\\%_]/g, (c) => '\\' + c)}%`);
+    where.push(`(payee ILIKE ${s} OR note ILIKE ${s})`);
+  }
+  const filters = where.join(' AND ');
+  const mine = `user_id = ${p(user.id)}`;
+  const inGroups = groups.length > 0 ? `group_id = ANY(${p(groups)}::uuid[])` : null;
+  const keyset = f.cursor ? ` AND (date, created_at, id) < (${p(f.cursor.date)}, ${p(f.cursor.createdAt)}, ${p(f.cursor.id)})` : '';
+  const limit = p(f.limit + 1);
+  const branch = (who: string) => `(SELECT * FROM ledgy_transactions WHERE org_id = $1 AND ${who} AND ${filters}${keyset} ORDER BY date DESC, created_at DESC, id DESC LIMIT ${limit})`;
+  // One index walk per branch (own rows, group rows), merged: no scan of everything visible.
+  const sql = inGroups
+    ? `SELECT * FROM (${branch(mine)} UNION ${branch(inGroups)}) x ORDER BY date DESC, created_at DESC, id DESC LIMIT ${limit}`
+    : `${branch(mine)}`;
+  const rows = await db.query(sql, params);
+  let total = f.cursor?.total;
+  if (total === undefined) {
+    const countParams = params.slice(0, params.length - (f.cursor ? 4 : 1));
+    const who = inGroups ? `(${mine} OR ${inGroups})` : mine;
+    const [{ n }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ledgy_transactions WHERE org_id = $1 AND ${who} AND ${filters}`, countParams);
+    total = n;
+  }
+  const items = rows.slice(0, f.limit).map(toTransaction);
+  const last = items[items.length - 1];
+  return {
+    items,
+    totalCount: total,
+    next: rows.length > f.limit ? { date: last.date, createdAt: last.createdAt, id: last.id, total } : null,
+  };
+}
