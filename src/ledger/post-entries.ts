@@ -41,22 +41,24 @@ const fieldOf = (unit: PostingUnit, index: number, rest: string) => (unit.batch 
  * unit, in order.
  */
 export async function applyUnits(tx: Queryable, units: PostingUnit[], now: Date): Promise<UnitOutcome[]> {
-  const accountIds = new Set<string>();
-  for (const unit of units) for (const e of unit.entries) for (const p of e.postings) accountIds.add(p.accountId);
+  const wanted = new Map<string, string>(); // account id → the org of the unit naming it
+  for (const unit of units) for (const e of unit.entries) for (const p of e.postings) wanted.set(p.accountId, unit.orgId);
 
   // Row locks in one fixed order, as a statement of its own, so concurrent writers queue
-  // instead of deadlocking and limits are checked against the committed balance.
+  // instead of deadlocking and limits are checked against the committed balance. Keyed by
+  // (org_id, id), the primary key: an account named by another org's unit is not found.
   const accounts = new Map<string, LockedAccount>();
-  const lock = async (ids: string[]) => {
-    if (ids.length === 0) return;
+  const lock = async (pairs: [string, string][]) => {
+    if (pairs.length === 0) return;
     const rows = await tx.query<LockedAccount>(
-      `SELECT org_id, id, ledger_id, type, currency, scale, min_balance, balance
-         FROM accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
-      [ids],
+      `SELECT a.org_id, a.id, a.ledger_id, a.type, a.currency, a.scale, a.min_balance, a.balance
+         FROM accounts a JOIN unnest($1::uuid[], $2::uuid[]) AS k(org_id, id) ON a.org_id = k.org_id AND a.id = k.id
+        ORDER BY a.id FOR UPDATE OF a`,
+      [pairs.map(([, org]) => org), pairs.map(([id]) => id)],
     );
     for (const row of rows) accounts.set(row.id, row);
   };
-  await lock([...accountIds]);
+  await lock([...wanted.entries()]);
 
   // Entries in two currencies balance through the ledger's trading accounts for the pair.
   const tradingNeeds = new Map<string, { orgId: string; ledgerId: string; pair: string; asset: Asset }>();
@@ -90,7 +92,7 @@ export async function applyUnits(tx: Queryable, units: PostingUnit[], now: Date)
       [needs.map((n) => n.orgId), needs.map((n) => n.ledgerId), needs.map((n) => tradingCode(n.pair, n.asset))],
     );
     for (const row of rows) tradingIds.set(`${row.org_id}|${row.ledger_id}|${row.code}`, row.id);
-    await lock(rows.map((r) => r.id));
+    await lock(rows.map((r) => [r.id, r.org_id] as [string, string]));
     for (const [key, need] of tradingNeeds) {
       if (tradingIds.has(key)) continue;
       const id = newId();
@@ -387,9 +389,26 @@ async function findExisting(tx: Queryable, units: PostingUnit[]) {
 const dayOf = (d: Date) => d.toISOString().slice(0, 10);
 
 /** Inserts entries and postings and moves balances, one statement per table. */
+/**
+ * Two writers may post the same external id (or reverse the same entry) at once without any
+ * row lock between them; the loser's insert then breaks a unique index. It is retried as a
+ * serialisation failure, and the retry sees the winner's entry as a duplicate.
+ */
+async function insertEntries(tx: Queryable, text: string, params: unknown[]) {
+  try {
+    await tx.query(text, params);
+  } catch (error: any) {
+    if (error?.code === '23505' && (error.constraint === 'entries_external_id' || error.constraint === 'entries_reverses')) {
+      throw Object.assign(new Error('an entry with this external id was posted concurrently; retrying'), { code: '40001', cause: error });
+    }
+    throw error;
+  }
+}
+
 async function writeEntries(tx: Queryable, entries: Entry[], accounts: Map<string, LockedAccount>) {
   if (entries.length === 0) return;
-  await tx.query(
+  await insertEntries(
+    tx,
     `INSERT INTO entries (org_id, id, ledger_id, effective_at, created_at, external_id, description, reverses_id, rates, metadata)
      SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::text[], $8::uuid[], $9::jsonb[], $10::jsonb[])`,
     [
