@@ -191,6 +191,28 @@ export class LedgerEngine {
     return this.post({ orgId, entries, batch: true }, tx);
   }
 
+  /**
+   * Posts each entry on its own terms inside the caller's transaction: one that breaks a rule
+   * fails alone (its error in its slot), the others post, all set-based in one pass. For
+   * best-effort bulk calls.
+   */
+  async postEach(orgId: string, inputs: EntryInput[], tx: Queryable): Promise<(PostResult | Error)[]> {
+    const out: (PostResult | Error)[] = new Array(inputs.length);
+    const units: { index: number; unit: PostingUnit }[] = [];
+    inputs.forEach((input, index) => {
+      try {
+        units.push({ index, unit: { orgId, entries: [this.validate(input, '')], batch: false } });
+      } catch (error) {
+        out[index] = error as Error;
+      }
+    });
+    const outcomes = await applyUnits(tx, units.map((u) => u.unit), this.clock.now());
+    outcomes.forEach((outcome, i) => {
+      out[units[i].index] = outcome.ok ? outcome.results[0] : outcome.error;
+    });
+    return out;
+  }
+
   /** Posts the mirror image of an entry, linked to it. An entry is reversed at most once. */
   async reverseEntry(
     orgId: string,

@@ -400,3 +400,117 @@ export async function listTransactions(db: Queryable, user: LedgyUser, f: ListFi
     next: rows.length > f.limit ? { date: last.date, createdAt: last.createdAt, id: last.id, total } : null,
   };
 }
+
+/**
+ * Best-effort bulk create, set-based: references are read once for all rows, every entry is
+ * posted in one pass where each row stands alone (a bad row fails by itself), and the good
+ * rows are inserted with one statement, all in one transaction. Slots hold the row or the
+ * reason it failed, in request order.
+ */
+export async function bulkCreateTransactions(
+  deps: LedgyDeps,
+  user: LedgyUser,
+  inputs: (TransactionInput | DomainError)[],
+): Promise<(LedgyTransaction | DomainError)[]> {
+  return deps.db.transaction(async (tx) => {
+    const out: (LedgyTransaction | DomainError)[] = [...inputs] as any;
+    const valid = inputs.map((input, index) => ({ input, index })).filter((x): x is { input: TransactionInput; index: number } => !(x.input instanceof DomainError));
+    const accountIds = [...new Set(valid.map((v) => v.input.accountId).filter((x): x is string => !!x))];
+    const accounts = new Map(
+      (
+        await tx.query<AccountRef>(
+          'SELECT id, ledger_account_id, currency_code FROM ledgy_accounts WHERE org_id = $1 AND user_id = $2 AND id = ANY($3::uuid[]) AND deleted_at IS NULL',
+          [user.orgId, user.id, accountIds],
+        )
+      ).map((a) => [a.id, a]),
+    );
+    const categoryIds = [...new Set(valid.map((v) => v.input.categoryId).filter((c): c is string => !!c && !SYSTEM_CATEGORY_IDS.has(c)))];
+    const categories = new Set(
+      (
+        await tx.query<{ id: string }>('SELECT id::text AS id FROM ledgy_categories WHERE org_id = $1 AND user_id = $2 AND id::text = ANY($3::text[]) AND deleted_at IS NULL', [
+          user.orgId,
+          user.id,
+          categoryIds,
+        ])
+      ).map((r) => r.id),
+    );
+    const groups = new Set(
+      valid.some((v) => v.input.groupId)
+        ? (
+            await tx.query<{ group_id: string }>(
+              `SELECT m.group_id FROM ledgy_group_members m JOIN ledgy_groups g ON g.org_id = m.org_id AND g.id = m.group_id
+                WHERE m.org_id = $1 AND m.user_id = $2 AND g.deleted_at IS NULL`,
+              [user.orgId, user.id],
+            )
+          ).map((r) => r.group_id)
+        : [],
+    );
+    const ready: { index: number; input: TransactionInput; entry: Awaited<ReturnType<typeof entryFor>> }[] = [];
+    for (const { input, index } of valid) {
+      try {
+        validateAmounts(input);
+        const account = input.accountId ? accounts.get(input.accountId) : undefined;
+        if (input.accountId && !account) throw notFound('account', 'accountId');
+        if (account && account.currency_code !== input.currencyCode) throw invalid('currencyCode', `currencyCode must be the account's currency ${account.currency_code}`);
+        if (input.categoryId && !SYSTEM_CATEGORY_IDS.has(input.categoryId) && !categories.has(input.categoryId)) throw notFound('category', 'categoryId');
+        if (input.groupId && !groups.has(input.groupId)) throw notFound('group', 'groupId');
+        const entry = await entryFor(deps, tx, user.orgId, user.ledgerId, {
+          type: input.type,
+          amount: input.amount,
+          currencyCode: input.currencyCode,
+          convertedAmount: input.convertedAmount ?? null,
+          date: input.date,
+          payee: input.payee ?? null,
+          note: input.note ?? null,
+          from: { ledgerAccountId: account?.ledger_account_id ?? null, currency: input.currencyCode },
+        });
+        ready.push({ index, input, entry });
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        out[index] = error;
+      }
+    }
+    const posted = await deps.ledger.postEach(user.orgId, ready.map((r) => r.entry), tx);
+    const good: { index: number; input: TransactionInput; entryId: string; id: string }[] = [];
+    posted.forEach((result, i) => {
+      if (result instanceof Error) {
+        if (!(result instanceof DomainError)) throw result;
+        out[ready[i].index] = result;
+      } else good.push({ index: ready[i].index, input: ready[i].input, entryId: result.entry.id, id: newId() });
+    });
+    if (good.length > 0) {
+      const now = deps.clock.now();
+      const rows = await tx.query(
+        `INSERT INTO ledgy_transactions (org_id, id, user_id, type, amount, currency_code, exchange_rate, converted_amount, date,
+                                         account_id, category_id, group_id, payee, note, source, entry_id, created_at, updated_at)
+         SELECT $1, r.id, $2, r.type, r.amount, r.currency_code, r.exchange_rate, r.converted_amount, r.date,
+                r.account_id, r.category_id, r.group_id, r.payee, r.note, 'api', r.entry_id, $3, $3
+           FROM unnest($4::uuid[], $5::text[], $6::int8[], $7::text[], $8::text[], $9::int8[], $10::timestamptz[],
+                       $11::uuid[], $12::text[], $13::uuid[], $14::text[], $15::text[], $16::uuid[])
+             AS r(id, type, amount, currency_code, exchange_rate, converted_amount, date, account_id, category_id, group_id, payee, note, entry_id)
+         RETURNING *`,
+        [
+          user.orgId,
+          user.id,
+          now,
+          good.map((g) => g.id),
+          good.map((g) => g.input.type),
+          good.map((g) => g.input.amount.toString()),
+          good.map((g) => g.input.currencyCode),
+          good.map((g) => g.input.exchangeRate ?? null),
+          good.map((g) => g.input.convertedAmount?.toString() ?? null),
+          good.map((g) => g.input.date.toISOString()),
+          good.map((g) => g.input.accountId ?? null),
+          good.map((g) => g.input.categoryId ?? null),
+          good.map((g) => g.input.groupId ?? null),
+          good.map((g) => g.input.payee ?? null),
+          good.map((g) => g.input.note ?? null),
+          good.map((g) => g.entryId),
+        ],
+      );
+      const byId = new Map(rows.map((r) => [r.id, toTransaction(r)]));
+      for (const g of good) out[g.index] = byId.get(g.id)!;
+    }
+    return out;
+  });
+}

@@ -7,6 +7,7 @@ import { parseAsset } from '../../platform/money.ts';
 import type { LedgyDeps } from '../../ledgy/deps.ts';
 import type { LedgyUser } from '../../ledgy/users.ts';
 import {
+  bulkCreateTransactions,
   createTransactionIn,
   createTransfer,
   deleteTransaction,
@@ -282,12 +283,21 @@ export function transactionRoutes(api: FastifyInstance, deps: LedgyDeps) {
     async (request) => {
       const user = ledgyUser(request);
       const { items, exact } = bulkItems(request.body, exactBody(request));
-      const result = await bestEffort(deps, items, async (i) => {
-        rowProblem(checkCreate(items[i]));
-        const input = toTransactionInput(items[i], exact[i]);
-        return deps.db.transaction((tx) => createTransactionIn(deps, tx, user, input));
+      // Rows are checked one by one here; the good ones post together, each standing alone.
+      const inputs = items.map((item, i) => {
+        try {
+          rowProblem(checkCreate(item));
+          return toTransactionInput(item, exact[i]);
+        } catch (error) {
+          if (error instanceof DomainError) return error;
+          throw error;
+        }
       });
-      return { items: result.items.map(transactionView), errors: result.errors };
+      const results = await bulkCreateTransactions(deps, user, inputs);
+      return {
+        items: results.filter((r): r is Exclude<typeof r, DomainError> => !(r instanceof DomainError)).map(transactionView),
+        errors: results.flatMap((r, index) => (r instanceof DomainError ? [{ index, error: r.message }] : [])),
+      };
     },
   );
 
