@@ -103,7 +103,8 @@ async function ownAccount(tx: Queryable, user: LedgyUser, id: string, field: str
 
 async function checkReferences(tx: Queryable, user: LedgyUser, input: { categoryId?: string | null; groupId?: string | null }) {
   if (input.categoryId && !SYSTEM_CATEGORY_IDS.has(input.categoryId)) {
-    const found = await tx.query('SELECT 1 FROM ledgy_categories WHERE org_id = $1 AND user_id = $2 AND id::text = $3 AND deleted_at IS NULL', [
+    // A share lock: a concurrent delete of the category waits, or this insert sees it gone.
+    const found = await tx.query('SELECT 1 FROM ledgy_categories WHERE org_id = $1 AND user_id = $2 AND id::text = $3 AND deleted_at IS NULL FOR SHARE', [
       user.orgId,
       user.id,
       input.categoryId,
@@ -113,7 +114,7 @@ async function checkReferences(tx: Queryable, user: LedgyUser, input: { category
   if (input.groupId) {
     const found = await tx.query(
       `SELECT 1 FROM ledgy_group_members m JOIN ledgy_groups g ON g.org_id = m.org_id AND g.id = m.group_id
-        WHERE m.org_id = $1 AND m.user_id = $2 AND m.group_id = $3 AND g.deleted_at IS NULL`,
+        WHERE m.org_id = $1 AND m.user_id = $2 AND m.group_id = $3 AND g.deleted_at IS NULL FOR SHARE OF g, m`,
       [user.orgId, user.id, input.groupId],
     );
     if (found.length === 0) throw notFound('group', 'groupId');

@@ -13,6 +13,9 @@ import { setLedgyUser } from './context.ts';
 import { authRoutes } from './auth.ts';
 import { accountRoutes } from './accounts.ts';
 import { transactionRoutes } from './transactions.ts';
+import { categoryRoutes } from './categories.ts';
+import { groupRoutes } from './groups.ts';
+import { budgetRoutes } from './budgets.ts';
 import * as S from './schemas.ts';
 
 /**
@@ -58,6 +61,9 @@ export async function registerLedgyApi(app: FastifyInstance, kontor: Kontor): Pr
       authRoutes(api, kontor, deps);
       accountRoutes(api, deps);
       transactionRoutes(api, deps);
+      categoryRoutes(api, deps);
+      groupRoutes(api, deps);
+      budgetRoutes(api, deps);
       api.get(
         '/v1/icons',
         {

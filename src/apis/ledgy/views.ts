@@ -4,6 +4,9 @@ import type { ApiKey } from '../../platform/identity/api-keys.ts';
 import type { LedgyUser } from '../../ledgy/users.ts';
 import type { LedgyAccount } from '../../ledgy/accounts.ts';
 import type { LedgyTransaction } from '../../ledgy/transactions.ts';
+import type { LedgyCategory, LedgyCategoryGroup } from '../../ledgy/categories.ts';
+import type { LedgyGroup } from '../../ledgy/groups.ts';
+import type { BudgetWithSpend } from '../../ledgy/budgets.ts';
 import { moneyNumber, rateNumber } from './json.ts';
 
 export const PREFIX = {
@@ -96,4 +99,58 @@ export const transactionView = (t: LedgyTransaction) => ({
   createdAt: timestamp(t.createdAt),
   updatedAt: timestamp(t.updatedAt),
   deletedAt: maybeTimestamp(t.deletedAt),
+});
+
+export const categoryView = (c: LedgyCategory) => ({
+  id: id('category', c.id),
+  name: c.name,
+  type: c.type,
+  order: c.order,
+  isPinned: c.isPinned,
+  categoryGroupId: maybeId('categoryGroup', c.categoryGroupId),
+  icon: c.icon,
+  color: c.color,
+  createdAt: timestamp(c.createdAt),
+  updatedAt: timestamp(c.updatedAt),
+});
+
+export const categoryGroupView = (g: LedgyCategoryGroup) => ({
+  id: id('categoryGroup', g.id),
+  name: g.name,
+  order: g.order,
+  icon: g.icon,
+  color: g.color,
+  createdAt: timestamp(g.createdAt),
+  updatedAt: timestamp(g.updatedAt),
+});
+
+export const groupView = (g: LedgyGroup) => ({
+  id: id('group', g.id),
+  name: g.name,
+  description: g.description,
+  icon: g.icon,
+  color: g.color,
+  ownerId: id('user', g.ownerId),
+  members: g.members.map((m) => ({ userId: id('user', m.userId), email: m.email, name: m.name, role: m.role, addedAt: timestamp(m.addedAt) })),
+  createdAt: timestamp(g.createdAt),
+  updatedAt: timestamp(g.updatedAt),
+});
+
+export const budgetView = (b: BudgetWithSpend) => ({
+  id: id('budget', b.id),
+  name: b.name,
+  amount: moneyNumber(b.amount),
+  currencyCode: b.currencyCode,
+  period: b.period,
+  startDate: timestamp(b.startDate),
+  endDate: maybeTimestamp(b.endDate),
+  isActive: b.isActive,
+  categoryId: categoryIdOut(b.categoryId),
+  groupId: maybeId('group', b.groupId),
+  spent: moneyNumber(b.spent),
+  remaining: moneyNumber(b.remaining),
+  periodStart: timestamp(b.periodStart),
+  periodEnd: timestamp(b.periodEnd),
+  createdAt: timestamp(b.createdAt),
+  updatedAt: timestamp(b.updatedAt),
 });

@@ -79,6 +79,7 @@ export async function registerSurface(root: FastifyInstance, kontor: Kontor, opt
 
       const send = (reply: FastifyReply, error: ClassifiedError) => {
         const { status, body, contentType, headers } = options.errors(error, reply.request.id);
+        if (status >= 500) reply.request.log.error({ err: error }, 'request failed');
         if (headers) reply.headers(headers);
         return reply.code(status).type(contentType ?? 'application/json; charset=utf-8').send(body);
       };

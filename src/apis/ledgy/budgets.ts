@@ -1,0 +1,118 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { invalid } from '../../platform/errors.ts';
+import { parseAsset } from '../../platform/money.ts';
+import { createBudget, deleteBudget, getBudget, listBudgets, replaceBudget, type BudgetInput, type BudgetPeriod } from '../../ledgy/budgets.ts';
+import type { LedgyDeps } from '../../ledgy/deps.ts';
+import { ledgyUser } from './context.ts';
+import { exactBody, moneyUnits } from './json.ts';
+import * as S from './schemas.ts';
+import { parseDate } from './transactions.ts';
+import { budgetView, categoryIdIn, id, uuidOf } from './views.ts';
+
+const Budget = Type.Object({
+  id: Type.String(),
+  name: S.Nullable(Type.String()),
+  amount: S.Money,
+  currencyCode: Type.String(),
+  period: Type.Integer({ description: '0 Weekly · 1 Monthly · 2 Quarterly · 3 Yearly' }),
+  startDate: S.Timestamp,
+  endDate: S.Nullable(S.Timestamp),
+  isActive: Type.Boolean(),
+  categoryId: S.Nullable(Type.String()),
+  groupId: S.Nullable(Type.String()),
+  spent: Type.Number({ description: 'Read-only: expense transactions in currencyCode within the current period.' }),
+  remaining: Type.Number({ description: 'Read-only: amount − spent; negative when overspent.' }),
+  periodStart: { ...S.Timestamp, description: 'Read-only: the start of the current period.' },
+  periodEnd: { ...S.Timestamp, description: 'Read-only: the end of the current period (exclusive).' },
+  createdAt: S.Timestamp,
+  updatedAt: S.Timestamp,
+});
+
+const BudgetBody = Type.Object({
+  amount: S.Money,
+  currencyCode: S.Currency,
+  period: Type.Integer({ minimum: 0, maximum: 3, description: '0 Weekly · 1 Monthly · 2 Quarterly · 3 Yearly' }),
+  startDate: S.DateTime,
+  isActive: Type.Boolean(),
+  endDate: Type.Optional(S.Nullable(S.DateTime)),
+  name: Type.Optional(S.Nullable(Type.String({ maxLength: 200 }))),
+  categoryId: Type.Optional(S.Nullable(S.Id)),
+  groupId: Type.Optional(S.Nullable(S.Id)),
+});
+
+interface Body {
+  currencyCode: string;
+  period: BudgetPeriod;
+  startDate: string;
+  isActive: boolean;
+  endDate?: string | null;
+  name?: string | null;
+  categoryId?: string | null;
+  groupId?: string | null;
+}
+
+function toInput(body: Body, exact: any): BudgetInput {
+  const amount = moneyUnits(exact.amount, 'amount');
+  if (amount <= 0n) throw invalid('amount', 'amount must be greater than 0');
+  return {
+    amount,
+    currencyCode: parseAsset(body.currencyCode, 'currencyCode').currency,
+    period: body.period,
+    startDate: parseDate(body.startDate, 'startDate'),
+    isActive: body.isActive,
+    endDate: body.endDate ? parseDate(body.endDate, 'endDate') : null,
+    name: body.name ?? null,
+    categoryId: body.categoryId ? categoryIdIn(body.categoryId) : null,
+    groupId: body.groupId ? uuidOf('group', body.groupId, 'groupId') : null,
+  };
+}
+
+/**
+ * Budgets, with read-only spent / remaining / periodStart / periodEnd for the current period
+ * (rules in src/ledgy/budgets.ts). A budget shared with a group is visible to its members;
+ * only its creator changes it (403 for a member, 404 for anyone else).
+ */
+export function budgetRoutes(api: FastifyInstance, deps: LedgyDeps) {
+  const read = { scope: 'budgets:read' };
+  const write = { scope: 'budgets:write' };
+  const tags = ['budgets'];
+
+  api.get('/v1/budgets', { config: read, schema: { tags, summary: 'Your budgets and those shared with your groups.', response: { 200: S.ListOf(Budget), ...S.errors(401, 403) } } }, async (request) => {
+    const budgets = await listBudgets(deps, ledgyUser(request));
+    return { items: budgets.map(budgetView), totalCount: budgets.length };
+  });
+
+  api.get<{ Params: { id: string } }>(
+    '/v1/budgets/:id',
+    { config: read, schema: { tags, params: S.IdParams, response: { 200: Budget, ...S.errors(401, 403, 404) } } },
+    async (request) => budgetView(await getBudget(deps, ledgyUser(request), uuidOf('budget', request.params.id))),
+  );
+
+  api.post<{ Body: Body }>(
+    '/v1/budgets',
+    { config: write, schema: { tags, body: BudgetBody, response: { 201: Budget, ...S.errors(400, 401, 403, 404) } } },
+    async (request, reply) => {
+      const budget = await createBudget(deps, ledgyUser(request), toInput(request.body, exactBody(request)));
+      return reply.code(201).header('location', `/api/v1/budgets/${id('budget', budget.id)}`).send(budgetView(budget));
+    },
+  );
+
+  api.put<{ Params: { id: string }; Body: Body }>(
+    '/v1/budgets/:id',
+    {
+      config: write,
+      schema: { tags, summary: 'Replace a budget; body as for create.', params: S.IdParams, body: BudgetBody, response: { 200: Budget, ...S.errors(400, 401, 403, 404) } },
+    },
+    async (request) => budgetView(await replaceBudget(deps, ledgyUser(request), uuidOf('budget', request.params.id), toInput(request.body, exactBody(request)))),
+  );
+
+  api.delete<{ Params: { id: string } }>(
+    '/v1/budgets/:id',
+    { config: write, schema: { tags, params: S.IdParams, response: { 204: Type.Null(), ...S.errors(401, 403, 404) } } },
+    async (request, reply) => {
+      await deleteBudget(deps, ledgyUser(request), uuidOf('budget', request.params.id));
+      return reply.code(204).send();
+    },
+  );
+}

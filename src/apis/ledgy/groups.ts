@@ -1,0 +1,138 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { addGroupMember, createGroup, deleteGroup, getGroup, listGroups, removeGroupMember, replaceGroup, type GroupInput } from '../../ledgy/groups.ts';
+import type { LedgyDeps } from '../../ledgy/deps.ts';
+import { ledgyUser } from './context.ts';
+import * as S from './schemas.ts';
+import { groupView, id, PREFIX, uuidOf } from './views.ts';
+import { parseId } from '../../platform/ids.ts';
+
+const Member = Type.Object({
+  userId: Type.String(),
+  email: Type.String(),
+  name: S.Nullable(Type.String()),
+  role: Type.Union([Type.Literal('owner'), Type.Literal('member')]),
+  addedAt: S.Timestamp,
+});
+
+const Group = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  description: S.Nullable(Type.String()),
+  icon: S.Nullable(Type.String()),
+  color: S.Nullable(Type.String()),
+  ownerId: Type.String({ description: 'Read-only: the user who created the group.' }),
+  members: Type.Array(Member, { description: 'Read-only: everyone who sees the group, the owner first.' }),
+  createdAt: S.Timestamp,
+  updatedAt: S.Timestamp,
+});
+
+const GroupBody = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 100 }),
+  description: Type.Optional(S.Nullable(Type.String({ maxLength: 500 }))),
+  icon: Type.Optional(S.Nullable(Type.String({ maxLength: 50 }))),
+  color: Type.Optional(S.Nullable(Type.String({ maxLength: 20 }))),
+});
+
+interface Body {
+  name: string;
+  description?: string | null;
+  icon?: string | null;
+  color?: string | null;
+}
+
+const toInput = (b: Body): GroupInput => ({ name: b.name, description: b.description ?? null, icon: b.icon ?? null, color: b.color ?? null });
+
+/**
+ * Groups (shared ledgers) and, beyond the reference (which leaves membership to its app),
+ * adding and removing members by the owner. See src/ledgy/groups.ts for the rules.
+ */
+export function groupRoutes(api: FastifyInstance, deps: LedgyDeps) {
+  const read = { scope: 'groups:read' };
+  const write = { scope: 'groups:write' };
+  const tags = ['groups'];
+  const location = (groupId: string) => `/api/v1/groups/${id('group', groupId)}`;
+
+  api.get('/v1/groups', { config: read, schema: { tags, summary: 'Groups you own or are a member of.', response: { 200: S.ListOf(Group), ...S.errors(401, 403) } } }, async (request) => {
+    const groups = await listGroups(deps.db, ledgyUser(request));
+    return { items: groups.map(groupView), totalCount: groups.length };
+  });
+
+  api.get<{ Params: { id: string } }>(
+    '/v1/groups/:id',
+    { config: read, schema: { tags, params: S.IdParams, response: { 200: Group, ...S.errors(401, 403, 404) } } },
+    async (request) => groupView(await getGroup(deps.db, ledgyUser(request), uuidOf('group', request.params.id))),
+  );
+
+  api.post<{ Body: Body }>(
+    '/v1/groups',
+    { config: write, schema: { tags, summary: 'Create a group; you become its owner and first member.', body: GroupBody, response: { 201: Group, ...S.errors(400, 401, 403) } } },
+    async (request, reply) => {
+      const group = await createGroup(deps, ledgyUser(request), toInput(request.body));
+      return reply.code(201).header('location', location(group.id)).send(groupView(group));
+    },
+  );
+
+  api.put<{ Params: { id: string }; Body: Body }>(
+    '/v1/groups/:id',
+    {
+      config: write,
+      schema: { tags, summary: "Replace a group's metadata (owner only).", params: S.IdParams, body: GroupBody, response: { 200: Group, ...S.errors(400, 401, 403, 404) } },
+    },
+    async (request) => groupView(await replaceGroup(deps, ledgyUser(request), uuidOf('group', request.params.id), toInput(request.body))),
+  );
+
+  api.delete<{ Params: { id: string } }>(
+    '/v1/groups/:id',
+    {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Soft-delete a group (owner only): members lose visibility; its transactions and budgets revert to personal.',
+        params: S.IdParams,
+        response: { 204: Type.Null(), ...S.errors(401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await deleteGroup(deps, ledgyUser(request), uuidOf('group', request.params.id));
+      return reply.code(204).send();
+    },
+  );
+
+  api.post<{ Params: { id: string }; Body: { email: string } }>(
+    '/v1/groups/:id/members',
+    {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Add an existing Ledgy user to the group by email (owner only). Answers the group.',
+        params: S.IdParams,
+        body: Type.Object({ email: Type.String({ format: 'email', maxLength: 254 }) }),
+        response: { 201: Group, ...S.errors(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const group = await addGroupMember(deps, ledgyUser(request), uuidOf('group', request.params.id), request.body.email);
+      return reply.code(201).header('location', location(group.id)).send(groupView(group));
+    },
+  );
+
+  api.delete<{ Params: { id: string; userId: string } }>(
+    '/v1/groups/:id/members/:userId',
+    {
+      config: write,
+      schema: {
+        tags,
+        summary: "Remove a member (owner only; never the owner). Their transactions and budgets shared with the group revert to personal.",
+        params: Type.Object({ id: S.Id, userId: S.Id }),
+        response: { 204: Type.Null(), ...S.errors(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      // A user id that is not one of ours is simply not a member (404), once ownership is checked.
+      const memberId = parseId(PREFIX.user, request.params.userId) ?? '00000000-0000-0000-0000-000000000000';
+      await removeGroupMember(deps, ledgyUser(request), uuidOf('group', request.params.id), memberId);
+      return reply.code(204).send();
+    },
+  );
+}
