@@ -6,6 +6,7 @@ import { validatorCompiler } from './platform/http/validation.ts';
 import { registerKontorApi } from './apis/kontor/index.ts';
 import { registerMycfoApi } from './apis/mycfo/index.ts';
 import { registerLedgyApi } from './apis/ledgy/index.ts';
+import { registerLedgyMcp } from './apis/ledgy/mcp.ts';
 import { problemJson } from './apis/kontor/errors.ts';
 import { classifyError } from './platform/http/errors.ts';
 import { registerAdminRoutes } from './platform/admin.ts';
@@ -44,6 +45,7 @@ export async function buildApp(kontor: Kontor, options: AppOptions = {}): Promis
   await registerKontorApi(app, kontor);
   await registerMycfoApi(app, kontor);
   await registerLedgyApi(app, kontor);
+  await registerLedgyMcp(app, kontor);
   if (options.adminToken) await registerAdminRoutes(app, kontor, options.adminToken);
 
   // Outside every surface's prefix, errors are the native problem+json.

@@ -107,8 +107,8 @@ interface Cursor {
   total: number;
 }
 
-const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify([c.date.getTime(), c.createdAt.getTime(), c.id, c.total])).toString('base64url');
-function decodeCursor(text: string): Cursor {
+export const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify([c.date.getTime(), c.createdAt.getTime(), c.id, c.total])).toString('base64url');
+export function decodeCursor(text: string): Cursor {
   try {
     const [d, c, i, n] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
     if (typeof d === 'number' && typeof c === 'number' && typeof i === 'string' && /^[0-9a-f-]{36}$/.test(i) && Number.isInteger(n)) {
