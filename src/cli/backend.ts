@@ -141,4 +141,19 @@ class AdminClient implements Backend {
   revokeKey(org: unknown, id: unknown) {
     return this.call('DELETE', `/keys/${encodeURIComponent(String(id))}?org=${encodeURIComponent(String(org))}`);
   }
+  async listLedgyUsers() {
+    return (await this.call('GET', '/ledgy/users')).data;
+  }
+  setLedgySubscription(body: unknown) {
+    return this.call('PUT', '/ledgy/subscription', body);
+  }
+  createLedgyToken(body: unknown) {
+    return this.call('POST', '/ledgy/tokens', body);
+  }
+  async listLedgyTokens(email: unknown) {
+    return (await this.call('GET', `/ledgy/tokens?email=${encodeURIComponent(String(email))}`)).data;
+  }
+  revokeLedgyToken(email: unknown, id: unknown) {
+    return this.call('DELETE', `/ledgy/tokens/${encodeURIComponent(String(id))}?email=${encodeURIComponent(String(email))}`);
+  }
 }

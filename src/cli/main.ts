@@ -1,5 +1,5 @@
 /**
- * `kontor`: the operator CLI (migrations, orgs, API keys). Run as `npm run kontor -- …`,
+ * `kontor`: the operator CLI (migrations, orgs, API keys, Ledgy users and tokens). Run as `npm run kontor -- …`,
  * `npx kontor …` or through bin/kontor.mjs once installed.
  */
 import { run } from './run.ts';

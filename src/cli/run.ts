@@ -3,7 +3,23 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig, type Config } from '../platform/config.ts';
 import { DomainError } from '../platform/errors.ts';
 import { KEY_FORMATS } from '../platform/identity/api-keys.ts';
-import { keyIdFrom, newKeyInput, newOrgInput, orgIdFrom, readServerInfo, type KeyView, type OrgView } from '../platform/admin.ts';
+import {
+  emailFrom,
+  keyIdFrom,
+  ledgySubscriptionInput,
+  ledgyTokenIdFrom,
+  newKeyInput,
+  newLedgyTokenInput,
+  newOrgInput,
+  orgIdFrom,
+  readServerInfo,
+  type KeyView,
+  type LedgyTokenView,
+  type LedgyUserView,
+  type OrgView,
+} from '../platform/admin.ts';
+import { LEDGY_SCOPES } from '../apis/ledgy/context.ts';
+import { MAX_ACTIVE_TOKENS } from '../ledgy/tokens.ts';
 import { CliError, withBackend, withDatabase } from './backend.ts';
 
 /** Where the CLI writes and what it reads; the real process in main.ts, fakes in tests. */
@@ -29,9 +45,18 @@ Usage:
                                                 create an API key; its secret is shown once
   kontor keys list --org <org>                  list an org's API keys (never their secrets)
   kontor keys revoke --org <org> --id <key>     revoke an API key at once
+  kontor ledgy users list                       list Ledgy users and their subscription state
+  kontor ledgy subscription --email <email> --status active|inactive|trialing
+                     [--trial-ends <time|14d>]  set a Ledgy user's subscription
+  kontor ledgy tokens create --email <email> --name <name> --scopes <a,b> [--expires <time|30d>]
+                                                mint a Ledgy personal access token; shown once
+  kontor ledgy tokens list --email <email>      list a Ledgy user's tokens (never their secrets)
+  kontor ledgy tokens revoke --email <email> --id <token>
+                                                revoke a Ledgy token at once
 
 Every command takes --json (machine-readable output) and --help.
-Org and key ids are shown as org_<ULID> and key_<ULID>; either form or the uuid is accepted.
+Org, key and Ledgy token ids are shown as org_<ULID>, key_<ULID> and tok_<ULID>; either form
+or the uuid is accepted. Ledgy users are named by email and shown as usr_<ULID>.
 
 Configuration comes from the environment, as for the server: DATA_DIR (default ./data) and
 DATABASE_URL. While a server runs on the data directory, commands go through its loopback
@@ -69,7 +94,19 @@ function required(values: Values, name: string): string {
 }
 
 /** The CLI's flag for a field of the admin API, so errors name what the operator typed. */
-const FLAG: Record<string, string> = { org: '--org', id: '--id', name: '--name', scopes: '--scopes', surface: '--surface', mode: '--mode', expires_at: '--expires', user_id: '--user' };
+const FLAG: Record<string, string> = {
+  org: '--org',
+  id: '--id',
+  name: '--name',
+  scopes: '--scopes',
+  surface: '--surface',
+  mode: '--mode',
+  expires_at: '--expires',
+  user_id: '--user',
+  email: '--email',
+  status: '--status',
+  trial_ends_at: '--trial-ends',
+};
 
 /** Runs a check from the admin API; a validation error becomes a usage error naming the flag. */
 function check<T>(fn: () => T): T {
@@ -89,7 +126,7 @@ const DURATION = /^(\d+)(s|m|h|d|w)$/;
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
 
 /** `--expires`: an ISO 8601 time, or a duration from now such as `30d`, `12h`, `90m`, `2w`. */
-export function parseExpires(text: string, now = Date.now()): string {
+export function parseExpires(text: string, now = Date.now(), flag = '--expires'): string {
   const trimmed = text.trim();
   const duration = DURATION.exec(trimmed);
   if (duration) {
@@ -98,7 +135,7 @@ export function parseExpires(text: string, now = Date.now()): string {
   } else if (/^\d{4}-\d{2}-\d{2}/.test(trimmed) && !Number.isNaN(Date.parse(trimmed))) {
     return new Date(trimmed).toISOString();
   }
-  throw new UsageError(`--expires must be an ISO 8601 time (2030-01-31T00:00:00Z) or a duration such as 30d, 12h, 90m or 2w, got "${text}"`);
+  throw new UsageError(`${flag} must be an ISO 8601 time (2030-01-31T00:00:00Z) or a duration such as 30d, 12h, 90m or 2w, got "${text}"`);
 }
 
 function printOrg(io: CliIo, org: OrgView) {
@@ -122,6 +159,39 @@ function printKey(io: CliIo, key: KeyView & { secret?: string }) {
   for (const [name, value] of lines) io.stdout.write(`${(name + ':').padEnd(9)}${value}\n`);
   if (key.secret) io.stdout.write('\nStore the secret now: it is not shown again and cannot be recovered.\n');
 }
+
+function printLedgyUser(io: CliIo, user: LedgyUserView) {
+  const lines: [string, string][] = [
+    ['email', user.email],
+    ['user', user.id],
+    ['currency', user.primary_currency],
+    ['status', user.subscription_status],
+    ['trial ends', time(user.trial_ends_at)],
+    ['gate', gate(user)],
+  ];
+  for (const [name, value] of lines) io.stdout.write(`${(name + ':').padEnd(12)}${value}\n`);
+}
+
+const gate = (user: LedgyUserView) => (user.gate_open ? 'open' : 'closed');
+
+function printLedgyToken(io: CliIo, token: LedgyTokenView & { secret?: string }) {
+  const lines: [string, string][] = [
+    ['id', token.id],
+    ['user', token.user_id],
+    ['email', token.email],
+    ['name', token.name ?? '-'],
+    ['scopes', token.scopes.join(',')],
+    ['status', token.status],
+    ['expires', time(token.expires_at)],
+  ];
+  if (token.revoked_at) lines.push(['revoked', time(token.revoked_at)]);
+  if (token.secret) lines.push(['secret', token.secret]);
+  for (const [name, value] of lines) io.stdout.write(`${(name + ':').padEnd(9)}${value}\n`);
+  if (token.secret) io.stdout.write('\nStore the secret now: it is not shown again and cannot be recovered.\n');
+}
+
+/** `accounts`, `categories`, …: the areas LEDGY_SCOPES name, each with :read and :write. */
+const LEDGY_AREAS = [...new Set(LEDGY_SCOPES.map((scope) => scope.split(':')[0]))];
 
 const COMMANDS: Record<string, Command> = {
   migrate: {
@@ -256,9 +326,138 @@ Revokes an API key. Through a running server it stops working at once.
       else io.stdout.write(`revoked ${key.id}\n`);
     },
   },
+
+  'ledgy users list': {
+    usage: `Usage: kontor ledgy users list [--json]
+
+Lists every Ledgy user, oldest first: email, id, primary currency, subscription status,
+end of trial, and whether the subscription gate lets their /api/v1 requests through now.
+`,
+    options: {},
+    async run(values, config, io) {
+      const users = await withBackend(config, (b) => b.listLedgyUsers());
+      if (values.json) return void json(io, users);
+      if (users.length === 0) return void io.stdout.write('no Ledgy users\n');
+      table(
+        io,
+        ['EMAIL', 'ID', 'CURRENCY', 'STATUS', 'TRIAL ENDS', 'GATE'],
+        users.map((u) => [u.email, u.id, u.primary_currency, u.subscription_status, time(u.trial_ends_at), gate(u)]),
+      );
+    },
+  },
+
+  'ledgy subscription': {
+    usage: `Usage: kontor ledgy subscription --email <email> --status <status> [--trial-ends <when>] [--json]
+
+Sets a Ledgy user's subscription and prints the resulting state. The gate is open while the
+status is active, or trialing with the trial not yet over; otherwise every /api/v1 request
+of the user is refused with 403 and X-Subscription-Required: true. It applies at once.
+
+  --email <email>       the user's email address (required)
+  --status <status>     active|inactive|trialing (required)
+  --trial-ends <when>   with --status trialing: when the trial ends, an ISO 8601 time
+                        (2030-01-31T00:00:00Z) or a duration from now (14d, 12h, 2w);
+                        default: the trial end the user has
+`,
+    options: { email: { type: 'string' }, status: { type: 'string' }, 'trial-ends': { type: 'string' } },
+    async run(values, config, io) {
+      const body: Record<string, unknown> = { email: required(values, 'email'), status: required(values, 'status') };
+      if (values['trial-ends'] !== undefined) body.trial_ends_at = parseExpires(String(values['trial-ends']), Date.now(), '--trial-ends');
+      check(() => ledgySubscriptionInput(body));
+      const user = await withBackend(config, (b) => b.setLedgySubscription(body));
+      if (values.json) json(io, user);
+      else printLedgyUser(io, user);
+    },
+  },
+
+  'ledgy tokens create': {
+    usage: `Usage: kontor ledgy tokens create --email <email> --name <name> --scopes <scope,...> [options]
+
+Mints a Ledgy personal access token (lgpat_…) for a user and prints its id and secret. The
+secret is shown only this once. A user holds at most ${MAX_ACTIVE_TOKENS} active tokens.
+
+  --email <email>      the user's email address (required)
+  --name <name>        a label shown in listings (required)
+  --scopes <a,b,...>   comma-separated scopes (required): <area>:read and <area>:write, for
+                       the areas ${LEDGY_AREAS.slice(0, 4).join(', ')},
+                       ${LEDGY_AREAS.slice(4).join(', ')}
+  --expires <when>     when the token stops working: an ISO 8601 time (2030-01-31T00:00:00Z)
+                       or a duration from now (30d, 12h, 90m, 2w); default never
+  --json               print the token as JSON, secret included
+`,
+    options: { email: { type: 'string' }, name: { type: 'string' }, scopes: { type: 'string' }, expires: { type: 'string' } },
+    async run(values, config, io) {
+      const body: Record<string, unknown> = {
+        email: required(values, 'email'),
+        name: required(values, 'name'),
+        scopes: required(values, 'scopes').split(','),
+      };
+      if (values.expires !== undefined) {
+        body.expires_at = parseExpires(String(values.expires));
+        if (Date.parse(body.expires_at as string) <= Date.now()) throw new UsageError(`--expires must be in the future, got "${values.expires}"`);
+      }
+      check(() => newLedgyTokenInput(body));
+      const token = await withBackend(config, (b) => b.createLedgyToken(body));
+      if (values.json) json(io, token);
+      else printLedgyToken(io, token);
+    },
+  },
+
+  'ledgy tokens list': {
+    usage: `Usage: kontor ledgy tokens list --email <email> [--json]
+
+Lists a Ledgy user's personal access tokens, revoked and expired ones included, never
+their secrets.
+`,
+    options: { email: { type: 'string' } },
+    async run(values, config, io) {
+      const email = required(values, 'email');
+      check(() => emailFrom(email));
+      const tokens = await withBackend(config, (b) => b.listLedgyTokens(email));
+      if (values.json) return void json(io, tokens);
+      if (tokens.length === 0) return void io.stdout.write('no tokens\n');
+      table(
+        io,
+        ['ID', 'START', 'STATUS', 'EXPIRES', 'LAST USED', 'SCOPES', 'NAME'],
+        tokens.map((t) => [t.id, t.start + '…', t.status, time(t.expires_at), time(t.last_used_at), t.scopes.join(','), t.name ?? '']),
+      );
+    },
+  },
+
+  'ledgy tokens revoke': {
+    usage: `Usage: kontor ledgy tokens revoke --email <email> --id <token> [--json]
+
+Revokes a Ledgy user's personal access token (tok_<ULID>). Through a running server it
+stops working at once.
+`,
+    options: { email: { type: 'string' }, id: { type: 'string' } },
+    async run(values, config, io) {
+      const email = required(values, 'email');
+      const id = required(values, 'id');
+      check(() => emailFrom(email));
+      check(() => ledgyTokenIdFrom(id));
+      const token = await withBackend(config, (b) => b.revokeLedgyToken(email, id));
+      if (values.json) json(io, token);
+      else io.stdout.write(`revoked ${token.id}\n`);
+    },
+  },
 };
 
-const GROUPS: Record<string, string[]> = { orgs: ['create', 'list'], keys: ['create', 'list', 'revoke'] };
+/** Command words after a prefix: a command (`orgs create`) or a further group (`ledgy tokens`). */
+const GROUPS: Record<string, string[]> = {
+  orgs: ['create', 'list'],
+  keys: ['create', 'list', 'revoke'],
+  ledgy: ['users', 'subscription', 'tokens'],
+  'ledgy users': ['list'],
+  'ledgy tokens': ['create', 'list', 'revoke'],
+};
+
+/** The first usage line of every command under a group. */
+const groupHelp = (prefix: string): string[] =>
+  GROUPS[prefix].flatMap((word) => {
+    const name = `${prefix} ${word}`;
+    return COMMANDS[name] ? [COMMANDS[name].usage.split('\n')[0]] : groupHelp(name);
+  });
 const isHelp = (arg: string | undefined) => arg === '--help' || arg === '-h';
 
 function version(): string {
@@ -271,25 +470,32 @@ function version(): string {
 
 /** Which command the words at the front name, and the arguments after them. */
 function resolve(args: string[]): { name: string; rest: string[] } | { help: string } {
-  const [first, second] = args;
+  const [first] = args;
   if (first === undefined) throw new UsageError('missing command; run kontor --help');
   if (isHelp(first)) return { help: USAGE };
   if (first === 'help') {
     if (args.length === 1) return { help: USAGE };
-    const named = COMMANDS[args.slice(1).join(' ')];
-    if (!named) throw new UsageError(`unknown command "${args.slice(1).join(' ')}"; run kontor --help`);
-    return { help: named.usage };
+    const name = args.slice(1).join(' ');
+    if (COMMANDS[name]) return { help: COMMANDS[name].usage };
+    if (GROUPS[name]) return { help: groupHelp(name).join('\n') + '\n' };
+    throw new UsageError(`unknown command "${name}"; run kontor --help`);
   }
   if (first === '--version' || first === '-v') return { help: version() + '\n' };
   if (first.startsWith('-')) throw new UsageError(`unknown option ${first}; run kontor --help`);
-  if (COMMANDS[first]) return { name: first, rest: args.slice(1) };
-  const group = GROUPS[first];
-  if (!group) throw new UsageError(`unknown command "${first}"; run kontor --help`);
-  const subcommands = `kontor ${first} ${group.join('|')}`;
-  if (second === undefined) throw new UsageError(`missing subcommand: ${subcommands}`);
-  if (isHelp(second)) return { help: group.map((sub) => COMMANDS[`${first} ${sub}`].usage.split('\n')[0]).join('\n') + '\n' };
-  if (!group.includes(second)) throw new UsageError(`unknown command "${first} ${second}"; expected ${subcommands}`);
-  return { name: `${first} ${second}`, rest: args.slice(2) };
+  if (!COMMANDS[first] && !GROUPS[first]) throw new UsageError(`unknown command "${first}"; run kontor --help`);
+  let name = first;
+  let next = 1;
+  while (!COMMANDS[name]) {
+    const group = GROUPS[name];
+    const word = args[next];
+    const subcommands = `kontor ${name} ${group.join('|')}`;
+    if (word === undefined) throw new UsageError(`missing subcommand: ${subcommands}`);
+    if (isHelp(word)) return { help: groupHelp(name).join('\n') + '\n' };
+    if (!group.includes(word)) throw new UsageError(`unknown command "${name} ${word}"; expected ${subcommands}`);
+    name = `${name} ${word}`;
+    next += 1;
+  }
+  return { name, rest: args.slice(next) };
 }
 
 function parse(name: string, command: Command, args: string[]): Values {

@@ -13,10 +13,14 @@ import { DomainError, invalid } from './errors.ts';
 import { classifyError, type ClassifiedError } from './http/errors.ts';
 import { problemJson } from '../apis/kontor/errors.ts';
 import { KONTOR_SCOPES } from '../apis/kontor/index.ts';
+import { LEDGY_SCOPES } from '../apis/ledgy/context.ts';
+import { findLedgyUserByEmail, setSubscription, subscriptionActive, type LedgyUser } from '../ledgy/users.ts';
+import { MAX_ACTIVE_TOKENS, TokenLimitError, mintLedgyToken } from '../ledgy/tokens.ts';
 
 /*
- * Operator administration: orgs and API keys. The same operations run in two places, so an
- * operator sees the same answers either way:
+ * Operator administration: orgs, API keys, and Ledgy users (subscription state, personal
+ * access tokens). The same operations run in two places, so an operator sees the same
+ * answers either way:
  *   - in the CLI, on a database it opened itself while no server runs;
  *   - in a running server, behind the loopback-only `/_admin/v1` endpoint the CLI calls
  *     with the admin token from the data directory (so a revoke clears that server's key
@@ -25,11 +29,19 @@ import { KONTOR_SCOPES } from '../apis/kontor/index.ts';
 
 export const ORG_PREFIX = 'org';
 export const KEY_PREFIX = 'key';
+/** Ledgy's own ids, as its API shows them (src/apis/ledgy/views.ts). */
+export const LEDGY_USER_PREFIX = 'usr';
+export const LEDGY_TOKEN_PREFIX = 'tok';
 export const ADMIN_TOKEN_FILE = 'admin-token';
 export const SERVER_INFO_FILE = 'server.json';
 
 /** Scopes each surface knows; a surface not listed accepts any well-formed scope. */
 const KNOWN_SCOPES: Record<string, readonly string[]> = { kontor: KONTOR_SCOPES };
+const SUBSCRIPTION_STATUSES = ['active', 'inactive', 'trialing'] as const;
+/** The Ledgy API's limit on a token's name (POST /api/auth/tokens). */
+const MAX_LEDGY_TOKEN_NAME = 100;
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+const MAX_EMAIL = 254;
 const SCOPE = /^[a-z][a-z0-9_.-]*(:[a-z][a-z0-9_.-]*)*$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
@@ -58,6 +70,16 @@ function idFrom(prefix: string, what: string, value: unknown, field: string): st
 export const orgIdFrom = (value: unknown, field = 'org') => idFrom(ORG_PREFIX, 'an org', value, field);
 /** The uuid of an API key given as `key_<ULID>` or as the uuid itself. */
 export const keyIdFrom = (value: unknown, field = 'id') => idFrom(KEY_PREFIX, 'a key', value, field);
+/** The uuid of a Ledgy personal access token given as `tok_<ULID>` or as the uuid itself. */
+export const ledgyTokenIdFrom = (value: unknown, field = 'id') => idFrom(LEDGY_TOKEN_PREFIX, 'a Ledgy token', value, field);
+
+/** A Ledgy user's email address, as given (looked up without regard to case). */
+export function emailFrom(value: unknown, field = 'email'): string {
+  if (value === undefined || value === null || value === '') throw invalid(field, `${field} is required`);
+  const text = typeof value === 'string' ? value.trim() : '';
+  if (!EMAIL.test(text) || text.length > MAX_EMAIL) throw invalid(field, `${field} must be an email address, got ${shown(value)}`);
+  return text;
+}
 
 function objectBody(body: unknown, fields: string[]): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -67,7 +89,7 @@ function objectBody(body: unknown, fields: string[]): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-function label(value: unknown, field: string, required: boolean): string | null {
+function label(value: unknown, field: string, required: boolean, max = MAX_NAME): string | null {
   if (value === undefined || value === null) {
     if (required) throw invalid(field, `${field} is required`);
     return null;
@@ -78,9 +100,37 @@ function label(value: unknown, field: string, required: boolean): string | null 
     if (required) throw invalid(field, `${field} must not be empty`);
     return null;
   }
-  if (text.length > MAX_NAME) throw invalid(field, `${field} must be at most ${MAX_NAME} characters`);
+  if (text.length > max) throw invalid(field, `${field} must be at most ${max} characters`);
   if (/[\u0000-\u001f\u007f]/.test(text)) throw invalid(field, `${field} must not contain control characters`);
   return text;
+}
+
+/** A non-empty list of distinct scopes, each in `known` when given, else well-formed. */
+function scopesFrom(value: unknown, known: readonly string[] | undefined, surface: string): string[] {
+  if (value === undefined || value === null) throw invalid('scopes', 'scopes is required');
+  if (!Array.isArray(value) || value.some((s) => typeof s !== 'string')) throw invalid('scopes', 'scopes must be a list of strings');
+  const scopes = [...new Set((value as string[]).map((s) => s.trim()).filter((s) => s !== ''))];
+  if (scopes.length === 0) throw invalid('scopes', 'scopes must name at least one scope');
+  for (const scope of scopes) {
+    if (known ? !known.includes(scope) : !SCOPE.test(scope) || scope.length > 100) {
+      throw invalid(
+        'scopes',
+        known
+          ? `scope ${shown(scope)} is not known to the ${surface} surface (known: ${known.join(', ')})`
+          : `scope ${shown(scope)} is not a valid scope name`,
+      );
+    }
+  }
+  return scopes;
+}
+
+/** An optional ISO 8601 time. */
+function timeFrom(value: unknown, field: string): Date | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string' || !ISO_TIME.test(value.trim()) || Number.isNaN(Date.parse(value.trim()))) {
+    throw invalid(field, `${field} must be an ISO 8601 time such as 2030-01-31T00:00:00Z, got ${shown(value)}`);
+  }
+  return new Date(value.trim());
 }
 
 export interface NewOrgInput {
@@ -119,32 +169,8 @@ export function newKeyInput(body: unknown): NewKeyInput {
   const mode = b.mode ?? 'live';
   if (mode !== 'live' && mode !== 'sandbox') throw invalid('mode', `mode must be live or sandbox, got ${shown(mode)}`);
 
-  if (b.scopes === undefined || b.scopes === null) throw invalid('scopes', 'scopes is required');
-  if (!Array.isArray(b.scopes) || b.scopes.some((s) => typeof s !== 'string')) {
-    throw invalid('scopes', 'scopes must be a list of strings');
-  }
-  const scopes = [...new Set((b.scopes as string[]).map((s) => s.trim()).filter((s) => s !== ''))];
-  if (scopes.length === 0) throw invalid('scopes', 'scopes must name at least one scope');
-  const known = KNOWN_SCOPES[surface];
-  for (const scope of scopes) {
-    if (known ? !known.includes(scope) : !SCOPE.test(scope) || scope.length > 100) {
-      throw invalid(
-        'scopes',
-        known
-          ? `scope ${shown(scope)} is not known to the ${surface} surface (known: ${known.join(', ')})`
-          : `scope ${shown(scope)} is not a valid scope name`,
-      );
-    }
-  }
-
-  let expiresAt: Date | null = null;
-  if (b.expires_at !== undefined && b.expires_at !== null) {
-    const text = b.expires_at;
-    if (typeof text !== 'string' || !ISO_TIME.test(text.trim()) || Number.isNaN(Date.parse(text.trim()))) {
-      throw invalid('expires_at', `expires_at must be an ISO 8601 time such as 2030-01-31T00:00:00Z, got ${shown(text)}`);
-    }
-    expiresAt = new Date(text.trim());
-  }
+  const scopes = scopesFrom(b.scopes, KNOWN_SCOPES[surface], surface);
+  const expiresAt = timeFrom(b.expires_at, 'expires_at');
 
   let userId: string | null = null;
   if (b.user_id !== undefined && b.user_id !== null) {
@@ -155,6 +181,48 @@ export function newKeyInput(body: unknown): NewKeyInput {
   }
 
   return { orgId, surface, scopes, mode, expiresAt, name: label(b.name, 'name', false), userId };
+}
+
+export interface LedgySubscriptionInput {
+  email: string;
+  status: LedgyUser['subscriptionStatus'];
+  /** A new end of the trial (status trialing only); null keeps the one the user has. */
+  trialEndsAt: Date | null;
+}
+
+/** Checks the body of "set a Ledgy user's subscription": `{ email, status, trial_ends_at? }`. */
+export function ledgySubscriptionInput(body: unknown): LedgySubscriptionInput {
+  const b = objectBody(body, ['email', 'status', 'trial_ends_at']);
+  const email = emailFrom(b.email);
+  if (b.status === undefined || b.status === null || b.status === '') throw invalid('status', 'status is required');
+  const status = b.status as LedgyUser['subscriptionStatus'];
+  if (!SUBSCRIPTION_STATUSES.includes(status)) {
+    throw invalid('status', `status must be active, inactive or trialing, got ${shown(b.status)}`);
+  }
+  const trialEndsAt = timeFrom(b.trial_ends_at, 'trial_ends_at');
+  if (trialEndsAt && status !== 'trialing') throw invalid('trial_ends_at', `trial_ends_at is set only with status trialing, not ${status}`);
+  return { email, status, trialEndsAt };
+}
+
+export interface NewLedgyTokenInput {
+  email: string;
+  name: string;
+  scopes: string[];
+  expiresAt: Date | null;
+}
+
+/**
+ * Checks the body of "mint a Ledgy personal access token": `{ email, name, scopes: [...],
+ * expires_at? }`; the scopes are Ledgy's (LEDGY_SCOPES).
+ */
+export function newLedgyTokenInput(body: unknown): NewLedgyTokenInput {
+  const b = objectBody(body, ['email', 'name', 'scopes', 'expires_at']);
+  return {
+    email: emailFrom(b.email),
+    name: label(b.name, 'name', true, MAX_LEDGY_TOKEN_NAME)!,
+    scopes: scopesFrom(b.scopes, LEDGY_SCOPES, 'ledgy'),
+    expiresAt: timeFrom(b.expires_at, 'expires_at'),
+  };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -185,7 +253,68 @@ export interface KeyView {
   created_at: string;
 }
 
+export interface LedgyUserView {
+  id: string;
+  object: 'ledgy_user';
+  email: string;
+  name: string | null;
+  primary_currency: string;
+  subscription_status: LedgyUser['subscriptionStatus'];
+  trial_ends_at: string | null;
+  /** Whether the subscription gate lets the user's /api/v1 requests through now. */
+  gate_open: boolean;
+  created_at: string;
+}
+
+export interface LedgyTokenView {
+  id: string;
+  object: 'ledgy_token';
+  user_id: string;
+  email: string;
+  name: string | null;
+  /** The first characters of the secret; never the secret. */
+  start: string;
+  scopes: string[];
+  status: 'active' | 'revoked' | 'expired';
+  expires_at: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+  created_at: string;
+}
+
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+
+type LedgyUserRow = Pick<LedgyUser, 'id' | 'email' | 'name' | 'createdAt' | 'primaryCurrency' | 'subscriptionStatus' | 'trialEndsAt'>;
+
+export const ledgyUserView = (user: LedgyUserRow, now: Date): LedgyUserView => ({
+  id: formatId(LEDGY_USER_PREFIX, user.id),
+  object: 'ledgy_user',
+  email: user.email,
+  name: user.name,
+  primary_currency: user.primaryCurrency,
+  subscription_status: user.subscriptionStatus,
+  trial_ends_at: iso(user.trialEndsAt),
+  gate_open: subscriptionActive(user, now),
+  created_at: iso(user.createdAt)!,
+});
+
+export function ledgyTokenView(key: ApiKey, user: Pick<LedgyUser, 'email'>, now: Date): LedgyTokenView {
+  const { status, expires_at, revoked_at, last_used_at, created_at, start, scopes, name } = keyView(key, now);
+  return {
+    id: formatId(LEDGY_TOKEN_PREFIX, key.id),
+    object: 'ledgy_token',
+    user_id: formatId(LEDGY_USER_PREFIX, key.userId!),
+    email: user.email,
+    name,
+    start,
+    scopes,
+    status,
+    expires_at,
+    revoked_at,
+    last_used_at,
+    created_at,
+  };
+}
 
 export const orgView = (org: Org): OrgView => ({
   id: formatId(ORG_PREFIX, org.id),
@@ -230,6 +359,13 @@ export interface AdminOperations {
   createKey(body: unknown): Promise<KeyView & { secret: string }>;
   listKeys(org: unknown): Promise<KeyView[]>;
   revokeKey(org: unknown, id: unknown): Promise<KeyView>;
+  /** Every Ledgy user, oldest first. */
+  listLedgyUsers(): Promise<LedgyUserView[]>;
+  setLedgySubscription(body: unknown): Promise<LedgyUserView>;
+  createLedgyToken(body: unknown): Promise<LedgyTokenView & { secret: string }>;
+  /** A Ledgy user's personal access tokens, revoked and expired ones included. */
+  listLedgyTokens(email: unknown): Promise<LedgyTokenView[]>;
+  revokeLedgyToken(email: unknown, id: unknown): Promise<LedgyTokenView>;
 }
 
 export function adminOperations({ db, clock, apiKeys }: AdminCore): AdminOperations {
@@ -239,6 +375,12 @@ export function adminOperations({ db, clock, apiKeys }: AdminCore): AdminOperati
     return orgId;
   };
   const findKey = async (orgId: string, id: string) => (await apiKeys.list(orgId)).find((k) => k.id === id) ?? null;
+  const ledgyUser = async (email: string): Promise<LedgyUser> => {
+    const user = await findLedgyUserByEmail(db, email);
+    if (!user) throw new DomainError('not_found', `no Ledgy user with email ${email}`, 'email');
+    return user;
+  };
+  const ledgyTokens = (user: LedgyUser) => apiKeys.list(user.orgId, { surface: 'ledgy', userId: user.id });
 
   return {
     async createOrg(body) {
@@ -280,6 +422,72 @@ export function adminOperations({ db, clock, apiKeys }: AdminCore): AdminOperati
       const key = await findKey(orgId, keyId);
       return keyView(key!, clock.now());
     },
+
+    async listLedgyUsers() {
+      const rows = await db.query(
+        `SELECT u.id, u.email, u.name, u.created_at, l.primary_currency, l.subscription_status, l.trial_ends_at
+           FROM users u JOIN ledgy_users l ON l.org_id = u.org_id AND l.id = u.id
+          WHERE u.surface = 'ledgy'
+          ORDER BY u.created_at, u.id`,
+      );
+      const now = clock.now();
+      return rows.map((r) =>
+        ledgyUserView(
+          {
+            id: r.id,
+            email: r.email,
+            name: r.name,
+            createdAt: r.created_at,
+            primaryCurrency: r.primary_currency,
+            subscriptionStatus: r.subscription_status,
+            trialEndsAt: r.trial_ends_at,
+          },
+          now,
+        ),
+      );
+    },
+    async setLedgySubscription(body) {
+      const input = ledgySubscriptionInput(body);
+      const user = await setSubscription(db, input.email, input.status, input.trialEndsAt);
+      return ledgyUserView(user, clock.now());
+    },
+    async createLedgyToken(body) {
+      const input = newLedgyTokenInput(body);
+      const now = clock.now();
+      if (input.expiresAt && input.expiresAt.getTime() <= now.getTime()) throw invalid('expires_at', 'expires_at must be in the future');
+      const user = await ledgyUser(input.email);
+      try {
+        const { key, secret } = await mintLedgyToken({ db, clock }, apiKeys, user, input);
+        return { ...ledgyTokenView(key, user, clock.now()), secret };
+      } catch (error) {
+        if (error instanceof TokenLimitError) {
+          throw new DomainError(
+            'conflict',
+            `Ledgy user ${user.email} already has ${MAX_ACTIVE_TOKENS} active tokens, the most allowed; revoke one first`,
+            undefined,
+            error.details,
+          );
+        }
+        throw error;
+      }
+    },
+    async listLedgyTokens(email) {
+      const user = await ledgyUser(emailFrom(email));
+      const now = clock.now();
+      return (await ledgyTokens(user)).map((k) => ledgyTokenView(k, user, now));
+    },
+    async revokeLedgyToken(email, id) {
+      const keyId = ledgyTokenIdFrom(id);
+      const user = await ledgyUser(emailFrom(email));
+      const shownId = formatId(LEDGY_TOKEN_PREFIX, keyId);
+      const owned = (await ledgyTokens(user)).find((k) => k.id === keyId);
+      if (!owned) throw new DomainError('not_found', `token ${shownId} not found for Ledgy user ${user.email}`, 'id');
+      if (owned.revokedAt || !(await apiKeys.revoke(user.orgId, keyId))) {
+        throw new DomainError('conflict', `token ${shownId} is already revoked`, 'id');
+      }
+      const key = (await ledgyTokens(user)).find((k) => k.id === keyId)!;
+      return ledgyTokenView(key, user, clock.now());
+    },
   };
 }
 
@@ -297,7 +505,7 @@ export function isLoopback(address: string | undefined): boolean {
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
 /**
- * `/_admin/v1`: orgs and API keys for the operator CLI. Answers only connections from the
+ * `/_admin/v1`: orgs, API keys and Ledgy users for the operator CLI. Answers only connections from the
  * loopback interface (403 otherwise) that carry the admin token (401 otherwise).
  */
 export async function registerAdminRoutes(app: FastifyInstance, kontor: Kontor, adminToken: string): Promise<void> {
@@ -345,6 +553,16 @@ export async function registerAdminRoutes(app: FastifyInstance, kontor: Kontor, 
       }));
       admin.delete<{ Params: { id: string }; Querystring: { org?: string } }>('/keys/:id', hide, async (request) =>
         ops.revokeKey(request.query.org, request.params.id),
+      );
+
+      admin.get('/ledgy/users', hide, async () => ({ data: await ops.listLedgyUsers() }));
+      admin.put('/ledgy/subscription', hide, async (request) => ops.setLedgySubscription(request.body));
+      admin.post('/ledgy/tokens', hide, async (request, reply) => reply.code(201).send(await ops.createLedgyToken(request.body)));
+      admin.get<{ Querystring: { email?: string } }>('/ledgy/tokens', hide, async (request) => ({
+        data: await ops.listLedgyTokens(request.query.email),
+      }));
+      admin.delete<{ Params: { id: string }; Querystring: { email?: string } }>('/ledgy/tokens/:id', hide, async (request) =>
+        ops.revokeLedgyToken(request.query.email, request.params.id),
       );
     },
     { prefix: '/_admin/v1' },

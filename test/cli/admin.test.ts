@@ -148,6 +148,103 @@ describe('admin endpoint', () => {
     assert.equal(sandbox.json().expires_at, '2099-01-01T00:00:00.000Z');
   });
 
+  test('sets Ledgy subscriptions and mints, lists and revokes Ledgy tokens', async () => {
+    const register = async (email: string) => {
+      const response = await app.inject({ method: 'POST', url: '/api/auth/register', payload: { email, password: 'correct horse', name: 'Bea' } });
+      assert.equal(response.statusCode, 201, response.body);
+      return response.json() as { user: { id: string }; accessToken: string };
+    };
+    const bea = await register('bea@ledgy.test');
+    await register('cy@ledgy.test');
+    const accounts = (token: string) => app.inject({ method: 'GET', url: '/api/v1/accounts', headers: { authorization: `Bearer ${token}` } });
+
+    const users = (await admin({ method: 'GET', url: '/_admin/v1/ledgy/users' })).json().data;
+    const listed = users.find((u: any) => u.email === 'bea@ledgy.test');
+    assert.deepEqual(
+      { ...listed, trial_ends_at: typeof listed.trial_ends_at, created_at: typeof listed.created_at },
+      {
+        id: bea.user.id,
+        object: 'ledgy_user',
+        email: 'bea@ledgy.test',
+        name: 'Bea',
+        primary_currency: 'USD',
+        subscription_status: 'trialing',
+        trial_ends_at: 'string',
+        gate_open: true,
+        created_at: 'string',
+      },
+    );
+
+    const closed = await admin({ method: 'PUT', url: '/_admin/v1/ledgy/subscription', payload: { email: 'BEA@ledgy.test', status: 'inactive' } });
+    assert.equal(closed.statusCode, 200, closed.body);
+    assert.deepEqual([closed.json().subscription_status, closed.json().gate_open], ['inactive', false]);
+    assert.equal((await accounts(bea.accessToken)).statusCode, 403);
+    const trial = await admin({ method: 'PUT', url: '/_admin/v1/ledgy/subscription', payload: { email: 'bea@ledgy.test', status: 'trialing', trial_ends_at: '2099-01-01T00:00:00Z' } });
+    assert.deepEqual([trial.json().trial_ends_at, trial.json().gate_open], ['2099-01-01T00:00:00.000Z', true]);
+    assert.equal((await accounts(bea.accessToken)).statusCode, 200);
+
+    const mint = (email: string, name = 'ci') => admin({ method: 'POST', url: '/_admin/v1/ledgy/tokens', payload: { email, name, scopes: ['accounts:read'] } });
+    const created = await mint('bea@ledgy.test');
+    assert.equal(created.statusCode, 201, created.body);
+    const token = created.json();
+    assert.match(token.secret, /^lgpat_[0-9a-f]{64}$/);
+    assert.match(token.id, /^tok_[0-9A-Z]{26}$/);
+    assert.equal(token.user_id, bea.user.id);
+    assert.equal((await accounts(token.secret)).statusCode, 200);
+    // The same token as the Ledgy API sees it.
+    const own = (await app.inject({ method: 'GET', url: '/api/auth/tokens', headers: { authorization: `Bearer ${bea.accessToken}` } })).json();
+    assert.deepEqual(own.items.map((t: any) => t.id), [token.id]);
+
+    const list = await admin({ method: 'GET', url: '/_admin/v1/ledgy/tokens?email=bea@ledgy.test' });
+    assert.equal(list.statusCode, 200);
+    assert.deepEqual(list.json().data.map((t: any) => [t.id, t.status, t.secret]), [[token.id, 'active', undefined]]);
+    assert.ok(!list.body.includes(token.secret));
+
+    // 25 active at most, counted as the Ledgy API counts them.
+    for (let i = 1; i < 25; i++) assert.equal((await mint('bea@ledgy.test', `t${i}`)).statusCode, 201);
+    const full = await mint('bea@ledgy.test');
+    assert.equal(full.statusCode, 409);
+    assert.match(full.json().detail, /^Ledgy user bea@ledgy\.test already has 25 active tokens, the most allowed; revoke one first$/);
+    const api = await app.inject({ method: 'POST', url: '/api/auth/tokens', headers: { authorization: `Bearer ${bea.accessToken}` }, payload: { name: 'x', scopes: [] } });
+    assert.equal(api.statusCode, 409);
+
+    // Another user's token is not found under this email.
+    const cyToken = (await mint('cy@ledgy.test')).json();
+    assert.equal((await admin({ method: 'DELETE', url: `/_admin/v1/ledgy/tokens/${cyToken.id}?email=bea@ledgy.test` })).statusCode, 404);
+
+    const revoked = await admin({ method: 'DELETE', url: `/_admin/v1/ledgy/tokens/${token.id}?email=bea@ledgy.test` });
+    assert.equal(revoked.statusCode, 200, revoked.body);
+    assert.equal(revoked.json().status, 'revoked');
+    assert.equal((await accounts(token.secret)).statusCode, 401);
+    assert.equal((await admin({ method: 'DELETE', url: `/_admin/v1/ledgy/tokens/${token.id}?email=bea@ledgy.test` })).statusCode, 409);
+    assert.equal((await mint('bea@ledgy.test')).statusCode, 201);
+  });
+
+  test('checks Ledgy input, with problem+json naming the field', async () => {
+    const cases: [InjectOptions, number, string | undefined, RegExp][] = [
+      [{ method: 'PUT', url: '/_admin/v1/ledgy/subscription', payload: { status: 'active' } }, 400, 'email', /email is required/],
+      [{ method: 'PUT', url: '/_admin/v1/ledgy/subscription', payload: { email: 'x', status: 'active' } }, 400, 'email', /email address/],
+      [{ method: 'PUT', url: '/_admin/v1/ledgy/subscription', payload: { email: 'a@b.c', status: 'paused' } }, 400, 'status', /active, inactive or trialing/],
+      [{ method: 'PUT', url: '/_admin/v1/ledgy/subscription', payload: { email: 'a@b.c', status: 'active', trial_ends_at: '2099-01-01' } }, 400, 'trial_ends_at', /only with status trialing/],
+      [{ method: 'PUT', url: '/_admin/v1/ledgy/subscription', payload: { email: 'a@b.c', status: 'trialing', trial_ends_at: 'soon' } }, 400, 'trial_ends_at', /ISO 8601/],
+      [{ method: 'PUT', url: '/_admin/v1/ledgy/subscription', payload: { email: 'nobody@ledgy.test', status: 'active' } }, 404, 'email', /^no Ledgy user with email nobody@ledgy\.test$/],
+      [{ method: 'POST', url: '/_admin/v1/ledgy/tokens', payload: { email: 'a@b.c', name: 'x', scopes: ['ledger:read'] } }, 400, 'scopes', /not known to the ledgy surface/],
+      [{ method: 'POST', url: '/_admin/v1/ledgy/tokens', payload: { email: 'a@b.c', scopes: ['accounts:read'] } }, 400, 'name', /name is required/],
+      [{ method: 'POST', url: '/_admin/v1/ledgy/tokens', payload: { email: 'a@b.c', name: 'x', scopes: ['accounts:read'], mode: 'live' } }, 400, 'mode', /not a known field/],
+      [{ method: 'POST', url: '/_admin/v1/ledgy/tokens', payload: { email: 'a@b.c', name: 'x', scopes: ['accounts:read'], expires_at: '2001-01-01' } }, 400, 'expires_at', /future/],
+      [{ method: 'POST', url: '/_admin/v1/ledgy/tokens', payload: { email: 'nobody@ledgy.test', name: 'x', scopes: ['accounts:read'] } }, 404, 'email', /no Ledgy user/],
+      [{ method: 'GET', url: '/_admin/v1/ledgy/tokens' }, 400, 'email', /email is required/],
+      [{ method: 'DELETE', url: '/_admin/v1/ledgy/tokens/key_01JD0000000000000000000000?email=a@b.c' }, 400, 'id', /Ledgy token id/],
+    ];
+    for (const [options, status, field, pattern] of cases) {
+      const response = await admin(options);
+      assert.equal(response.statusCode, status, `${options.method} ${options.url} ${JSON.stringify(options.payload)}: ${response.body}`);
+      assert.match(response.headers['content-type'] as string, /^application\/problem\+json/);
+      assert.equal(response.json().field, field);
+      assert.match(response.json().detail, pattern);
+    }
+  });
+
   test('the admin token is made once and then kept', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'kontor-admin-token-'));
     try {

@@ -6,11 +6,12 @@ import { parseAsset } from '../../platform/money.ts';
 import { authenticateUser } from '../../platform/identity/users.ts';
 import { getLedgyUser, registerLedgyUser } from '../../ledgy/users.ts';
 import type { LedgyDeps } from '../../ledgy/deps.ts';
+import { mintLedgyToken } from '../../ledgy/tokens.ts';
 import { LEDGY_SCOPES, ledgyUser } from './context.ts';
 import { ErrorBody, errors, Timestamp } from './schemas.ts';
-import { id, timestamp, tokenView, userView, uuidOf } from './views.ts';
+import { id, tokenView, userView, uuidOf } from './views.ts';
 
-export const MAX_ACTIVE_TOKENS = 25;
+export { MAX_ACTIVE_TOKENS } from '../../ledgy/tokens.ts';
 
 const User = Type.Object({
   id: Type.String(),
@@ -99,17 +100,7 @@ export function authRoutes(api: FastifyInstance, kontor: Kontor, deps: LedgyDeps
       const now = kontor.clock.now();
       const expiresAt = request.body.expiresAt ? new Date(request.body.expiresAt) : null;
       if (expiresAt && expiresAt.getTime() <= now.getTime()) throw invalid('expiresAt', 'expiresAt must be in the future');
-      const { key, secret } = await kontor.db.transaction(async (tx) => {
-        // The user's row serialises concurrent mints, so the limit holds.
-        await tx.query('SELECT 1 FROM ledgy_users WHERE org_id = $1 AND id = $2 FOR UPDATE', [user.orgId, user.id]);
-        const [{ n }] = await tx.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM api_keys WHERE org_id = $1 AND user_id = $2 AND surface = 'ledgy'
-              AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $3)`,
-          [user.orgId, user.id, now],
-        );
-        if (n >= MAX_ACTIVE_TOKENS) throw new DomainError('conflict', `At most ${MAX_ACTIVE_TOKENS} active tokens per account; revoke one first`);
-        return kontor.apiKeys.create({ orgId: user.orgId, surface: 'ledgy', userId: user.id, name: request.body.name, scopes: request.body.scopes, mode: 'live', expiresAt }, tx);
-      });
+      const { key, secret } = await mintLedgyToken(kontor, kontor.apiKeys, user, { name: request.body.name, scopes: request.body.scopes, expiresAt });
       return reply.code(201).header('location', `/api/auth/tokens/${id('token', key.id)}`).send({ ...tokenView(key, now), token: secret });
     },
   );
@@ -140,5 +131,4 @@ export function authRoutes(api: FastifyInstance, kontor: Kontor, deps: LedgyDeps
     },
   );
 
-  void timestamp;
 }

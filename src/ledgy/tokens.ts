@@ -1,0 +1,50 @@
+import type { Db } from '../platform/db.ts';
+import type { Clock } from '../platform/clock.ts';
+import { DomainError } from '../platform/errors.ts';
+import type { ApiKey, ApiKeys } from '../platform/identity/api-keys.ts';
+import type { LedgyUser } from './users.ts';
+
+/** Active (neither revoked nor expired) personal access tokens a Ledgy user may hold at once. */
+export const MAX_ACTIVE_TOKENS = 25;
+
+/** Thrown when a user already holds MAX_ACTIVE_TOKENS active tokens (a conflict). */
+export class TokenLimitError extends DomainError {
+  constructor() {
+    super('conflict', `At most ${MAX_ACTIVE_TOKENS} active tokens per account; revoke one first`, undefined, { limit: MAX_ACTIVE_TOKENS });
+  }
+}
+
+export interface NewLedgyToken {
+  name: string;
+  /** Already checked against LEDGY_SCOPES by the caller. */
+  scopes: string[];
+  expiresAt: Date | null;
+}
+
+/**
+ * Mints a personal access token (`lgpat_…`) for a Ledgy user, unless the user already holds
+ * MAX_ACTIVE_TOKENS active ones. The one rule for the Ledgy API (`POST /api/auth/tokens`) and
+ * the operator CLI; the secret is in the answer only.
+ */
+export async function mintLedgyToken(
+  deps: { db: Db; clock: Clock },
+  apiKeys: ApiKeys,
+  user: Pick<LedgyUser, 'orgId' | 'id'>,
+  input: NewLedgyToken,
+): Promise<{ key: ApiKey; secret: string }> {
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    // The user's row serialises concurrent mints, so the limit holds.
+    await tx.query('SELECT 1 FROM ledgy_users WHERE org_id = $1 AND id = $2 FOR UPDATE', [user.orgId, user.id]);
+    const [{ n }] = await tx.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM api_keys WHERE org_id = $1 AND user_id = $2 AND surface = 'ledgy'
+          AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $3)`,
+      [user.orgId, user.id, now],
+    );
+    if (n >= MAX_ACTIVE_TOKENS) throw new TokenLimitError();
+    return apiKeys.create(
+      { orgId: user.orgId, surface: 'ledgy', userId: user.id, name: input.name, scopes: input.scopes, mode: 'live', expiresAt: input.expiresAt },
+      tx,
+    );
+  });
+}
