@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { ulid } from 'ulidx';
 import type { Kontor } from './platform/kontor.ts';
 import { DomainError } from './platform/errors.ts';
+import { newUlid } from './platform/ids.ts';
 import { validatorCompiler } from './platform/http/validation.ts';
 import { registerKontorApi } from './apis/kontor/index.ts';
 import { registerMycfoApi } from './apis/mycfo/index.ts';
@@ -27,7 +27,7 @@ export async function buildApp(kontor: Kontor, options: AppOptions = {}): Promis
     // Accept a well-formed X-Request-Id, else make one.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : `req_${ulid()}`;
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : `req_${newUlid()}`;
     },
     requestIdHeader: false,
     return503OnClosing: true,

@@ -366,14 +366,21 @@ async function findExisting(tx: Queryable, units: PostingUnit[]) {
   }
   const externalIds = new Map<string, string>();
   const reversed = new Set<string>();
-  if (ext.id.length > 0) {
-    const rows = await tx.query<{ org_id: string; ledger_id: string; external_id: string; id: string }>(
-      `SELECT e.org_id, e.ledger_id, e.external_id, e.id FROM entries e
-         JOIN unnest($1::uuid[], $2::uuid[], $3::text[]) AS k(org_id, ledger_id, external_id)
-           ON e.org_id = k.org_id AND e.ledger_id = k.ledger_id AND e.external_id = k.external_id`,
-      [ext.org, ext.ledger, ext.id],
+  // One index probe per ledger (usually one for the whole group): = ANY on the unique index
+  // beats joining an unnest, which the planner may answer with a scan of the ledger.
+  const byLedger = new Map<string, { org: string; ledger: string; ids: string[] }>();
+  ext.id.forEach((externalId, i) => {
+    const key = `${ext.org[i]}|${ext.ledger[i]}`;
+    const slot = byLedger.get(key) ?? { org: ext.org[i], ledger: ext.ledger[i], ids: [] };
+    slot.ids.push(externalId);
+    byLedger.set(key, slot);
+  });
+  for (const { org, ledger, ids } of byLedger.values()) {
+    const rows = await tx.query<{ external_id: string; id: string }>(
+      `SELECT external_id, id FROM entries WHERE org_id = $1 AND ledger_id = $2 AND external_id = ANY($3::text[])`,
+      [org, ledger, ids],
     );
-    for (const r of rows) externalIds.set(`${r.org_id}|${r.ledger_id}|${r.external_id}`, r.id);
+    for (const r of rows) externalIds.set(`${org}|${ledger}|${r.external_id}`, r.id);
   }
   if (rev.id.length > 0) {
     const rows = await tx.query<{ org_id: string; reverses_id: string }>(

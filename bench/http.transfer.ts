@@ -1,0 +1,59 @@
+import { formatId } from '../src/platform/ids.ts';
+import { httpLoad } from './lib/http-load.ts';
+import { startBenchServer } from './lib/http-app.ts';
+import { percentile, round } from './lib/measure.ts';
+import type { Benchmark } from './lib/types.ts';
+
+const RATE = 200;
+const ACCOUNTS = 1_000;
+
+/**
+ * A steady client posting one transfer at a time through POST /kontor/v1/entries (API key,
+ * rate limit, validation, the engine, serialisation), at a fixed 200 requests a second from
+ * another thread: the latency a caller sees at that load.
+ */
+export default {
+  name: 'http.transfer',
+  description: `POST /kontor/v1/entries, one two-posting transfer each, open loop at ${RATE} req/s from a client thread; ops = requests`,
+  targets: [{ field: 'p99_ms', max: 10 }, { field: 'errors', max: 0 }],
+  async run(ctx) {
+    const f = await ctx.seedLedger({ accounts: ACCOUNTS });
+    const server = await startBenchServer(ctx);
+    try {
+      const { secret } = await server.kontor.apiKeys.create({ orgId: f.orgId, surface: 'kontor', scopes: ['ledger:write'], mode: 'live' });
+      const ledger = formatId('ldg', f.ledgerId);
+      const bodies = Array.from({ length: 2_000 }, () => {
+        const from = ctx.randomInt(ACCOUNTS);
+        const to = (from + 1 + ctx.randomInt(ACCOUNTS - 1)) % ACCOUNTS;
+        const amount = `${1 + ctx.randomInt(1000)}.${String(ctx.randomInt(100)).padStart(2, '0')}`;
+        return JSON.stringify({
+          ledger_id: ledger,
+          postings: [
+            { account_id: formatId('acct', f.accountIds[to]), side: 'debit', amount },
+            { account_id: formatId('acct', f.accountIds[from]), side: 'credit', amount },
+          ],
+        });
+      });
+      await ctx.settle();
+      const r = await httpLoad({
+        url: `${server.base}/kontor/v1/entries`,
+        method: 'POST',
+        headers: { authorization: `Bearer ${secret}` },
+        bodies,
+        seconds: ctx.seconds,
+        warmupSeconds: 0.5,
+        ratePerSecond: RATE,
+      });
+      const errors = r.requests - (r.statuses['201'] ?? 0);
+      return {
+        ops_per_s: round(r.requests / r.seconds),
+        p50_ms: round(percentile(r.latenciesMs, 50), 3),
+        p99_ms: round(percentile(r.latenciesMs, 99), 3),
+        max_ms: round(Math.max(...r.latenciesMs), 3),
+        errors,
+      };
+    } finally {
+      await server.close();
+    }
+  },
+} satisfies Benchmark;

@@ -1,0 +1,54 @@
+import type { EntryInput } from '../src/ledger/types.ts';
+import { summary } from './lib/measure.ts';
+import type { Benchmark } from './lib/types.ts';
+
+const ACCOUNTS = 10_000;
+const PER_CALL = 1_000;
+
+/** One caller posting atomic batches of simple transfers between random pairs of accounts. */
+export default {
+  name: 'ledger.batch_transfers',
+  description: `postBatch of ${PER_CALL} two-posting transfers between random pairs of ${ACCOUNTS} accounts, one caller; ops = transfers`,
+  targets: [{ field: 'ops_per_s', min: 10_000 }],
+  async run(ctx) {
+    const f = await ctx.seedLedger({ accounts: ACCOUNTS });
+    const transfer = (): EntryInput => {
+      const from = ctx.randomInt(ACCOUNTS);
+      const to = (from + 1 + ctx.randomInt(ACCOUNTS - 1)) % ACCOUNTS;
+      const amount = BigInt(1 + ctx.randomInt(100_000));
+      return {
+        ledgerId: f.ledgerId,
+        postings: [
+          { accountId: f.accountIds[to], amount },
+          { accountId: f.accountIds[from], amount: -amount },
+        ],
+      };
+    };
+    await ctx.settle();
+    let posted = 0;
+    const result = await ctx.loop({ seconds: ctx.seconds, warmupSeconds: 0.5 }, async () => {
+      const batch = Array.from({ length: PER_CALL }, transfer);
+      const results = await f.engine.postBatch(f.orgId, batch);
+      if (results.length !== PER_CALL || results.some((r) => r.duplicate)) throw new Error('postBatch did not post every transfer');
+      posted += PER_CALL;
+      return PER_CALL;
+    });
+    await f.engine.drain();
+
+    // Every transfer is in the books, and the books still balance.
+    const [check] = await ctx.db.query<{ entries: bigint; total: bigint | null }>(
+      `SELECT (SELECT count(*) FROM entries WHERE org_id = $1)::int8 AS entries,
+              (SELECT sum(balance) FROM accounts WHERE org_id = $1)::int8 AS total`,
+      [f.orgId],
+    );
+    if (Number(check.entries) !== posted) throw new Error(`posted ${posted} transfers but ${check.entries} entries are stored`);
+    if ((check.total ?? 0n) !== 0n) throw new Error(`balances sum to ${check.total}, not 0`);
+
+    return {
+      ...summary(result),
+      calls: result.calls,
+      transfers_per_call: PER_CALL,
+      accounts: ACCOUNTS,
+    };
+  },
+} satisfies Benchmark;

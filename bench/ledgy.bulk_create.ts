@@ -1,0 +1,37 @@
+import { LedgerEngine } from '../src/ledger/engine.ts';
+import { registerLedgyUser } from '../src/ledgy/users.ts';
+import { createAccount } from '../src/ledgy/accounts.ts';
+import { bulkCreateTransactions, type TransactionInput } from '../src/ledgy/transactions.ts';
+import { summary } from './lib/measure.ts';
+import type { Benchmark } from './lib/types.ts';
+
+const PER_CALL = 100;
+
+/** Ledgy bulk create: 100 income/expense rows a call, each a balanced entry, best effort. */
+export default {
+  name: 'ledgy.bulk_create',
+  description: `bulkCreateTransactions with ${PER_CALL} rows a call over 5 accounts, one caller; ops = rows`,
+  targets: [{ field: 'ops_per_s', min: 10_000 }],
+  async run(ctx) {
+    const deps = { db: ctx.db, clock: ctx.clock, ledger: new LedgerEngine(ctx.db, ctx.clock), trialDays: 14 };
+    const user = await registerLedgyUser(deps, { email: `bench-${Date.now()}@ledgy.test`, password: 'benchmark', name: 'Bench', primaryCurrency: 'EUR' });
+    const accounts: Awaited<ReturnType<typeof createAccount>>[] = [];
+    for (let i = 0; i < 5; i++) accounts.push(await createAccount(deps, user, { name: `A${i}`, currencyCode: 'EUR', initialBalance: 1_000_000n, order: i }));
+    const row = (): TransactionInput => ({
+      type: ctx.random() < 0.3 ? 'income' : 'expense',
+      amount: BigInt(1 + ctx.randomInt(10_000_000)),
+      currencyCode: 'EUR',
+      date: new Date(Date.UTC(2026, 0, 1) + ctx.randomInt(365 * 86_400) * 1000),
+      accountId: accounts[ctx.randomInt(accounts.length)].id,
+      categoryId: 'cat_groceries',
+      payee: 'Shop',
+    });
+    await ctx.settle();
+    const result = await ctx.loop({ seconds: ctx.seconds, warmupSeconds: 0.5 }, async () => {
+      const out = await bulkCreateTransactions(deps, user, Array.from({ length: PER_CALL }, row));
+      if (out.some((r) => r instanceof Error)) throw new Error('a row failed');
+      return PER_CALL;
+    });
+    return summary(result);
+  },
+} satisfies Benchmark;

@@ -1,0 +1,29 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig } from '../../src/platform/config.ts';
+import { createKontor, type Kontor } from '../../src/platform/kontor.ts';
+import { buildApp } from '../../src/app.ts';
+import type { BenchContext } from './types.ts';
+
+/** The whole server on the benchmark's database, listening on a loopback port. */
+export async function startBenchServer(ctx: BenchContext, env: Record<string, string> = {}) {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'kontor-bench-app-'));
+  const config = { ...loadConfig({ DATA_DIR: dataDir, RATE_LIMIT_PER_MINUTE: '10000000', ...env }) };
+  const kontor: Kontor = await createKontor(config, ctx.db, { clock: ctx.clock });
+  const app: FastifyInstance = await buildApp(kontor);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  return {
+    kontor,
+    app,
+    base,
+    async close() {
+      await app.close();
+      await kontor.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import { createOrg } from '../src/platform/orgs.ts';
+import { createWorkspace } from '../src/cfo/workspaces.ts';
+import { ingestRows, type IngestRow } from '../src/cfo/ingest.ts';
+import { LedgerEngine } from '../src/ledger/engine.ts';
+import { summary } from './lib/measure.ts';
+import type { Benchmark } from './lib/types.ts';
+
+const PER_CALL = 1_000;
+
+/**
+ * MyCFO ingest in 1,000-row calls, each with an external id (the dedup path): rows validated,
+ * posted as ledger entries and listed rows, in one transaction per call.
+ */
+export default {
+  name: 'mycfo.ingest',
+  description: `ingestRows with ${PER_CALL} expense/revenue rows a call (external ids, one transaction each), one caller; ops = rows`,
+  targets: [{ field: 'ops_per_s', min: 20_000, db: 'postgres' }],
+  async run(ctx) {
+    const deps = { db: ctx.db, clock: ctx.clock, ledger: new LedgerEngine(ctx.db, ctx.clock) };
+    const org = await createOrg(ctx.db, ctx.clock, { name: 'bench' });
+    const ws = await createWorkspace(deps, org.id, { name: 'bench', cashOnHandCents: 10_000_000n });
+    const subtypes = ['recurring', 'one_time', 'recurring_expense', 'one_time_expense'] as const;
+    let n = 0;
+    const rows = (): IngestRow[] =>
+      Array.from({ length: PER_CALL }, () => ({
+        subtype: subtypes[ctx.randomInt(subtypes.length)],
+        amountCents: BigInt(100 + ctx.randomInt(1_000_000)),
+        currency: 'USD',
+        occurredAt: new Date(Date.UTC(2026, 0, 1) + ctx.randomInt(365) * 86_400_000),
+        vendor: 'Vendor',
+        externalId: `row-${n++}`,
+      }));
+    await ctx.settle();
+    let inserted = 0;
+    const result = await ctx.loop({ seconds: ctx.seconds, warmupSeconds: 0.5 }, async () => {
+      const r = await ingestRows(deps, org.id, ws.id, rows(), 'manual');
+      inserted += r.inserted;
+      if (r.inserted !== PER_CALL) throw new Error(`expected ${PER_CALL} inserted, got ${r.inserted}`);
+      return PER_CALL;
+    });
+    return { ...summary(result), rows_inserted: inserted };
+  },
+} satisfies Benchmark;

@@ -1,0 +1,233 @@
+/**
+ * `npm run bench`: every benchmark in bench/<name>.ts on PGlite (a fresh on-disk data
+ * directory each), then on PostgreSQL (a fresh schema each) when BENCH_DATABASE_URL is set.
+ *
+ *   npm run bench -- [--json] [--only <substring>[,<substring>…]] [--db pglite|postgres]
+ *                    [--seconds <n>] [--strict]
+ *
+ * --json prints one JSON object a line: {"name","db","ops_per_s","p50_ms","p99_ms",…extra}.
+ * --strict exits 1 when a target is missed (a benchmark that throws always exits 1).
+ * Progress goes to stderr, results to stdout.
+ */
+import { readdir } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { systemClock } from '../src/platform/clock.ts';
+import { describeDb, disposeAll, openBenchDb } from './lib/databases.ts';
+import { seedLedger } from './lib/ledger-fixture.ts';
+import { loop, seedOf, seededRandom } from './lib/measure.ts';
+import type { BenchContext, Benchmark, BenchResult, DbKind, Target } from './lib/types.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    only: { type: 'string', multiple: true },
+    db: { type: 'string', multiple: true },
+    seconds: { type: 'string', default: '3' },
+    strict: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (args.help) {
+  console.log('npm run bench -- [--json] [--only <substring>] [--db pglite|postgres] [--seconds <n>] [--strict]');
+  process.exit(0);
+}
+
+const seconds = Number(args.seconds);
+if (!(seconds > 0)) throw new Error('--seconds must be a positive number');
+const only = (args.only ?? []).flatMap((o) => o.split(',')).filter(Boolean);
+const postgresUrl = process.env.BENCH_DATABASE_URL || null;
+const kinds: DbKind[] = (['pglite', 'postgres'] as const).filter(
+  (k) => (k === 'pglite' || postgresUrl) && (!args.db || args.db.includes(k)),
+);
+if (args.db?.includes('postgres') && !postgresUrl) throw new Error('--db postgres needs BENCH_DATABASE_URL');
+const log = (message: string) => process.stderr.write(message + '\n');
+
+/** Every `bench/*.ts` but this file; helpers live in bench/lib/. */
+async function loadBenchmarks(): Promise<Benchmark[]> {
+  const dir = fileURLToPath(new URL('.', import.meta.url));
+  const files = (await readdir(dir, { withFileTypes: true }))
+    .filter((f) => f.isFile() && f.name.endsWith('.ts') && f.name !== 'run.ts' && !f.name.endsWith('.d.ts'))
+    .map((f) => f.name)
+    .sort();
+  const out: Benchmark[] = [];
+  for (const file of files) {
+    const mod = await import(pathToFileURL(dir + file).href);
+    const bench: Benchmark | undefined = mod.default;
+    if (!bench || typeof bench.name !== 'string' || typeof bench.run !== 'function') {
+      throw new Error(`bench/${file} must export default { name, description, run(ctx) }`);
+    }
+    if (`${bench.name}.ts` !== file) throw new Error(`bench/${file} names itself "${bench.name}": the file should be bench/${bench.name}.ts`);
+    out.push(bench);
+  }
+  return out;
+}
+
+function missedTargets(targets: Target[] | undefined, kind: DbKind, result: BenchResult): string[] {
+  const missed: string[] = [];
+  for (const t of targets ?? []) {
+    if (t.db && t.db !== kind) continue;
+    const value = result[t.field];
+    if (typeof value !== 'number' || Number.isNaN(value)) missed.push(`${t.field} not reported`);
+    else if (t.min !== undefined && value < t.min) missed.push(`${t.field} ${fmt(value)} < ${fmt(t.min)}`);
+    else if (t.max !== undefined && value > t.max) missed.push(`${t.field} ${fmt(value)} > ${fmt(t.max)}`);
+  }
+  return missed;
+}
+
+function targetText(targets: Target[] | undefined, kind: DbKind): string {
+  return (targets ?? [])
+    .filter((t) => !t.db || t.db === kind)
+    .map((t) =>
+      t.min !== undefined && t.min === t.max
+        ? `${t.field} = ${fmt(t.min)}`
+        : [t.min !== undefined ? `${t.field} ≥ ${fmt(t.min)}` : '', t.max !== undefined ? `${t.field} ≤ ${fmt(t.max)}` : ''].filter(Boolean).join(' and '),
+    )
+    .join(', ');
+}
+
+const fmt = (v: unknown) =>
+  typeof v === 'number' ? (Number.isInteger(v) ? v.toLocaleString('en-US') : v.toLocaleString('en-US', { maximumFractionDigits: 2 })) : String(v);
+
+interface Row {
+  name: string;
+  db: DbKind;
+  result?: BenchResult;
+  error?: string;
+  missed: string[];
+  targets: string;
+}
+
+async function runOne(bench: Benchmark, kind: DbKind): Promise<Row> {
+  const started = performance.now();
+  log(`▶ ${bench.name} on ${kind}`);
+  const targets = targetText(bench.targets, kind);
+  let handle: Awaited<ReturnType<typeof openBenchDb>>;
+  try {
+    handle = await openBenchDb(kind, postgresUrl);
+    if (!describedKinds.has(kind)) describedKinds.set(kind, await describeDb(handle.db));
+  } catch (error: any) {
+    return { name: bench.name, db: kind, error: `could not open the database: ${error?.stack ?? error}`, missed: [], targets };
+  }
+  const random = seededRandom(seedOf(bench.name));
+  const ctx: BenchContext = {
+    kind,
+    db: handle.db,
+    clock: systemClock,
+    seconds,
+    random,
+    randomInt: (n) => Math.floor(random() * n),
+    log: (m) => log(`  ${bench.name}/${kind}: ${m}`),
+    seedLedger: (options) => seedLedger(handle.db, systemClock, options),
+    loop,
+    settle: async (tables = ['accounts']) => {
+      for (const t of tables) await handle.db.query(`VACUUM (ANALYZE) ${t}`);
+      // Needs superuser or pg_checkpoint on PostgreSQL; without them the run is just noisier.
+      await handle.db.query('CHECKPOINT').catch((e) => ctx.log(`no CHECKPOINT (${e?.message ?? e})`));
+    },
+    tableBytes: async (tables) => {
+      const rows = await handle.db.query<{ t: string; bytes: bigint }>(
+        `SELECT t, pg_total_relation_size(t::regclass)::int8 AS bytes FROM unnest($1::text[]) AS t`,
+        [tables],
+      );
+      return Object.fromEntries(rows.map((r) => [r.t, Number(r.bytes)]));
+    },
+  };
+  // A hung benchmark must not hang the run: give up on it well past any time budget. Setup
+  // counts too, and seeding a million rows on PGlite takes over a minute.
+  const limitMs = Math.max(300, seconds * 60) * 1000;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const result = await Promise.race([
+      bench.run(ctx),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`gave up after ${limitMs / 1000} s`)), limitMs);
+      }),
+    ]);
+    return { name: bench.name, db: kind, result, missed: missedTargets(bench.targets, kind, result), targets };
+  } catch (error: any) {
+    return { name: bench.name, db: kind, error: error?.stack ?? String(error), missed: [], targets };
+  } finally {
+    clearTimeout(timer);
+    await handle.dispose().catch((e) => log(`  could not clean up: ${e?.message ?? e}`));
+    log(`  done in ${((performance.now() - started) / 1000).toFixed(1)} s (setup and cleanup included)`);
+  }
+}
+
+const describedKinds = new Map<DbKind, string>();
+
+// Ctrl-C still removes the temporary data directory or schema of the benchmark running.
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    interrupted = true;
+    log(`\n${signal}: cleaning up`);
+    void disposeAll().finally(() => process.exit(130));
+  });
+}
+
+function printTable(rows: Row[]) {
+  const head = ['benchmark', 'db', 'ops/s', 'p50 ms', 'p99 ms', 'target', 'details'];
+  const body = rows.map((r) => {
+    if (!r.result) return [r.name, r.db, '-', '-', '-', 'ERROR', (r.error ?? '').split('\n')[0]];
+    const { ops_per_s, p50_ms, p99_ms, ...extra } = r.result;
+    const target = r.targets === '' ? '' : r.missed.length === 0 ? 'met' : 'MISSED: ' + r.missed.join('; ');
+    const details = Object.entries(extra)
+      .map(([k, v]) => `${k}=${fmt(v)}`)
+      .join(' ');
+    // Whole operations a second read better than 818.33; small rates keep their decimals.
+    const ops = typeof ops_per_s === 'number' && Math.abs(ops_per_s) >= 100 ? Math.round(ops_per_s) : ops_per_s;
+    return [r.name, r.db, fmt(ops), fmt(p50_ms), fmt(p99_ms), target, details];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const numeric = new Set([2, 3, 4]);
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : numeric.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  console.log('');
+  for (const [kind, text] of describedKinds) console.log(`${kind}: ${text}`);
+  console.log(`node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), ${seconds} s measured per benchmark`);
+  // Other work on the machine moves these numbers a lot: a load near the CPU count before the run means rerun.
+  console.log(`load average before the run ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log('');
+  console.log(line(head));
+  console.log(line(widths.map((w) => '-'.repeat(w))));
+  for (const b of body) console.log(line(b));
+  const withTargets = rows.filter((r) => r.targets !== '');
+  if (withTargets.length > 0) {
+    console.log('');
+    console.log('targets:');
+    for (const r of withTargets) console.log(`  ${r.name} on ${r.db}: ${r.targets}${r.db === 'postgres' || r.name.startsWith('ledger.hot') ? '' : ''}`);
+  }
+  for (const r of rows.filter((r) => r.error)) console.log(`\n${r.name} on ${r.db} failed:\n${r.error}`);
+}
+
+const benchmarks = (await loadBenchmarks()).filter((b) => only.length === 0 || only.some((o) => b.name.includes(o)));
+if (benchmarks.length === 0) {
+  log(`no benchmark matches ${only.join(', ')}`);
+  process.exit(1);
+}
+if (!postgresUrl) log('BENCH_DATABASE_URL is not set: PGlite only.');
+
+const loadBefore = loadavg();
+const rows: Row[] = [];
+const startedAll = performance.now();
+for (const bench of benchmarks) {
+  for (const kind of kinds.filter((k) => !bench.dbs || bench.dbs.includes(k))) {
+    const row = await runOne(bench, kind);
+    // Interrupted: the signal handler exits once the cleanup is done.
+    if (interrupted) await new Promise(() => {});
+    rows.push(row);
+    if (args.json) {
+      const { name, db, result, error, missed } = row;
+      console.log(JSON.stringify(result ? { name, db, ...result, missed } : { name, db, error: error?.split('\n')[0] }));
+    }
+  }
+}
+if (!args.json) printTable(rows);
+log(`\nwhole run: ${((performance.now() - startedAll) / 1000).toFixed(1)} s`);
+const failed = rows.some((r) => r.error) || (args.strict && rows.some((r) => r.missed.length > 0));
+process.exit(failed ? 1 : 0);
