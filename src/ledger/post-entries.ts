@@ -401,7 +401,7 @@ const dayOf = (d: Date) => d.toISOString().slice(0, 10);
  * row lock between them; the loser's insert then breaks a unique index. It is retried as a
  * serialisation failure, and the retry sees the winner's entry as a duplicate.
  */
-async function insertEntries(tx: Queryable, text: string, params: unknown[]) {
+async function insertEntries(tx: Queryable, text: string, params: unknown[]): Promise<void> {
   try {
     await tx.query(text, params);
   } catch (error: any) {
@@ -412,12 +412,48 @@ async function insertEntries(tx: Queryable, text: string, params: unknown[]) {
   }
 }
 
+/**
+ * Inserts entries and postings, moves balances and per-day totals: one statement (four
+ * data-modifying parts) so a commit costs one round trip for all of it.
+ */
 async function writeEntries(tx: Queryable, entries: Entry[], accounts: Map<string, LockedAccount>) {
   if (entries.length === 0) return;
+  const p = { org: [] as string[], entry: [] as string[], seq: [] as number[], account: [] as string[], amount: [] as string[] };
+  const deltas = new Map<string, bigint>();
+  const days = new Map<string, { account: string; day: string; delta: bigint }>();
+  for (const e of entries) {
+    const day = dayOf(e.effectiveAt);
+    e.postings.forEach((posting, seq) => {
+      p.org.push(e.orgId);
+      p.entry.push(e.id);
+      p.seq.push(seq);
+      p.account.push(posting.accountId);
+      p.amount.push(posting.amount.toString());
+      deltas.set(posting.accountId, (deltas.get(posting.accountId) ?? 0n) + posting.amount);
+      const key = `${posting.accountId}|${day}`;
+      const slot = days.get(key) ?? { account: posting.accountId, day, delta: 0n };
+      slot.delta += posting.amount;
+      days.set(key, slot);
+    });
+  }
+  const ids = [...deltas.keys()];
+  const dayRows = [...days.values()];
   await insertEntries(
     tx,
-    `INSERT INTO entries (org_id, id, ledger_id, effective_at, created_at, external_id, description, reverses_id, rates, metadata)
-     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::text[], $8::uuid[], $9::jsonb[], $10::jsonb[])`,
+    `WITH e AS (
+       INSERT INTO entries (org_id, id, ledger_id, effective_at, created_at, external_id, description, reverses_id, rates, metadata)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::text[], $8::uuid[], $9::jsonb[], $10::jsonb[])
+     ), p AS (
+       INSERT INTO postings (org_id, entry_id, seq, account_id, amount)
+       SELECT * FROM unnest($11::uuid[], $12::uuid[], $13::int2[], $14::uuid[], $15::int8[])
+     ), b AS (
+       UPDATE accounts a SET balance = a.balance + d.delta
+         FROM unnest($16::uuid[], $17::uuid[], $18::int8[]) AS d(org_id, id, delta)
+        WHERE a.org_id = d.org_id AND a.id = d.id
+     )
+     INSERT INTO account_days (org_id, account_id, day, delta)
+     SELECT * FROM unnest($19::uuid[], $20::uuid[], $21::date[], $22::int8[])
+     ON CONFLICT (org_id, account_id, day) DO UPDATE SET delta = account_days.delta + EXCLUDED.delta`,
     [
       entries.map((e) => e.orgId),
       entries.map((e) => e.id),
@@ -429,46 +465,18 @@ async function writeEntries(tx: Queryable, entries: Entry[], accounts: Map<strin
       entries.map((e) => e.reversesId),
       entries.map((e) => (e.rates ? JSON.stringify(e.rates) : null)),
       entries.map((e) => (e.metadata ? JSON.stringify(e.metadata) : null)),
-    ],
-  );
-  const p = { org: [] as string[], entry: [] as string[], seq: [] as number[], account: [] as string[], amount: [] as string[] };
-  const deltas = new Map<string, bigint>();
-  const days = new Map<string, bigint>();
-  for (const e of entries) {
-    const day = dayOf(e.effectiveAt);
-    e.postings.forEach((posting, seq) => {
-      p.org.push(e.orgId);
-      p.entry.push(e.id);
-      p.seq.push(seq);
-      p.account.push(posting.accountId);
-      p.amount.push(posting.amount.toString());
-      deltas.set(posting.accountId, (deltas.get(posting.accountId) ?? 0n) + posting.amount);
-      const key = `${posting.accountId}|${day}`;
-      days.set(key, (days.get(key) ?? 0n) + posting.amount);
-    });
-  }
-  await tx.query(
-    `INSERT INTO postings (org_id, entry_id, seq, account_id, amount)
-     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int2[], $4::uuid[], $5::int8[])`,
-    [p.org, p.entry, p.seq, p.account, p.amount],
-  );
-  const ids = [...deltas.keys()];
-  await tx.query(
-    `UPDATE accounts a SET balance = a.balance + d.delta
-       FROM unnest($1::uuid[], $2::uuid[], $3::int8[]) AS d(org_id, id, delta)
-      WHERE a.org_id = d.org_id AND a.id = d.id`,
-    [ids.map((id) => accounts.get(id)!.org_id), ids, ids.map((id) => deltas.get(id)!.toString())],
-  );
-  const dayKeys = [...days.keys()];
-  await tx.query(
-    `INSERT INTO account_days (org_id, account_id, day, delta)
-     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::date[], $4::int8[])
-     ON CONFLICT (org_id, account_id, day) DO UPDATE SET delta = account_days.delta + EXCLUDED.delta`,
-    [
-      dayKeys.map((k) => accounts.get(k.split('|')[0])!.org_id),
-      dayKeys.map((k) => k.split('|')[0]),
-      dayKeys.map((k) => k.split('|')[1]),
-      dayKeys.map((k) => days.get(k)!.toString()),
+      p.org,
+      p.entry,
+      p.seq,
+      p.account,
+      p.amount,
+      ids.map((id) => accounts.get(id)!.org_id),
+      ids,
+      ids.map((id) => deltas.get(id)!.toString()),
+      dayRows.map((d) => accounts.get(d.account)!.org_id),
+      dayRows.map((d) => d.account),
+      dayRows.map((d) => d.day),
+      dayRows.map((d) => d.delta.toString()),
     ],
   );
 }
