@@ -66,6 +66,7 @@ const isDay = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date
  */
 export class LedgerEngine {
   private readonly queue: CommitQueue;
+  private readonly assetCache = new Map<string, Asset>();
 
   constructor(
     private readonly db: Db,
@@ -142,6 +143,34 @@ export class LedgerEngine {
     const rows = await this.db.query<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE org_id = $1 AND id = $2`, [orgId, id]);
     if (rows.length === 0) throw notFound('account');
     return toAccount(rows[0]);
+  }
+
+  /**
+   * The assets of accounts, by id; ids of another org are absent. An account's asset never
+   * changes, so answers are kept in memory (bounded) and a hot write path reads no row for
+   * them; whether the account still exists is checked again when posting.
+   */
+  async accountAssets(orgId: string, ids: string[]): Promise<Map<string, Asset>> {
+    const out = new Map<string, Asset>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const hit = this.assetCache.get(`${orgId}|${id}`);
+      if (hit) out.set(id, hit);
+      else missing.push(id);
+    }
+    if (missing.length > 0) {
+      const rows = await this.db.query<{ id: string; currency: string; scale: number }>(
+        'SELECT id, currency, scale FROM accounts WHERE org_id = $1 AND id = ANY($2::uuid[])',
+        [orgId, missing],
+      );
+      if (this.assetCache.size > 100_000) this.assetCache.clear();
+      for (const row of rows) {
+        const asset = { currency: row.currency, scale: Number(row.scale) };
+        this.assetCache.set(`${orgId}|${row.id}`, asset);
+        out.set(row.id, asset);
+      }
+    }
+    return out;
   }
 
   /** Several accounts at once, by id; ids of another org are simply absent. */

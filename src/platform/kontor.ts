@@ -46,6 +46,14 @@ export async function createKontor(config: Config, db: Db, options: { clock?: Cl
   const idempotency = new IdempotencyStore(db, clock, config.idempotencyTtlSeconds);
   const sweeper = setInterval(() => void idempotency.purgeExpired().catch(() => {}), 10 * 60_000);
   sweeper.unref();
+  // PGlite runs one backend and no autovacuum: keep planner statistics fresh and dead row
+  // versions (balances are updated in place) reclaimed ourselves.
+  let maintenanceRuns = 0;
+  const maintenance =
+    db.kind === 'pglite'
+      ? setInterval(() => void db.query(maintenanceRuns++ % 6 === 5 ? 'VACUUM (ANALYZE)' : 'ANALYZE').catch(() => {}), 10 * 60_000)
+      : null;
+  maintenance?.unref();
   const ledger = new LedgerEngine(db, clock);
   return {
     config,
@@ -59,6 +67,7 @@ export async function createKontor(config: Config, db: Db, options: { clock?: Cl
     openapi: new Map(),
     async close() {
       clearInterval(sweeper);
+      if (maintenance) clearInterval(maintenance);
       await ledger.drain();
       await apiKeys.close();
       for (const close of closers) await close().catch(() => {});

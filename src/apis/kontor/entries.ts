@@ -33,7 +33,7 @@ function parseTime(text: string | undefined, field: string): Date | undefined {
 
 /**
  * Turns request entries into engine input. Amounts are exact decimals in the asset of each
- * posting's account, so the accounts are read first to learn their scales.
+ * posting's account, so their assets are looked up first (kept in memory: they never change).
  */
 async function toEntryInputs(ledger: LedgerEngine, orgId: string, bodies: EntryBody[], batch: boolean): Promise<EntryInput[]> {
   const at = (i: number, rest: string) => (batch ? `entries[${i}].${rest}` : rest);
@@ -44,7 +44,7 @@ async function toEntryInputs(ledger: LedgerEngine, orgId: string, bodies: EntryB
       return id;
     }),
   );
-  const accounts = await ledger.getAccounts(orgId, [...new Set(ids.flat())]);
+  const assets = await ledger.accountAssets(orgId, [...new Set(ids.flat())]);
   return bodies.map((body, i) => ({
     ledgerId: idFrom('ledger', body.ledger_id, at(i, 'ledger_id')),
     effectiveAt: parseTime(body.effective_at, at(i, 'effective_at')),
@@ -53,11 +53,11 @@ async function toEntryInputs(ledger: LedgerEngine, orgId: string, bodies: EntryB
     metadata: body.metadata ?? null,
     rates: body.rates ?? null,
     postings: body.postings.map((p, j) => {
-      const account = accounts.get(ids[i][j]);
-      if (!account) throw new DomainError('not_found', 'account not found in this ledger', at(i, `postings[${j}].account_id`));
-      const amount = parseDecimal(p.amount, account.asset.scale, at(i, `postings[${j}].amount`));
+      const asset = assets.get(ids[i][j]);
+      if (!asset) throw new DomainError('not_found', 'account not found in this ledger', at(i, `postings[${j}].account_id`));
+      const amount = parseDecimal(p.amount, asset.scale, at(i, `postings[${j}].amount`));
       if (amount === 0n) throw invalid(at(i, `postings[${j}].amount`), 'amount must be greater than zero');
-      return { accountId: account.id, amount: p.side === 'debit' ? amount : -amount };
+      return { accountId: ids[i][j], amount: p.side === 'debit' ? amount : -amount };
     }),
   }));
 }
