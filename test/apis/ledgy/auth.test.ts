@@ -115,6 +115,13 @@ test('a trial is active for its length, then the gate closes', async () => {
 test('scope matrix: each endpoint needs its scope; write does not imply read', async () => {
   const u = await ledgyUser(t);
   const acc = await u.account();
+  const spare = await u.account({ name: 'Spare' });
+  // One token per scope (a user holds at most 25).
+  const tokens = new Map<string, Awaited<ReturnType<typeof u.pat>>>();
+  const withOnly = async (scope: string) => {
+    if (!tokens.has(scope)) tokens.set(scope, await u.pat([scope]));
+    return tokens.get(scope)!;
+  };
   const tx = (await u.call('POST', '/api/v1/transactions', { type: 'expense', amount: 1, currencyCode: 'EUR', date: '2026-05-12', accountId: acc.id })).json();
   const cases: [string, 'GET' | 'POST' | 'PUT' | 'DELETE', string, unknown?][] = [
     ['accounts:read', 'GET', '/api/v1/accounts'],
@@ -127,13 +134,21 @@ test('scope matrix: each endpoint needs its scope; write does not imply read', a
     ['transactions:write', 'PUT', `/api/v1/transactions/${tx.id}`, { type: 'expense', amount: 2, currencyCode: 'EUR', date: '2026-05-12', accountId: acc.id }],
     ['transactions:write', 'POST', '/api/v1/transactions/bulk', [{ type: 'income', amount: 1, currencyCode: 'EUR', date: '2026-05-12' }]],
     ['transactions:write', 'POST', '/api/v1/transactions/bulk-delete', { ids: ['tx_x'] }],
+    ['transactions:write', 'PUT', '/api/v1/transactions/bulk', [{ id: tx.id, type: 'expense', amount: 3, currencyCode: 'EUR', date: '2026-05-12' }]],
+    ['transactions:write', 'POST', '/api/v1/transactions/transfer', { fromAccountId: acc.id, toAccountId: spare.id, amount: 1, currencyCode: 'EUR', date: '2026-05-12' }],
   ];
   for (const [scope, method, url, body] of cases) {
     const other = scope.endsWith(':read') ? scope.replace(':read', ':write') : scope.replace(':write', ':read');
-    const without = await (await u.pat([other])).call(method, url, body);
+    const without = await (await withOnly(other)).call(method, url, body);
     assert.equal(without.statusCode, 403, `${method} ${url} without ${scope}`);
-    const withScope = await (await u.pat([scope])).call(method, url, body);
+    const withScope = await (await withOnly(scope)).call(method, url, body);
     assert.ok(withScope.statusCode < 300, `${method} ${url} with ${scope}: ${withScope.statusCode} ${withScope.body}`);
   }
+  // Deletes last, each with and without its scope.
+  const doomed = (await u.call('POST', '/api/v1/transactions', { type: 'income', amount: 1, currencyCode: 'EUR', date: '2026-05-12' })).json();
+  assert.equal((await (await withOnly('transactions:read')).call('DELETE', `/api/v1/transactions/${doomed.id}`)).statusCode, 403);
+  assert.equal((await (await withOnly('transactions:write')).call('DELETE', `/api/v1/transactions/${doomed.id}`)).statusCode, 204);
+  assert.equal((await (await withOnly('accounts:read')).call('DELETE', `/api/v1/accounts/${spare.id}`)).statusCode, 403);
+  assert.equal((await (await withOnly('accounts:write')).call('DELETE', `/api/v1/accounts/${spare.id}`)).statusCode, 204);
   void parseId;
 });
