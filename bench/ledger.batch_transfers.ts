@@ -1,6 +1,6 @@
-import type { EntryInput } from '../src/ledger/types.ts';
 import { summary } from './lib/measure.ts';
 import type { Benchmark } from './lib/types.ts';
+import { randomTransfer } from './lib/ledger-fixture.ts';
 
 const ACCOUNTS = 10_000;
 const PER_CALL = 1_000;
@@ -12,18 +12,7 @@ export default {
   targets: [{ field: 'ops_per_s', min: 10_000 }],
   async run(ctx) {
     const f = await ctx.seedLedger({ accounts: ACCOUNTS });
-    const transfer = (): EntryInput => {
-      const from = ctx.randomInt(ACCOUNTS);
-      const to = (from + 1 + ctx.randomInt(ACCOUNTS - 1)) % ACCOUNTS;
-      const amount = BigInt(1 + ctx.randomInt(100_000));
-      return {
-        ledgerId: f.ledgerId,
-        postings: [
-          { accountId: f.accountIds[to], amount },
-          { accountId: f.accountIds[from], amount: -amount },
-        ],
-      };
-    };
+    const transfer = () => randomTransfer(f, ctx.randomInt);
     await ctx.settle();
     let posted = 0;
     const result = await ctx.loop({ seconds: ctx.seconds, warmupSeconds: 0.5 }, async () => {

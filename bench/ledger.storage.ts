@@ -1,5 +1,5 @@
-import type { EntryInput } from '../src/ledger/types.ts';
 import type { Benchmark } from './lib/types.ts';
+import { randomTransfer } from './lib/ledger-fixture.ts';
 import { summary } from './lib/measure.ts';
 
 const ACCOUNTS = 10_000;
@@ -18,18 +18,7 @@ export default {
   targets: [{ field: 'bytes_per_transfer', max: 750 }],
   async run(ctx) {
     const f = await ctx.seedLedger({ accounts: ACCOUNTS });
-    const transfer = (): EntryInput => {
-      const from = ctx.randomInt(ACCOUNTS);
-      const to = (from + 1 + ctx.randomInt(ACCOUNTS - 1)) % ACCOUNTS;
-      const amount = BigInt(1 + ctx.randomInt(100_000));
-      return {
-        ledgerId: f.ledgerId,
-        postings: [
-          { accountId: f.accountIds[to], amount },
-          { accountId: f.accountIds[from], amount: -amount },
-        ],
-      };
-    };
+    const transfer = () => randomTransfer(f, ctx.randomInt);
     await ctx.settle();
     const before = await ctx.tableBytes(TABLES);
     const result = await ctx.loop({ seconds: 600, maxCalls: TRANSFERS / PER_CALL }, async () => {

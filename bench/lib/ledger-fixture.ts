@@ -75,3 +75,18 @@ export async function seedLedger(db: Db, clock: Clock, options: SeedOptions): Pr
   const setupTransactions = counting.count();
   return { engine, orgId: org.id, ledgerId: ledger.id, accountIds, asset, transactions: () => counting.count() - setupTransactions };
 }
+
+/** A two-posting transfer between a random pair of the fixture's accounts. */
+export function randomTransfer(f: LedgerFixture, randomInt: (n: number) => number): import('../../src/ledger/types.ts').EntryInput {
+  const n = f.accountIds.length;
+  const from = randomInt(n);
+  const to = (from + 1 + randomInt(n - 1)) % n;
+  const amount = BigInt(1 + randomInt(100_000));
+  return {
+    ledgerId: f.ledgerId,
+    postings: [
+      { accountId: f.accountIds[to], amount },
+      { accountId: f.accountIds[from], amount: -amount },
+    ],
+  };
+}

@@ -3,7 +3,7 @@ import { DomainError, invalid, notFound } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import type { LedgyDeps } from './deps.ts';
 import type { LedgyUser } from './users.ts';
-import { SYSTEM_CATEGORY_IDS } from './catalogue.ts';
+import { checkReferences } from './transactions.ts';
 
 /**
  * Budgets: a spending limit per recurring period.
@@ -187,25 +187,8 @@ async function ownBudget(tx: Queryable, user: LedgyUser, id: string): Promise<Le
 async function checkInput(tx: Queryable, user: LedgyUser, input: BudgetInput) {
   if (input.amount <= 0n) throw invalid('amount', 'amount must be greater than 0');
   if (input.endDate && midnight(input.endDate) < midnight(input.startDate)) throw invalid('endDate', 'endDate must not be before startDate');
-  if (input.categoryId && !SYSTEM_CATEGORY_IDS.has(input.categoryId)) {
-    const found = await tx.query('SELECT 1 FROM ledgy_categories WHERE org_id = $1 AND user_id = $2 AND id::text = $3 AND deleted_at IS NULL', [
-      user.orgId,
-      user.id,
-      input.categoryId,
-    ]);
-    if (found.length === 0) throw notFound('category', 'categoryId');
-  }
-  if (input.groupId) {
-    // The group row is share-locked so a concurrent delete or member removal waits for this budget.
-    const found = await tx.query(
-      `SELECT 1 FROM ledgy_groups g
-        WHERE g.org_id = $1 AND g.id = $3 AND g.deleted_at IS NULL
-          AND EXISTS (SELECT 1 FROM ledgy_group_members m WHERE m.org_id = g.org_id AND m.group_id = g.id AND m.user_id = $2)
-        FOR SHARE OF g`,
-      [user.orgId, user.id, input.groupId],
-    );
-    if (found.length === 0) throw notFound('group', 'groupId');
-  }
+  // Share-locked, so a concurrent delete of the category or group waits for this budget.
+  await checkReferences(tx, user, input);
 }
 
 const values = (input: BudgetInput) => [

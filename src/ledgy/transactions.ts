@@ -101,7 +101,8 @@ async function ownAccount(tx: Queryable, user: LedgyUser, id: string, field: str
   return row;
 }
 
-async function checkReferences(tx: Queryable, user: LedgyUser, input: { categoryId?: string | null; groupId?: string | null }) {
+/** A category (the user's, live, or a system one) and a group the user belongs to, share-locked. */
+export async function checkReferences(tx: Queryable, user: LedgyUser, input: { categoryId?: string | null; groupId?: string | null }) {
   if (input.categoryId && !SYSTEM_CATEGORY_IDS.has(input.categoryId)) {
     // A share lock: a concurrent delete of the category waits, or this insert sees it gone.
     const found = await tx.query('SELECT 1 FROM ledgy_categories WHERE org_id = $1 AND user_id = $2 AND id::text = $3 AND deleted_at IS NULL FOR SHARE', [
@@ -119,6 +120,15 @@ async function checkReferences(tx: Queryable, user: LedgyUser, input: { category
     );
     if (found.length === 0) throw notFound('group', 'groupId');
   }
+}
+
+/** An income/expense body's account (the user's, in the row's currency), category and group. */
+async function checkInputReferences(tx: Queryable, user: LedgyUser, input: TransactionInput) {
+  if (input.accountId) {
+    const account = await ownAccount(tx, user, input.accountId, 'accountId');
+    if (account.currency_code !== input.currencyCode) throw invalid('currencyCode', `currencyCode must be the account's currency ${account.currency_code}`);
+  }
+  await checkReferences(tx, user, input);
 }
 
 /** The ledger side of a stored row, reading its accounts' ledger ids (a deleted or missing one is "unassigned"). */
@@ -159,11 +169,7 @@ function validateAmounts(input: { amount: bigint; convertedAmount?: bigint | nul
 /** Creates an income or expense row and its entry, inside `tx`. */
 export async function createTransactionIn(deps: LedgyDeps, tx: Queryable, user: LedgyUser, input: TransactionInput): Promise<LedgyTransaction> {
   validateAmounts(input);
-  if (input.accountId) {
-    const account = await ownAccount(tx, user, input.accountId, 'accountId');
-    if (account.currency_code !== input.currencyCode) throw invalid('currencyCode', `currencyCode must be the account's currency ${account.currency_code}`);
-  }
-  await checkReferences(tx, user, input);
+  await checkInputReferences(tx, user, input);
   const [row] = await tx.query(INSERT, [
     user.orgId,
     newId(),
@@ -247,11 +253,7 @@ async function ownLiveRow(tx: Queryable, user: LedgyUser, id: string): Promise<L
 export async function replaceTransactionIn(deps: LedgyDeps, tx: Queryable, user: LedgyUser, id: string, input: TransactionInput): Promise<LedgyTransaction> {
   validateAmounts(input);
   const current = await ownLiveRow(tx, user, id);
-  if (input.accountId) {
-    const account = await ownAccount(tx, user, input.accountId, 'accountId');
-    if (account.currency_code !== input.currencyCode) throw invalid('currencyCode', `currencyCode must be the account's currency ${account.currency_code}`);
-  }
-  await checkReferences(tx, user, input);
+  await checkInputReferences(tx, user, input);
   const now = deps.clock.now();
   if (current.entryId) await deps.ledger.reverseEntry(user.orgId, current.entryId, { effectiveAt: current.date, description: 'Transaction edited' }, tx);
   const [row] = await tx.query(

@@ -10,6 +10,7 @@ import { KEY_FORMATS, type ApiKey, type ApiKeys, type KeyMode } from './identity
 import { createOrg, getOrg, listOrgs, type Org } from './orgs.ts';
 import { formatId, parseId } from './ids.ts';
 import { DomainError, invalid } from './errors.ts';
+import { processAlive } from './data-dir-lock.ts';
 import { classifyError, type ClassifiedError } from './http/errors.ts';
 import { problemJson } from '../apis/kontor/errors.ts';
 import { KONTOR_SCOPES } from '../apis/kontor/index.ts';
@@ -601,14 +602,6 @@ export interface ServerInfo {
   port: number;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error: any) {
-    return error.code === 'EPERM';
-  }
-}
 
 /** Written once the server listens; replaced whole, so a reader never sees half a file. */
 export async function writeServerInfo(dataDir: string, info: ServerInfo): Promise<void> {
@@ -640,5 +633,5 @@ async function readServerFile(file: string): Promise<ServerInfo | null> {
 /** The server running on this data directory, or null (no `server.json`, or its process is gone). */
 export async function readServerInfo(dataDir: string): Promise<ServerInfo | null> {
   const info = await readServerFile(path.join(dataDir, SERVER_INFO_FILE));
-  return info && info.pid !== process.pid && alive(info.pid) ? info : null;
+  return info && info.pid !== process.pid && processAlive(info.pid) ? info : null;
 }

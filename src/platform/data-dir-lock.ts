@@ -3,7 +3,8 @@ import path from 'node:path';
 
 export class DataDirLockedError extends Error {}
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, but belongs to another user). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -31,7 +32,7 @@ export async function acquireDataDirLock(dataDir: string): Promise<{ release(): 
     } catch (error: any) {
       if (error.code !== 'EEXIST') throw error;
       const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-      if (pid && pid !== process.pid && alive(pid)) {
+      if (pid && pid !== process.pid && processAlive(pid)) {
         throw new DataDirLockedError(`the data directory ${dataDir} is in use by another Kontor process (pid ${pid}); stop it or set DATA_DIR`);
       }
       await unlink(file).catch(() => {});

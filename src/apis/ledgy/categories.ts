@@ -67,15 +67,7 @@ const CategoryGroupBody = Type.Object({
   color: Type.Optional(S.Nullable(Color)),
 });
 
-interface CategoryBodyT {
-  name: string;
-  type: 'income' | 'expense';
-  order: number;
-  isPinned: boolean;
-  categoryGroupId?: string | null;
-  icon?: string | null;
-  color?: string | null;
-}
+type CategoryBodyT = CategoryInput;
 
 interface GroupBodyT {
   name: string;
