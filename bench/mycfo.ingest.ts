@@ -13,16 +13,19 @@ const PER_CALL = 1_000;
  */
 export default {
   name: 'mycfo.ingest',
-  description: `ingestRows with ${PER_CALL} expense/revenue rows a call (external ids, one transaction each), one caller; ops = rows`,
+  description: `ingestRows with ${PER_CALL} rows a call, expenses and revenue in turn (external ids, one transaction each), one caller; ops = rows`,
   targets: [{ field: 'ops_per_s', min: 20_000, db: 'postgres' }],
   async run(ctx) {
     const deps = { db: ctx.db, clock: ctx.clock, ledger: new LedgerEngine(ctx.db, ctx.clock) };
     const org = await createOrg(ctx.db, ctx.clock, { name: 'bench' });
     const ws = await createWorkspace(deps, org.id, { name: 'bench', cashOnHandCents: 10_000_000n });
-    const subtypes = ['recurring', 'one_time', 'recurring_expense', 'one_time_expense'] as const;
+    // As the API takes them: a call holds expenses or revenue (its two subtypes), in turn.
+    const kinds = [['recurring_expense', 'one_time_expense'], ['recurring', 'one_time']] as const;
     let n = 0;
-    const rows = (): IngestRow[] =>
-      Array.from({ length: PER_CALL }, () => ({
+    let call = 0;
+    const rows = (): IngestRow[] => {
+      const subtypes = kinds[call++ % 2];
+      return Array.from({ length: PER_CALL }, () => ({
         subtype: subtypes[ctx.randomInt(subtypes.length)],
         amountCents: BigInt(100 + ctx.randomInt(1_000_000)),
         currency: 'USD',
@@ -30,6 +33,7 @@ export default {
         vendor: 'Vendor',
         externalId: `row-${n++}`,
       }));
+    };
     await ctx.settle();
     let inserted = 0;
     const result = await ctx.loop({ seconds: ctx.seconds, warmupSeconds: 0.5 }, async () => {

@@ -1,7 +1,7 @@
 import type { Queryable } from '../platform/db.ts';
 import { invalid, notFound } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
-import type { EntryInput, PostResult } from '../ledger/types.ts';
+import type { EntryInput } from '../ledger/types.ts';
 import { currencyMismatch, getWorkspace, type CfoDeps } from './workspaces.ts';
 
 export type TransactionKind = 'expense' | 'revenue';
@@ -71,9 +71,10 @@ async function workspaceAccounts(tx: Queryable, orgId: string, ledgerId: string)
 /**
  * Ingests rows as balanced ledger entries (effective on their occurred_at) plus a row each
  * for listing, all in one transaction. `external_id` dedups per workspace and kind, across
- * calls and within the call: a known id is a duplicate, whatever its amount, and nothing is
- * overwritten. A concurrent ingest of the same ids makes one transaction lose on the unique
- * index; it is retried, and then sees those rows as duplicates.
+ * calls and within the call, through the rows' unique index: a known id is a duplicate,
+ * whatever its amount, and nothing is overwritten. A concurrent ingest of the same ids makes
+ * one transaction lose on that index; it is retried whole, and then sees those rows as
+ * duplicates.
  */
 export async function ingestRows(
   deps: CfoDeps,
@@ -125,7 +126,21 @@ async function ingestOnce(
     }
     fresh.push({ row, kind });
   });
-  const entries: EntryInput[] = fresh.map(({ row, kind }) => {
+  // Ids this workspace already holds, one probe per kind on the rows' unique index (which
+  // keeps removed rows too: a known id stays a duplicate, and nothing is overwritten).
+  const known = new Set<string>();
+  for (const kind of ['expense', 'revenue'] as const) {
+    const ids = fresh.filter((f) => f.kind === kind && f.row.externalId).map((f) => f.row.externalId!);
+    if (ids.length === 0) continue;
+    const rows = await tx.query<{ external_id: string }>(
+      `SELECT external_id FROM cfo_transactions WHERE org_id = $1 AND workspace_id = $2 AND kind = $3 AND external_id = ANY($4::text[])`,
+      [orgId, workspaceId, kind, ids],
+    );
+    for (const r of rows) known.add(`${kind}:${r.external_id}`);
+  }
+  const inserted = fresh.filter(({ row, kind }) => !row.externalId || !known.has(`${kind}:${row.externalId}`));
+  duplicates += fresh.length - inserted.length;
+  const entries: EntryInput[] = inserted.map(({ row, kind }) => {
     const target = accounts.get(POSTING[row.subtype].account)!;
     const clearing = accounts.get('clearing')!;
     // Revenue: debit clearing, credit revenue (a refund is a negative revenue row and flips
@@ -134,7 +149,6 @@ async function ingestOnce(
     return {
       ledgerId: ws.ledger_id,
       effectiveAt: row.occurredAt,
-      externalId: row.externalId ? `${kind}:${row.externalId}` : null,
       description: row.description ?? row.vendor ?? null,
       postings: [
         { accountId: debit, amount: row.amountCents },
@@ -142,13 +156,10 @@ async function ingestOnce(
       ],
     };
   });
-  const posted: PostResult[] = [];
+  const entryIds: string[] = [];
   for (let i = 0; i < entries.length; i += 1000) {
-    posted.push(...(await deps.ledger.postBatch(orgId, entries.slice(i, i + 1000), tx)));
+    for (const result of await deps.ledger.postBatch(orgId, entries.slice(i, i + 1000), tx)) entryIds.push(result.entry.id);
   }
-  const inserted = fresh.filter((_, i) => !posted[i].duplicate);
-  const entryIds = posted.filter((p) => !p.duplicate).map((p) => p.entry.id);
-  duplicates += fresh.length - inserted.length;
   const now = deps.clock.now();
   if (inserted.length > 0) {
     await tx.query(

@@ -31,7 +31,8 @@ import {
 
 const security = [{ bearer: [] }];
 const WsParams = Type.Object({ id: Type.String() });
-const ChildParams = Type.Object({ id: Type.String(), child: Type.String() });
+const ForecastParams = Type.Object({ id: Type.String(), forecast_id: Type.String() });
+const ScenarioParams = Type.Object({ id: Type.String(), scenario_id: Type.String() });
 
 const ForecastSummary = Type.Object({ id: S.Id('fc'), name: S.Nullable(Type.String()), as_of: Type.String(), horizon_months: Type.Integer(), created_at: Type.String() });
 const Forecast = Type.Object({
@@ -136,18 +137,18 @@ export function analyticsRoutes(api: FastifyInstance, kontor: Kontor) {
     },
   );
 
-  api.get<{ Params: { id: string; child: string } }>(
-    '/workspaces/:id/forecasts/:child',
-    { schema: { tags: ['forecasts'], security, params: ChildParams, response: { 200: Forecast, ...S.errors(401, 404) } } },
+  api.get<{ Params: { id: string; forecast_id: string } }>(
+    '/workspaces/:id/forecasts/:forecast_id',
+    { schema: { tags: ['forecasts'], security, params: ForecastParams, response: { 200: Forecast, ...S.errors(401, 404) } } },
     async (request) =>
-      forecastView(await getForecast(kontor.db, org(request), idFrom('workspace', request.params.id), idFrom('forecast', request.params.child))),
+      forecastView(await getForecast(kontor.db, org(request), idFrom('workspace', request.params.id), idFrom('forecast', request.params.forecast_id))),
   );
 
-  api.delete<{ Params: { id: string; child: string } }>(
-    '/workspaces/:id/forecasts/:child',
-    { schema: { tags: ['forecasts'], summary: 'Deletes a forecast and the scenarios built on it.', security, params: ChildParams, response: { 204: Type.Null(), ...S.errors(401, 404) } } },
+  api.delete<{ Params: { id: string; forecast_id: string } }>(
+    '/workspaces/:id/forecasts/:forecast_id',
+    { schema: { tags: ['forecasts'], summary: 'Deletes a forecast and the scenarios built on it.', security, params: ForecastParams, response: { 204: Type.Null(), ...S.errors(401, 404) } } },
     async (request, reply) => {
-      await deleteForecast(kontor, org(request), idFrom('workspace', request.params.id), idFrom('forecast', request.params.child));
+      await deleteForecast(kontor, org(request), idFrom('workspace', request.params.id), idFrom('forecast', request.params.forecast_id));
       return reply.code(204).send();
     },
   );
@@ -186,18 +187,18 @@ export function analyticsRoutes(api: FastifyInstance, kontor: Kontor) {
     },
   );
 
-  api.get<{ Params: { id: string; child: string } }>(
-    '/workspaces/:id/scenarios/:child',
-    { schema: { tags: ['scenarios'], security, params: ChildParams, response: { 200: Scenario, ...S.errors(401, 404) } } },
+  api.get<{ Params: { id: string; scenario_id: string } }>(
+    '/workspaces/:id/scenarios/:scenario_id',
+    { schema: { tags: ['scenarios'], security, params: ScenarioParams, response: { 200: Scenario, ...S.errors(401, 404) } } },
     async (request) =>
-      scenarioView(await getScenario(kontor.db, org(request), idFrom('workspace', request.params.id), idFrom('scenario', request.params.child))),
+      scenarioView(await getScenario(kontor.db, org(request), idFrom('workspace', request.params.id), idFrom('scenario', request.params.scenario_id))),
   );
 
-  api.delete<{ Params: { id: string; child: string } }>(
-    '/workspaces/:id/scenarios/:child',
-    { schema: { tags: ['scenarios'], security, params: ChildParams, response: { 204: Type.Null(), ...S.errors(401, 404) } } },
+  api.delete<{ Params: { id: string; scenario_id: string } }>(
+    '/workspaces/:id/scenarios/:scenario_id',
+    { schema: { tags: ['scenarios'], security, params: ScenarioParams, response: { 204: Type.Null(), ...S.errors(401, 404) } } },
     async (request, reply) => {
-      await deleteScenario(kontor.db, org(request), idFrom('workspace', request.params.id), idFrom('scenario', request.params.child));
+      await deleteScenario(kontor.db, org(request), idFrom('workspace', request.params.id), idFrom('scenario', request.params.scenario_id));
       return reply.code(204).send();
     },
   );

@@ -122,19 +122,19 @@ export function ingestRoutes(api: FastifyInstance, kontor: Kontor) {
     },
   );
 
-  api.delete<{ Params: { id: string; txn: string } }>(
-    '/workspaces/:id/transactions/:txn',
+  api.delete<{ Params: { id: string; transaction_id: string } }>(
+    '/workspaces/:id/transactions/:transaction_id',
     {
       schema: {
         tags: ['ingest'],
         summary: 'Removes an ingested row: its ledger entry is reversed on the same date, never edited.',
         security,
-        params: Type.Object({ id: Type.String(), txn: Type.String() }),
+        params: Type.Object({ id: Type.String(), transaction_id: Type.String() }),
         response: { 204: Type.Null(), ...S.errors(401, 404) },
       },
     },
     async (request, reply) => {
-      await deleteTransaction(kontor, principalOf(request).orgId, idFrom('workspace', request.params.id), idFrom('transaction', request.params.txn));
+      await deleteTransaction(kontor, principalOf(request).orgId, idFrom('workspace', request.params.id), idFrom('transaction', request.params.transaction_id));
       return reply.code(204).send();
     },
   );

@@ -51,6 +51,7 @@ declare module 'fastify' {
 }
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const ANONYMOUS_ORG = '00000000-0000-0000-0000-000000000000';
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 // Headers that describe this delivery rather than the stored answer.
 const NOT_REPLAYED = new Set(['x-request-id', 'content-length', 'date', 'connection', 'retry-after', 'ratelimit', 'ratelimit-policy', 'keep-alive', 'transfer-encoding']);
@@ -115,11 +116,14 @@ export async function registerSurface(root: FastifyInstance, kontor: Kontor, opt
       // Runs after the body is parsed and before validation, so validation answers are kept too.
       app.addHook('preValidation', async (request, reply) => {
         const key = request.headers['idempotency-key'];
-        if (key === undefined || !WRITE_METHODS.has(request.method) || !request.principal) return;
+        if (key === undefined || !WRITE_METHODS.has(request.method)) return;
         if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) {
           throw new DomainError('validation', 'Idempotency-Key must be 1 to 255 visible ASCII characters', 'Idempotency-Key');
         }
-        const scope = { orgId: request.principal.orgId, principalId: request.principal.id, surface: options.name, key };
+        // Public routes (sign-up, log-in) have no principal: their keys share one anonymous
+        // scope per surface, so only the same key with the same body (password included) replays.
+        const principal = request.principal ?? { orgId: ANONYMOUS_ORG, id: 'anonymous' };
+        const scope = { orgId: principal.orgId, principalId: principal.id, surface: options.name, key };
         const claim = await kontor.idempotency.begin(scope, fingerprint(request.method, request.url.split('?')[0], request.body));
         if (claim.kind === 'mismatch') {
           throw new DomainError('idempotency_mismatch', 'this Idempotency-Key was used with another request', 'Idempotency-Key');

@@ -267,3 +267,32 @@ test('alerts are evaluated at as_of and replace the stored set', async () => {
   const [{ n }] = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM cfo_alerts a JOIN cfo_workspaces w ON w.org_id = a.org_id AND w.id = a.workspace_id WHERE w.name = $1', ['Alerts']);
   assert.equal(n, 0);
 });
+
+test('Idempotency-Key on register: the same body replays the same answer; another body is 409', async () => {
+  const body = { org_name: 'Idem', email: 'idem@acme.test', password: 'hunter2' };
+  const first = await t.request({ method: 'POST', url: '/v1/auth/register', headers: { 'idempotency-key': 'reg-1' }, payload: body });
+  const again = await t.request({ method: 'POST', url: '/v1/auth/register', headers: { 'idempotency-key': 'reg-1' }, payload: body });
+  assert.equal(first.statusCode, 201);
+  assert.equal(again.statusCode, 201);
+  assert.equal(again.body, first.body);
+  assert.equal(again.headers['idempotent-replayed'], 'true');
+  assertError(
+    await t.request({ method: 'POST', url: '/v1/auth/register', headers: { 'idempotency-key': 'reg-1' }, payload: { ...body, email: 'other@acme.test' } }),
+    409,
+    'conflict',
+    'idempotency_key_reused',
+  );
+});
+
+test('the OpenAPI 3.1 document lists the reference paths', async () => {
+  const doc = (await t.request({ method: 'GET', url: '/openapi/mycfo.json' })).json();
+  assert.equal(doc.openapi, '3.1.0');
+  for (const path of [
+    '/v1/auth/register', '/v1/auth/login', '/v1/workspaces', '/v1/workspaces/{id}', '/v1/workspaces/{id}/ingest/expenses',
+    '/v1/workspaces/{id}/ingest/revenue', '/v1/workspaces/{id}/ingest/stripe', '/v1/workspaces/{id}/metrics', '/v1/workspaces/{id}/forecasts',
+    '/v1/workspaces/{id}/forecasts/{forecast_id}', '/v1/workspaces/{id}/scenarios', '/v1/workspaces/{id}/scenarios/{scenario_id}', '/v1/workspaces/{id}/alerts',
+    '/v1/workspaces/{id}/advisory',
+  ]) {
+    assert.ok(doc.paths[path], `missing ${path}`);
+  }
+});
