@@ -429,13 +429,14 @@ export async function bulkCreateTransactions(
     );
     const categoryIds = [...new Set(valid.map((v) => v.input.categoryId).filter((c): c is string => !!c && !SYSTEM_CATEGORY_IDS.has(c)))];
     const categories = new Set(
-      (
-        await tx.query<{ id: string }>('SELECT id::text AS id FROM ledgy_categories WHERE org_id = $1 AND user_id = $2 AND id::text = ANY($3::text[]) AND deleted_at IS NULL', [
-          user.orgId,
-          user.id,
-          categoryIds,
-        ])
-      ).map((r) => r.id),
+      categoryIds.length === 0
+        ? []
+        : (
+            await tx.query<{ id: string }>(
+              'SELECT id::text AS id FROM ledgy_categories WHERE org_id = $1 AND user_id = $2 AND id::text = ANY($3::text[]) AND deleted_at IS NULL',
+              [user.orgId, user.id, categoryIds],
+            )
+          ).map((r) => r.id),
     );
     const groups = new Set(
       valid.some((v) => v.input.groupId)
@@ -483,15 +484,14 @@ export async function bulkCreateTransactions(
     });
     if (good.length > 0) {
       const now = deps.clock.now();
-      const rows = await tx.query(
+      await tx.query(
         `INSERT INTO ledgy_transactions (org_id, id, user_id, type, amount, currency_code, exchange_rate, converted_amount, date,
                                          account_id, category_id, group_id, payee, note, source, entry_id, created_at, updated_at)
          SELECT $1, r.id, $2, r.type, r.amount, r.currency_code, r.exchange_rate, r.converted_amount, r.date,
                 r.account_id, r.category_id, r.group_id, r.payee, r.note, 'api', r.entry_id, $3, $3
            FROM unnest($4::uuid[], $5::text[], $6::int8[], $7::text[], $8::text[], $9::int8[], $10::timestamptz[],
                        $11::uuid[], $12::text[], $13::uuid[], $14::text[], $15::text[], $16::uuid[])
-             AS r(id, type, amount, currency_code, exchange_rate, converted_amount, date, account_id, category_id, group_id, payee, note, entry_id)
-         RETURNING *`,
+             AS r(id, type, amount, currency_code, exchange_rate, converted_amount, date, account_id, category_id, group_id, payee, note, entry_id)`,
         [
           user.orgId,
           user.id,
@@ -511,8 +511,31 @@ export async function bulkCreateTransactions(
           good.map((g) => g.entryId),
         ],
       );
-      const byId = new Map(rows.map((r) => [r.id, toTransaction(r)]));
-      for (const g of good) out[g.index] = byId.get(g.id)!;
+      // The rows are what was just written: built here rather than read back.
+      for (const g of good) {
+        out[g.index] = {
+          id: g.id,
+          userId: user.id,
+          type: g.input.type,
+          amount: g.input.amount,
+          currencyCode: g.input.currencyCode,
+          exchangeRate: g.input.exchangeRate ?? null,
+          convertedAmount: g.input.convertedAmount ?? null,
+          date: g.input.date,
+          accountId: g.input.accountId ?? null,
+          toAccountId: null,
+          categoryId: g.input.categoryId ?? null,
+          groupId: g.input.groupId ?? null,
+          payee: g.input.payee ?? null,
+          note: g.input.note ?? null,
+          receiptImagePath: null,
+          recurringTransactionId: null,
+          source: 'api',
+          createdAt: now,
+          updatedAt: now,
+          deletedAt: null,
+        };
+      }
     }
     return out;
   });
