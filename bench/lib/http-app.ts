@@ -10,11 +10,19 @@ import type { BenchContext } from './types.ts';
 
 /** The whole server on the benchmark's database, listening on a loopback port. */
 export async function startBenchServer(ctx: BenchContext, env: Record<string, string> = {}) {
+  const config = loadConfig({ RATE_LIMIT_PER_MINUTE: '10000000', ...env });
   const dataDir = await mkdtemp(path.join(tmpdir(), 'kontor-bench-app-'));
-  const config = { ...loadConfig({ DATA_DIR: dataDir, RATE_LIMIT_PER_MINUTE: '10000000', ...env }) };
-  const kontor: Kontor = await createKontor(config, ctx.db, { clock: ctx.clock });
-  const app: FastifyInstance = await buildApp(kontor);
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  let kontor: Kontor | null = null;
+  let app: FastifyInstance;
+  try {
+    kontor = await createKontor({ ...config, dataDir }, ctx.db, { clock: ctx.clock });
+    app = await buildApp(kontor);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+  } catch (error) {
+    await kontor?.close();
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   return {
     kontor,
@@ -22,7 +30,7 @@ export async function startBenchServer(ctx: BenchContext, env: Record<string, st
     base,
     async close() {
       await app.close();
-      await kontor.close();
+      await kontor!.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
