@@ -1,4 +1,4 @@
-import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 
 /** Something SQL can run on: the database itself or an open transaction. */
@@ -33,7 +33,6 @@ export async function openPglite(dataDir?: string, loadDataDir?: Blob | File): P
     },
     serializers: { [INT8]: (v: unknown) => String(v) },
   });
-  void pgliteTypes;
   return new PgliteDb(lite);
 }
 

@@ -129,7 +129,7 @@ function bulkItems(body: unknown, exact: any): { items: unknown[]; exact: any[] 
 }
 
 /** Runs each row in its own transaction; one bad row does not stop the others. */
-async function bestEffort<T>(deps: LedgyDeps, items: unknown[], run: (index: number) => Promise<T>) {
+async function bestEffort<T>(items: unknown[], run: (index: number) => Promise<T>) {
   const ok: T[] = [];
   const errors: { index: number; error: string }[] = [];
   for (let index = 0; index < items.length; index++) {
@@ -140,7 +140,6 @@ async function bestEffort<T>(deps: LedgyDeps, items: unknown[], run: (index: num
       errors.push({ index, error: error.message });
     }
   }
-  void deps;
   return { items: ok, errors };
 }
 
@@ -310,7 +309,7 @@ export function transactionRoutes(api: FastifyInstance, deps: LedgyDeps) {
     async (request) => {
       const user = ledgyUser(request);
       const { items, exact } = bulkItems(request.body, exactBody(request));
-      const result = await bestEffort(deps, items, async (i) => {
+      const result = await bestEffort(items, async (i) => {
         rowProblem(checkUpdate(items[i]));
         const row = items[i] as { id: string };
         const input = toTransactionInput(row, exact[i]);

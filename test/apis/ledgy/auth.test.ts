@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../../helpers/app.ts';
 import { ledgyUser } from '../../helpers/ledgy.ts';
 import { setSubscription } from '../../../src/ledgy/users.ts';
-import { parseId } from '../../../src/platform/ids.ts';
 
 let t: TestApp;
 before(async () => {
@@ -150,5 +149,4 @@ test('scope matrix: each endpoint needs its scope; write does not imply read', a
   assert.equal((await (await withOnly('transactions:write')).call('DELETE', `/api/v1/transactions/${doomed.id}`)).statusCode, 204);
   assert.equal((await (await withOnly('accounts:read')).call('DELETE', `/api/v1/accounts/${spare.id}`)).statusCode, 403);
   assert.equal((await (await withOnly('accounts:write')).call('DELETE', `/api/v1/accounts/${spare.id}`)).statusCode, 204);
-  void parseId;
 });
