@@ -151,10 +151,11 @@ async function rowForEntry(tx: Queryable, orgId: string, row: LedgyTransaction):
   };
 }
 
-async function postFor(deps: LedgyDeps, tx: Queryable, user: LedgyUser, row: LedgyTransaction): Promise<string> {
+/** Posts the row's entry and points the row at it (the entry in force for the row). */
+async function attachEntry(deps: LedgyDeps, tx: Queryable, user: LedgyUser, row: LedgyTransaction): Promise<void> {
   const entry = await entryFor(deps, tx, user.orgId, user.ledgerId, await rowForEntry(tx, user.orgId, row));
   const [result] = await deps.ledger.postBatch(user.orgId, [entry], tx);
-  return result.entry.id;
+  await tx.query('UPDATE ledgy_transactions SET entry_id = $3 WHERE org_id = $1 AND id = $2', [user.orgId, row.id, result.entry.id]);
 }
 
 const INSERT = `INSERT INTO ledgy_transactions (org_id, id, user_id, type, amount, currency_code, exchange_rate, converted_amount, date,
@@ -190,8 +191,7 @@ export async function createTransactionIn(deps: LedgyDeps, tx: Queryable, user: 
     deps.clock.now(),
   ]);
   const created = toTransaction(row);
-  const entryId = await postFor(deps, tx, user, created);
-  await tx.query('UPDATE ledgy_transactions SET entry_id = $3 WHERE org_id = $1 AND id = $2', [user.orgId, created.id, entryId]);
+  await attachEntry(deps, tx, user, created);
   return created;
 }
 
@@ -231,8 +231,7 @@ export async function createTransfer(deps: LedgyDeps, user: LedgyUser, input: Tr
       deps.clock.now(),
     ]);
     const created = toTransaction(row);
-    const entryId = await postFor(deps, tx, user, created);
-    await tx.query('UPDATE ledgy_transactions SET entry_id = $3 WHERE org_id = $1 AND id = $2', [user.orgId, created.id, entryId]);
+    await attachEntry(deps, tx, user, created);
     return created;
   });
 }
@@ -278,8 +277,7 @@ export async function replaceTransactionIn(deps: LedgyDeps, tx: Queryable, user:
     ],
   );
   const updated = toTransaction(row);
-  const entryId = await postFor(deps, tx, user, updated);
-  await tx.query('UPDATE ledgy_transactions SET entry_id = $3 WHERE org_id = $1 AND id = $2', [user.orgId, id, entryId]);
+  await attachEntry(deps, tx, user, updated);
   return updated;
 }
 
@@ -319,8 +317,7 @@ export async function rebuildEntries(deps: LedgyDeps, tx: Queryable, user: Ledgy
   for (const raw of rows) {
     const row = toTransaction(raw);
     if (raw.entry_id) await deps.ledger.reverseEntry(user.orgId, raw.entry_id, { effectiveAt: row.date, description: 'Account changed' }, tx);
-    const entryId = await postFor(deps, tx, user, row);
-    await tx.query('UPDATE ledgy_transactions SET entry_id = $3 WHERE org_id = $1 AND id = $2', [user.orgId, row.id, entryId]);
+    await attachEntry(deps, tx, user, row);
   }
 }
 
