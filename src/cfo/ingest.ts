@@ -1,4 +1,4 @@
-import type { Queryable } from '../platform/db.ts';
+import { tokenArray, type Queryable } from '../platform/db.ts';
 import { invalid, notFound } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import type { EntryInput } from '../ledger/types.ts';
@@ -175,12 +175,12 @@ async function ingestOnce(
         ws.currency,
         source,
         now,
-        inserted.map(() => newId()),
-        entryIds,
-        inserted.map((x) => x.kind),
-        inserted.map((x) => x.row.subtype),
-        inserted.map((x) => x.row.amountCents.toString()),
-        inserted.map((x) => x.row.occurredAt.toISOString()),
+        tokenArray(inserted.map(() => newId())),
+        tokenArray(entryIds),
+        tokenArray(inserted.map((x) => x.kind)),
+        tokenArray(inserted.map((x) => x.row.subtype)),
+        tokenArray(inserted.map((x) => x.row.amountCents)),
+        tokenArray(inserted.map((x) => x.row.occurredAt.toISOString())),
         inserted.map((x) => x.row.vendor ?? null),
         inserted.map((x) => x.row.description ?? null),
         inserted.map((x) => x.row.externalId ?? null),

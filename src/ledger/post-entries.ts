@@ -1,4 +1,4 @@
-import type { Queryable } from '../platform/db.ts';
+import { tokenArray, type Queryable } from '../platform/db.ts';
 import { DomainError, invalid } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import { assetCode, BIGINT_MAX, BIGINT_MIN, parseRate, type Asset } from '../platform/money.ts';
@@ -455,28 +455,28 @@ async function writeEntries(tx: Queryable, entries: Entry[], accounts: Map<strin
      SELECT * FROM unnest($19::uuid[], $20::uuid[], $21::date[], $22::int8[])
      ON CONFLICT (org_id, account_id, day) DO UPDATE SET delta = account_days.delta + EXCLUDED.delta`,
     [
-      entries.map((e) => e.orgId),
-      entries.map((e) => e.id),
-      entries.map((e) => e.ledgerId),
-      entries.map((e) => e.effectiveAt.toISOString()),
-      entries.map((e) => e.createdAt.toISOString()),
+      tokenArray(entries.map((e) => e.orgId)),
+      tokenArray(entries.map((e) => e.id)),
+      tokenArray(entries.map((e) => e.ledgerId)),
+      tokenArray(entries.map((e) => e.effectiveAt.toISOString())),
+      tokenArray(entries.map((e) => e.createdAt.toISOString())),
       entries.map((e) => e.externalId),
       entries.map((e) => e.description),
-      entries.map((e) => e.reversesId),
+      tokenArray(entries.map((e) => e.reversesId)),
       entries.map((e) => (e.rates ? JSON.stringify(e.rates) : null)),
       entries.map((e) => (e.metadata ? JSON.stringify(e.metadata) : null)),
-      p.org,
-      p.entry,
-      p.seq,
-      p.account,
-      p.amount,
-      ids.map((id) => accounts.get(id)!.org_id),
-      ids,
-      ids.map((id) => deltas.get(id)!.toString()),
-      dayRows.map((d) => accounts.get(d.account)!.org_id),
-      dayRows.map((d) => d.account),
-      dayRows.map((d) => d.day),
-      dayRows.map((d) => d.delta.toString()),
+      tokenArray(p.org),
+      tokenArray(p.entry),
+      tokenArray(p.seq),
+      tokenArray(p.account),
+      tokenArray(p.amount),
+      tokenArray(ids.map((id) => accounts.get(id)!.org_id)),
+      tokenArray(ids),
+      tokenArray(ids.map((id) => deltas.get(id)!)),
+      tokenArray(dayRows.map((d) => accounts.get(d.account)!.org_id)),
+      tokenArray(dayRows.map((d) => d.account)),
+      tokenArray(dayRows.map((d) => d.day)),
+      tokenArray(dayRows.map((d) => d.delta)),
     ],
   );
 }

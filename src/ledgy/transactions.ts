@@ -1,4 +1,4 @@
-import type { Queryable } from '../platform/db.ts';
+import { tokenArray, type Queryable } from '../platform/db.ts';
 import { DomainError, invalid, notFound } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import type { LedgyDeps } from './deps.ts';
@@ -493,19 +493,20 @@ export async function bulkCreateTransactions(
           user.orgId,
           user.id,
           now,
-          good.map((g) => g.id),
-          good.map((g) => g.input.type),
-          good.map((g) => g.input.amount.toString()),
-          good.map((g) => g.input.currencyCode),
-          good.map((g) => g.input.exchangeRate ?? null),
-          good.map((g) => g.input.convertedAmount?.toString() ?? null),
-          good.map((g) => g.input.date.toISOString()),
-          good.map((g) => g.input.accountId ?? null),
-          good.map((g) => g.input.categoryId ?? null),
-          good.map((g) => g.input.groupId ?? null),
+          tokenArray(good.map((g) => g.id)),
+          tokenArray(good.map((g) => g.input.type)),
+          tokenArray(good.map((g) => g.input.amount)),
+          tokenArray(good.map((g) => g.input.currencyCode)),
+          tokenArray(good.map((g) => g.input.exchangeRate)),
+          tokenArray(good.map((g) => g.input.convertedAmount)),
+          tokenArray(good.map((g) => g.input.date.toISOString())),
+          tokenArray(good.map((g) => g.input.accountId)),
+          // Category ids are uuids or system ids (`cat_food_drinks`): plain tokens too.
+          tokenArray(good.map((g) => g.input.categoryId)),
+          tokenArray(good.map((g) => g.input.groupId)),
           good.map((g) => g.input.payee ?? null),
           good.map((g) => g.input.note ?? null),
-          good.map((g) => g.entryId),
+          tokenArray(good.map((g) => g.entryId)),
         ],
       );
       // The rows are what was just written: built here rather than read back.

@@ -118,3 +118,19 @@ export async function openDatabase(opts: { databaseUrl: string | null; dataDir: 
   if (opts.databaseUrl) return openPostgres(opts.databaseUrl);
   return openPglite(`${opts.dataDir}/pglite`);
 }
+
+/**
+ * A PostgreSQL array literal of plain tokens (uuids, integers, ISO dates and times), for bulk
+ * parameters: `{a,b,NULL}`. The driver would quote and escape each element; these need
+ * neither, and a thousand-row write passes many such arrays. Text that may hold commas,
+ * quotes, braces or spaces must be passed as a JS array instead.
+ */
+export function tokenArray(values: readonly (string | number | bigint | null | undefined)[]): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) out += ',';
+    const v = values[i];
+    out += v === null || v === undefined ? 'NULL' : String(v);
+  }
+  return out + '}';
+}
