@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import type { TestApp } from './app.ts';
 
 let counter = 0;
@@ -32,4 +33,13 @@ export async function ledgyUser(t: TestApp, options: { primaryCurrency?: string;
     return r.json();
   };
   return { user, email, token: accessToken as string, call, pat, account };
+}
+
+/** A Ledgy error: the status, and a body that is exactly `{ "error": "…" }`. */
+export function assertError(res: { statusCode: number; body: string; json: () => any }, status: number, message?: RegExp) {
+  assert.equal(res.statusCode, status, res.body);
+  const body = res.json();
+  assert.deepEqual(Object.keys(body), ['error']);
+  assert.equal(typeof body.error, 'string');
+  if (message) assert.match(body.error, message);
 }

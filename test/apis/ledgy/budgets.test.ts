@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../../helpers/app.ts';
-import { ledgyUser } from '../../helpers/ledgy.ts';
+import { assertError, ledgyUser } from '../../helpers/ledgy.ts';
 import { currentPeriod, type BudgetPeriod } from '../../../src/ledgy/budgets.ts';
 
 const NOW = '2026-05-15T12:00:00Z';
@@ -14,16 +14,8 @@ before(async () => {
 });
 after(async () => t.close());
 
-type Res = { statusCode: number; body: string; json: () => any };
 type User = Awaited<ReturnType<typeof ledgyUser>>;
 
-function assertError(res: Res, status: number, message?: RegExp) {
-  assert.equal(res.statusCode, status, res.body);
-  const body = res.json();
-  assert.deepEqual(Object.keys(body), ['error']);
-  assert.equal(typeof body.error, 'string');
-  if (message) assert.match(body.error, message);
-}
 
 const monthly = (extra: object = {}) => ({ amount: 500, currencyCode: 'EUR', period: 1, startDate: '2026-01-01', isActive: true, ...extra });
 

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../../helpers/app.ts';
-import { ledgyUser } from '../../helpers/ledgy.ts';
+import { assertError, ledgyUser } from '../../helpers/ledgy.ts';
 import { SYSTEM_CATEGORIES, SYSTEM_CATEGORIES_VERSION } from '../../../src/ledgy/catalogue.ts';
 
 let t: TestApp;
@@ -11,19 +11,10 @@ before(async () => {
 });
 after(async () => t.close());
 
-type Res = { statusCode: number; body: string; json: () => any };
 
-/** A Ledgy error: the status and a body that is exactly `{ "error": "…" }`. */
 /** The clock's now as the API writes timestamps. */
 const stamp = () => t.clock.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-function assertError(res: Res, status: number, message?: RegExp) {
-  assert.equal(res.statusCode, status, res.body);
-  const body = res.json();
-  assert.deepEqual(Object.keys(body), ['error']);
-  assert.equal(typeof body.error, 'string');
-  if (message) assert.match(body.error, message);
-}
 
 const category = (extra: object = {}) => ({ name: 'Coffee', type: 'expense', order: 1, isPinned: false, ...extra });
 

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../../helpers/app.ts';
-import { ledgyUser } from '../../helpers/ledgy.ts';
+import { assertError, ledgyUser } from '../../helpers/ledgy.ts';
 
 let t: TestApp;
 before(async () => {
@@ -10,19 +10,11 @@ before(async () => {
 });
 after(async () => t.close());
 
-type Res = { statusCode: number; body: string; json: () => any };
 type User = Awaited<ReturnType<typeof ledgyUser>>;
 
 /** The clock's now as the API writes timestamps. */
 const stamp = () => t.clock.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-function assertError(res: Res, status: number, message?: RegExp) {
-  assert.equal(res.statusCode, status, res.body);
-  const body = res.json();
-  assert.deepEqual(Object.keys(body), ['error']);
-  assert.equal(typeof body.error, 'string');
-  if (message) assert.match(body.error, message);
-}
 
 async function newGroup(u: User, body: object = {}) {
   const res = await u.call('POST', '/api/v1/groups', { name: 'Household', ...body });
