@@ -1,4 +1,4 @@
-import { tokenArray, type Queryable } from '../platform/db.ts';
+import { Dictionary, tokenArray, type Queryable } from '../platform/db.ts';
 import { DomainError, invalid } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import { assetCode, BIGINT_MAX, BIGINT_MIN, parseRate, type Asset } from '../platform/money.ts';
@@ -181,7 +181,7 @@ export async function applyUnits(tx: Queryable, units: PostingUnit[], now: Date)
 
   const used = new Set(entryRows.flatMap((r) => r.entry.postings.map((p) => p.accountId)));
   await createTradingAccounts(tx, [...toCreate.keys()].filter((id) => used.has(id)).map((id) => ({ account: accounts.get(id)!, code: toCreate.get(id)!.code })), now);
-  await writeEntries(tx, entryRows.map((r) => r.entry), accounts);
+  await writeEntries(tx, entryRows.map((r) => r.entry), accounts, now);
 
   if (duplicatesToLoad.length > 0) {
     const loaded = await loadEntries(
@@ -414,67 +414,87 @@ async function insertEntries(tx: Queryable, text: string, params: unknown[]): Pr
 
 /**
  * Inserts entries and postings, moves balances and per-day totals: one statement (four
- * data-modifying parts) so a commit costs one round trip for all of it.
+ * data-modifying parts) so a commit costs one round trip for all of it. Orgs, ledgers,
+ * accounts and entry ids go once each; rows refer to them by position.
  */
-async function writeEntries(tx: Queryable, entries: Entry[], accounts: Map<string, LockedAccount>) {
+async function writeEntries(tx: Queryable, entries: Entry[], accounts: Map<string, LockedAccount>, now: Date) {
   if (entries.length === 0) return;
-  const p = { org: [] as string[], entry: [] as string[], seq: [] as number[], account: [] as string[], amount: [] as string[] };
+  const orgs = new Dictionary();
+  const ledgers = new Dictionary();
+  const accountRefs = new Dictionary();
+  const e = { org: [] as number[], ledger: [] as number[] };
+  const p = { org: [] as number[], entry: [] as number[], seq: [] as number[], account: [] as number[], amount: [] as bigint[] };
   const deltas = new Map<string, bigint>();
   const days = new Map<string, { account: string; day: string; delta: bigint }>();
-  for (const e of entries) {
-    const day = dayOf(e.effectiveAt);
-    e.postings.forEach((posting, seq) => {
-      p.org.push(e.orgId);
-      p.entry.push(e.id);
+  entries.forEach((entry, index) => {
+    const org = orgs.ref(entry.orgId);
+    e.org.push(org);
+    e.ledger.push(ledgers.ref(entry.ledgerId));
+    const day = dayOf(entry.effectiveAt);
+    entry.postings.forEach((posting, seq) => {
+      p.org.push(org);
+      p.entry.push(index + 1);
       p.seq.push(seq);
-      p.account.push(posting.accountId);
-      p.amount.push(posting.amount.toString());
+      p.account.push(accountRefs.ref(posting.accountId));
+      p.amount.push(posting.amount);
       deltas.set(posting.accountId, (deltas.get(posting.accountId) ?? 0n) + posting.amount);
       const key = `${posting.accountId}|${day}`;
       const slot = days.get(key) ?? { account: posting.accountId, day, delta: 0n };
       slot.delta += posting.amount;
       days.set(key, slot);
     });
-  }
+  });
   const ids = [...deltas.keys()];
   const dayRows = [...days.values()];
+  // Every account and org below is already in its dictionary (named by a posting).
+  const orgOf = (accountId: string) => orgs.ref(accounts.get(accountId)!.org_id);
+  const balanceRows = { org: ids.map(orgOf), account: ids.map((id) => accountRefs.ref(id)) };
+  const dayRefs = { org: dayRows.map((d) => orgOf(d.account)), account: dayRows.map((d) => accountRefs.ref(d.account)) };
   await insertEntries(
     tx,
     `WITH e AS (
        INSERT INTO entries (org_id, id, ledger_id, effective_at, created_at, external_id, description, reverses_id, rates, metadata)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::text[], $8::uuid[], $9::jsonb[], $10::jsonb[])
+       SELECT ($1::uuid[])[u.o], u.id, ($2::uuid[])[u.l], u.effective_at, $4, u.external_id, u.description, u.reverses_id, u.rates, u.metadata
+         FROM unnest($5::int4[], $6::uuid[], $7::int4[], $8::timestamptz[], $9::text[], $10::text[], $11::uuid[], $12::jsonb[], $13::jsonb[])
+           AS u(o, id, l, effective_at, external_id, description, reverses_id, rates, metadata)
      ), p AS (
        INSERT INTO postings (org_id, entry_id, seq, account_id, amount)
-       SELECT * FROM unnest($11::uuid[], $12::uuid[], $13::int2[], $14::uuid[], $15::int8[])
+       SELECT ($1::uuid[])[u.o], ($6::uuid[])[u.e], u.seq, ($3::uuid[])[u.a], u.amount
+         FROM unnest($14::int4[], $15::int4[], $16::int2[], $17::int4[], $18::int8[]) AS u(o, e, seq, a, amount)
      ), b AS (
        UPDATE accounts a SET balance = a.balance + d.delta
-         FROM unnest($16::uuid[], $17::uuid[], $18::int8[]) AS d(org_id, id, delta)
+         FROM (SELECT ($1::uuid[])[u.o] AS org_id, ($3::uuid[])[u.a] AS id, u.delta
+                 FROM unnest($19::int4[], $20::int4[], $21::int8[]) AS u(o, a, delta)) AS d
         WHERE a.org_id = d.org_id AND a.id = d.id
      )
      INSERT INTO account_days (org_id, account_id, day, delta)
-     SELECT * FROM unnest($19::uuid[], $20::uuid[], $21::date[], $22::int8[])
+     SELECT ($1::uuid[])[u.o], ($3::uuid[])[u.a], u.day, u.delta
+       FROM unnest($22::int4[], $23::int4[], $24::date[], $25::int8[]) AS u(o, a, day, delta)
      ON CONFLICT (org_id, account_id, day) DO UPDATE SET delta = account_days.delta + EXCLUDED.delta`,
     [
-      tokenArray(entries.map((e) => e.orgId)),
-      tokenArray(entries.map((e) => e.id)),
-      tokenArray(entries.map((e) => e.ledgerId)),
-      tokenArray(entries.map((e) => e.effectiveAt.toISOString())),
-      tokenArray(entries.map((e) => e.createdAt.toISOString())),
-      entries.map((e) => e.externalId),
-      entries.map((e) => e.description),
-      tokenArray(entries.map((e) => e.reversesId)),
-      entries.map((e) => (e.rates ? JSON.stringify(e.rates) : null)),
-      entries.map((e) => (e.metadata ? JSON.stringify(e.metadata) : null)),
+      tokenArray(orgs.values),
+      tokenArray(ledgers.values),
+      tokenArray(accountRefs.values),
+      now,
+      tokenArray(e.org),
+      tokenArray(entries.map((x) => x.id)),
+      tokenArray(e.ledger),
+      tokenArray(entries.map((x) => x.effectiveAt.toISOString())),
+      entries.map((x) => x.externalId),
+      entries.map((x) => x.description),
+      tokenArray(entries.map((x) => x.reversesId)),
+      entries.map((x) => (x.rates ? JSON.stringify(x.rates) : null)),
+      entries.map((x) => (x.metadata ? JSON.stringify(x.metadata) : null)),
       tokenArray(p.org),
       tokenArray(p.entry),
       tokenArray(p.seq),
       tokenArray(p.account),
       tokenArray(p.amount),
-      tokenArray(ids.map((id) => accounts.get(id)!.org_id)),
-      tokenArray(ids),
+      tokenArray(balanceRows.org),
+      tokenArray(balanceRows.account),
       tokenArray(ids.map((id) => deltas.get(id)!)),
-      tokenArray(dayRows.map((d) => accounts.get(d.account)!.org_id)),
-      tokenArray(dayRows.map((d) => d.account)),
+      tokenArray(dayRefs.org),
+      tokenArray(dayRefs.account),
       tokenArray(dayRows.map((d) => d.day)),
       tokenArray(dayRows.map((d) => d.delta)),
     ],

@@ -1,4 +1,4 @@
-import { tokenArray, type Queryable } from '../platform/db.ts';
+import { Dictionary, tokenArray, type Queryable } from '../platform/db.ts';
 import { DomainError, invalid, notFound } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import type { LedgyDeps } from './deps.ts';
@@ -481,18 +481,26 @@ export async function bulkCreateTransactions(
     });
     if (good.length > 0) {
       const now = deps.clock.now();
+      // A call names a few accounts and categories many times: each goes once (see Dictionary).
+      const accountRefs = new Dictionary();
+      const categoryRefs = new Dictionary();
+      const accountOf = good.map((g) => accountRefs.ref(g.input.accountId));
+      const categoryOf = good.map((g) => categoryRefs.ref(g.input.categoryId));
       await tx.query(
         `INSERT INTO ledgy_transactions (org_id, id, user_id, type, amount, currency_code, exchange_rate, converted_amount, date,
                                          account_id, category_id, group_id, payee, note, source, entry_id, created_at, updated_at)
          SELECT $1, r.id, $2, r.type, r.amount, r.currency_code, r.exchange_rate, r.converted_amount, r.date,
-                r.account_id, r.category_id, r.group_id, r.payee, r.note, 'api', r.entry_id, $3, $3
-           FROM unnest($4::uuid[], $5::text[], $6::int8[], $7::text[], $8::text[], $9::int8[], $10::timestamptz[],
-                       $11::uuid[], $12::text[], $13::uuid[], $14::text[], $15::text[], $16::uuid[])
-             AS r(id, type, amount, currency_code, exchange_rate, converted_amount, date, account_id, category_id, group_id, payee, note, entry_id)`,
+                ($4::uuid[])[r.account], ($5::text[])[r.category], r.group_id, r.payee, r.note, 'api', r.entry_id, $3, $3
+           FROM unnest($6::uuid[], $7::text[], $8::int8[], $9::text[], $10::text[], $11::int8[], $12::timestamptz[],
+                       $13::int4[], $14::int4[], $15::uuid[], $16::text[], $17::text[], $18::uuid[])
+             AS r(id, type, amount, currency_code, exchange_rate, converted_amount, date, account, category, group_id, payee, note, entry_id)`,
         [
           user.orgId,
           user.id,
           now,
+          tokenArray(accountRefs.values),
+          // Category ids are uuids or system ids (`cat_food_drinks`): plain tokens too.
+          tokenArray(categoryRefs.values),
           tokenArray(good.map((g) => g.id)),
           tokenArray(good.map((g) => g.input.type)),
           tokenArray(good.map((g) => g.input.amount)),
@@ -500,9 +508,8 @@ export async function bulkCreateTransactions(
           tokenArray(good.map((g) => g.input.exchangeRate)),
           tokenArray(good.map((g) => g.input.convertedAmount)),
           tokenArray(good.map((g) => g.input.date.toISOString())),
-          tokenArray(good.map((g) => g.input.accountId)),
-          // Category ids are uuids or system ids (`cat_food_drinks`): plain tokens too.
-          tokenArray(good.map((g) => g.input.categoryId)),
+          tokenArray(accountOf),
+          tokenArray(categoryOf),
           tokenArray(good.map((g) => g.input.groupId)),
           good.map((g) => g.input.payee ?? null),
           good.map((g) => g.input.note ?? null),
