@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { openPglite, Dictionary, tokenArray, type Db } from '../../src/platform/db.ts';
+import { PgliteStatements } from '../../src/platform/pglite-statements.ts';
+import { openTestDb, testDbKind } from '../helpers/db.ts';
+
+describe(`data layer on ${testDbKind}`, () => {
+  let db: Db;
+  before(async () => {
+    db = await openTestDb();
+    await db.query('CREATE TABLE db_probe (id int PRIMARY KEY, amount bigint, day date, at timestamptz, tags text[], doc jsonb)');
+  });
+  after(() => db.close());
+
+  test('values come back the same on both databases', async () => {
+    const at = new Date('2026-03-04T05:06:07.089Z');
+    await db.query('INSERT INTO db_probe VALUES ($1, $2, $3, $4, $5, $6)', [1, 9_223_372_036_854_775_807n, '2026-02-28', at, ['a', 'b,c', null, 'd"e'], { k: 1 }]);
+    const [row] = await db.query('SELECT * FROM db_probe WHERE id = $1', [1]);
+    assert.equal(row.amount, 9_223_372_036_854_775_807n);
+    assert.equal(row.day, '2026-02-28');
+    assert.deepEqual(row.at, at);
+    assert.deepEqual(row.tags, ['a', 'b,c', null, 'd"e']);
+    assert.deepEqual(row.doc, { k: 1 });
+    // The same statement again (on PGlite: the prepared one) with other values, nulls included.
+    await db.query('INSERT INTO db_probe VALUES ($1, $2, $3, $4, $5, $6)', [2, null, null, null, null, null]);
+    const [empty] = await db.query('SELECT * FROM db_probe WHERE id = $1', [2]);
+    assert.equal(empty.amount, null);
+    assert.equal(empty.tags, null);
+  });
+
+  test('array literals and dictionary references expand in SQL', async () => {
+    const ids = new Dictionary();
+    const refs = ['x', 'y', 'x', null, 'z', 'y'].map((v) => ids.ref(v));
+    assert.deepEqual(refs, [1, 2, 1, null, 3, 2]);
+    assert.deepEqual(ids.values, ['x', 'y', 'z']);
+    const rows = await db.query<{ v: string | null }>('SELECT ($1::text[])[r] AS v FROM unnest($2::int4[]) WITH ORDINALITY AS u(r, n) ORDER BY n', [
+      tokenArray(ids.values),
+      tokenArray(refs),
+    ]);
+    assert.deepEqual(
+      rows.map((r) => r.v),
+      ['x', 'y', 'x', null, 'z', 'y'],
+    );
+  });
+
+  test('a failed statement rolls its transaction back and the next one works', async () => {
+    await assert.rejects(
+      db.transaction(async (tx) => {
+        await tx.query('INSERT INTO db_probe (id) VALUES ($1)', [10]);
+        await tx.query('INSERT INTO db_probe (id) VALUES ($1)', [10]);
+      }),
+      (error: any) => error.code === '23505' && error.constraint === 'db_probe_pkey',
+    );
+    assert.deepEqual(await db.query('SELECT id FROM db_probe WHERE id = $1', [10]), []);
+    await assert.rejects(db.query('SELEC 1'), (error: any) => error.code === '42601');
+    await assert.rejects(db.query('SELECT $1::int', ['not a number']), (error: any) => error.code === '22P02');
+    const [ok] = await db.query<{ n: number }>('SELECT $1::int AS n', [7]);
+    assert.equal(ok.n, 7);
+  });
+
+  test('a statement sees a column added after it first ran', async () => {
+    const read = 'SELECT * FROM db_probe WHERE id = $1';
+    for (let i = 0; i < 7; i++) await db.query(read, [1]); // past the switch to a generic plan
+    await db.query('ALTER TABLE db_probe ADD COLUMN note text');
+    const [row] = await db.query(read, [1]);
+    assert.ok('note' in row);
+  });
+
+  test('a query outside a transaction waits for the open one and sees only its commit', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let inserted!: () => void;
+    const insertedOnce = new Promise<void>((resolve) => (inserted = resolve));
+    const writer = db.transaction(async (tx) => {
+      await tx.query('INSERT INTO db_probe (id) VALUES ($1)', [20]);
+      inserted();
+      await held;
+    });
+    await insertedOnce;
+    if (testDbKind === 'pglite') {
+      // One connection: the read queues behind the transaction and sees its commit.
+      const reader = db.query<{ n: number }>('SELECT count(*)::int AS n FROM db_probe WHERE id = $1', [20]);
+      release();
+      await writer;
+      assert.deepEqual(await reader, [{ n: 1 }]);
+    } else {
+      // Another connection reads the last commit, without the open transaction's row.
+      assert.deepEqual(await db.query('SELECT count(*)::int AS n FROM db_probe WHERE id = $1', [20]), [{ n: 0 }]);
+      release();
+      await writer;
+    }
+  });
+});
+
+describe('PGlite prepared statements', () => {
+  test('more statements than the cache holds: the oldest are closed and prepared again', async () => {
+    const db = await openPglite();
+    try {
+      const statements = new PgliteStatements((db as any).lite, 3);
+      for (let round = 0; round < 3; round++) {
+        for (let i = 0; i < 8; i++) {
+          const [row] = await statements.run<{ v: number }>(`SELECT $1::int + ${i} AS v`, [round]);
+          assert.equal(row.v, round + i);
+        }
+      }
+      const [{ n }] = await statements.run<{ n: number }>("SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name LIKE 'kontor_%'");
+      assert.ok(n <= 4, `${n} statements prepared`); // three cached, plus the one just made
+    } finally {
+      await db.close();
+    }
+  });
+
+  test('a schema change made behind its back: prepared again, rerun outside a transaction', async () => {
+    const db = await openPglite();
+    try {
+      const lite = (db as any).lite;
+      const statements = new PgliteStatements(lite);
+      await lite.exec('CREATE TABLE t (a int); INSERT INTO t VALUES (1)');
+      const read = 'SELECT * FROM t';
+      assert.deepEqual(await statements.run(read), [{ a: 1 }]);
+      await lite.exec('ALTER TABLE t ADD COLUMN b int'); // not through PgliteStatements
+      assert.deepEqual(await statements.run(read, [], { retry: true }), [{ a: 1, b: null }]);
+      await lite.exec('ALTER TABLE t ADD COLUMN c int');
+      await assert.rejects(statements.run(read), (error: any) => error.code === '0A000');
+      assert.deepEqual(await statements.run(read), [{ a: 1, b: null, c: null }]);
+    } finally {
+      await db.close();
+    }
+  });
+});
