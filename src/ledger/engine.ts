@@ -127,16 +127,17 @@ export class LedgerEngine {
   }
 
   /** The account with this code in the ledger, created as described when it is missing. */
-  async ensureAccount(orgId: string, input: NewAccount, tx: Queryable = this.db): Promise<string> {
+  /** The account with this code, made if missing; `created` says whether this call made it. */
+  async ensureAccount(orgId: string, input: NewAccount, tx: Queryable = this.db): Promise<{ id: string; created: boolean }> {
     const inserted = await tx.query<{ id: string }>(
       `INSERT INTO accounts (org_id, id, ledger_id, code, name, type, currency, scale, min_balance, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
        ON CONFLICT (org_id, ledger_id, code) DO NOTHING RETURNING id`,
       [orgId, newId(), input.ledgerId, input.code, input.name, input.type, input.asset.currency, input.asset.scale, input.minBalance?.toString() ?? null, this.clock.now()],
     );
-    if (inserted.length > 0) return inserted[0].id;
+    if (inserted.length > 0) return { id: inserted[0].id, created: true };
     const [row] = await tx.query<{ id: string }>('SELECT id FROM accounts WHERE org_id = $1 AND ledger_id = $2 AND code = $3', [orgId, input.ledgerId, input.code]);
-    return row.id;
+    return { id: row.id, created: false };
   }
 
   async getAccount(orgId: string, id: string): Promise<Account> {

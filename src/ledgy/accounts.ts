@@ -85,11 +85,12 @@ async function postOpening(deps: LedgyDeps, tx: Queryable, user: LedgyUser, ledg
 }
 
 async function ledgerAccountFor(deps: LedgyDeps, tx: Queryable, user: LedgyUser, accountId: string, currency: string) {
-  return deps.ledger.ensureAccount(
+  const { id } = await deps.ledger.ensureAccount(
     user.orgId,
     { ledgerId: user.ledgerId, code: `acct:${accountId}:${currency}`, name: `Account ${accountId}`, type: 'asset', asset: { currency, scale: LEDGY_SCALE } },
     tx,
   );
+  return id;
 }
 
 export async function createAccount(deps: LedgyDeps, user: LedgyUser, input: AccountInput): Promise<LedgyAccount> {

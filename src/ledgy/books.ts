@@ -19,20 +19,32 @@ const SYSTEM: Record<SystemKind, { type: AccountType; name: string }> = {
   unassigned: { type: 'asset', name: 'Unassigned' },
 };
 
-const cache = new Map<string, string>();
+/**
+ * System account ids by ledger and code. Only ids of accounts that existed before the asking
+ * transaction began go in `committed`: one made by a transaction that then rolls back (or is
+ * retried) must not outlive it, so those stay with that transaction's handle.
+ */
+const committed = new Map<string, string>();
+const madeIn = new WeakMap<Queryable, Map<string, string>>();
 
 export async function systemAccount(deps: LedgyDeps, tx: Queryable, orgId: string, ledgerId: string, kind: SystemKind, currency: string): Promise<string> {
   const code = `_${kind}:${currency}`;
   const key = `${ledgerId}|${code}`;
-  const hit = cache.get(key);
+  const hit = committed.get(key) ?? madeIn.get(tx)?.get(key);
   if (hit) return hit;
-  const id = await deps.ledger.ensureAccount(
+  const { id, created } = await deps.ledger.ensureAccount(
     orgId,
     { ledgerId, code, name: `${SYSTEM[kind].name} (${currency})`, type: SYSTEM[kind].type, asset: { currency, scale: LEDGY_SCALE } },
     tx,
   );
-  if (cache.size > 100_000) cache.clear();
-  cache.set(key, id);
+  if (created) {
+    const mine = madeIn.get(tx) ?? new Map<string, string>();
+    mine.set(key, id);
+    madeIn.set(tx, mine);
+  } else {
+    if (committed.size > 100_000) committed.clear();
+    committed.set(key, id);
+  }
   return id;
 }
 
