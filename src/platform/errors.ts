@@ -32,3 +32,15 @@ export class DomainError extends Error {
 
 export const invalid = (field: string, message: string) => new DomainError('validation', message, field);
 export const notFound = (what: string, field?: string) => new DomainError('not_found', `${what} not found`, field);
+
+/**
+ * The database refusing one row's data (SQLSTATE class 22, data exception, or 23, integrity
+ * constraint violation) as a domain error, so a best-effort bulk call reports it against that
+ * row; anything else (a lost connection, a bug) is null and stays an error of the whole call.
+ */
+export function rowRefusal(error: unknown): DomainError | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (error instanceof DomainError || typeof code !== 'string' || !/^2[23]/.test(code)) return null;
+  const message = (error as Error).message;
+  return new DomainError(code.startsWith('23') ? 'conflict' : 'validation', `the row was refused by the database: ${message}`);
+}

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { DomainError, invalid } from '../../platform/errors.ts';
+import { DomainError, invalid, rowRefusal } from '../../platform/errors.ts';
 import { fromValidation } from '../../platform/http/errors.ts';
 import { rowValidator } from '../../platform/http/validation.ts';
 import { parseAsset } from '../../platform/money.ts';
@@ -136,8 +136,9 @@ async function bestEffort<T>(items: unknown[], run: (index: number) => Promise<T
     try {
       ok.push(await run(index));
     } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-      errors.push({ index, error: error.message });
+      const refusal = error instanceof DomainError ? error : rowRefusal(error);
+      if (!refusal) throw error;
+      errors.push({ index, error: refusal.message });
     }
   }
   return { items: ok, errors };

@@ -123,6 +123,35 @@ test('bulk update: each item carries its id; failures reported per row', async (
   assert.deepEqual(res.json().errors.map((e: any) => e.index), [1, 2]);
 });
 
+test('bulk create and update: a row the database refuses fails alone, the others are written', async () => {
+  // A trigger stands in for any refusal only the database can make (a constraint, a range).
+  await t.db.query(`CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN RAISE EXCEPTION 'payee boom is refused' USING ERRCODE = 'check_violation'; END $$`);
+  await t.db.query(`CREATE TRIGGER refuse_boom BEFORE INSERT OR UPDATE ON ledgy_transactions FOR EACH ROW
+    WHEN (NEW.payee = 'boom') EXECUTE FUNCTION refuse_boom()`);
+  try {
+    const u = await ledgyUser(t);
+    const acc = await u.account();
+    const res = await u.call('POST', '/api/v1/transactions/bulk', [row({ accountId: acc.id, amount: 1 }), row({ payee: 'boom' }), row({ amount: 'x' }), row({ accountId: acc.id, amount: 3 })]);
+    assert.equal(res.statusCode, 200, res.body);
+    assert.deepEqual(res.json().items.map((i: any) => i.amount), [1, 3]);
+    assert.deepEqual(res.json().errors.map((e: any) => e.index), [1, 2]);
+    assert.match(res.json().errors[0].error, /refused/);
+    const list = (await u.call('GET', '/api/v1/transactions')).json();
+    assert.equal(list.totalCount, 2);
+    // The refused row left no ledger entry behind: the account holds exactly the two written.
+    assert.equal((await u.call('GET', `/api/v1/accounts/${acc.id}`)).json().currentBalance, -4);
+    const [first] = res.json().items;
+    const update = await u.call('PUT', '/api/v1/transactions/bulk', [{ id: first.id, ...row({ accountId: acc.id, payee: 'boom' }) }, { id: first.id, ...row({ accountId: acc.id, amount: 5 }) }]);
+    assert.equal(update.statusCode, 200, update.body);
+    assert.deepEqual(update.json().errors.map((e: any) => e.index), [0]);
+    assert.deepEqual(update.json().items.map((i: any) => i.amount), [5]);
+  } finally {
+    await t.db.query('DROP TRIGGER refuse_boom ON ledgy_transactions');
+    await t.db.query('DROP FUNCTION refuse_boom()');
+  }
+});
+
 test('bulk-delete: 1..100 ids answering {deleted, notFound}', async () => {
   const u = await ledgyUser(t);
   const ids = [];
