@@ -126,8 +126,10 @@ export class LedgerEngine {
     return toAccount(rows[0]);
   }
 
-  /** The account with this code in the ledger, created as described when it is missing. */
-  /** The account with this code, made if missing; `created` says whether this call made it. */
+  /**
+   * The account with this code in the ledger, created as described when it is missing;
+   * `created` says whether this call made it.
+   */
   async ensureAccount(orgId: string, input: NewAccount, tx: Queryable = this.db): Promise<{ id: string; created: boolean }> {
     const inserted = await tx.query<{ id: string }>(
       `INSERT INTO accounts (org_id, id, ledger_id, code, name, type, currency, scale, min_balance, created_at)
