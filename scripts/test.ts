@@ -1,11 +1,14 @@
 /**
- * `npm test`: the whole suite on PGlite, then again on PostgreSQL when TEST_DATABASE_URL is
- * set (and with Redis when TEST_REDIS_URL is). Ends with one combined "N passed, N failed" line.
+ * `npm test`: the whole suite on an embedded PostgreSQL that this runner starts (no other
+ * service needed), then again on TEST_DATABASE_URL when set (with Redis when TEST_REDIS_URL
+ * is), so both the embedded major version and the external one (15 in CI) stay covered.
+ * Each test file makes its own schema. Ends with one combined "N passed, N failed" line.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { startEmbeddedPostgres } from '../src/platform/embedded-postgres/server.ts';
 
 async function testFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -19,10 +22,12 @@ async function testFiles(dir: string): Promise<string[]> {
 
 const filter = process.argv.slice(2);
 const files = (await testFiles('test')).filter((f) => filter.length === 0 || filter.some((x) => f.includes(x)));
-const runs: { db: string; env: Record<string, string> }[] = [{ db: 'pglite', env: { KONTOR_TEST_DB: 'pglite' } }];
-if (process.env.TEST_DATABASE_URL) runs.push({ db: 'postgres', env: { KONTOR_TEST_DB: 'postgres' } });
-
 const scratch = await mkdtemp(path.join(tmpdir(), 'kontor-test-'));
+// Searchable by others: as root, the embedded PostgreSQL runs as the `postgres` user.
+await chmod(scratch, 0o711);
+const embedded = await startEmbeddedPostgres({ dataDir: path.join(scratch, 'embedded') });
+const runs: { db: string; env: Record<string, string> }[] = [{ db: 'embedded', env: { KONTOR_TEST_DB: 'embedded', KONTOR_TEST_DATABASE_URL: embedded.url } }];
+if (process.env.TEST_DATABASE_URL) runs.push({ db: 'postgres', env: { KONTOR_TEST_DB: 'postgres', KONTOR_TEST_DATABASE_URL: process.env.TEST_DATABASE_URL } });
 let passed = 0;
 let failed = 0;
 for (const run of runs) {
@@ -45,6 +50,7 @@ for (const run of runs) {
   if (code !== 0 && fail === 0) failed += 1;
   console.log(`${run.db}: ${pass} passed, ${fail} failed`);
 }
+await embedded.stop();
 await rm(scratch, { recursive: true, force: true });
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);

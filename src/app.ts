@@ -9,14 +9,11 @@ import { registerLedgyApi } from './apis/ledgy/index.ts';
 import { registerLedgyMcp } from './apis/ledgy/mcp.ts';
 import { problemJson } from './apis/kontor/errors.ts';
 import { classifyError } from './platform/http/errors.ts';
-import { registerAdminRoutes } from './platform/admin.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface AppOptions {
   logger?: boolean | object;
-  /** Enables the loopback-only `/_admin/v1` endpoint for the operator CLI, guarded by this token. */
-  adminToken?: string;
 }
 
 /** Builds the HTTP server: the shared pipeline, then one plugin per surface. */
@@ -46,7 +43,6 @@ export async function buildApp(kontor: Kontor, options: AppOptions = {}): Promis
   await registerMycfoApi(app, kontor);
   await registerLedgyApi(app, kontor);
   await registerLedgyMcp(app, kontor);
-  if (options.adminToken) await registerAdminRoutes(app, kontor, options.adminToken);
 
   // Outside every surface's prefix, errors are the native problem+json.
   app.setErrorHandler((error, request, reply) => {

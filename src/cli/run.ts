@@ -12,15 +12,14 @@ import {
   newLedgyTokenInput,
   newOrgInput,
   orgIdFrom,
-  readServerInfo,
   type KeyView,
   type LedgyTokenView,
   type LedgyUserView,
   type OrgView,
-} from '../platform/admin.ts';
+} from './operations.ts';
 import { LEDGY_SCOPES } from '../apis/ledgy/context.ts';
 import { MAX_ACTIVE_TOKENS } from '../ledgy/tokens.ts';
-import { CliError, withBackend, withDatabase } from './backend.ts';
+import { CliError, withDatabase } from './backend.ts';
 
 /** Where the CLI writes and what it reads; the real process in main.ts, fakes in tests. */
 export interface CliIo {
@@ -59,9 +58,9 @@ Org, key and Ledgy token ids are shown as org_<ULID>, key_<ULID> and tok_<ULID>;
 or the uuid is accepted. Ledgy users are named by email and shown as usr_<ULID>.
 
 Configuration comes from the environment, as for the server: DATA_DIR (default ./data) and
-DATABASE_URL. While a server runs on the data directory, commands go through its loopback
-admin endpoint (found through <DATA_DIR>/server.json, authorised by <DATA_DIR>/admin-token);
-otherwise the CLI opens the database itself.
+DATABASE_URL. Commands work on the database directly: the embedded PostgreSQL that a server
+runs on DATA_DIR, or one started for the command and stopped after, or DATABASE_URL's.
+A revoke reaches every running server within a second.
 
 Exit codes: 0 success, 1 failure, 2 usage error.
 `;
@@ -198,19 +197,10 @@ const COMMANDS: Record<string, Command> = {
     usage: `Usage: kontor migrate [--json]
 
 Applies the migrations in migrations/ that have not run on the database yet (DATABASE_URL,
-else the PGlite database under DATA_DIR). The server also migrates when it starts; with
-PGlite, stop the server first.
+else the embedded PostgreSQL under DATA_DIR). The server also migrates when it starts.
 `,
     options: {},
     async run(values, config, io) {
-      if (!config.databaseUrl) {
-        const server = await readServerInfo(config.dataDir);
-        if (server) {
-          throw new CliError(
-            `a server (pid ${server.pid}) is running on the data directory ${config.dataDir} and applied its migrations when it started; stop it to run kontor migrate`,
-          );
-        }
-      }
       const applied = await withDatabase(config, async (_ops, applied) => applied);
       if (values.json) return void json(io, { applied });
       if (applied.length === 0) io.stdout.write('migrations: up to date\n');
@@ -227,7 +217,7 @@ Creates an org and prints its id and name.
     async run(values, config, io) {
       const body = { name: required(values, 'name') };
       check(() => newOrgInput(body));
-      const org = await withBackend(config, (b) => b.createOrg(body));
+      const org = await withDatabase(config, (b) => b.createOrg(body));
       if (values.json) json(io, org);
       else printOrg(io, org);
     },
@@ -240,7 +230,7 @@ Lists every org, oldest first.
 `,
     options: {},
     async run(values, config, io) {
-      const orgs = await withBackend(config, (b) => b.listOrgs());
+      const orgs = await withDatabase(config, (b) => b.listOrgs());
       if (values.json) return void json(io, orgs);
       if (orgs.length === 0) return void io.stdout.write('no orgs\n');
       table(io, ['ID', 'CREATED', 'NAME'], orgs.map((o) => [o.id, time(o.created_at), o.name]));
@@ -284,7 +274,7 @@ Kontor keeps nothing but its SHA-256.
       if (values.name !== undefined) body.name = values.name;
       if (values.user !== undefined) body.user_id = values.user;
       check(() => newKeyInput(body));
-      const key = await withBackend(config, (b) => b.createKey(body));
+      const key = await withDatabase(config, (b) => b.createKey(body));
       if (values.json) json(io, key);
       else printKey(io, key);
     },
@@ -299,7 +289,7 @@ Lists an org's API keys with the first characters of each secret, never the secr
     async run(values, config, io) {
       const org = required(values, 'org');
       check(() => orgIdFrom(org));
-      const keys = await withBackend(config, (b) => b.listKeys(org));
+      const keys = await withDatabase(config, (b) => b.listKeys(org));
       if (values.json) return void json(io, keys);
       if (keys.length === 0) return void io.stdout.write('no keys\n');
       table(
@@ -321,7 +311,7 @@ Revokes an API key. Through a running server it stops working at once.
       const id = required(values, 'id');
       check(() => orgIdFrom(org));
       check(() => keyIdFrom(id));
-      const key = await withBackend(config, (b) => b.revokeKey(org, id));
+      const key = await withDatabase(config, (b) => b.revokeKey(org, id));
       if (values.json) json(io, key);
       else io.stdout.write(`revoked ${key.id}\n`);
     },
@@ -335,7 +325,7 @@ end of trial, and whether the subscription gate lets their /api/v1 requests thro
 `,
     options: {},
     async run(values, config, io) {
-      const users = await withBackend(config, (b) => b.listLedgyUsers());
+      const users = await withDatabase(config, (b) => b.listLedgyUsers());
       if (values.json) return void json(io, users);
       if (users.length === 0) return void io.stdout.write('no Ledgy users\n');
       table(
@@ -364,7 +354,7 @@ of the user is refused with 403 and X-Subscription-Required: true. It applies at
       const body: Record<string, unknown> = { email: required(values, 'email'), status: required(values, 'status') };
       if (values['trial-ends'] !== undefined) body.trial_ends_at = parseExpires(String(values['trial-ends']), Date.now(), '--trial-ends');
       check(() => ledgySubscriptionInput(body));
-      const user = await withBackend(config, (b) => b.setLedgySubscription(body));
+      const user = await withDatabase(config, (b) => b.setLedgySubscription(body));
       if (values.json) json(io, user);
       else printLedgyUser(io, user);
     },
@@ -397,7 +387,7 @@ secret is shown only this once. A user holds at most ${MAX_ACTIVE_TOKENS} active
         if (Date.parse(body.expires_at as string) <= Date.now()) throw new UsageError(`--expires must be in the future, got "${values.expires}"`);
       }
       check(() => newLedgyTokenInput(body));
-      const token = await withBackend(config, (b) => b.createLedgyToken(body));
+      const token = await withDatabase(config, (b) => b.createLedgyToken(body));
       if (values.json) json(io, token);
       else printLedgyToken(io, token);
     },
@@ -413,7 +403,7 @@ their secrets.
     async run(values, config, io) {
       const email = required(values, 'email');
       check(() => emailFrom(email));
-      const tokens = await withBackend(config, (b) => b.listLedgyTokens(email));
+      const tokens = await withDatabase(config, (b) => b.listLedgyTokens(email));
       if (values.json) return void json(io, tokens);
       if (tokens.length === 0) return void io.stdout.write('no tokens\n');
       table(
@@ -436,7 +426,7 @@ stops working at once.
       const id = required(values, 'id');
       check(() => emailFrom(email));
       check(() => ledgyTokenIdFrom(id));
-      const token = await withBackend(config, (b) => b.revokeLedgyToken(email, id));
+      const token = await withDatabase(config, (b) => b.revokeLedgyToken(email, id));
       if (values.json) json(io, token);
       else io.stdout.write(`revoked ${token.id}\n`);
     },

@@ -72,7 +72,8 @@ export class LedgerEngine {
     private readonly db: Db,
     private readonly clock: Clock,
   ) {
-    this.queue = new CommitQueue(db, clock, db.kind === 'postgres' ? 2 : 1);
+    // Two commits in flight: one fsyncs while the next gathers.
+    this.queue = new CommitQueue(db, clock, 2);
   }
 
   async createLedger(orgId: string, input: { name: string; metadata?: Record<string, unknown> | null }, tx: Queryable = this.db): Promise<Ledger> {

@@ -7,7 +7,10 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | null;
   redisUrl: string | null;
-  jwtSecret: string | null;
+  /** EMBEDDED_PG_PORT: the embedded PostgreSQL's port instead of the one chosen at first start. */
+  embeddedPgPort: number | null;
+  /** Session signing secrets: the first signs, all verify (rotation); null = generated into DATA_DIR. */
+  jwtSecrets: string[] | null;
   jwtAccessTtlSeconds: number;
   bodyLimitBytes: number;
   idempotencyTtlSeconds: number;
@@ -65,20 +68,37 @@ function origin(env: Env, name: string): string | null {
   return parsed.origin;
 }
 
+export const MIN_SECRET_LENGTH = 32;
+
+/** JWT_SECRET (one) or JWT_SECRETS (comma-separated: the first signs, all verify). */
+function sessionSecrets(env: Env): string[] | null {
+  if (env.JWT_SECRET !== undefined && env.JWT_SECRETS !== undefined) throw new ConfigError('set JWT_SECRET or JWT_SECRETS, not both');
+  const [name, raw] = env.JWT_SECRETS !== undefined ? ['JWT_SECRETS', env.JWT_SECRETS] : ['JWT_SECRET', env.JWT_SECRET];
+  if (raw === undefined) return null;
+  const secrets = name === 'JWT_SECRETS' ? raw.split(',').map((s) => s.trim()) : [raw];
+  secrets.forEach((secret, i) => {
+    if (secret.length < MIN_SECRET_LENGTH) {
+      const which = name === 'JWT_SECRETS' ? `JWT_SECRETS entry ${i + 1}` : 'JWT_SECRET';
+      throw new ConfigError(`${which} must be at least ${MIN_SECRET_LENGTH} characters${secret.length === 0 ? ', got an empty value' : ''}`);
+    }
+  });
+  return secrets;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const logLevel = env.LOG_LEVEL ?? 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);
   }
-  const jwtSecret = env.JWT_SECRET || null;
-  if (jwtSecret !== null && jwtSecret.length < 32) throw new ConfigError('JWT_SECRET must be at least 32 characters');
+  const jwtSecrets = sessionSecrets(env);
   return {
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: env.HOST || '0.0.0.0',
     dataDir: path.resolve(env.DATA_DIR || './data'),
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
-    jwtSecret,
+    embeddedPgPort: env.EMBEDDED_PG_PORT ? integer(env, 'EMBEDDED_PG_PORT', 0, 1, 65535) : null,
+    jwtSecrets,
     jwtAccessTtlSeconds: integer(env, 'JWT_ACCESS_TTL_SECONDS', 3600, 1, 31 * 24 * 3600),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
     idempotencyTtlSeconds: integer(env, 'IDEMPOTENCY_TTL_SECONDS', 24 * 3600, 60, 30 * 24 * 3600),

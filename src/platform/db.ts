@@ -1,6 +1,4 @@
-import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import { PgliteStatements } from './pglite-statements.ts';
 
 /** Something SQL can run on: the database itself or an open transaction. */
 export interface Queryable {
@@ -8,74 +6,23 @@ export interface Queryable {
 }
 
 /**
- * The one data layer: PostgreSQL-dialect SQL over either an embedded PGlite or a real
- * PostgreSQL through `pg`. Values come back the same on both: int8 as bigint, `date` as
- * 'YYYY-MM-DD' text, timestamptz as Date.
+ * The one data layer: SQL on PostgreSQL (the embedded server or an external one) through a
+ * `pg` pool. int8 comes back as bigint, `date` as 'YYYY-MM-DD' text, timestamptz as Date.
  */
 export interface Db extends Queryable {
-  readonly kind: 'pglite' | 'postgres';
-  /** Runs `fn` in one transaction; on PostgreSQL retries it on serialisation failure or deadlock. */
+  /** Runs `fn` in one transaction; retries it on serialisation failure or deadlock. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Calls `onMessage` with each NOTIFY payload on `channel`, on a connection of its own that
+   * reconnects when lost; `onReconnect` runs after a gap in which messages may have been missed.
+   */
+  listen(channel: string, onMessage: (payload: string) => void, onReconnect: () => void): Promise<{ close(): Promise<void> }>;
   close(): Promise<void>;
 }
 
 const INT8 = 20;
 const DATE = 1082;
-const NUMERIC = 1700;
 const RETRYABLE = new Set(['40001', '40P01']);
-
-export async function openPglite(dataDir?: string, loadDataDir?: Blob | File): Promise<Db> {
-  const lite = await PGlite.create(dataDir, {
-    loadDataDir,
-    startParams: [
-      ...PGlite.defaultStartParams,
-      // PGlite runs with fsync off, so zero-filling each new 16 MB WAL segment before use buys
-      // no safety; it only stalls the one write that crosses into the segment (tens of ms).
-      '-c',
-      'wal_init_zero=off',
-      // Statements are prepared once (PgliteStatements) but planned for their values each
-      // time, as the unnamed statements sent to PostgreSQL are: a generic plan guesses the
-      // length of an array parameter and made a 1,000-row MyCFO import three times slower.
-      '-c',
-      'plan_cache_mode=force_custom_plan',
-    ],
-    parsers: {
-      [INT8]: (v: string) => BigInt(v),
-      [DATE]: (v: string) => v,
-      [NUMERIC]: (v: string) => v,
-    },
-    serializers: { [INT8]: (v: unknown) => String(v) },
-  });
-  return new PgliteDb(lite);
-}
-
-class PgliteDb implements Db {
-  readonly kind = 'pglite' as const;
-  private readonly statements: PgliteStatements;
-  constructor(readonly lite: PGlite) {
-    this.statements = new PgliteStatements(lite);
-  }
-  async query<T>(text: string, params?: unknown[]): Promise<T[]> {
-    // The same two locks PGlite.query takes: no other transaction open, no other query running.
-    await this.lite._checkReady();
-    return this.lite._runExclusiveTransaction(() => this.lite._runExclusiveQuery(() => this.statements.run<T>(text, params, { retry: true })));
-  }
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    // PGlite has one connection: transactions run one after another, so no retry is needed.
-    return this.lite.transaction(async (tx) => {
-      const handle: Queryable = {
-        query: async <R>(text: string, params?: unknown[]) => {
-          if (tx.closed) throw new Error('Transaction is closed');
-          return this.lite._runExclusiveQuery(() => this.statements.run<R>(text, params));
-        },
-      };
-      return fn(handle);
-    });
-  }
-  async close(): Promise<void> {
-    if (!this.lite.closed) await this.lite.close();
-  }
-}
 
 export interface PostgresOptions {
   /** Every connection uses this schema first (tests get a schema each). */
@@ -91,20 +38,25 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Db {
       return pg.types.getTypeParser(oid, format);
     },
   };
-  const pool = new pg.Pool({
+  const config: pg.PoolConfig = {
     connectionString: url,
     max: options.max ?? 20,
     types: typeParsers as any,
     options: options.schema ? `-c search_path=${options.schema}` : undefined,
-  });
+  };
+  const pool = new pg.Pool(config);
   // An idle client losing its connection must not crash the process.
   pool.on('error', () => {});
-  return new PostgresDb(pool);
+  return new PostgresDb(pool, config);
 }
 
+const LISTEN_RETRY_MS = 500;
+
 class PostgresDb implements Db {
-  readonly kind = 'postgres' as const;
-  constructor(readonly pool: pg.Pool) {}
+  constructor(
+    readonly pool: pg.Pool,
+    private readonly config: pg.PoolConfig,
+  ) {}
   async query<T>(text: string, params?: unknown[]): Promise<T[]> {
     const result = await this.pool.query(text, params as any[]);
     return result.rows as T[];
@@ -129,14 +81,51 @@ class PostgresDb implements Db {
       }
     }
   }
+  async listen(channel: string, onMessage: (payload: string) => void, onReconnect: () => void): Promise<{ close(): Promise<void> }> {
+    let closed = false;
+    let client: pg.Client | null = null;
+    let timer: NodeJS.Timeout | null = null;
+    const connect = async (): Promise<void> => {
+      const next = new pg.Client(this.config);
+      next.on('notification', (message) => {
+        if (message.channel === channel && message.payload !== undefined) onMessage(message.payload);
+      });
+      const lost = () => {
+        if (closed || client !== next) return;
+        client = null;
+        void next.end().catch(() => {});
+        timer = setTimeout(() => void reconnect(), LISTEN_RETRY_MS);
+        timer.unref();
+      };
+      next.on('error', lost);
+      next.on('end', lost);
+      await next.connect();
+      await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      client = next;
+    };
+    const reconnect = async () => {
+      if (closed) return;
+      try {
+        await connect();
+        onReconnect();
+      } catch {
+        timer = setTimeout(() => void reconnect(), LISTEN_RETRY_MS);
+        timer.unref();
+      }
+    };
+    await connect();
+    return {
+      async close() {
+        closed = true;
+        if (timer) clearTimeout(timer);
+        await client?.end().catch(() => {});
+        client = null;
+      },
+    };
+  }
   async close(): Promise<void> {
     await this.pool.end();
   }
-}
-
-export async function openDatabase(opts: { databaseUrl: string | null; dataDir: string }): Promise<Db> {
-  if (opts.databaseUrl) return openPostgres(opts.databaseUrl);
-  return openPglite(`${opts.dataDir}/pglite`);
 }
 
 /**
@@ -158,7 +147,7 @@ export function tokenArray(values: readonly (string | number | bigint | null | u
 /**
  * Distinct values, each sent once and referred to by its 1-based position: a write names
  * one org, a ledger or two and a handful of accounts many times over, and each uuid sent
- * costs about a microsecond to encode and parse (on PGlite) where a small integer costs a
+ * costs encoding, sending and parsing (a microsecond or so on the server) where a small integer costs a
  * fifth of that. In SQL, `($1::uuid[])[u.ref]`; a null reference reads as NULL.
  */
 export class Dictionary {

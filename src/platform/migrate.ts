@@ -39,16 +39,11 @@ export async function migrate(db: Db): Promise<string[]> {
       applied.push(version);
     }
   };
-  if (db.kind === 'postgres') {
-    // The lock is held by one pooled connection for as long as the migrations run on others.
-    await db.transaction(async (lock) => {
-      await lock.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-      await run();
-    });
-  } else {
-    // PGlite is one connection and the data directory is locked to this process.
+  // The lock is held by one pooled connection for as long as the migrations run on others.
+  await db.transaction(async (lock) => {
+    await lock.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await run();
-  }
+  });
   return applied;
 }
 

@@ -2,7 +2,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { openTestDb } from './db.ts';
+import { openTestDb, testDbKind } from './db.ts';
 import { loadConfig, type Config } from '../../src/platform/config.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import { createKontor, type Kontor } from '../../src/platform/kontor.ts';
@@ -26,7 +26,7 @@ export async function startTestApp(env: Record<string, string> = {}, overrides: 
   const db = await openTestDb();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'kontor-app-'));
   const clock = new ManualClock(new Date());
-  const redisUrl = process.env.KONTOR_TEST_DB === 'postgres' ? process.env.TEST_REDIS_URL ?? null : null;
+  const redisUrl = testDbKind === 'postgres' ? process.env.TEST_REDIS_URL ?? null : null;
   const config = { ...loadConfig({ DATA_DIR: dataDir, ...env }), redisUrl, ...overrides };
   const kontor = await createKontor(config, db, { clock });
   const app = await buildApp(kontor);

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { openPglite, Dictionary, tokenArray, type Db } from '../../src/platform/db.ts';
-import { PgliteStatements } from '../../src/platform/pglite-statements.ts';
+import { Dictionary, tokenArray, type Db } from '../../src/platform/db.ts';
 import { openTestDb, testDbKind } from '../helpers/db.ts';
 
 describe(`data layer on ${testDbKind}`, () => {
@@ -12,7 +11,7 @@ describe(`data layer on ${testDbKind}`, () => {
   });
   after(() => db.close());
 
-  test('values come back the same on both databases', async () => {
+  test('values come back as the data layer promises', async () => {
     const at = new Date('2026-03-04T05:06:07.089Z');
     await db.query('INSERT INTO db_probe VALUES ($1, $2, $3, $4, $5, $6)', [1, 9_223_372_036_854_775_807n, '2026-02-28', at, ['a', 'b,c', null, 'd"e'], { k: 1 }]);
     const [row] = await db.query('SELECT * FROM db_probe WHERE id = $1', [1]);
@@ -21,7 +20,7 @@ describe(`data layer on ${testDbKind}`, () => {
     assert.deepEqual(row.at, at);
     assert.deepEqual(row.tags, ['a', 'b,c', null, 'd"e']);
     assert.deepEqual(row.doc, { k: 1 });
-    // The same statement again (on PGlite: the prepared one) with other values, nulls included.
+    // The same statement again with other values, nulls included.
     await db.query('INSERT INTO db_probe VALUES ($1, $2, $3, $4, $5, $6)', [2, null, null, null, null, null]);
     const [empty] = await db.query('SELECT * FROM db_probe WHERE id = $1', [2]);
     assert.equal(empty.amount, null);
@@ -60,13 +59,13 @@ describe(`data layer on ${testDbKind}`, () => {
 
   test('a statement sees a column added after it first ran', async () => {
     const read = 'SELECT * FROM db_probe WHERE id = $1';
-    for (let i = 0; i < 7; i++) await db.query(read, [1]); // on PGlite: prepared and reused
+    for (let i = 0; i < 7; i++) await db.query(read, [1]);
     await db.query('ALTER TABLE db_probe ADD COLUMN note text');
     const [row] = await db.query(read, [1]);
     assert.ok('note' in row);
   });
 
-  test('a query outside a transaction waits for the open one and sees only its commit', async () => {
+  test('a query outside a transaction does not see the open one until it commits', async () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     let inserted!: () => void;
@@ -77,53 +76,52 @@ describe(`data layer on ${testDbKind}`, () => {
       await held;
     });
     await insertedOnce;
-    if (testDbKind === 'pglite') {
-      // One connection: the read queues behind the transaction and sees its commit.
-      const reader = db.query<{ n: number }>('SELECT count(*)::int AS n FROM db_probe WHERE id = $1', [20]);
-      release();
-      await writer;
-      assert.deepEqual(await reader, [{ n: 1 }]);
-    } else {
-      // Another connection reads the last commit, without the open transaction's row.
-      assert.deepEqual(await db.query('SELECT count(*)::int AS n FROM db_probe WHERE id = $1', [20]), [{ n: 0 }]);
-      release();
-      await writer;
-    }
+    // Another connection reads the last commit, without the open transaction's row.
+    assert.deepEqual(await db.query('SELECT count(*)::int AS n FROM db_probe WHERE id = $1', [20]), [{ n: 0 }]);
+    release();
+    await writer;
+    assert.deepEqual(await db.query('SELECT count(*)::int AS n FROM db_probe WHERE id = $1', [20]), [{ n: 1 }]);
   });
 });
 
-describe('PGlite prepared statements', () => {
-  test('more statements than the cache holds: the oldest are closed and prepared again', async () => {
-    const db = await openPglite();
+describe(`NOTIFY listeners on ${testDbKind}`, () => {
+  test('a payload sent in a committed transaction arrives; a rolled-back one never does', async () => {
+    const db = await openTestDb({ max: 4 });
+    const channel = `probe_${Date.now()}`;
+    const got: string[] = [];
+    const listener = await db.listen(channel, (payload) => got.push(payload), () => {});
     try {
-      const statements = new PgliteStatements((db as any).lite, 3);
-      for (let round = 0; round < 3; round++) {
-        for (let i = 0; i < 8; i++) {
-          const [row] = await statements.run<{ v: number }>(`SELECT $1::int + ${i} AS v`, [round]);
-          assert.equal(row.v, round + i);
-        }
-      }
-      const [{ n }] = await statements.run<{ n: number }>("SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name LIKE 'kontor_%'");
-      assert.equal(n, 3); // the capacity: this last one took the place of the oldest
+      await assert.rejects(
+        db.transaction(async (tx) => {
+          await tx.query('SELECT pg_notify($1, $2)', [channel, 'rolled back']);
+          throw new Error('abort');
+        }),
+      );
+      await db.query('SELECT pg_notify($1, $2)', [channel, 'committed']);
+      for (let i = 0; i < 100 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(got, ['committed']);
     } finally {
+      await listener.close();
       await db.close();
     }
   });
 
-  test('a schema change made behind its back: prepared again, rerun outside a transaction', async () => {
-    const db = await openPglite();
+  test('a lost listening connection reconnects and says so', async () => {
+    const db = await openTestDb({ max: 4 });
+    const channel = `probe_lost_${Date.now()}`;
+    const got: string[] = [];
+    let reconnected = 0;
+    const listener = await db.listen(channel, (payload) => got.push(payload), () => reconnected++);
     try {
-      const lite = (db as any).lite;
-      const statements = new PgliteStatements(lite);
-      await lite.exec('CREATE TABLE t (a int); INSERT INTO t VALUES (1)');
-      const read = 'SELECT * FROM t';
-      assert.deepEqual(await statements.run(read), [{ a: 1 }]);
-      await lite.exec('ALTER TABLE t ADD COLUMN b int'); // not through PgliteStatements
-      assert.deepEqual(await statements.run(read, [], { retry: true }), [{ a: 1, b: null }]);
-      await lite.exec('ALTER TABLE t ADD COLUMN c int');
-      await assert.rejects(statements.run(read), (error: any) => error.code === '0A000');
-      assert.deepEqual(await statements.run(read), [{ a: 1, b: null, c: null }]);
+      // Kill the listening backend from another connection, as a network cut or restart would.
+      await db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = $1`, [`LISTEN "${channel}"`]);
+      for (let i = 0; i < 300 && reconnected === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(reconnected, 1);
+      await db.query('SELECT pg_notify($1, $2)', [channel, 'after']);
+      for (let i = 0; i < 100 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(got, ['after']);
     } finally {
+      await listener.close();
       await db.close();
     }
   });

@@ -113,17 +113,20 @@ const toApiKey = (r: any): ApiKey => ({
   createdAt: r.created_at,
 });
 
+/** The NOTIFY channel on which every revoke is announced, to every server on the database. */
+export const REVOCATION_CHANNEL = 'kontor_api_key_revoked';
+
 /**
  * API keys: shown once, stored only as SHA-256. Lookups are cached for a few seconds; a
- * revoke clears the cache here at once and, through `onRevoke` (Redis pub/sub), on other
- * instances. Last-used times are gathered in memory and written in the background.
+ * revoke announces the key's id with PostgreSQL NOTIFY in its own statement (sent when it
+ * commits), and every server listening (`forget`) drops it from its cache at once, whichever
+ * process revoked it (a server or the CLI). Last-used times are gathered in memory and
+ * written in the background.
  */
 export class ApiKeys {
   private cache = new Map<string, { key: ApiKey; until: number }>();
   private used = new Map<string, { orgId: string; at: Date }>();
   private flushTimer: NodeJS.Timeout | null = null;
-  /** Set by the app to tell other instances about a revoke. */
-  onRevoke: ((id: string) => void) | null = null;
 
   constructor(
     private readonly db: Db,
@@ -167,17 +170,23 @@ export class ApiKeys {
   /** Revokes at once; false when there is no such live key in the org. */
   async revoke(orgId: string, id: string): Promise<boolean> {
     const rows = await this.db.query(
-      'UPDATE api_keys SET revoked_at = $3 WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING id',
-      [orgId, id, this.clock.now()],
+      `WITH revoked AS (
+         UPDATE api_keys SET revoked_at = $3 WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING id)
+       SELECT pg_notify($4, id::text) FROM revoked`,
+      [orgId, id, this.clock.now(), REVOCATION_CHANNEL],
     );
     this.forget(id);
-    if (rows.length > 0) this.onRevoke?.(id);
     return rows.length > 0;
   }
 
-  /** Drops a key from the cache (a revoke seen here or announced by another instance). */
+  /** Drops a key from the cache (a revoke made here or announced by another process). */
   forget(id: string): void {
     for (const [hash, entry] of this.cache) if (entry.key.id === id) this.cache.delete(hash);
+  }
+
+  /** Drops every cached key: announcements may have been missed (the listening connection was lost). */
+  forgetAll(): void {
+    this.cache.clear();
   }
 
   /** The principal behind a secret, or null when it is malformed, unknown, expired or revoked. */

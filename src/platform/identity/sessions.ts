@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import type { Clock } from '../clock.ts';
+import { ConfigError, MIN_SECRET_LENGTH } from '../config.ts';
 
 export interface SessionClaims {
   orgId: string;
@@ -12,14 +13,19 @@ export interface SessionClaims {
 
 /**
  * Session JWTs (HS256). The surface is the audience, so a token minted for one surface is
- * refused by every other.
+ * refused by every other. The first secret signs; every secret verifies, so a new secret can
+ * be put first while tokens signed with the old one stay valid until they expire.
  */
 export class SessionTokens {
+  private readonly secret: Uint8Array;
   constructor(
-    private readonly secret: Uint8Array,
+    private readonly secrets: Uint8Array[],
     private readonly clock: Clock,
     readonly ttlSeconds: number,
-  ) {}
+  ) {
+    if (secrets.length === 0) throw new Error('SessionTokens needs at least one secret');
+    this.secret = secrets[0];
+  }
 
   async sign(claims: SessionClaims, ttlSeconds = this.ttlSeconds): Promise<string> {
     const now = Math.floor(this.clock.now().getTime() / 1000);
@@ -35,32 +41,55 @@ export class SessionTokens {
 
   /** The claims of a valid token for `surface`, or null (expired, tampered, other surface). */
   async verify(token: string, surface: string): Promise<SessionClaims | null> {
-    try {
-      const { payload } = await jwtVerify(token, this.secret, {
-        audience: surface,
-        issuer: 'kontor',
-        algorithms: ['HS256'],
-        currentDate: this.clock.now(),
-      });
-      if (typeof payload.sub !== 'string' || typeof payload.org !== 'string') return null;
-      return { orgId: payload.org, userId: payload.sub, surface };
-    } catch (error) {
-      if (error instanceof joseErrors.JOSEError) return null;
-      throw error;
+    for (const secret of this.secrets) {
+      try {
+        const { payload } = await jwtVerify(token, secret, {
+          audience: surface,
+          issuer: 'kontor',
+          algorithms: ['HS256'],
+          currentDate: this.clock.now(),
+        });
+        if (typeof payload.sub !== 'string' || typeof payload.org !== 'string') return null;
+        return { orgId: payload.org, userId: payload.sub, surface };
+      } catch (error) {
+        // A bad signature may be another secret's: try the next. Any other refusal is final.
+        if (error instanceof joseErrors.JWSSignatureVerificationFailed) continue;
+        if (error instanceof joseErrors.JOSEError) return null;
+        throw error;
+      }
     }
+    return null;
   }
 }
 
-/** The signing secret: from config, else generated once and kept in the data directory. */
-export async function loadSessionSecret(configured: string | null, dataDir: string): Promise<Uint8Array> {
-  if (configured) return new TextEncoder().encode(configured);
-  const file = path.join(dataDir, 'jwt-secret');
-  try {
-    return Buffer.from((await readFile(file, 'utf8')).trim(), 'base64url');
-  } catch {
+export const SECRET_FILE = 'jwt-secret';
+
+/**
+ * The signing secrets: from config, else one generated once into `<dataDir>/jwt-secret`.
+ * The file is written whole (to a scratch name, then linked into place, so a crash never
+ * leaves it empty and two starting servers agree on one), and refused when shorter than
+ * 32 bytes.
+ */
+export async function loadSessionSecrets(configured: string[] | null, dataDir: string): Promise<Uint8Array[]> {
+  if (configured) return configured.map((s) => new TextEncoder().encode(s));
+  const file = path.join(dataDir, SECRET_FILE);
+  let text = await readFile(file, 'utf8').catch((error) => {
+    if (error?.code === 'ENOENT') return null;
+    throw error;
+  });
+  if (text === null) {
     await mkdir(dataDir, { recursive: true });
-    const secret = randomBytes(32);
-    await writeFile(file, secret.toString('base64url') + '\n', { mode: 0o600, flag: 'wx' }).catch(() => {});
-    return Buffer.from((await readFile(file, 'utf8')).trim(), 'base64url');
+    const scratch = `${file}.tmp-${randomBytes(4).toString('hex')}`;
+    await writeFile(scratch, randomBytes(32).toString('base64url') + '\n', { mode: 0o600 });
+    await link(scratch, file).catch((error) => {
+      if (error?.code !== 'EEXIST') throw error;
+    });
+    await unlink(scratch).catch(() => {});
+    text = await readFile(file, 'utf8');
   }
+  const secret = Buffer.from(text.trim(), 'base64url');
+  if (secret.length < MIN_SECRET_LENGTH) {
+    throw new ConfigError(`${file} holds ${secret.length} bytes of secret, at least ${MIN_SECRET_LENGTH} are needed: remove it to generate a new one (this signs everyone out) or set JWT_SECRET`);
+  }
+  return [secret];
 }

@@ -1,18 +1,9 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { isIPv4 } from 'node:net';
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { Db } from './db.ts';
-import type { Clock } from './clock.ts';
-import type { Kontor } from './kontor.ts';
-import { KEY_FORMATS, type ApiKey, type ApiKeys, type KeyMode } from './identity/api-keys.ts';
-import { createOrg, getOrg, listOrgs, type Org } from './orgs.ts';
-import { formatId, parseId } from './ids.ts';
-import { DomainError, invalid } from './errors.ts';
-import { processAlive } from './data-dir-lock.ts';
-import { classifyError, type ClassifiedError } from './http/errors.ts';
-import { problemJson } from '../apis/kontor/errors.ts';
+import type { Db } from '../platform/db.ts';
+import type { Clock } from '../platform/clock.ts';
+import { KEY_FORMATS, type ApiKey, type ApiKeys, type KeyMode } from '../platform/identity/api-keys.ts';
+import { createOrg, getOrg, listOrgs, type Org } from '../platform/orgs.ts';
+import { formatId, parseId } from '../platform/ids.ts';
+import { DomainError, invalid } from '../platform/errors.ts';
 import { KONTOR_SCOPES } from '../apis/kontor/index.ts';
 import { LEDGY_SCOPES } from '../apis/ledgy/context.ts';
 import { findLedgyUserByEmail, setSubscription, subscriptionActive, type LedgyUser } from '../ledgy/users.ts';
@@ -20,12 +11,8 @@ import { MAX_ACTIVE_TOKENS, TokenLimitError, mintLedgyToken } from '../ledgy/tok
 
 /*
  * Operator administration: orgs, API keys, and Ledgy users (subscription state, personal
- * access tokens). The same operations run in two places, so an operator sees the same
- * answers either way:
- *   - in the CLI, on a database it opened itself while no server runs;
- *   - in a running server, behind the loopback-only `/_admin/v1` endpoint the CLI calls
- *     with the admin token from the data directory (so a revoke clears that server's key
- *     cache at once).
+ * access tokens). The CLI runs them on the database directly, whether or not a server runs:
+ * a revoke reaches every running server through PostgreSQL NOTIFY (platform/identity).
  */
 
 export const ORG_PREFIX = 'org';
@@ -33,8 +20,6 @@ export const KEY_PREFIX = 'key';
 /** Ledgy's own ids, as its API shows them (src/apis/ledgy/views.ts). */
 export const LEDGY_USER_PREFIX = 'usr';
 export const LEDGY_TOKEN_PREFIX = 'tok';
-export const ADMIN_TOKEN_FILE = 'admin-token';
-export const SERVER_INFO_FILE = 'server.json';
 
 /** Scopes each surface knows; a surface not listed accepts any well-formed scope. */
 const KNOWN_SCOPES: Record<string, readonly string[]> = { kontor: KONTOR_SCOPES };
@@ -347,7 +332,7 @@ export function keyView(key: ApiKey, now: Date): KeyView {
 // ---------------------------------------------------------------------------------------
 // Operations
 
-/** What the operations need: a running server's Kontor, or the CLI's own database. */
+/** What the operations need: the CLI's database connection and the key store on it. */
 export interface AdminCore {
   db: Db;
   clock: Clock;
@@ -490,148 +475,4 @@ export function adminOperations({ db, clock, apiKeys }: AdminCore): AdminOperati
       return ledgyTokenView(key, user, clock.now());
     },
   };
-}
-
-// ---------------------------------------------------------------------------------------
-// The loopback admin endpoint
-
-/** 127.0.0.0/8, ::1 and IPv4-mapped 127.x. */
-export function isLoopback(address: string | undefined): boolean {
-  if (!address) return false;
-  const v4 = address.toLowerCase().startsWith('::ffff:') ? address.slice(7) : address;
-  if (isIPv4(v4)) return v4.startsWith('127.');
-  return address === '::1' || address === '0:0:0:0:0:0:0:1';
-}
-
-const digest = (text: string) => createHash('sha256').update(text).digest();
-
-/**
- * `/_admin/v1`: orgs, API keys and Ledgy users for the operator CLI. Answers only connections from the
- * loopback interface (403 otherwise) that carry the admin token (401 otherwise).
- */
-export async function registerAdminRoutes(app: FastifyInstance, kontor: Kontor, adminToken: string): Promise<void> {
-  if (adminToken.length < 32) throw new Error('the admin token must be at least 32 characters');
-  const expected = digest(adminToken);
-  const ops = adminOperations(kontor);
-  const hide = { schema: { hide: true } };
-
-  await app.register(
-    async (admin) => {
-      const send = (reply: FastifyReply, error: ClassifiedError) => {
-        const { status, body, contentType } = problemJson(error, reply.request.id);
-        if (status >= 500) reply.request.log.error({ err: error }, 'admin request failed');
-        return reply.code(status).type(contentType!).send(body);
-      };
-      admin.setErrorHandler((error, request, reply) => {
-        const classified = classifyError(error);
-        if (classified.kind === 'internal') request.log.error({ err: error }, 'unexpected error');
-        return send(reply, classified);
-      });
-
-      admin.addHook('onRequest', async (request, reply) => {
-        reply.header('cache-control', 'no-store');
-        // The socket's own address: no proxy header can make a remote caller look local.
-        if (!isLoopback(request.socket.remoteAddress)) {
-          throw new DomainError('forbidden', 'the admin API answers only on the loopback interface');
-        }
-        const header = request.headers.authorization;
-        const given = typeof header === 'string' && /^bearer /i.test(header) ? header.slice(7).trim() : '';
-        // Equal-length digests, compared in constant time.
-        if (!timingSafeEqual(digest(given), expected)) {
-          throw new DomainError('unauthenticated', 'missing or invalid admin token');
-        }
-      });
-
-      admin.setNotFoundHandler((request, reply) =>
-        send(reply, { kind: 'route_not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
-      );
-
-      admin.post('/orgs', hide, async (request, reply) => reply.code(201).send(await ops.createOrg(request.body)));
-      admin.get('/orgs', hide, async () => ({ data: await ops.listOrgs() }));
-      admin.post('/keys', hide, async (request, reply) => reply.code(201).send(await ops.createKey(request.body)));
-      admin.get<{ Querystring: { org?: string } }>('/keys', hide, async (request) => ({
-        data: await ops.listKeys(request.query.org),
-      }));
-      admin.delete<{ Params: { id: string }; Querystring: { org?: string } }>('/keys/:id', hide, async (request) =>
-        ops.revokeKey(request.query.org, request.params.id),
-      );
-
-      admin.get('/ledgy/users', hide, async () => ({ data: await ops.listLedgyUsers() }));
-      admin.put('/ledgy/subscription', hide, async (request) => ops.setLedgySubscription(request.body));
-      admin.post('/ledgy/tokens', hide, async (request, reply) => reply.code(201).send(await ops.createLedgyToken(request.body)));
-      admin.get<{ Querystring: { email?: string } }>('/ledgy/tokens', hide, async (request) => ({
-        data: await ops.listLedgyTokens(request.query.email),
-      }));
-      admin.delete<{ Params: { id: string }; Querystring: { email?: string } }>('/ledgy/tokens/:id', hide, async (request) =>
-        ops.revokeLedgyToken(request.query.email, request.params.id),
-      );
-    },
-    { prefix: '/_admin/v1' },
-  );
-}
-
-// ---------------------------------------------------------------------------------------
-// Files in the data directory the CLI finds a running server by
-
-/** The admin token: `<dataDir>/admin-token`, made once (32 random bytes, base64url, mode 0600). */
-export async function loadAdminToken(dataDir: string): Promise<string> {
-  const file = path.join(dataDir, ADMIN_TOKEN_FILE);
-  const existing = await readAdminToken(dataDir).catch((error) => {
-    if (error.code === 'ENOENT') return null;
-    throw error;
-  });
-  if (existing) return existing;
-  await mkdir(dataDir, { recursive: true });
-  await writeFile(file, randomBytes(32).toString('base64url') + '\n', { mode: 0o600, flag: 'wx' }).catch((error) => {
-    // Another process made it first: use theirs.
-    if (error.code !== 'EEXIST') throw error;
-  });
-  return (await readAdminToken(dataDir))!;
-}
-
-/** The admin token as kept in the data directory; throws (ENOENT, EACCES) when unreadable. */
-export async function readAdminToken(dataDir: string): Promise<string> {
-  const file = path.join(dataDir, ADMIN_TOKEN_FILE);
-  const token = (await readFile(file, 'utf8')).trim();
-  if (token.length < 32) throw new Error(`the admin token in ${file} is too short; delete the file and restart the server`);
-  return token;
-}
-
-export interface ServerInfo {
-  pid: number;
-  port: number;
-}
-
-
-/** Written once the server listens; replaced whole, so a reader never sees half a file. */
-export async function writeServerInfo(dataDir: string, info: ServerInfo): Promise<void> {
-  const file = path.join(dataDir, SERVER_INFO_FILE);
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, JSON.stringify({ pid: info.pid, port: info.port }) + '\n');
-  await rename(temporary, file);
-}
-
-/** Removes `server.json` if this process (`pid`) wrote it, not another server on a shared directory. */
-export async function removeServerInfo(dataDir: string, pid = process.pid): Promise<void> {
-  const file = path.join(dataDir, SERVER_INFO_FILE);
-  const info = await readServerFile(file);
-  if (info?.pid === pid) await unlink(file).catch(() => {});
-}
-
-async function readServerFile(file: string): Promise<ServerInfo | null> {
-  try {
-    const parsed = JSON.parse(await readFile(file, 'utf8'));
-    if (Number.isSafeInteger(parsed?.pid) && parsed.pid > 0 && Number.isSafeInteger(parsed?.port) && parsed.port > 0 && parsed.port < 65536) {
-      return { pid: parsed.pid, port: parsed.port };
-    }
-    return null;
-  } catch {
-    return null;
-  }
-}
-
-/** The server running on this data directory, or null (no `server.json`, or its process is gone). */
-export async function readServerInfo(dataDir: string): Promise<ServerInfo | null> {
-  const info = await readServerFile(path.join(dataDir, SERVER_INFO_FILE));
-  return info && info.pid !== process.pid && processAlive(info.pid) ? info : null;
 }

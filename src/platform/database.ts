@@ -1,0 +1,28 @@
+import type { Config } from './config.ts';
+import { openPostgres, type Db } from './db.ts';
+import { findEmbeddedPostgres, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres/server.ts';
+
+export interface OpenOptions {
+  /** For the CLI: use the embedded PostgreSQL a server already runs on this data directory, if any. */
+  shareRunning?: boolean;
+  log?: (line: string) => void;
+}
+
+/**
+ * The configured database: `DATABASE_URL`, else the embedded PostgreSQL under `DATA_DIR`,
+ * started here and stopped when the returned Db closes (unless it was already running).
+ */
+export async function openConfiguredDatabase(config: Config, options: OpenOptions = {}): Promise<Db> {
+  if (config.databaseUrl) return openPostgres(config.databaseUrl);
+  const where = { dataDir: config.dataDir, port: config.embeddedPgPort, log: options.log };
+  let server: EmbeddedPostgres | null = options.shareRunning ? await findEmbeddedPostgres(where) : null;
+  server ??= await startEmbeddedPostgres(where);
+  const db = openPostgres(server.url);
+  const close = db.close.bind(db);
+  return Object.assign(db, {
+    async close() {
+      await close();
+      await server!.stop();
+    },
+  });
+}
