@@ -14,8 +14,8 @@ const CALLERS = 32;
 export default {
   name: 'http.authenticated_read',
   description: `GET /kontor/v1/accounts/{id} with an API key and the rate limit, ${CALLERS} closed-loop callers on a client thread; ops = requests`,
-  // The issue sets the figure for the local PostgreSQL; PGlite's is quoted beside it.
-  targets: [{ field: 'ops_per_s', min: 5_000, db: 'postgres' }, { field: 'errors', max: 0 }],
+  // Issue 10's figure, for the embedded PostgreSQL of `npm start` on the 2-core machine.
+  targets: [{ field: 'ops_per_s', min: 10_000 }, { field: 'errors', max: 0 }],
   async run(ctx) {
     const f = await ctx.seedLedger({ accounts: 100 });
     const server = await startBenchServer(ctx);

@@ -9,8 +9,8 @@ const PER_CALL = 1_000;
 export default {
   name: 'ledger.batch_transfers',
   description: `postBatch of ${PER_CALL} two-posting transfers between random pairs of ${ACCOUNTS} accounts, one caller; ops = transfers`,
-  // The issue sets the figure for the local PostgreSQL; PGlite's is quoted beside it.
-  targets: [{ field: 'ops_per_s', min: 10_000, db: 'postgres' }],
+  // Issue 10's figure, for the embedded PostgreSQL of `npm start` on the 2-core machine.
+  targets: [{ field: 'ops_per_s', min: 25_000 }],
   async run(ctx) {
     const f = await ctx.seedLedger({ accounts: ACCOUNTS });
     const transfer = () => randomTransfer(f, ctx.randomInt);

@@ -14,7 +14,7 @@ const PER_CALL = 1_000;
 export default {
   name: 'mycfo.ingest',
   description: `ingestRows with ${PER_CALL} rows a call, expenses and revenue in turn (external ids, one transaction each), one caller; ops = rows`,
-  targets: [{ field: 'ops_per_s', min: 20_000, db: 'postgres' }],
+  targets: [{ field: 'ops_per_s', min: 20_000 }],
   async run(ctx) {
     const deps = { db: ctx.db, clock: ctx.clock, ledger: new LedgerEngine(ctx.db, ctx.clock) };
     const org = await createOrg(ctx.db, ctx.clock, { name: 'bench' });

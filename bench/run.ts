@@ -1,8 +1,9 @@
 /**
- * `npm run bench`: every benchmark in bench/<name>.ts on PGlite (a fresh on-disk data
- * directory each), then on PostgreSQL (a fresh schema each) when BENCH_DATABASE_URL is set.
+ * `npm run bench`: every benchmark in bench/<name>.ts on the embedded PostgreSQL that
+ * `npm start` runs (started once for the run, in a new data directory), then on an external
+ * PostgreSQL when BENCH_DATABASE_URL is set; a fresh schema each.
  *
- *   npm run bench -- [--json] [--only <substring>[,<substring>…]] [--db pglite|postgres]
+ *   npm run bench -- [--json] [--only <substring>[,<substring>…]] [--db embedded|postgres]
  *                    [--seconds <n>] [--strict]
  *
  * --json prints one JSON object a line: {"name","db","ops_per_s","p50_ms","p99_ms",…extra}.
@@ -30,7 +31,7 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  console.log('npm run bench -- [--json] [--only <substring>] [--db pglite|postgres] [--seconds <n>] [--strict]');
+  console.log('npm run bench -- [--json] [--only <substring>] [--db embedded|postgres] [--seconds <n>] [--strict]');
   process.exit(0);
 }
 
@@ -38,8 +39,8 @@ const seconds = Number(args.seconds);
 if (!(seconds > 0)) throw new Error('--seconds must be a positive number');
 const only = (args.only ?? []).flatMap((o) => o.split(',')).filter(Boolean);
 const postgresUrl = process.env.BENCH_DATABASE_URL || null;
-const kinds: DbKind[] = (['pglite', 'postgres'] as const).filter(
-  (k) => (k === 'pglite' || postgresUrl) && (!args.db || args.db.includes(k)),
+const kinds: DbKind[] = (['embedded', 'postgres'] as const).filter(
+  (k) => (k === 'embedded' || postgresUrl) && (!args.db || args.db.includes(k)),
 );
 if (args.db?.includes('postgres') && !postgresUrl) throw new Error('--db postgres needs BENCH_DATABASE_URL');
 const log = (message: string) => process.stderr.write(message + '\n');
@@ -135,7 +136,7 @@ async function runOne(bench: Benchmark, kind: DbKind): Promise<Row> {
     },
   };
   // A hung benchmark must not hang the run: give up on it well past any time budget. Setup
-  // counts too, and seeding a million rows on PGlite takes over a minute.
+  // counts too, and seeding a million rows takes most of a minute.
   const limitMs = Math.max(300, seconds * 60) * 1000;
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -210,7 +211,7 @@ if (benchmarks.length === 0) {
   log(`no benchmark matches ${only.join(', ')}`);
   process.exit(1);
 }
-if (!postgresUrl) log('BENCH_DATABASE_URL is not set: PGlite only.');
+if (!postgresUrl) log('BENCH_DATABASE_URL is not set: the embedded PostgreSQL only.');
 
 const loadBefore = loadavg();
 const rows: Row[] = [];
@@ -228,6 +229,7 @@ for (const bench of benchmarks) {
   }
 }
 if (!args.json) printTable(rows);
+await disposeAll();
 log(`\nwhole run: ${((performance.now() - startedAll) / 1000).toFixed(1)} s`);
 const failed = rows.some((r) => r.error) || (args.strict && rows.some((r) => r.missed.length > 0));
 process.exit(failed ? 1 : 0);

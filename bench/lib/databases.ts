@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { openPglite, openPostgres, type Db } from '../../src/platform/db.ts';
+import { openPostgres, type Db } from '../../src/platform/db.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/platform/embedded-postgres/server.ts';
 import { migrate } from '../../src/platform/migrate.ts';
 import type { DbKind } from './types.ts';
 
@@ -12,7 +13,23 @@ export interface BenchDb {
   dispose(): Promise<void>;
 }
 
-let pgliteTemplate: Promise<Blob> | null = null;
+let embedded: Promise<EmbeddedPostgres> | null = null;
+let embeddedDir: string | null = null;
+
+/** The run's embedded PostgreSQL, started on first use (a new data directory, as `npm start` makes). */
+function embeddedServer(): Promise<EmbeddedPostgres> {
+  embedded ??= (async () => {
+    embeddedDir = await mkdtemp(path.join(tmpdir(), 'kontor-bench-'));
+    await chmod(embeddedDir, 0o711); // as root, PostgreSQL runs as the postgres user
+    const server = await startEmbeddedPostgres({ dataDir: embeddedDir });
+    live.add(async () => {
+      await server.stop();
+      await rm(embeddedDir!, { recursive: true, force: true });
+    });
+    return server;
+  })();
+  return embedded;
+}
 
 /** Cleanups of every directory and schema made and not yet removed, for an interrupted run. */
 const live = new Set<() => Promise<void>>();
@@ -33,35 +50,9 @@ function tracked(cleanup: () => Promise<void>): () => Promise<void> {
   return once;
 }
 
-/**
- * PGlite in a new temporary data directory (on disk, as users run it), loaded from a
- * migrated template so each benchmark skips initdb; or a new schema on PostgreSQL.
- */
+/** A new schema on the run's embedded PostgreSQL, or on BENCH_DATABASE_URL's. */
 export async function openBenchDb(kind: DbKind, postgresUrl: string | null): Promise<BenchDb> {
-  if (kind === 'pglite') {
-    pgliteTemplate ??= (async () => {
-      const scratch = await openPglite();
-      await migrate(scratch);
-      const dump: Blob = await (scratch as any).lite.dumpDataDir('none');
-      await scratch.close();
-      return dump;
-    })();
-    const template = await pgliteTemplate;
-    const dir = await mkdtemp(path.join(tmpdir(), 'kontor-bench-'));
-    let db: Db | null = null;
-    const dispose = tracked(async () => {
-      await db?.close().catch(() => {});
-      await rm(dir, { recursive: true, force: true });
-    });
-    try {
-      db = await openPglite(dir, template);
-      await migrate(db); // a no-op unless the template is stale
-      return { db, dispose };
-    } catch (error) {
-      await dispose();
-      throw error;
-    }
-  }
+  if (kind === 'embedded') postgresUrl = (await embeddedServer()).url;
   if (!postgresUrl) throw new Error('PostgreSQL benchmarks need BENCH_DATABASE_URL');
   const schema = `kontor_bench_${randomBytes(6).toString('hex')}`;
   const admin = openPostgres(postgresUrl, { max: 1 });
@@ -70,7 +61,7 @@ export async function openBenchDb(kind: DbKind, postgresUrl: string | null): Pro
   } finally {
     await admin.close();
   }
-  // The pool size the server itself uses (openDatabase passes no `max`).
+  // The pool size the server itself uses (openConfiguredDatabase passes no `max`).
   const db = openPostgres(postgresUrl, { schema });
   const dispose = tracked(async () => {
     await db.close().catch(() => {});
@@ -95,6 +86,5 @@ export async function describeDb(db: Db): Promise<string> {
   const [row] = await db.query<{ v: string; sc: string; fs: string }>(
     `SELECT version() AS v, current_setting('synchronous_commit') AS sc, current_setting('fsync') AS fs`,
   );
-  if (db.kind === 'pglite') return `${/PGlite [\d.]+/.exec(row.v)?.[0] ?? row.v} (${/^PostgreSQL [\d.]+/.exec(row.v)?.[0]}), on-disk data directory`;
   return `${/^PostgreSQL [\d.]+/.exec(row.v)?.[0] ?? row.v}, synchronous_commit=${row.sc}, fsync=${row.fs}`;
 }

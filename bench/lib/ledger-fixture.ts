@@ -30,7 +30,7 @@ export interface LedgerFixture {
 function countingDb(db: Db): { db: Db; count: () => number } {
   let n = 0;
   const counted: Db = {
-    kind: db.kind,
+    listen: (channel, onMessage, onReconnect) => db.listen(channel, onMessage, onReconnect),
     query: (text, params) => db.query(text, params),
     transaction: (fn) => {
       n++;

@@ -3,7 +3,8 @@ import type { Db } from '../../src/platform/db.ts';
 import type { LedgerFixture, SeedOptions } from './ledger-fixture.ts';
 import type { LoopOptions, LoopResult } from './measure.ts';
 
-export type DbKind = Db['kind'];
+/** The embedded PostgreSQL that `npm start` runs, or an external one (BENCH_DATABASE_URL). */
+export type DbKind = 'embedded' | 'postgres';
 
 /** What a benchmark reports. The harness adds `name` and `db`; extra fields are printed too. */
 export interface BenchResult {

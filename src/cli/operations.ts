@@ -212,7 +212,7 @@ export function newLedgyTokenInput(body: unknown): NewLedgyTokenInput {
 }
 
 // ---------------------------------------------------------------------------------------
-// Views: what operators see, in the CLI and on the admin endpoint
+// Views: what operators see in the CLI
 
 export interface OrgView {
   id: string;

@@ -20,6 +20,7 @@ import {
 import { LEDGY_SCOPES } from '../apis/ledgy/context.ts';
 import { MAX_ACTIVE_TOKENS } from '../ledgy/tokens.ts';
 import { CliError, withDatabase } from './backend.ts';
+import { findEmbeddedPostgres } from '../platform/embedded-postgres/server.ts';
 
 /** Where the CLI writes and what it reads; the real process in main.ts, fakes in tests. */
 export interface CliIo {
@@ -37,6 +38,7 @@ const USAGE = `kontor: operate a Kontor installation
 
 Usage:
   kontor migrate                                apply pending database migrations
+  kontor db url                                 print the database's PostgreSQL URL (for pg_dump)
   kontor orgs create --name <name>              create an org
   kontor orgs list                              list orgs
   kontor keys create --org <org> --scopes <a,b> [--surface <s>] [--mode live|sandbox]
@@ -205,6 +207,26 @@ else the embedded PostgreSQL under DATA_DIR). The server also migrates when it s
       if (values.json) return void json(io, { applied });
       if (applied.length === 0) io.stdout.write('migrations: up to date\n');
       for (const version of applied) io.stdout.write(`applied ${version}\n`);
+    },
+  },
+
+  'db url': {
+    usage: `Usage: kontor db url [--json]
+
+Prints the PostgreSQL URL of the database: DATABASE_URL, or the embedded PostgreSQL that a
+server runs on DATA_DIR (with its password), for pg_dump, psql or a move to another server:
+  pg_dump "$(kontor db url)" > kontor.sql
+`,
+    options: {},
+    async run(values, config, io) {
+      let url = config.databaseUrl;
+      if (!url) {
+        const running = await findEmbeddedPostgres({ dataDir: config.dataDir });
+        if (!running) throw new CliError(`no embedded PostgreSQL is running on ${config.dataDir}; start the server (npm start) first`);
+        url = running.url;
+      }
+      if (values.json) json(io, { url });
+      else io.stdout.write(url + '\n');
     },
   },
 
@@ -435,6 +457,7 @@ stops working at once.
 
 /** Command words after a prefix: a command (`orgs create`) or a further group (`ledgy tokens`). */
 const GROUPS: Record<string, string[]> = {
+  db: ['url'],
   orgs: ['create', 'list'],
   keys: ['create', 'list', 'revoke'],
   ledgy: ['users', 'subscription', 'tokens'],

@@ -365,6 +365,18 @@ describe('kontor CLI', { skip }, () => {
       assert.equal((await fetch(`${base}/health`)).status, 200);
     });
 
+    test('db url names the running embedded PostgreSQL, which takes a connection with it', async () => {
+      const printed = await cliHere(dataDir, 'db', 'url');
+      assert.equal(printed.code, 0, printed.stderr);
+      const url = printed.stdout.trim();
+      assert.match(url, /^postgres:\/\/kontor:[^@]+@127\.0\.0\.1:\d+\/kontor$/);
+      const { default: pg } = await import('pg');
+      const client = new pg.Client(url);
+      await client.connect();
+      assert.equal((await client.query('SELECT count(*)::int AS n FROM schema_migrations')).rows[0].n > 0, true);
+      await client.end();
+    });
+
     test('migrate runs beside the server: nothing left to apply', async () => {
       const result = await cli(dataDir, 'migrate');
       assert.equal(result.code, 0, result.stderr);
@@ -379,6 +391,9 @@ describe('kontor CLI', { skip }, () => {
       assert.equal(result.code, 0, result.stderr);
       assert.equal(await postmasterOf(dataDir), null);
       assert.ok(!existsSync(path.join(dataDir, 'postgres', 'postmaster.pid')), 'PostgreSQL shut down cleanly');
+      const url = await cliHere(dataDir, 'db', 'url');
+      assert.equal(url.code, 1);
+      assertOneLine(url.stderr, /^kontor: no embedded PostgreSQL is running on .*; start the server/);
     });
 
     test('the ledgy commands work on the database with the server stopped', async () => {

@@ -2,8 +2,7 @@
  * Many concurrent writers draining one hot account that may not go negative, through two
  * engines on the same database (two "processes", each with its own commit queue), so that on
  * PostgreSQL concurrent transactions really contend for the account's row lock; and many
- * concurrent first entries in a currency pair, racing to create its trading accounts. PGlite
- * runs one transaction at a time, so there both only check the commit queue's grouping.
+ * concurrent first entries in a currency pair, racing to create its trading accounts.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -54,8 +53,6 @@ function counting(inner: Db) {
 
 test(
   `${WRITERS} concurrent writers through two engines never overdraw a hot account`,
-  // Meant for PostgreSQL; PGlite serialises every transaction, so there it is a weaker check
-  // (of the commit queue's grouping), but it takes about as long, so it runs on both.
   { timeout: 60_000 },
   async (t) => {
     open.max = 0;
@@ -230,7 +227,7 @@ test(
   'one external id posted at once through two engines posts once; the other gets the duplicate',
   {
     timeout: 60_000,
-    // On PostgreSQL the loser hits the unique index and is retried; PGlite runs them in turn.
+    // The loser hits the unique index and is retried.
   },
   async () => {
     const engines = [new LedgerEngine(db, systemClock), new LedgerEngine(db, systemClock)];

@@ -86,6 +86,8 @@ export async function locateBinaries(user: RunAs | null, cacheDir = DEFAULT_BINA
       // Another process finished the same copy first: use theirs.
       if (!(await stat(path.join(target, '.complete')).catch(() => null))) throw error;
     });
+  } catch (error: any) {
+    throw new EmbeddedPostgresError(`cannot copy the PostgreSQL binaries to ${target} for the "${user.name}" user: ${error?.message ?? error}`);
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
