@@ -119,18 +119,20 @@ test('create_transaction, then the row via REST and via list_transactions; money
   assert.equal(fromNumber.isError, false, fromNumber.text);
   assert.match(fromNumber.text, /"amount":12\.3456,/);
 
-  // A large amount keeps every digit in the text; structuredContent is left out rather than rounded.
-  const big = await call(client, 'create_transaction', { type: 'income', amount: '123456789012345.6789', currencyCode: 'EUR', date: '2026-05-13' });
+  // The largest amount keeps every digit; past it (as on REST) is refused, naming the field.
+  const big = await call(client, 'create_transaction', { type: 'income', amount: '99999999999.9999', currencyCode: 'EUR', date: '2026-05-13' });
   assert.equal(big.isError, false, big.text);
-  assert.match(big.text, /"amount":123456789012345\.6789,/);
-  assert.equal(big.structured, undefined);
+  assert.match(big.text, /"amount":99999999999\.9999,/);
+  const tooBig = await call(client, 'create_transaction', { type: 'income', amount: '123456789012345.6789', currencyCode: 'EUR', date: '2026-05-13' });
+  assert.equal(tooBig.isError, true);
+  assert.match(tooBig.text, /amount/);
 
   const rest = await u.rest('GET', '/api/v1/transactions?limit=10');
   assert.equal(rest.statusCode, 200);
   assert.equal(rest.json().totalCount, 3);
   assert.match(rest.body, new RegExp(`"id":"${fromString.json.id}","type":"expense","amount":12\\.5,`));
   assert.match(rest.body, /"amount":12\.3456,/);
-  assert.match(rest.body, /"amount":123456789012345\.6789,/);
+  assert.match(rest.body, /"amount":99999999999\.9999,/);
 
   const listed = await call(client, 'list_transactions', {});
   assert.equal(listed.isError, false, listed.text);
