@@ -3,7 +3,7 @@ import type { Config } from './config.ts';
 import type { Db } from './db.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { ApiKeys } from './identity/api-keys.ts';
-import { SessionTokens, loadSessionSecret } from './identity/sessions.ts';
+import { SessionTokens, deriveKey, loadSessionSecret } from './identity/sessions.ts';
 import { IdempotencyStore } from './idempotency.ts';
 import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from './rate-limit.ts';
 import { LedgerEngine } from '../ledger/engine.ts';
@@ -21,6 +21,8 @@ export interface Kontor {
   sessions: SessionTokens;
   idempotency: IdempotencyStore;
   rateLimiter: RateLimiter;
+  /** A signing key for `purpose`, derived from the server secret (JWT_SECRET or the data directory's). */
+  deriveKey(purpose: string): Buffer;
   /** Each surface's OpenAPI document, by surface name. */
   openapi: Map<string, () => object>;
   close(): Promise<void>;
@@ -55,13 +57,15 @@ export async function createKontor(config: Config, db: Db, options: { clock?: Cl
       : null;
   maintenance?.unref();
   const ledger = new LedgerEngine(db, clock);
+  const secret = await loadSessionSecret(config.jwtSecret, config.dataDir);
   return {
     config,
     db,
     clock,
     ledger,
     apiKeys,
-    sessions: new SessionTokens(await loadSessionSecret(config.jwtSecret, config.dataDir), clock, config.jwtAccessTtlSeconds),
+    sessions: new SessionTokens(secret, clock, config.jwtAccessTtlSeconds),
+    deriveKey: (purpose) => deriveKey(secret, purpose),
     idempotency,
     rateLimiter,
     openapi: new Map(),

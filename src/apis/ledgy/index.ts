@@ -10,6 +10,7 @@ import { ICON_CATALOGUE } from '../../ledgy/catalogue.ts';
 import { ledgyError, SUBSCRIPTION_REQUIRED } from './errors.ts';
 import { installExactJson } from './json.ts';
 import { setLedgyUser } from './context.ts';
+import { ledgyCursors } from './cursor.ts';
 import { authRoutes } from './auth.ts';
 import { accountRoutes } from './accounts.ts';
 import { transactionRoutes } from './transactions.ts';
@@ -60,7 +61,7 @@ export async function registerLedgyApi(app: FastifyInstance, kontor: Kontor): Pr
       installExactJson(api);
       authRoutes(api, kontor, deps);
       accountRoutes(api, deps);
-      transactionRoutes(api, deps);
+      transactionRoutes(api, deps, ledgyCursors(kontor));
       categoryRoutes(api, deps);
       groupRoutes(api, deps);
       budgetRoutes(api, deps);

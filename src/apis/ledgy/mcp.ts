@@ -20,7 +20,8 @@ import { spendingByCategory } from '../../ledgy/reports.ts';
 import { LEDGY_SCOPES } from './context.ts';
 import { SUBSCRIPTION_REQUIRED } from './errors.ts';
 import { moneyNumber, moneyUnits, rateText } from './json.ts';
-import { decodeCursor, encodeCursor, parseDate, toTransactionInput } from './transactions.ts';
+import { parseDate, toTransactionInput } from './transactions.ts';
+import { ledgyCursors, type CursorCodec } from './cursor.ts';
 import { accountView, categoryIdIn, categoryIdOut, id, transactionView, uuidOf } from './views.ts';
 
 /**
@@ -121,7 +122,7 @@ function inclusiveEnd(text: string, field: string): Date {
   return new Date(at.getTime() + (/^\d{4}-\d{2}-\d{2}$/.test(text) ? 86_400_000 : 1));
 }
 
-// The same opaque cursor as GET /api/v1/transactions, so either accepts the other's.
+// The same signed cursor as GET /api/v1/transactions (cursor.ts), so either accepts the other's.
 
 // ---- schemas -------------------------------------------------------------------------
 
@@ -137,7 +138,7 @@ const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: t
 const writes = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false };
 
 /** A server with the five Ledgy tools, acting for `user`; scopes come from each call's authInfo. */
-function ledgyMcpServer(deps: LedgyDeps, user: LedgyUser, log: FastifyBaseLogger): McpServer {
+function ledgyMcpServer(deps: LedgyDeps, cursors: CursorCodec, user: LedgyUser, log: FastifyBaseLogger): McpServer {
   const server = new McpServer({ name: 'ledgy', title: 'Ledgy', version: '1.0.0' });
 
   server.registerTool(
@@ -178,7 +179,7 @@ function ledgyMcpServer(deps: LedgyDeps, user: LedgyUser, log: FastifyBaseLogger
       guarded(log, extra, 'transactions:read', async () => {
         const filter: ListFilter = {
           limit: Math.min(200, Math.max(1, args.limit ?? 50)),
-          cursor: args.cursor ? decodeCursor(args.cursor) : null,
+          cursor: null,
           type: args.type,
           dateFrom: args.dateFrom ? parseDate(args.dateFrom, 'dateFrom') : undefined,
           dateTo: args.dateTo ? inclusiveEnd(args.dateTo, 'dateTo') : undefined,
@@ -188,8 +189,9 @@ function ledgyMcpServer(deps: LedgyDeps, user: LedgyUser, log: FastifyBaseLogger
           groupId: args.groupId ? (parseId('grp', args.groupId) ?? NO_UUID) : undefined,
           search: args.query,
         };
+        if (args.cursor) filter.cursor = cursors.decode(args.cursor, user.id, filter);
         const page = await listTransactions(deps.db, user, filter);
-        return { items: page.items.map(transactionView), totalCount: page.totalCount, nextCursor: page.next ? encodeCursor(page.next) : null };
+        return { items: page.items.map(transactionView), totalCount: page.totalCount, nextCursor: page.next ? cursors.encode(page.next, user.id, filter) : null };
       }),
   );
 
@@ -307,6 +309,7 @@ const rpcError = (code: number, message: string) => ({ jsonrpc: '2.0', error: { 
 
 export async function registerLedgyMcp(app: FastifyInstance, kontor: Kontor): Promise<void> {
   const deps: LedgyDeps = { db: kontor.db, clock: kontor.clock, ledger: kontor.ledger, trialDays: kontor.config.ledgyTrialDays };
+  const cursors = ledgyCursors(kontor);
 
   // Same order as the /api/v1 pipeline: token, subscription gate, rate limit.
   const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -346,7 +349,7 @@ export async function registerLedgyMcp(app: FastifyInstance, kontor: Kontor): Pr
     },
     handler: async (request, reply) => {
       const user = users.get(request)!;
-      const server = ledgyMcpServer(deps, user, request.log);
+      const server = ledgyMcpServer(deps, cursors, user, request.log);
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
       await server.connect(transport);
 

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
@@ -63,4 +63,12 @@ export async function loadSessionSecret(configured: string | null, dataDir: stri
     await writeFile(file, secret.toString('base64url') + '\n', { mode: 0o600, flag: 'wx' }).catch(() => {});
     return Buffer.from((await readFile(file, 'utf8')).trim(), 'base64url');
   }
+}
+
+/**
+ * A key of its own for `purpose` (cursors, …), derived from the server secret with HMAC, so
+ * a value signed for one purpose never verifies as another, and no JWT can be forged from it.
+ */
+export function deriveKey(secret: Uint8Array, purpose: string): Buffer {
+  return createHmac('sha256', secret).update(`kontor:derived-key:${purpose}`).digest();
 }
