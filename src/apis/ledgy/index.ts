@@ -16,6 +16,7 @@ import { accountRoutes } from './accounts.ts';
 import { transactionRoutes } from './transactions.ts';
 import { categoryRoutes } from './categories.ts';
 import { groupRoutes } from './groups.ts';
+import { invitationRoutes } from './invitations.ts';
 import { budgetRoutes } from './budgets.ts';
 import * as S from './schemas.ts';
 
@@ -64,6 +65,7 @@ export async function registerLedgyApi(app: FastifyInstance, kontor: Kontor): Pr
       transactionRoutes(api, deps, ledgyCursors(kontor));
       categoryRoutes(api, deps);
       groupRoutes(api, deps);
+      invitationRoutes(api, deps);
       budgetRoutes(api, deps);
       api.get(
         '/v1/icons',

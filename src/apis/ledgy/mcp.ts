@@ -22,6 +22,7 @@ import { SUBSCRIPTION_REQUIRED } from './errors.ts';
 import { moneyNumber, moneyUnits, rateText } from './json.ts';
 import { parseDate, toTransactionInput } from './transactions.ts';
 import { ledgyCursors, type CursorCodec } from './cursor.ts';
+import { registerInvitationTools } from './mcp-invitations.ts';
 import { accountView, categoryIdIn, categoryIdOut, id, transactionView, uuidOf } from './views.ts';
 
 /**
@@ -36,7 +37,7 @@ import { accountView, categoryIdIn, categoryIdOut, id, transactionView, uuidOf }
  */
 
 type RawWithAuth = IncomingMessage & { auth?: AuthInfo };
-type ToolExtra = { authInfo?: AuthInfo };
+export type ToolExtra = { authInfo?: AuthInfo };
 
 const WINDOW_MS = 60_000;
 const NO_UUID = '00000000-0000-0000-0000-000000000000';
@@ -91,7 +92,7 @@ function domainMessage(error: DomainError): string {
 }
 
 /** Scope check, then the work; domain errors become tool errors, anything else is logged. */
-async function guarded(log: FastifyBaseLogger, extra: ToolExtra, scope: string, run: () => Promise<Record<string, unknown>>): Promise<CallToolResult> {
+export async function guarded(log: FastifyBaseLogger, extra: ToolExtra, scope: string, run: () => Promise<Record<string, unknown>>): Promise<CallToolResult> {
   const scopes = extra.authInfo?.scopes ?? [];
   if (!scopes.includes(scope)) return failure(`Forbidden: this token lacks the scope ${scope}`);
   try {
@@ -128,16 +129,16 @@ function inclusiveEnd(text: string, field: string): Date {
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 const DateText = (description: string) => z.string().regex(ISO_DATE, 'must be an ISO-8601 date (2026-05-13) or date-time (2026-05-13T10:30:00Z)').describe(description);
-const IdText = (description: string) => z.string().min(1).max(64).describe(description);
+export const IdText = (description: string) => z.string().min(1).max(64).describe(description);
 const Currency = z.string().regex(/^[A-Z]{3}$/, 'must be three uppercase letters').describe('ISO-4217 currency code, e.g. "EUR"');
 const Money = (description: string) =>
   z.union([z.number(), z.string().max(64)]).describe(`${description} Major units with up to 4 decimals, as a number or a decimal string like "12.50".`);
 const Rate = z.union([z.number(), z.string().max(64)]).describe('FX rate when currencyCode differs from the primary (or destination) currency; a number or decimal string.');
 
-const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
-const writes = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false };
+export const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
+export const writes = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false };
 
-/** A server with the five Ledgy tools, acting for `user`; scopes come from each call's authInfo. */
+/** A server with the seven Ledgy tools, acting for `user`; scopes come from each call's authInfo. */
 function ledgyMcpServer(deps: LedgyDeps, cursors: CursorCodec, user: LedgyUser, log: FastifyBaseLogger): McpServer {
   const server = new McpServer({ name: 'ledgy', title: 'Ledgy', version: '1.0.0' });
 
@@ -300,6 +301,7 @@ function ledgyMcpServer(deps: LedgyDeps, cursors: CursorCodec, user: LedgyUser, 
       }),
   );
 
+  registerInvitationTools(server, deps, user, log);
   return server;
 }
 

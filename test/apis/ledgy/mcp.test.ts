@@ -77,11 +77,11 @@ const initialize = JSON.stringify({
 const post = (headers: Record<string, string>, body = initialize) =>
   fetch(base + '/mcp', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body });
 
-test('listTools shows the five Ledgy tools with their input schemas', async () => {
+test('listTools shows the seven Ledgy tools with their input schemas', async () => {
   const u = await ledgyUser();
   const client = await connect(u.token);
   const { tools } = await client.listTools();
-  assert.deepEqual(tools.map((x) => x.name).sort(), ['create_transaction', 'create_transfer', 'list_accounts', 'list_transactions', 'spending_by_category']);
+  assert.deepEqual(tools.map((x) => x.name).sort(), ['create_transaction', 'create_transfer', 'list_accounts', 'list_group_invitations', 'list_transactions', 'respond_to_group_invitation', 'spending_by_category']);
   const list = tools.find((x) => x.name === 'list_transactions')!;
   for (const field of ['type', 'dateFrom', 'dateTo', 'categoryId', 'accountId', 'groupId', 'limit', 'cursor', 'query']) {
     assert.ok(field in (list.inputSchema.properties ?? {}), field);
