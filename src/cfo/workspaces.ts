@@ -54,7 +54,7 @@ export async function createWorkspace(
   const asset = parseAsset(input.currency ?? 'USD', 'currency');
   return deps.db.transaction(async (tx) => {
     const id = newId();
-    const ledger = await deps.ledger.createLedger(orgId, { name: `workspace:${id}` }, tx);
+    const ledger = await deps.ledger.createLedger(orgId, { name: `workspace:${id}`, owner: 'mycfo' }, tx);
     for (const [code, account] of Object.entries(WORKSPACE_ACCOUNTS)) {
       await deps.ledger.createAccount(orgId, { ledgerId: ledger.id, code, name: account.name, type: account.type, asset }, tx);
     }

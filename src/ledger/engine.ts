@@ -67,6 +67,7 @@ const isDay = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date
 export class LedgerEngine {
   private readonly queue: CommitQueue;
   private readonly assetCache = new Map<string, Asset>();
+  private readonly ownerCache = new Map<string, string>();
 
   constructor(
     private readonly db: Db,
@@ -76,26 +77,50 @@ export class LedgerEngine {
     this.queue = new CommitQueue(db, clock, 2);
   }
 
-  async createLedger(orgId: string, input: { name: string; metadata?: Record<string, unknown> | null }, tx: Queryable = this.db): Promise<Ledger> {
+  async createLedger(orgId: string, input: { name: string; owner: string; metadata?: Record<string, unknown> | null }, tx: Queryable = this.db): Promise<Ledger> {
     const rows = await tx.query(
-      `INSERT INTO ledgers (org_id, id, name, metadata, created_at) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (org_id, name) DO NOTHING RETURNING *`,
-      [orgId, newId(), input.name, input.metadata ? JSON.stringify(input.metadata) : null, this.clock.now()],
+      `INSERT INTO ledgers (org_id, id, owner, name, metadata, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (org_id, owner, name) DO NOTHING RETURNING *`,
+      [orgId, newId(), input.owner, input.name, input.metadata ? JSON.stringify(input.metadata) : null, this.clock.now()],
     );
     if (rows.length === 0) throw new DomainError('conflict', `a ledger named "${input.name}" already exists`, 'name');
     return toLedger(rows[0]);
   }
 
-  async getLedger(orgId: string, id: string): Promise<Ledger> {
-    const rows = await this.db.query('SELECT * FROM ledgers WHERE org_id = $1 AND id = $2', [orgId, id]);
+  /** A ledger of `owner`; any other (another owner's, another org's, none) is not found. */
+  async getLedger(orgId: string, id: string, owner: string): Promise<Ledger> {
+    const rows = await this.db.query('SELECT * FROM ledgers WHERE org_id = $1 AND id = $2 AND owner = $3', [orgId, id, owner]);
     if (rows.length === 0) throw notFound('ledger');
     return toLedger(rows[0]);
   }
 
-  async listLedgers(orgId: string, page: ListOptions): Promise<Page<Ledger>> {
+  /**
+   * The owner of each existing ledger, by id (absent: no such ledger in the org). An owner
+   * never changes, so answers are kept in memory (bounded); a purged ledger's stale entry
+   * only lets a caller reach the "not found" of the query that follows.
+   */
+  async ledgerOwners(orgId: string, ids: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const missing = ids.filter((id) => {
+      const hit = this.ownerCache.get(`${orgId}|${id}`);
+      if (hit) out.set(id, hit);
+      return !hit;
+    });
+    if (missing.length > 0) {
+      const rows = await this.db.query<{ id: string; owner: string }>('SELECT id, owner FROM ledgers WHERE org_id = $1 AND id = ANY($2::uuid[])', [orgId, missing]);
+      if (this.ownerCache.size > 100_000) this.ownerCache.clear();
+      for (const row of rows) {
+        this.ownerCache.set(`${orgId}|${row.id}`, row.owner);
+        out.set(row.id, row.owner);
+      }
+    }
+    return out;
+  }
+
+  async listLedgers(orgId: string, owner: string, page: ListOptions): Promise<Page<Ledger>> {
     const rows = await this.db.query(
-      `SELECT * FROM ledgers WHERE org_id = $1 AND ($2::uuid IS NULL OR id < $2) ORDER BY id DESC LIMIT $3`,
-      [orgId, page.after ?? null, page.limit + 1],
+      `SELECT * FROM ledgers WHERE org_id = $1 AND owner = $2 AND ($3::uuid IS NULL OR id < $3) ORDER BY id DESC LIMIT $4`,
+      [orgId, owner, page.after ?? null, page.limit + 1],
     );
     return paginate(rows.map(toLedger), page.limit, (l) => l.id);
   }
@@ -360,7 +385,8 @@ export class LedgerEngine {
   }
 
   async trialBalance(orgId: string, ledgerId: string, asOf?: string | null): Promise<TrialBalance> {
-    await this.getLedger(orgId, ledgerId);
+    const found = await this.db.query('SELECT 1 FROM ledgers WHERE org_id = $1 AND id = $2', [orgId, ledgerId]);
+    if (found.length === 0) throw notFound('ledger');
     if (asOf && !isDay(asOf)) throw invalid('as_of', 'as_of must be a date like 2026-01-31');
     const rows = await this.db.query<AccountRow & { raw: bigint }>(
       asOf
@@ -403,6 +429,7 @@ export class LedgerEngine {
       const entries = await q.query('DELETE FROM entries WHERE org_id = $1 AND ledger_id = $2 RETURNING 1', [orgId, ledgerId]);
       const accounts = await q.query('DELETE FROM accounts WHERE org_id = $1 AND ledger_id = $2 RETURNING 1', [orgId, ledgerId]);
       await q.query('DELETE FROM ledgers WHERE org_id = $1 AND id = $2', [orgId, ledgerId]);
+      this.ownerCache.delete(`${orgId}|${ledgerId}`);
       const counts = { entries: entries.length, accounts: accounts.length };
       await q.query(
         `INSERT INTO audit_log (org_id, id, action, subject, actor, details, at) VALUES ($1, $2, 'ledger.purged', $3, $4, $5, $6)`,

@@ -147,11 +147,11 @@ export async function applyUnits(tx: Queryable, units: PostingUnit[], now: Date)
         }
         const entry = buildEntry(unit, input, entryIndex, accounts, tradingIds, now);
         for (const posting of entry.postings) {
-          const account = accounts.get(posting.accountId)!;
           const before = balances.get(posting.accountId)!;
           const after = before + posting.amount;
           if (after > BIGINT_MAX || after < BIGINT_MIN) {
-            throw invalid(field('postings'), `balance of account ${posting.accountId} would overflow`);
+            // Named by the field, never by an internal account id.
+            throw invalid(field('postings'), 'this entry would overflow the balance of one of its accounts');
           }
           balances.set(posting.accountId, after);
         }

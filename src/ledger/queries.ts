@@ -36,7 +36,7 @@ export function toAccount(row: AccountRow): Account {
 }
 
 export function toLedger(row: any): Ledger {
-  return { orgId: row.org_id, id: row.id, name: row.name, metadata: row.metadata, createdAt: row.created_at };
+  return { orgId: row.org_id, id: row.id, owner: row.owner, name: row.name, metadata: row.metadata, createdAt: row.created_at };
 }
 
 interface EntryRow {

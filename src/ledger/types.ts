@@ -11,6 +11,8 @@ export function normalSign(type: AccountType): 1n | -1n {
 export interface Ledger {
   orgId: string;
   id: string;
+  /** Who made it and alone reaches it: a surface name (`kontor` for the native API, `ledgy`, `mycfo`). */
+  owner: string;
   name: string;
   metadata: Record<string, unknown> | null;
   createdAt: Date;

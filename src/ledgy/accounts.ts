@@ -146,7 +146,8 @@ export type DeleteAction = 'Detach' | 'Move' | 'DeleteAll';
 /**
  * Soft-deletes an account in one transaction. Its transactions are detached (their entries
  * re-posted against "unassigned"), moved to another live account of the user (re-posted
- * there), or soft-deleted (reversed). The opening balance is reversed.
+ * there; a transfer between the two is removed, as it would go from an account to itself),
+ * or soft-deleted (reversed). The opening balance is reversed.
  */
 export async function deleteAccount(deps: LedgyDeps, user: LedgyUser, id: string, action: DeleteAction, moveTargetId: string | null): Promise<void> {
   await deps.db.transaction(async (tx) => {
@@ -165,7 +166,18 @@ export async function deleteAccount(deps: LedgyDeps, user: LedgyUser, id: string
        ORDER BY id FOR UPDATE`,
       [user.orgId, user.id, id],
     );
-    const ids = linked.map((r) => r.id);
+    let ids = linked.map((r) => r.id);
+    if (action === 'Move') {
+      // A transfer between this account and the target would become one from the target to
+      // itself: no money moves any more, so it is removed (reversed and soft-deleted).
+      const between = await tx.query<{ id: string }>(
+        `SELECT id FROM ledgy_transactions WHERE org_id = $1 AND id = ANY($2::uuid[]) AND type = 'transfer'
+            AND ((account_id = $3 AND to_account_id = $4) OR (account_id = $4 AND to_account_id = $3))`,
+        [user.orgId, ids, id, moveTargetId],
+      );
+      const removed = new Set(await softDeleteTransactions(deps, tx, user, between.map((r) => r.id)));
+      ids = ids.filter((x) => !removed.has(x));
+    }
     if (action === 'DeleteAll') {
       await softDeleteTransactions(deps, tx, user, ids);
     } else {

@@ -2,7 +2,7 @@ import type { Queryable } from '../platform/db.ts';
 import { DomainError, invalid, notFound } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import type { LedgyDeps } from './deps.ts';
-import { findLedgyUserByEmail, type LedgyUser } from './users.ts';
+import type { LedgyUser } from './users.ts';
 
 /**
  * Groups: shared ledgers. Every member (the owner included: the owner has a member row,
@@ -10,14 +10,14 @@ import { findLedgyUserByEmail, type LedgyUser } from './users.ts';
  * group; each row stays its creator's to change.
  *
  *   - A group is visible to its members only; to anyone else it is not found (404).
- *   - Only the owner changes it (PUT, DELETE, adding and removing members); a member who
+ *   - Only the owner changes it (PUT, DELETE, inviting and removing members); a member who
  *     tries gets 403.
- *   - Adding a member: the email must belong to an existing Ledgy user (else 404); someone
- *     already in the group is 409.
- *   - Removing a member (never the owner: 400): their member row goes, so they stop seeing
- *     the group's rows; their own transactions and budgets shared with the group revert to
- *     personal, so the group no longer holds rows of someone outside it.
- *   - DELETE, in one transaction: the member rows go (members lose visibility), every
+ *   - Members join by accepting an invitation (see invitations.ts); nobody is added directly.
+ *   - Removing a member (by the owner), or a member leaving (removing themselves); never the
+ *     owner (400): their member row goes, so they stop seeing the group's rows; their own
+ *     transactions and budgets shared with the group revert to personal, so the group no
+ *     longer holds rows of someone outside it.
+ *   - DELETE, in one transaction: invitations and member rows go (members lose visibility), every
  *     transaction and budget shared with the group reverts to personal (group_id NULL,
  *     updated_at moved), and the group is soft-deleted.
  */
@@ -105,7 +105,7 @@ export async function getGroup(db: Queryable, user: LedgyUser, id: string, lock 
 }
 
 /** The group, locked, when the user owns it: 404 if they cannot see it, 403 if they only belong to it. */
-async function ownedGroup(tx: Queryable, user: LedgyUser, id: string): Promise<LedgyGroup> {
+export async function ownedGroup(tx: Queryable, user: LedgyUser, id: string): Promise<LedgyGroup> {
   const group = await getGroup(tx, user, id, true);
   if (group.ownerId !== user.id) throw new DomainError('forbidden', 'only the owner of a group can change it');
   return group;
@@ -141,6 +141,7 @@ export async function deleteGroup(deps: LedgyDeps, user: LedgyUser, id: string):
   await deps.db.transaction(async (tx) => {
     await ownedGroup(tx, user, id);
     const now = deps.clock.now();
+    await tx.query('DELETE FROM ledgy_group_invitations WHERE org_id = $1 AND group_id = $2', [user.orgId, id]);
     await tx.query('DELETE FROM ledgy_group_members WHERE org_id = $1 AND group_id = $2', [user.orgId, id]);
     await tx.query('UPDATE ledgy_transactions SET group_id = NULL, updated_at = $3 WHERE org_id = $1 AND group_id = $2', [user.orgId, id, now]);
     await tx.query('UPDATE ledgy_budgets SET group_id = NULL, updated_at = $3 WHERE org_id = $1 AND group_id = $2', [user.orgId, id, now]);
@@ -148,25 +149,10 @@ export async function deleteGroup(deps: LedgyDeps, user: LedgyUser, id: string):
   });
 }
 
-export async function addGroupMember(deps: LedgyDeps, user: LedgyUser, id: string, email: string): Promise<LedgyGroup> {
-  return deps.db.transaction(async (tx) => {
-    await ownedGroup(tx, user, id);
-    const member = await findLedgyUserByEmail(tx, email);
-    if (!member || member.orgId !== user.orgId) throw notFound('user', 'email');
-    const now = deps.clock.now();
-    const inserted = await tx.query(
-      'INSERT INTO ledgy_group_members (org_id, group_id, user_id, added_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING user_id',
-      [user.orgId, id, member.id, now],
-    );
-    if (inserted.length === 0) throw new DomainError('conflict', 'that user is already a member of this group', 'email');
-    await tx.query('UPDATE ledgy_groups SET updated_at = $3 WHERE org_id = $1 AND id = $2', [user.orgId, id, now]);
-    return getGroup(tx, user, id);
-  });
-}
-
 export async function removeGroupMember(deps: LedgyDeps, user: LedgyUser, id: string, memberId: string): Promise<void> {
   await deps.db.transaction(async (tx) => {
-    const group = await ownedGroup(tx, user, id);
+    // A member may remove themselves (leave); anyone else only by the owner.
+    const group = memberId === user.id ? await getGroup(tx, user, id, true) : await ownedGroup(tx, user, id);
     if (memberId === group.ownerId) throw invalid('userId', 'the owner cannot be removed from a group; delete the group instead');
     const removed = await tx.query('DELETE FROM ledgy_group_members WHERE org_id = $1 AND group_id = $2 AND user_id = $3 RETURNING user_id', [
       user.orgId,

@@ -7,6 +7,9 @@ import type { LedgyUser } from './users.ts';
 /** Active (neither revoked nor expired) personal access tokens a Ledgy user may hold at once. */
 export const MAX_ACTIVE_TOKENS = 25;
 
+/** Neither revoked nor expired at `now`: the tokens the list shows and the limit counts. */
+export const isActive = (k: Pick<ApiKey, 'revokedAt' | 'expiresAt'>, now: Date) => !k.revokedAt && (k.expiresAt === null || k.expiresAt.getTime() > now.getTime());
+
 /** Thrown when a user already holds MAX_ACTIVE_TOKENS active tokens (a conflict). */
 export class TokenLimitError extends DomainError {
   constructor() {

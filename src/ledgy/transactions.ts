@@ -5,6 +5,7 @@ import type { LedgyDeps } from './deps.ts';
 import { entryFor, type RowForEntry } from './books.ts';
 import type { LedgyUser } from './users.ts';
 import { SYSTEM_CATEGORY_IDS } from './catalogue.ts';
+import { checkBound, settleConversion } from './conversion.ts';
 
 export type TransactionType = 'income' | 'expense' | 'transfer' | 'adjustment';
 
@@ -154,7 +155,9 @@ async function rowForEntry(tx: Queryable, orgId: string, row: LedgyTransaction):
 /** Posts the row's entry and points the row at it (the entry in force for the row). */
 async function attachEntry(deps: LedgyDeps, tx: Queryable, user: LedgyUser, row: LedgyTransaction): Promise<void> {
   const entry = await entryFor(deps, tx, user.orgId, user.ledgerId, await rowForEntry(tx, user.orgId, row));
-  const [result] = await deps.ledger.postBatch(user.orgId, [entry], tx);
+  const [result] = await deps.ledger.postBatch(user.orgId, [entry], tx).catch((error) => {
+    throw asRowError(error);
+  });
   await tx.query('UPDATE ledgy_transactions SET entry_id = $3 WHERE org_id = $1 AND id = $2', [user.orgId, row.id, result.entry.id]);
 }
 
@@ -164,12 +167,25 @@ const INSERT = `INSERT INTO ledgy_transactions (org_id, id, user_id, type, amoun
 
 function validateAmounts(input: { amount: bigint; convertedAmount?: bigint | null }) {
   if (input.amount <= 0n) throw invalid('amount', 'amount must be greater than 0');
+  checkBound(input.amount, 'amount');
   if (input.convertedAmount != null && input.convertedAmount < 0n) throw invalid('convertedAmount', 'convertedAmount must not be negative');
 }
 
+/** The ledger's refusal of a row's postings (an overflowing balance) said in the row's terms. */
+function asRowError(error: unknown): unknown {
+  if (error instanceof DomainError && error.field?.startsWith('postings')) return invalid('amount', `amount: ${error.message}`);
+  return error;
+}
+
+/** Income and expense convert (if at all) into the user's primary currency. */
+function settled<T extends TransactionInput>(user: LedgyUser, input: T): T {
+  return { ...input, ...settleConversion({ ...input, fromCurrency: input.currencyCode, toCurrency: user.primaryCurrency }) };
+}
+
 /** Creates an income or expense row and its entry, inside `tx`. */
-export async function createTransactionIn(deps: LedgyDeps, tx: Queryable, user: LedgyUser, input: TransactionInput): Promise<LedgyTransaction> {
-  validateAmounts(input);
+export async function createTransactionIn(deps: LedgyDeps, tx: Queryable, user: LedgyUser, given: TransactionInput): Promise<LedgyTransaction> {
+  validateAmounts(given);
+  const input = settled(user, given);
   await checkInputReferences(tx, user, input);
   const [row] = await tx.query(INSERT, [
     user.orgId,
@@ -207,9 +223,11 @@ export async function createTransfer(deps: LedgyDeps, user: LedgyUser, input: Tr
     if (from.currency_code !== input.currencyCode) throw invalid('currencyCode', `currencyCode must be the source account's currency ${from.currency_code}`);
     if (to.currency_code !== from.currency_code) {
       if (!input.exchangeRate) throw invalid('exchangeRate', 'exchangeRate is required when the accounts have different currencies');
-      if (input.convertedAmount == null || input.convertedAmount <= 0n) {
-        throw invalid('convertedAmount', 'convertedAmount (in the destination currency) is required when the accounts have different currencies');
-      }
+    }
+    // The destination is credited convertedAmount: it must be what the rate says (see conversion.ts).
+    const fx = settleConversion({ ...input, fromCurrency: from.currency_code, toCurrency: to.currency_code });
+    if (to.currency_code !== from.currency_code && (fx.convertedAmount == null || fx.convertedAmount <= 0n)) {
+      throw invalid('convertedAmount', 'convertedAmount (in the destination currency) must be greater than 0');
     }
     const [row] = await tx.query(INSERT, [
       user.orgId,
@@ -218,8 +236,8 @@ export async function createTransfer(deps: LedgyDeps, user: LedgyUser, input: Tr
       'transfer',
       input.amount.toString(),
       input.currencyCode,
-      input.exchangeRate ?? null,
-      input.convertedAmount?.toString() ?? null,
+      fx.exchangeRate,
+      fx.convertedAmount?.toString() ?? null,
       input.date,
       input.fromAccountId,
       input.toAccountId,
@@ -249,8 +267,9 @@ async function ownLiveRow(tx: Queryable, user: LedgyUser, id: string): Promise<L
 }
 
 /** PUT: the row is replaced; its entry is reversed and a new one posted, never edited. */
-export async function replaceTransactionIn(deps: LedgyDeps, tx: Queryable, user: LedgyUser, id: string, input: TransactionInput): Promise<LedgyTransaction> {
-  validateAmounts(input);
+export async function replaceTransactionIn(deps: LedgyDeps, tx: Queryable, user: LedgyUser, id: string, given: TransactionInput): Promise<LedgyTransaction> {
+  validateAmounts(given);
+  const input = settled(user, given);
   const current = await ownLiveRow(tx, user, id);
   await checkInputReferences(tx, user, input);
   const now = deps.clock.now();
@@ -476,9 +495,10 @@ async function createRows(deps: LedgyDeps, tx: Queryable, user: LedgyUser, input
       : [],
   );
   const ready: { index: number; input: TransactionInput; entry: Awaited<ReturnType<typeof entryFor>> }[] = [];
-  for (const { input, index } of valid) {
+  for (const { input: given, index } of valid) {
     try {
-      validateAmounts(input);
+      validateAmounts(given);
+      const input = settled(user, given);
       const account = input.accountId ? accounts.get(input.accountId) : undefined;
       if (input.accountId && !account) throw notFound('account', 'accountId');
       if (account && account.currency_code !== input.currencyCode) throw invalid('currencyCode', `currencyCode must be the account's currency ${account.currency_code}`);
@@ -505,7 +525,7 @@ async function createRows(deps: LedgyDeps, tx: Queryable, user: LedgyUser, input
   posted.forEach((result, i) => {
     if (result instanceof Error) {
       if (!(result instanceof DomainError)) throw result;
-      out[ready[i].index] = result;
+      out[ready[i].index] = asRowError(result) as DomainError;
     } else good.push({ index: ready[i].index, input: ready[i].input, entryId: result.entry.id, id: newId() });
   });
   if (good.length > 0) {

@@ -46,7 +46,7 @@ export async function registerLedgyUser(
   return deps.db.transaction(async (tx) => {
     const orgId = await ledgyOrgId(tx, deps);
     const user = await createUser(tx, deps.clock, { orgId, surface: 'ledgy', email: input.email, password: input.password, name: input.name });
-    const ledger = await deps.ledger.createLedger(orgId, { name: `ledgy:user:${user.id}` }, tx);
+    const ledger = await deps.ledger.createLedger(orgId, { name: `ledgy:user:${user.id}`, owner: 'ledgy' }, tx);
     const now = deps.clock.now();
     const trialEnds = new Date(now.getTime() + deps.trialDays * 86_400_000);
     await tx.query(

@@ -3,7 +3,7 @@ import type { Config } from './config.ts';
 import type { Db } from './db.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { ApiKeys, REVOCATION_CHANNEL } from './identity/api-keys.ts';
-import { SessionTokens, loadSessionSecrets } from './identity/sessions.ts';
+import { SessionTokens, deriveKey, loadSessionSecrets } from './identity/sessions.ts';
 import { IdempotencyStore } from './idempotency.ts';
 import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from './rate-limit.ts';
 import { LedgerEngine } from '../ledger/engine.ts';
@@ -21,6 +21,8 @@ export interface Kontor {
   sessions: SessionTokens;
   idempotency: IdempotencyStore;
   rateLimiter: RateLimiter;
+  /** A signing key for `purpose`, derived from the server secret (JWT_SECRET or the data directory's). */
+  deriveKey(purpose: string): Buffer;
   /** Each surface's OpenAPI document, by surface name. */
   openapi: Map<string, () => object>;
   close(): Promise<void>;
@@ -44,13 +46,16 @@ export async function createKontor(config: Config, db: Db, options: { clock?: Cl
   const sweeper = setInterval(() => void idempotency.purgeExpired().catch(() => {}), 10 * 60_000);
   sweeper.unref();
   const ledger = new LedgerEngine(db, clock);
+  const secrets = await loadSessionSecrets(config.jwtSecrets, config.dataDir);
   return {
     config,
     db,
     clock,
     ledger,
     apiKeys,
-    sessions: new SessionTokens(await loadSessionSecrets(config.jwtSecrets, config.dataDir), clock, config.jwtAccessTtlSeconds),
+    sessions: new SessionTokens(secrets, clock, config.jwtAccessTtlSeconds),
+    // From the signing secret: after a rotation, values signed with the old one (cursors) lapse.
+    deriveKey: (purpose) => deriveKey(secrets[0], purpose),
     idempotency,
     rateLimiter,
     openapi: new Map(),

@@ -62,7 +62,7 @@ test(
     const [engine] = engines;
 
     const org = await createOrg(db, systemClock, { name: 'Hot' });
-    const book = await engine.createLedger(org.id, { name: 'main' });
+    const book = await engine.createLedger(org.id, { owner: 'kontor', name: 'main' });
     const usd = { currency: 'USD', scale: 2 };
     const hot = await engine.createAccount(org.id, { ledgerId: book.id, code: 'hot', name: 'Hot wallet', type: 'asset', asset: usd, minBalance: 0n });
     const equity = await engine.createAccount(org.id, { ledgerId: book.id, code: 'equity', name: 'Equity', type: 'equity', asset: usd });
@@ -171,7 +171,7 @@ test('concurrent first entries in a currency pair create its trading accounts on
   const engines = [new LedgerEngine(first.db, systemClock), new LedgerEngine(second.db, systemClock)];
   const [engine] = engines;
   const org = await createOrg(db, systemClock, { name: 'Pairs' });
-  const book = await engine.createLedger(org.id, { name: 'main' });
+  const book = await engine.createLedger(org.id, { owner: 'kontor', name: 'main' });
   const WRITERS_FX = 16;
   const EACH = 5;
   // Each writer has accounts of its own, so the only rows they share are the trading
@@ -232,7 +232,7 @@ test(
   async () => {
     const engines = [new LedgerEngine(db, systemClock), new LedgerEngine(db, systemClock)];
     const org = await createOrg(db, systemClock, { name: 'Twice' });
-    const book = await engines[0].createLedger(org.id, { name: 'main' });
+    const book = await engines[0].createLedger(org.id, { owner: 'kontor', name: 'main' });
     const usd = { currency: 'USD', scale: 2 };
     const accounts: Account[] = [];
     for (let i = 0; i < 4; i++) {

@@ -18,7 +18,7 @@ after(async () => db.close());
 
 async function setup() {
   const org = await createOrg(db, clock, { name: 'Acme' });
-  const book = await ledger.createLedger(org.id, { name: 'main' });
+  const book = await ledger.createLedger(org.id, { owner: 'kontor', name: 'main' });
   const usd = { currency: 'USD', scale: 2 };
   const cash = await ledger.createAccount(org.id, { ledgerId: book.id, code: 'cash', name: 'Cash', type: 'asset', asset: usd, minBalance: 0n });
   const revenue = await ledger.createAccount(org.id, { ledgerId: book.id, code: 'rev', name: 'Revenue', type: 'income', asset: usd });

@@ -616,7 +616,7 @@ async function withCause(run: Promise<void>) {
 
 async function newBook(model: Model) {
   const org = await createOrg(db, clock, { name: 'Prop' });
-  const book = await engine.createLedger(org.id, { name: 'main' });
+  const book = await engine.createLedger(org.id, { owner: 'kontor', name: 'main' });
   for (const spec of ACCOUNT_SPECS) {
     const account = await engine.createAccount(org.id, {
       ledgerId: book.id,

@@ -9,6 +9,7 @@ import type { AccountType } from '../../ledger/types.ts';
 import * as S from './schemas.ts';
 import { PREFIX, accountView, historyView, idFrom } from './views.ts';
 import { cursorFrom } from './paging.ts';
+import { nativeAccount, requireNativeLedgers } from './owned.ts';
 
 const security = [{ apiKey: [] }];
 
@@ -38,8 +39,11 @@ export function accountRoutes(api: FastifyInstance, { ledger }: Kontor) {
       }
       const minBalance =
         body.credit_limit !== undefined ? -parseDecimal(body.credit_limit, asset.scale, 'credit_limit') : body.no_negative ? 0n : null;
-      const account = await ledger.createAccount(principalOf(request).orgId, {
-        ledgerId: idFrom('ledger', body.ledger_id, 'ledger_id'),
+      const orgId = principalOf(request).orgId;
+      const ledgerId = idFrom('ledger', body.ledger_id, 'ledger_id');
+      await requireNativeLedgers(ledger, orgId, [ledgerId], () => 'ledger_id');
+      const account = await ledger.createAccount(orgId, {
+        ledgerId,
         code: body.code,
         name: body.name,
         type: body.type,
@@ -59,11 +63,14 @@ export function accountRoutes(api: FastifyInstance, { ledger }: Kontor) {
         tags: ['accounts'],
         security,
         querystring: Type.Object({ ledger_id: S.Id('ldg'), ...S.PageQuery }),
-        response: { 200: S.PageOf(S.Account), ...S.errorResponses(400, 401, 403) },
+        response: { 200: S.PageOf(S.Account), ...S.errorResponses(400, 401, 403, 404) },
       },
     },
     async (request) => {
-      const page = await ledger.listAccounts(principalOf(request).orgId, idFrom('ledger', request.query.ledger_id, 'ledger_id'), {
+      const orgId = principalOf(request).orgId;
+      const ledgerId = idFrom('ledger', request.query.ledger_id, 'ledger_id');
+      await requireNativeLedgers(ledger, orgId, [ledgerId], () => 'ledger_id');
+      const page = await ledger.listAccounts(orgId, ledgerId, {
         limit: request.query.limit ?? 50,
         after: cursorFrom('account', request.query.cursor),
       });
@@ -77,7 +84,7 @@ export function accountRoutes(api: FastifyInstance, { ledger }: Kontor) {
       config: { scope: 'ledger:read' },
       schema: { tags: ['accounts'], security, params: S.IdParams('acct'), response: { 200: S.Account, ...S.errorResponses(401, 403, 404) } },
     },
-    async (request) => accountView(await ledger.getAccount(principalOf(request).orgId, idFrom('account', request.params.id))),
+    async (request) => accountView(await nativeAccount(ledger, principalOf(request).orgId, idFrom('account', request.params.id))),
   );
 
   api.get<{ Params: { id: string }; Querystring: { as_of?: string } }>(
@@ -93,7 +100,10 @@ export function accountRoutes(api: FastifyInstance, { ledger }: Kontor) {
       },
     },
     async (request) => {
-      const { account, balance } = await ledger.balance(principalOf(request).orgId, idFrom('account', request.params.id), request.query.as_of);
+      const orgId = principalOf(request).orgId;
+      const accountId = idFrom('account', request.params.id);
+      await nativeAccount(ledger, orgId, accountId);
+      const { account, balance } = await ledger.balance(orgId, accountId, request.query.as_of);
       return {
         object: 'balance' as const,
         account_id: formatId(PREFIX.account, account.id),
@@ -119,12 +129,12 @@ export function accountRoutes(api: FastifyInstance, { ledger }: Kontor) {
     async (request) => {
       const orgId = principalOf(request).orgId;
       const accountId = idFrom('account', request.params.id);
+      const { asset } = await nativeAccount(ledger, orgId, accountId);
       const page = await ledger.accountHistory(orgId, accountId, {
         limit: request.query.limit ?? 50,
         after: cursorFrom('entry', request.query.cursor),
       });
-      const scale = (await ledger.getAccount(orgId, accountId)).asset.scale;
-      return { data: page.items.map((l) => historyView(l, scale)), next_cursor: page.nextCursor && formatId(PREFIX.entry, page.nextCursor) };
+      return { data: page.items.map((l) => historyView(l, asset.scale)), next_cursor: page.nextCursor && formatId(PREFIX.entry, page.nextCursor) };
     },
   );
 }

@@ -10,6 +10,7 @@ import type { EntryInput, PostResult } from '../../ledger/types.ts';
 import * as S from './schemas.ts';
 import { PREFIX, entryView, idFrom } from './views.ts';
 import { cursorFrom } from './paging.ts';
+import { nativeEntry, requireNativeLedgers } from './owned.ts';
 
 const security = [{ apiKey: [] }];
 
@@ -44,9 +45,11 @@ async function toEntryInputs(ledger: LedgerEngine, orgId: string, bodies: EntryB
       return id;
     }),
   );
+  const ledgerIds = bodies.map((body, i) => idFrom('ledger', body.ledger_id, at(i, 'ledger_id')));
+  await requireNativeLedgers(ledger, orgId, ledgerIds, (i) => at(i, 'ledger_id'));
   const assets = await ledger.accountAssets(orgId, [...new Set(ids.flat())]);
   return bodies.map((body, i) => ({
-    ledgerId: idFrom('ledger', body.ledger_id, at(i, 'ledger_id')),
+    ledgerId: ledgerIds[i],
     effectiveAt: parseTime(body.effective_at, at(i, 'effective_at')),
     externalId: body.external_id ?? null,
     description: body.description ?? null,
@@ -119,12 +122,15 @@ export function entryRoutes(api: FastifyInstance, { ledger }: Kontor) {
           effective_to: Type.Optional(S.Timestamp),
           ...S.PageQuery,
         }),
-        response: { 200: S.PageOf(S.Entry), ...S.errorResponses(400, 401, 403) },
+        response: { 200: S.PageOf(S.Entry), ...S.errorResponses(400, 401, 403, 404) },
       },
     },
     async (request) => {
       const q = request.query;
-      const page = await ledger.listEntries(principalOf(request).orgId, idFrom('ledger', q.ledger_id, 'ledger_id'), {
+      const orgId = principalOf(request).orgId;
+      const ledgerId = idFrom('ledger', q.ledger_id, 'ledger_id');
+      await requireNativeLedgers(ledger, orgId, [ledgerId], () => 'ledger_id');
+      const page = await ledger.listEntries(orgId, ledgerId, {
         limit: q.limit ?? 50,
         after: cursorFrom('entry', q.cursor),
         effectiveFrom: parseTime(q.effective_from, 'effective_from'),
@@ -140,7 +146,7 @@ export function entryRoutes(api: FastifyInstance, { ledger }: Kontor) {
       config: { scope: 'ledger:read' },
       schema: { tags: ['entries'], security, params: S.IdParams('ent'), response: { 200: S.Entry, ...S.errorResponses(401, 403, 404) } },
     },
-    async (request) => entryView(await ledger.getEntry(principalOf(request).orgId, idFrom('entry', request.params.id))),
+    async (request) => entryView(await nativeEntry(ledger, principalOf(request).orgId, idFrom('entry', request.params.id))),
   );
 
   api.post<{ Params: { id: string }; Body: { effective_at?: string; external_id?: string; description?: string } | undefined }>(
@@ -162,7 +168,10 @@ export function entryRoutes(api: FastifyInstance, { ledger }: Kontor) {
     },
     async (request, reply) => {
       const body = request.body ?? {};
-      const result = await ledger.reverseEntry(principalOf(request).orgId, idFrom('entry', request.params.id), {
+      const orgId = principalOf(request).orgId;
+      const entryId = idFrom('entry', request.params.id);
+      await nativeEntry(ledger, orgId, entryId);
+      const result = await ledger.reverseEntry(orgId, entryId, {
         effectiveAt: parseTime(body.effective_at, 'effective_at'),
         externalId: body.external_id ?? null,
         description: body.description ?? null,

@@ -6,6 +6,7 @@ import { formatId } from '../../platform/ids.ts';
 import * as S from './schemas.ts';
 import { PREFIX, idFrom, ledgerView, trialBalanceView } from './views.ts';
 import { cursorFrom } from './paging.ts';
+import { NATIVE_OWNER, requireNativeLedgers } from './owned.ts';
 
 const security = [{ apiKey: [] }];
 
@@ -17,7 +18,7 @@ export function ledgerRoutes(api: FastifyInstance, { ledger }: Kontor) {
       schema: { tags: ['ledgers'], security, body: S.NewLedger, response: { 201: S.Ledger, ...S.errorResponses(400, 401, 403, 409) } },
     },
     async (request, reply) => {
-      const created = await ledger.createLedger(principalOf(request).orgId, request.body);
+      const created = await ledger.createLedger(principalOf(request).orgId, { ...request.body, owner: NATIVE_OWNER });
       return reply.code(201).header('location', `/kontor/v1/ledgers/${formatId(PREFIX.ledger, created.id)}`).send(ledgerView(created));
     },
   );
@@ -29,7 +30,7 @@ export function ledgerRoutes(api: FastifyInstance, { ledger }: Kontor) {
       schema: { tags: ['ledgers'], security, querystring: Type.Object(S.PageQuery), response: { 200: S.PageOf(S.Ledger), ...S.errorResponses(400, 401, 403) } },
     },
     async (request) => {
-      const page = await ledger.listLedgers(principalOf(request).orgId, {
+      const page = await ledger.listLedgers(principalOf(request).orgId, NATIVE_OWNER, {
         limit: request.query.limit ?? 50,
         after: cursorFrom('ledger', request.query.cursor),
       });
@@ -43,7 +44,7 @@ export function ledgerRoutes(api: FastifyInstance, { ledger }: Kontor) {
       config: { scope: 'ledger:read' },
       schema: { tags: ['ledgers'], security, params: S.IdParams('ldg'), response: { 200: S.Ledger, ...S.errorResponses(401, 403, 404) } },
     },
-    async (request) => ledgerView(await ledger.getLedger(principalOf(request).orgId, idFrom('ledger', request.params.id))),
+    async (request) => ledgerView(await ledger.getLedger(principalOf(request).orgId, idFrom('ledger', request.params.id), NATIVE_OWNER)),
   );
 
   api.delete<{ Params: { id: string } }>(
@@ -60,7 +61,9 @@ export function ledgerRoutes(api: FastifyInstance, { ledger }: Kontor) {
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      await ledger.purgeLedger(principal.orgId, idFrom('ledger', request.params.id), `api_key:${principal.id}`);
+      const ledgerId = idFrom('ledger', request.params.id);
+      await requireNativeLedgers(ledger, principal.orgId, [ledgerId]);
+      await ledger.purgeLedger(principal.orgId, ledgerId, `api_key:${principal.id}`);
       return reply.code(204).send();
     },
   );
@@ -77,7 +80,11 @@ export function ledgerRoutes(api: FastifyInstance, { ledger }: Kontor) {
         response: { 200: S.TrialBalance, ...S.errorResponses(400, 401, 403, 404) },
       },
     },
-    async (request) =>
-      trialBalanceView(await ledger.trialBalance(principalOf(request).orgId, idFrom('ledger', request.params.id), request.query.as_of)),
+    async (request) => {
+      const orgId = principalOf(request).orgId;
+      const ledgerId = idFrom('ledger', request.params.id);
+      await requireNativeLedgers(ledger, orgId, [ledgerId]);
+      return trialBalanceView(await ledger.trialBalance(orgId, ledgerId, request.query.as_of));
+    },
   );
 }

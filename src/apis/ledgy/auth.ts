@@ -6,7 +6,7 @@ import { parseAsset } from '../../platform/money.ts';
 import { authenticateUser } from '../../platform/identity/users.ts';
 import { getLedgyUser, registerLedgyUser } from '../../ledgy/users.ts';
 import type { LedgyDeps } from '../../ledgy/deps.ts';
-import { mintLedgyToken } from '../../ledgy/tokens.ts';
+import { isActive, mintLedgyToken } from '../../ledgy/tokens.ts';
 import { LEDGY_SCOPES, ledgyUser } from './context.ts';
 import { ErrorBody, errors, Timestamp } from './schemas.ts';
 import { id, tokenView, userView, uuidOf } from './views.ts';
@@ -114,7 +114,8 @@ export function authRoutes(api: FastifyInstance, kontor: Kontor, deps: LedgyDeps
     async (request) => {
       const user = ledgyUser(request);
       const now = kontor.clock.now();
-      const keys = (await kontor.apiKeys.list(user.orgId, { surface: 'ledgy', userId: user.id })).filter((k) => !k.revokedAt);
+      // The reference's page lists the active tokens: neither revoked nor expired (the ones the limit counts).
+      const keys = (await kontor.apiKeys.list(user.orgId, { surface: 'ledgy', userId: user.id })).filter((k) => isActive(k, now));
       return { items: keys.map((k) => tokenView(k, now)), totalCount: keys.length };
     },
   );
@@ -125,7 +126,8 @@ export function authRoutes(api: FastifyInstance, kontor: Kontor, deps: LedgyDeps
     async (request, reply) => {
       const user = ledgyUser(request);
       const keyId = uuidOf('token', request.params.id);
-      const owned = (await kontor.apiKeys.list(user.orgId, { surface: 'ledgy', userId: user.id })).some((k) => k.id === keyId && !k.revokedAt);
+      const now = kontor.clock.now();
+      const owned = (await kontor.apiKeys.list(user.orgId, { surface: 'ledgy', userId: user.id })).some((k) => k.id === keyId && isActive(k, now));
       if (!owned || !(await kontor.apiKeys.revoke(user.orgId, keyId))) throw notFound('token');
       return reply.code(204).send();
     },

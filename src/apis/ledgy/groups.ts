@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { addGroupMember, createGroup, deleteGroup, getGroup, listGroups, removeGroupMember, replaceGroup, type GroupInput } from '../../ledgy/groups.ts';
+import { createGroup, deleteGroup, getGroup, listGroups, removeGroupMember, replaceGroup, type GroupInput } from '../../ledgy/groups.ts';
 import type { LedgyDeps } from '../../ledgy/deps.ts';
 import { ledgyUser } from './context.ts';
 import * as S from './schemas.ts';
@@ -15,7 +15,7 @@ const Member = Type.Object({
   addedAt: S.Timestamp,
 });
 
-const Group = Type.Object({
+export const Group = Type.Object({
   id: Type.String(),
   name: Type.String(),
   description: S.Nullable(Type.String()),
@@ -45,7 +45,8 @@ const toInput = (b: Body): GroupInput => ({ name: b.name, description: b.descrip
 
 /**
  * Groups (shared ledgers) and, beyond the reference (which leaves membership to its app),
- * adding and removing members by the owner. See src/ledgy/groups.ts for the rules.
+ * removing members and leaving; members join through invitations (invitations.ts). See
+ * src/ledgy/groups.ts for the rules.
  */
 export function groupRoutes(api: FastifyInstance, deps: LedgyDeps) {
   const read = { scope: 'groups:read' };
@@ -99,31 +100,14 @@ export function groupRoutes(api: FastifyInstance, deps: LedgyDeps) {
     },
   );
 
-  api.post<{ Params: { id: string }; Body: { email: string } }>(
-    '/v1/groups/:id/members',
-    {
-      config: write,
-      schema: {
-        tags,
-        summary: 'Add an existing Ledgy user to the group by email (owner only). Answers the group.',
-        params: S.IdParams,
-        body: Type.Object({ email: Type.String({ format: 'email', maxLength: 254 }) }),
-        response: { 201: Group, ...S.errors(400, 401, 403, 404, 409) },
-      },
-    },
-    async (request, reply) => {
-      const group = await addGroupMember(deps, ledgyUser(request), uuidOf('group', request.params.id), request.body.email);
-      return reply.code(201).header('location', location(group.id)).send(groupView(group));
-    },
-  );
-
   api.delete<{ Params: { id: string; userId: string } }>(
     '/v1/groups/:id/members/:userId',
     {
       config: write,
       schema: {
         tags,
-        summary: "Remove a member (owner only; never the owner). Their transactions and budgets shared with the group revert to personal.",
+        summary:
+          'Remove a member (the owner), or leave the group (a member naming themselves); never the owner. Their transactions and budgets shared with the group revert to personal.',
         params: Type.Object({ id: S.Id, userId: S.Id }),
         response: { 204: Type.Null(), ...S.errors(400, 401, 403, 404) },
       },

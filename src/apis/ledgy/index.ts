@@ -10,11 +10,13 @@ import { ICON_CATALOGUE } from '../../ledgy/catalogue.ts';
 import { ledgyError, SUBSCRIPTION_REQUIRED } from './errors.ts';
 import { installExactJson } from './json.ts';
 import { setLedgyUser } from './context.ts';
+import { ledgyCursors } from './cursor.ts';
 import { authRoutes } from './auth.ts';
 import { accountRoutes } from './accounts.ts';
 import { transactionRoutes } from './transactions.ts';
 import { categoryRoutes } from './categories.ts';
 import { groupRoutes } from './groups.ts';
+import { invitationRoutes } from './invitations.ts';
 import { budgetRoutes } from './budgets.ts';
 import * as S from './schemas.ts';
 
@@ -60,9 +62,10 @@ export async function registerLedgyApi(app: FastifyInstance, kontor: Kontor): Pr
       installExactJson(api);
       authRoutes(api, kontor, deps);
       accountRoutes(api, deps);
-      transactionRoutes(api, deps);
+      transactionRoutes(api, deps, ledgyCursors(kontor));
       categoryRoutes(api, deps);
       groupRoutes(api, deps);
+      invitationRoutes(api, deps);
       budgetRoutes(api, deps);
       api.get(
         '/v1/icons',

@@ -3,6 +3,7 @@ import { LosslessNumber, isLosslessNumber, parse as parseLossless, stringify as 
 import { invalid } from '../../platform/errors.ts';
 import { formatDecimal, parseDecimal } from '../../platform/money.ts';
 import { LEDGY_SCALE } from '../../ledgy/deps.ts';
+import { checkBound } from '../../ledgy/conversion.ts';
 
 /**
  * Ledgy money crosses the API as JSON numbers in major units with up to 4 decimals. They are
@@ -11,9 +12,14 @@ import { LEDGY_SCALE } from '../../ledgy/deps.ts';
  */
 const exactBodies = new WeakMap<FastifyRequest, unknown>();
 
+/** Every JSON media type the server takes: `application/json` and any `application/…+json`. */
+const JSON_TYPES = /^application\/([\w.+-]+\+)?json(\s*;.*)?$/i;
+
 export function installExactJson(app: FastifyInstance): void {
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+  // Replaces every inherited parser (the root's `+json` one included), so no JSON body
+  // reaches a Ledgy route without its exact twin.
+  app.removeAllContentTypeParsers();
+  const parse = (request: FastifyRequest, body: string | Buffer, done: (error: Error | null, value?: unknown) => void) => {
     const text = body as string;
     if (text.trim() === '') return done(Object.assign(new Error('empty JSON body'), { statusCode: 400, code: 'FST_ERR_CTP_EMPTY_JSON_BODY' }), undefined);
     try {
@@ -23,7 +29,9 @@ export function installExactJson(app: FastifyInstance): void {
     } catch {
       done(Object.assign(new SyntaxError('malformed JSON'), { statusCode: 400 }), undefined);
     }
-  });
+  };
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, parse);
+  app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, parse);
   const serialize = (data: unknown) => stringifyLossless(data) ?? '';
   app.setSerializerCompiler(() => serialize);
   app.setReplySerializer(serialize);
@@ -49,10 +57,10 @@ function plainDecimal(text: string): string {
   return sign + intPart + (frac ? `.${frac}` : '');
 }
 
-/** Money from a JSON number's exact text, in units of 1/10,000; a fifth decimal is refused. */
+/** Money from a JSON number's exact text, in units of 1/10,000; a fifth decimal, or a size past the Ledgy bound, is refused. */
 export function moneyUnits(value: unknown, field: string): bigint {
   if (!isLosslessNumber(value)) throw invalid(field, `${field} must be a number`);
-  return parseDecimal(plainDecimal((value as LosslessNumber).value), LEDGY_SCALE, field);
+  return checkBound(parseDecimal(plainDecimal((value as LosslessNumber).value), LEDGY_SCALE, field), field);
 }
 
 /** Units of 1/10,000 as a JSON number with no trailing zeros: 125000n → 12.5. */

@@ -20,7 +20,9 @@ import { spendingByCategory } from '../../ledgy/reports.ts';
 import { LEDGY_SCOPES } from './context.ts';
 import { SUBSCRIPTION_REQUIRED } from './errors.ts';
 import { moneyNumber, moneyUnits, rateText } from './json.ts';
-import { decodeCursor, encodeCursor, parseDate, toTransactionInput } from './transactions.ts';
+import { parseDate, toTransactionInput } from './transactions.ts';
+import { ledgyCursors, type CursorCodec } from './cursor.ts';
+import { registerInvitationTools } from './mcp-invitations.ts';
 import { accountView, categoryIdIn, categoryIdOut, id, transactionView, uuidOf } from './views.ts';
 
 /**
@@ -35,7 +37,7 @@ import { accountView, categoryIdIn, categoryIdOut, id, transactionView, uuidOf }
  */
 
 type RawWithAuth = IncomingMessage & { auth?: AuthInfo };
-type ToolExtra = { authInfo?: AuthInfo };
+export type ToolExtra = { authInfo?: AuthInfo };
 
 const WINDOW_MS = 60_000;
 const NO_UUID = '00000000-0000-0000-0000-000000000000';
@@ -90,7 +92,7 @@ function domainMessage(error: DomainError): string {
 }
 
 /** Scope check, then the work; domain errors become tool errors, anything else is logged. */
-async function guarded(log: FastifyBaseLogger, extra: ToolExtra, scope: string, run: () => Promise<Record<string, unknown>>): Promise<CallToolResult> {
+export async function guarded(log: FastifyBaseLogger, extra: ToolExtra, scope: string, run: () => Promise<Record<string, unknown>>): Promise<CallToolResult> {
   const scopes = extra.authInfo?.scopes ?? [];
   if (!scopes.includes(scope)) return failure(`Forbidden: this token lacks the scope ${scope}`);
   try {
@@ -121,23 +123,23 @@ function inclusiveEnd(text: string, field: string): Date {
   return new Date(at.getTime() + (/^\d{4}-\d{2}-\d{2}$/.test(text) ? 86_400_000 : 1));
 }
 
-// The same opaque cursor as GET /api/v1/transactions, so either accepts the other's.
+// The same signed cursor as GET /api/v1/transactions (cursor.ts), so either accepts the other's.
 
 // ---- schemas -------------------------------------------------------------------------
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 const DateText = (description: string) => z.string().regex(ISO_DATE, 'must be an ISO-8601 date (2026-05-13) or date-time (2026-05-13T10:30:00Z)').describe(description);
-const IdText = (description: string) => z.string().min(1).max(64).describe(description);
+export const IdText = (description: string) => z.string().min(1).max(64).describe(description);
 const Currency = z.string().regex(/^[A-Z]{3}$/, 'must be three uppercase letters').describe('ISO-4217 currency code, e.g. "EUR"');
 const Money = (description: string) =>
   z.union([z.number(), z.string().max(64)]).describe(`${description} Major units with up to 4 decimals, as a number or a decimal string like "12.50".`);
 const Rate = z.union([z.number(), z.string().max(64)]).describe('FX rate when currencyCode differs from the primary (or destination) currency; a number or decimal string.');
 
-const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
-const writes = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false };
+export const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
+export const writes = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false };
 
-/** A server with the five Ledgy tools, acting for `user`; scopes come from each call's authInfo. */
-function ledgyMcpServer(deps: LedgyDeps, user: LedgyUser, log: FastifyBaseLogger): McpServer {
+/** A server with the seven Ledgy tools, acting for `user`; scopes come from each call's authInfo. */
+function ledgyMcpServer(deps: LedgyDeps, cursors: CursorCodec, user: LedgyUser, log: FastifyBaseLogger): McpServer {
   const server = new McpServer({ name: 'ledgy', title: 'Ledgy', version: '1.0.0' });
 
   server.registerTool(
@@ -178,7 +180,7 @@ function ledgyMcpServer(deps: LedgyDeps, user: LedgyUser, log: FastifyBaseLogger
       guarded(log, extra, 'transactions:read', async () => {
         const filter: ListFilter = {
           limit: Math.min(200, Math.max(1, args.limit ?? 50)),
-          cursor: args.cursor ? decodeCursor(args.cursor) : null,
+          cursor: null,
           type: args.type,
           dateFrom: args.dateFrom ? parseDate(args.dateFrom, 'dateFrom') : undefined,
           dateTo: args.dateTo ? inclusiveEnd(args.dateTo, 'dateTo') : undefined,
@@ -188,8 +190,9 @@ function ledgyMcpServer(deps: LedgyDeps, user: LedgyUser, log: FastifyBaseLogger
           groupId: args.groupId ? (parseId('grp', args.groupId) ?? NO_UUID) : undefined,
           search: args.query,
         };
+        if (args.cursor) filter.cursor = cursors.decode(args.cursor, user.id, filter);
         const page = await listTransactions(deps.db, user, filter);
-        return { items: page.items.map(transactionView), totalCount: page.totalCount, nextCursor: page.next ? encodeCursor(page.next) : null };
+        return { items: page.items.map(transactionView), totalCount: page.totalCount, nextCursor: page.next ? cursors.encode(page.next, user.id, filter) : null };
       }),
   );
 
@@ -298,6 +301,7 @@ function ledgyMcpServer(deps: LedgyDeps, user: LedgyUser, log: FastifyBaseLogger
       }),
   );
 
+  registerInvitationTools(server, deps, user, log);
   return server;
 }
 
@@ -307,6 +311,7 @@ const rpcError = (code: number, message: string) => ({ jsonrpc: '2.0', error: { 
 
 export async function registerLedgyMcp(app: FastifyInstance, kontor: Kontor): Promise<void> {
   const deps: LedgyDeps = { db: kontor.db, clock: kontor.clock, ledger: kontor.ledger, trialDays: kontor.config.ledgyTrialDays };
+  const cursors = ledgyCursors(kontor);
 
   // Same order as the /api/v1 pipeline: token, subscription gate, rate limit.
   const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -346,7 +351,7 @@ export async function registerLedgyMcp(app: FastifyInstance, kontor: Kontor): Pr
     },
     handler: async (request, reply) => {
       const user = users.get(request)!;
-      const server = ledgyMcpServer(deps, user, request.log);
+      const server = ledgyMcpServer(deps, cursors, user, request.log);
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
       await server.connect(transport);
 

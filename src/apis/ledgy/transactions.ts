@@ -23,6 +23,7 @@ import {
 import { ledgyUser } from './context.ts';
 import { exactBody, moneyUnits, rateText } from './json.ts';
 import * as S from './schemas.ts';
+import type { CursorCodec } from './cursor.ts';
 import { categoryIdIn, id, transactionView, uuidOf } from './views.ts';
 import { parseId } from '../../platform/ids.ts';
 
@@ -100,24 +101,6 @@ export function toTransactionInput(body: any, exact: any): TransactionInput {
   };
 }
 
-interface Cursor {
-  date: Date;
-  createdAt: Date;
-  id: string;
-  total: number;
-}
-
-export const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify([c.date.getTime(), c.createdAt.getTime(), c.id, c.total])).toString('base64url');
-export function decodeCursor(text: string): Cursor {
-  try {
-    const [d, c, i, n] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-    if (typeof d === 'number' && typeof c === 'number' && typeof i === 'string' && /^[0-9a-f-]{36}$/.test(i) && Number.isInteger(n)) {
-      return { date: new Date(d), createdAt: new Date(c), id: i, total: n };
-    }
-  } catch {}
-  throw invalid('cursor', 'cursor is not one this API returned');
-}
-
 /** The items of a bulk body: a JSON array, or `{ "items": [...] }`. */
 function bulkItems(body: unknown, exact: any): { items: unknown[]; exact: any[] } {
   const items = Array.isArray(body) ? body : (body as any)?.items;
@@ -144,7 +127,7 @@ async function bestEffort<T>(items: unknown[], run: (index: number) => Promise<T
   return { items: ok, errors };
 }
 
-export function transactionRoutes(api: FastifyInstance, deps: LedgyDeps) {
+export function transactionRoutes(api: FastifyInstance, deps: LedgyDeps, cursors: CursorCodec) {
   const checkCreate = rowValidator(TransactionBody);
   const checkUpdate = rowValidator(BulkUpdateItem);
   const rowProblem = (issues: any[] | null) => {
@@ -195,7 +178,7 @@ export function transactionRoutes(api: FastifyInstance, deps: LedgyDeps) {
         : undefined;
       const filter: ListFilter = {
         limit: Math.min(200, Math.max(1, q.limit ?? 50)),
-        cursor: q.cursor ? decodeCursor(q.cursor) : null,
+        cursor: null,
         type: q.type,
         dateFrom: q.dateFrom ? parseDate(q.dateFrom, 'dateFrom') : undefined,
         dateTo,
@@ -205,8 +188,9 @@ export function transactionRoutes(api: FastifyInstance, deps: LedgyDeps) {
         groupId: q.groupId ? (parseId('grp', q.groupId) ?? '00000000-0000-0000-0000-000000000000') : undefined,
         updatedSince: q.updatedSince ? parseDate(q.updatedSince, 'updatedSince') : undefined,
       };
+      if (q.cursor) filter.cursor = cursors.decode(q.cursor, user.id, filter);
       const page = await listTransactions(deps.db, user, filter);
-      return { items: page.items.map(transactionView), totalCount: page.totalCount, nextCursor: page.next ? encodeCursor(page.next) : null };
+      return { items: page.items.map(transactionView), totalCount: page.totalCount, nextCursor: page.next ? cursors.encode(page.next, user.id, filter) : null };
     },
   );
 

@@ -6,6 +6,7 @@ import type { LedgyAccount } from '../../ledgy/accounts.ts';
 import type { LedgyTransaction } from '../../ledgy/transactions.ts';
 import type { LedgyCategory, LedgyCategoryGroup } from '../../ledgy/categories.ts';
 import type { LedgyGroup } from '../../ledgy/groups.ts';
+import type { GroupInvitation } from '../../ledgy/invitations.ts';
 import type { BudgetWithSpend } from '../../ledgy/budgets.ts';
 import { moneyNumber, rateNumber } from './json.ts';
 
@@ -18,6 +19,7 @@ export const PREFIX = {
   budget: 'bud',
   group: 'grp',
   transaction: 'tx',
+  invitation: 'ginv',
 } as const;
 
 /** Timestamps to the second with a trailing Z. */
@@ -153,4 +155,12 @@ export const budgetView = (b: BudgetWithSpend) => ({
   periodEnd: timestamp(b.periodEnd),
   createdAt: timestamp(b.createdAt),
   updatedAt: timestamp(b.updatedAt),
+});
+
+export const invitationView = (i: GroupInvitation) => ({
+  id: id('invitation', i.id),
+  groupId: id('group', i.groupId),
+  groupName: i.groupName,
+  invitedBy: { userId: id('user', i.invitedBy.userId), email: i.invitedBy.email, name: i.invitedBy.name },
+  createdAt: timestamp(i.createdAt),
 });

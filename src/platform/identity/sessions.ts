@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
@@ -92,4 +92,12 @@ export async function loadSessionSecrets(configured: string[] | null, dataDir: s
     throw new ConfigError(`${file} holds ${secret.length} bytes of secret, at least ${MIN_SECRET_LENGTH} are needed: remove it to generate a new one (this signs everyone out) or set JWT_SECRET`);
   }
   return [secret];
+}
+
+/**
+ * A key of its own for `purpose` (cursors, …), derived from the server secret with HMAC, so
+ * a value signed for one purpose never verifies as another, and no JWT can be forged from it.
+ */
+export function deriveKey(secret: Uint8Array, purpose: string): Buffer {
+  return createHmac('sha256', secret).update(`kontor:derived-key:${purpose}`).digest();
 }

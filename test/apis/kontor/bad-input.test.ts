@@ -123,7 +123,7 @@ test("another tenant's ids answer not found and change nothing", async () => {
   const other = await t.tenant();
   await expectProblem({ method: 'GET', url: `/kontor/v1/accounts/${cash.id}`, headers: other.headers }, 404, { type: 'not-found' });
   await expectProblem({ method: 'GET', url: `/kontor/v1/ledgers/${ledger.id}`, headers: other.headers }, 404, {});
-  await expectProblem({ method: 'POST', url: '/kontor/v1/entries', headers: other.headers, payload: entry('1') }, 404, { field: 'postings[0].account_id' });
+  await expectProblem({ method: 'POST', url: '/kontor/v1/entries', headers: other.headers, payload: entry('1') }, 404, { field: 'ledger_id' });
   await expectProblem({ method: 'DELETE', url: `/kontor/v1/ledgers/${ledger.id}`, headers: other.headers }, 404, {});
 });
 

@@ -219,7 +219,9 @@ test('a group budget counts every member\'s group spending; members see it, only
   const member = await ledgyUser(t);
   const stranger = await ledgyUser(t);
   const group = (await owner.call('POST', '/api/v1/groups', { name: 'Flat' })).json();
-  assert.equal((await owner.call('POST', `/api/v1/groups/${group.id}/members`, { email: member.email })).statusCode, 201);
+  assert.equal((await owner.call('POST', `/api/v1/groups/${group.id}/invitations`, { email: member.email })).statusCode, 202);
+  const [invitation] = (await member.call('GET', '/api/v1/groups/invitations')).json().items;
+  assert.equal((await member.call('POST', `/api/v1/groups/invitations/${invitation.id}/accept`)).statusCode, 200);
   await tx(owner, { amount: 40, groupId: group.id });
   await tx(member, { amount: 15.5, groupId: group.id });
   await tx(owner, { amount: 1000 }); // personal: not the group's

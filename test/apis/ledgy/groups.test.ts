@@ -22,9 +22,13 @@ async function newGroup(u: User, body: object = {}) {
   return res.json();
 }
 
-async function addMember(owner: User, groupId: string, member: User) {
-  const res = await owner.call('POST', `/api/v1/groups/${groupId}/members`, { email: member.email });
-  assert.equal(res.statusCode, 201, res.body);
+/** Owner invites, member accepts (nobody joins a group otherwise); answers the group. */
+async function addMember(owner: User, groupId: string, member: User, email = member.email) {
+  const invited = await owner.call('POST', `/api/v1/groups/${groupId}/invitations`, { email });
+  assert.equal(invited.statusCode, 202, invited.body);
+  const pending = (await member.call('GET', '/api/v1/groups/invitations')).json().items.find((i: any) => i.groupId === groupId);
+  const res = await member.call('POST', `/api/v1/groups/invitations/${pending.id}/accept`);
+  assert.equal(res.statusCode, 200, res.body);
   return res.json();
 }
 
@@ -78,8 +82,8 @@ test('validation is 400 with { error }', async () => {
     assertError(await u.call('PUT', `/api/v1/groups/${group.id}`, body), 400);
   }
   assert.equal((await u.call('POST', '/api/v1/groups', { name: 'x'.repeat(100), description: 'y'.repeat(500) })).statusCode, 201);
-  assertError(await u.call('POST', `/api/v1/groups/${group.id}/members`, {}), 400, /email is required/);
-  assertError(await u.call('POST', `/api/v1/groups/${group.id}/members`, { email: 'not-an-email' }), 400);
+  assertError(await u.call('POST', `/api/v1/groups/${group.id}/invitations`, {}), 400, /email is required/);
+  assertError(await u.call('POST', `/api/v1/groups/${group.id}/invitations`, { email: 'not-an-email' }), 400);
 });
 
 test("another user's groups are 404; a member who is not the owner gets 403 on changes", async () => {
@@ -93,7 +97,7 @@ test("another user's groups are 404; a member who is not the owner gets 403 on c
     ['GET', `/api/v1/groups/${group.id}`, undefined],
     ['PUT', `/api/v1/groups/${group.id}`, { name: 'Mine now' }],
     ['DELETE', `/api/v1/groups/${group.id}`, undefined],
-    ['POST', `/api/v1/groups/${group.id}/members`, { email: stranger.email }],
+    ['POST', `/api/v1/groups/${group.id}/invitations`, { email: stranger.email }],
     ['DELETE', `/api/v1/groups/${group.id}/members/${member.user.id}`, undefined],
   ] as const) {
     assertError(await stranger.call(method, url, body), 404, /Group not found/);
@@ -105,33 +109,30 @@ test("another user's groups are 404; a member who is not the owner gets 403 on c
   assert.equal((await member.call('GET', '/api/v1/groups')).json().totalCount, 1);
   assertError(await member.call('PUT', `/api/v1/groups/${group.id}`, { name: 'Mine now' }), 403);
   assertError(await member.call('DELETE', `/api/v1/groups/${group.id}`), 403);
-  assertError(await member.call('POST', `/api/v1/groups/${group.id}/members`, { email: stranger.email }), 403);
+  assertError(await member.call('POST', `/api/v1/groups/${group.id}/invitations`, { email: stranger.email }), 403);
   assertError(await member.call('DELETE', `/api/v1/groups/${group.id}/members/${owner.user.id}`), 403);
-  assertError(await member.call('DELETE', `/api/v1/groups/${group.id}/members/${member.user.id}`), 403);
   // Nothing changed.
   assert.deepEqual((await owner.call('GET', `/api/v1/groups/${group.id}`)).json(), seen.json());
   assertError(await owner.call('GET', '/api/v1/groups/grp_01HK8V0000000000000000000Z'), 404);
   assertError(await owner.call('GET', '/api/v1/groups/acc_nope'), 404);
 });
 
-test('members: add by email 201; unknown email 404; already a member 409; remove 204; the owner cannot be removed (400)', async () => {
+test('members: join by invitation; already a member 409; an unknown email is invited too (202); remove 204; the owner cannot be removed (400)', async () => {
   const owner = await ledgyUser(t);
   const member = await ledgyUser(t);
   const group = await newGroup(owner);
   t.clock.advance(1000);
-  const added = await owner.call('POST', `/api/v1/groups/${group.id}/members`, { email: member.email.toUpperCase() });
-  assert.equal(added.statusCode, 201, added.body);
-  assert.equal(added.headers.location, `/api/v1/groups/${group.id}`);
+  const added = await addMember(owner, group.id, member, member.email.toUpperCase());
   assert.deepEqual(
-    added.json().members.map((m: any) => [m.userId, m.email, m.role]),
+    added.members.map((m: any) => [m.userId, m.email, m.role]),
     [
       [owner.user.id, owner.email, 'owner'],
       [member.user.id, member.email, 'member'],
     ],
   );
-  assertError(await owner.call('POST', `/api/v1/groups/${group.id}/members`, { email: member.email }), 409);
-  assertError(await owner.call('POST', `/api/v1/groups/${group.id}/members`, { email: owner.email }), 409);
-  assertError(await owner.call('POST', `/api/v1/groups/${group.id}/members`, { email: 'nobody@ledgy.test' }), 404, /User not found/);
+  assertError(await owner.call('POST', `/api/v1/groups/${group.id}/invitations`, { email: member.email }), 409);
+  assertError(await owner.call('POST', `/api/v1/groups/${group.id}/invitations`, { email: owner.email }), 409);
+  assert.equal((await owner.call('POST', `/api/v1/groups/${group.id}/invitations`, { email: 'nobody@ledgy.test' })).statusCode, 202);
 
   assertError(await owner.call('DELETE', `/api/v1/groups/${group.id}/members/${owner.user.id}`), 400, /owner/);
   assertError(await owner.call('DELETE', `/api/v1/groups/${group.id}/members/usr_01HK8V0000000000000000000Z`), 404);
@@ -242,8 +243,8 @@ test('scopes: groups:read for reads, groups:write for writes; write does not imp
   const writes: ['POST' | 'PUT' | 'DELETE', string, unknown, number][] = [
     ['POST', '/api/v1/groups', { name: 'New' }, 201],
     ['PUT', `/api/v1/groups/${group.id}`, { name: 'Renamed' }, 200],
-    ['POST', `/api/v1/groups/${group.id}/members`, { email: other.email }, 201],
-    ['DELETE', `/api/v1/groups/${group.id}/members/${other.user.id}`, undefined, 204],
+    ['POST', `/api/v1/groups/${group.id}/invitations`, { email: other.email }, 202],
+    ['DELETE', `/api/v1/groups/${group.id}/members/${other.user.id}`, undefined, 404],
     ['DELETE', `/api/v1/groups/${group.id}`, undefined, 204],
   ];
   for (const [method, url, body, status] of writes) {

@@ -77,11 +77,11 @@ const initialize = JSON.stringify({
 const post = (headers: Record<string, string>, body = initialize) =>
   fetch(base + '/mcp', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body });
 
-test('listTools shows the five Ledgy tools with their input schemas', async () => {
+test('listTools shows the seven Ledgy tools with their input schemas', async () => {
   const u = await ledgyUser();
   const client = await connect(u.token);
   const { tools } = await client.listTools();
-  assert.deepEqual(tools.map((x) => x.name).sort(), ['create_transaction', 'create_transfer', 'list_accounts', 'list_transactions', 'spending_by_category']);
+  assert.deepEqual(tools.map((x) => x.name).sort(), ['create_transaction', 'create_transfer', 'list_accounts', 'list_group_invitations', 'list_transactions', 'respond_to_group_invitation', 'spending_by_category']);
   const list = tools.find((x) => x.name === 'list_transactions')!;
   for (const field of ['type', 'dateFrom', 'dateTo', 'categoryId', 'accountId', 'groupId', 'limit', 'cursor', 'query']) {
     assert.ok(field in (list.inputSchema.properties ?? {}), field);
@@ -119,18 +119,20 @@ test('create_transaction, then the row via REST and via list_transactions; money
   assert.equal(fromNumber.isError, false, fromNumber.text);
   assert.match(fromNumber.text, /"amount":12\.3456,/);
 
-  // A large amount keeps every digit in the text; structuredContent is left out rather than rounded.
-  const big = await call(client, 'create_transaction', { type: 'income', amount: '123456789012345.6789', currencyCode: 'EUR', date: '2026-05-13' });
+  // The largest amount keeps every digit; past it (as on REST) is refused, naming the field.
+  const big = await call(client, 'create_transaction', { type: 'income', amount: '99999999999.9999', currencyCode: 'EUR', date: '2026-05-13' });
   assert.equal(big.isError, false, big.text);
-  assert.match(big.text, /"amount":123456789012345\.6789,/);
-  assert.equal(big.structured, undefined);
+  assert.match(big.text, /"amount":99999999999\.9999,/);
+  const tooBig = await call(client, 'create_transaction', { type: 'income', amount: '123456789012345.6789', currencyCode: 'EUR', date: '2026-05-13' });
+  assert.equal(tooBig.isError, true);
+  assert.match(tooBig.text, /amount/);
 
   const rest = await u.rest('GET', '/api/v1/transactions?limit=10');
   assert.equal(rest.statusCode, 200);
   assert.equal(rest.json().totalCount, 3);
   assert.match(rest.body, new RegExp(`"id":"${fromString.json.id}","type":"expense","amount":12\\.5,`));
   assert.match(rest.body, /"amount":12\.3456,/);
-  assert.match(rest.body, /"amount":123456789012345\.6789,/);
+  assert.match(rest.body, /"amount":99999999999\.9999,/);
 
   const listed = await call(client, 'list_transactions', {});
   assert.equal(listed.isError, false, listed.text);
