@@ -26,7 +26,7 @@ const scratch = await mkdtemp(path.join(tmpdir(), 'kontor-test-'));
 // Searchable by others: as root, the embedded PostgreSQL runs as the `postgres` user.
 await chmod(scratch, 0o711);
 const embedded = await startEmbeddedPostgres({ dataDir: path.join(scratch, 'embedded') });
-const runs: { db: string; env: Record<string, string> }[] = [{ db: 'embedded', env: { KONTOR_TEST_DB: 'embedded', KONTOR_TEST_DATABASE_URL: embedded.url } }];
+const runs: { db: string; env: Record<string, string> }[] = [{ db: 'embedded', env: { KONTOR_TEST_DB: 'embedded', KONTOR_TEST_DATABASE_URL: embedded.socketUrl ?? embedded.url } }];
 if (process.env.TEST_DATABASE_URL) runs.push({ db: 'postgres', env: { KONTOR_TEST_DB: 'postgres', KONTOR_TEST_DATABASE_URL: process.env.TEST_DATABASE_URL } });
 let passed = 0;
 let failed = 0;

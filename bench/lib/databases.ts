@@ -52,7 +52,10 @@ function tracked(cleanup: () => Promise<void>): () => Promise<void> {
 
 /** A new schema on the run's embedded PostgreSQL, or on BENCH_DATABASE_URL's. */
 export async function openBenchDb(kind: DbKind, postgresUrl: string | null): Promise<BenchDb> {
-  if (kind === 'embedded') postgresUrl = (await embeddedServer()).url;
+  if (kind === 'embedded') {
+    const server = await embeddedServer();
+    postgresUrl = server.socketUrl ?? server.url; // as the server connects to it
+  }
   if (!postgresUrl) throw new Error('PostgreSQL benchmarks need BENCH_DATABASE_URL');
   const schema = `kontor_bench_${randomBytes(6).toString('hex')}`;
   const admin = openPostgres(postgresUrl, { max: 1 });

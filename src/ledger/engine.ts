@@ -1,4 +1,5 @@
-import type { Db, Queryable } from '../platform/db.ts';
+import { tokenArray, type Db, type Queryable } from '../platform/db.ts';
+import { ReadBatcher } from '../platform/read-batcher.ts';
 import type { Clock } from '../platform/clock.ts';
 import { DomainError, invalid, notFound } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
@@ -68,6 +69,8 @@ export class LedgerEngine {
   private readonly queue: CommitQueue;
   private readonly assetCache = new Map<string, Asset>();
   private readonly ownerCache = new Map<string, string>();
+  /** Single-account reads (the hottest read there is) share queries under load. */
+  private readonly accountReads: ReadBatcher<{ orgId: string; id: string }, Account>;
 
   constructor(
     private readonly db: Db,
@@ -75,6 +78,19 @@ export class LedgerEngine {
   ) {
     // Two commits in flight: one fsyncs while the next gathers.
     this.queue = new CommitQueue(db, clock, 2);
+    this.accountReads = new ReadBatcher(
+      async (keys) => {
+        const rows =
+          keys.length === 1
+            ? await db.query<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE org_id = $1 AND id = $2`, [keys[0].orgId, keys[0].id])
+            : await db.query<AccountRow>(
+                `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE (org_id, id) IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))`,
+                [tokenArray(keys.map((k) => k.orgId)), tokenArray(keys.map((k) => k.id))],
+              );
+        return new Map(rows.map((r) => [`${r.org_id}|${r.id}`, toAccount(r)]));
+      },
+      (key) => `${key.orgId}|${key.id}`,
+    );
   }
 
   async createLedger(orgId: string, input: { name: string; owner: string; metadata?: Record<string, unknown> | null }, tx: Queryable = this.db): Promise<Ledger> {
@@ -169,9 +185,9 @@ export class LedgerEngine {
   }
 
   async getAccount(orgId: string, id: string): Promise<Account> {
-    const rows = await this.db.query<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE org_id = $1 AND id = $2`, [orgId, id]);
-    if (rows.length === 0) throw notFound('account');
-    return toAccount(rows[0]);
+    const account = await this.accountReads.load({ orgId, id });
+    if (!account) throw notFound('account');
+    return account;
   }
 
   /**

@@ -17,7 +17,7 @@ export async function openConfiguredDatabase(config: Config, options: OpenOption
   const where = { dataDir: config.dataDir, port: config.embeddedPgPort, log: options.log };
   let server: EmbeddedPostgres | null = options.shareRunning ? await findEmbeddedPostgres(where) : null;
   server ??= await startEmbeddedPostgres(where);
-  const db = openPostgres(server.url);
+  const db = openPostgres(server.socketUrl ?? server.url);
   const close = db.close.bind(db);
   return Object.assign(db, {
     async close() {

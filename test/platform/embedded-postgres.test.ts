@@ -48,8 +48,12 @@ test('durable, loopback-only, with a generated password; the port is remembered 
       synchronous_commit: 'on',
       full_page_writes: 'on',
       listen_addresses: '127.0.0.1',
-      unix_socket_directories: '',
+      // Only inside the cluster's own folder (mode 700), for Kontor's own connections.
+      unix_socket_directories: first.clusterDir,
     });
+    assert.equal((await stat(first.clusterDir)).mode & 0o777, 0o700);
+    assert.ok(first.socketUrl);
+    assert.equal(Object.keys(await settings(first.socketUrl!, ['fsync'])).length, 1);
     port = Number(new URL(first.url).port);
     assert.equal((await stat(path.join(dataDir, 'postgres-password'))).mode & 0o777, 0o600);
     const password = (await readFile(path.join(dataDir, 'postgres-password'), 'utf8')).trim();
