@@ -87,7 +87,7 @@ export function monthsAfter(asOf: string, count: number): string[] {
       month = 1;
       year += 1;
     }
-    out.push(`${year}-${String(month).padStart(2, '0')}`);
+    out.push(`${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}`);
   }
   return out;
 }

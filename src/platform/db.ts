@@ -1,6 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { PgliteStatements } from './pglite-statements.ts';
+import { parsePgTimestamptz } from './dates.ts';
 
 /** Something SQL can run on: the database itself or an open transaction. */
 export interface Queryable {
@@ -22,6 +23,7 @@ export interface Db extends Queryable {
 const INT8 = 20;
 const DATE = 1082;
 const NUMERIC = 1700;
+const TIMESTAMPTZ = 1184;
 const RETRYABLE = new Set(['40001', '40P01']);
 
 export async function openPglite(dataDir?: string, loadDataDir?: Blob | File): Promise<Db> {
@@ -43,6 +45,8 @@ export async function openPglite(dataDir?: string, loadDataDir?: Blob | File): P
       [INT8]: (v: string) => BigInt(v),
       [DATE]: (v: string) => v,
       [NUMERIC]: (v: string) => v,
+      // PGlite's own parser turns years 0001–0099 into 1901–1999.
+      [TIMESTAMPTZ]: parsePgTimestamptz,
     },
     serializers: { [INT8]: (v: unknown) => String(v) },
   });

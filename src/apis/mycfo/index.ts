@@ -19,10 +19,9 @@ export async function registerMycfoApi(app: FastifyInstance, kontor: Kontor): Pr
     description: 'CFO-grade metrics, forecasts, scenarios, and alerts, scoped to your organization. All amounts are in cents.',
     errors: mycfoError,
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-    authenticate: async (request) => {
-      const header = request.headers.authorization;
-      if (!header?.startsWith('Bearer ')) return null;
-      const claims = await kontor.sessions.verify(header.slice(7).trim(), 'mycfo');
+    authenticate: async (_request, token) => {
+      if (!token) return null;
+      const claims = await kontor.sessions.verify(token, 'mycfo');
       if (!claims) return null;
       return { orgId: claims.orgId, surface: 'mycfo', kind: 'session', id: claims.userId, userId: claims.userId, scopes: null, mode: 'live' };
     },

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Kontor } from '../../platform/kontor.ts';
 import { principalOf } from '../../platform/http/surface.ts';
+import { parseInstant } from '../../platform/dates.ts';
 import { deleteTransaction, ingestRows, listTransactions, type IngestRow, type Subtype, type TransactionKind } from '../../cfo/ingest.ts';
 import { currencyMismatch, getWorkspace } from '../../cfo/workspaces.ts';
 import * as S from './schemas.ts';
@@ -31,8 +32,7 @@ const rowSchema = (subtypes: string[], extra: Record<string, any>) =>
     ...extra,
   });
 
-/** A date is midnight UTC; a time is taken as given. */
-const occurredAt = (text: string) => new Date(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
+
 
 export function ingestRoutes(api: FastifyInstance, kontor: Kontor) {
   const ingestKind = (path: string, field: 'expenses' | 'revenue', subtypes: string[], extra: Record<string, any>) =>
@@ -58,7 +58,8 @@ export function ingestRoutes(api: FastifyInstance, kontor: Kontor) {
             subtype: row.subtype,
             amountCents: BigInt(row.amount_cents),
             currency,
-            occurredAt: occurredAt(row.occurred_at),
+            // A date is midnight UTC; a time is taken as given.
+            occurredAt: parseInstant(row.occurred_at, `${field}[${i}].occurred_at`),
             vendor: row.vendor ?? null,
             description: row.description ?? null,
             externalId: row.external_id ?? null,

@@ -18,7 +18,7 @@ export const ListOf = <T extends TSchema>(item: T) => Type.Object({ data: Type.A
 export const ErrorBody = Type.Object({
   error: Type.Object({
     type: Type.Union(
-      ['invalid_request', 'authentication_error', 'not_found', 'conflict', 'validation_error', 'upstream_error', 'api_error'].map((t) => Type.Literal(t)),
+      ['invalid_request', 'authentication_error', 'not_found', 'conflict', 'upstream_error', 'api_error'].map((t) => Type.Literal(t)),
     ),
     code: Type.String(),
     message: Type.String(),
