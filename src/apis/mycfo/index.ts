@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kontor } from '../../platform/kontor.ts';
 import { registerSurface } from '../../platform/http/surface.ts';
+import { installExactSerializer } from '../../platform/http/exact-serializer.ts';
 import { mycfoError } from './errors.ts';
 import { authRoutes } from './auth.ts';
 import { workspaceRoutes } from './workspaces.ts';
@@ -27,6 +28,7 @@ export async function registerMycfoApi(app: FastifyInstance, kontor: Kontor): Pr
     },
     rateLimit: () => kontor.config.rateLimitPerMinute,
     routes: async (api) => {
+      installExactSerializer(api);
       authRoutes(api, kontor);
       workspaceRoutes(api, kontor);
       ingestRoutes(api, kontor);

@@ -15,20 +15,21 @@ const WsParams = Type.Object({ id: Type.String() });
 interface RowBody {
   subtype: Subtype;
   amount_cents: number;
-  currency?: string;
+  currency?: string | null;
   occurred_at: string;
-  vendor?: string;
-  description?: string;
-  external_id?: string;
+  vendor?: string | null;
+  description?: string | null;
+  external_id?: string | null;
 }
 
 const rowSchema = (subtypes: string[], extra: Record<string, any>) =>
   Type.Object({
     subtype: Type.Union(subtypes.map((s) => Type.Literal(s))),
     amount_cents: S.Cents,
-    currency: Type.Optional(S.Currency),
+    // Optional fields take null as well as absence, like every optional field of the surface.
+    currency: Type.Optional(S.Nullable(S.Currency)),
     occurred_at: S.DayOrTime,
-    external_id: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    external_id: Type.Optional(S.Nullable(Type.String({ minLength: 1, maxLength: 255 }))),
     ...extra,
   });
 
@@ -70,8 +71,8 @@ export function ingestRoutes(api: FastifyInstance, kontor: Kontor) {
       },
     );
 
-  ingestKind('expenses', 'expenses', ['recurring_expense', 'one_time_expense'], { vendor: Type.Optional(Type.String({ maxLength: 500 })) });
-  ingestKind('revenue', 'revenue', ['recurring', 'one_time'], { description: Type.Optional(Type.String({ maxLength: 1000 })) });
+  ingestKind('expenses', 'expenses', ['recurring_expense', 'one_time_expense'], { vendor: Type.Optional(S.Nullable(Type.String({ maxLength: 500 }))) });
+  ingestKind('revenue', 'revenue', ['recurring', 'one_time'], { description: Type.Optional(S.Nullable(Type.String({ maxLength: 1000 }))) });
 
   const Transaction = Type.Object({
     id: S.Id('txn'),
