@@ -83,3 +83,17 @@ export function parsePgTimestamptz(text: string): Date {
   const offset = m[8] ? (m[8] === '-' ? -1 : 1) * ((Number(m[9]) * 60 + Number(m[10] ?? 0)) * 60 + Number(m[11] ?? 0)) * 1000 : 0;
   return new Date(d.getTime() - offset);
 }
+
+/**
+ * A Date as PostgreSQL timestamptz text, for PGlite parameters. `toISOString` writes years past
+ * 9999 as `+010000`, which PostgreSQL refuses; an exclusive end such as "9999-12-31 plus one
+ * day" needs year 10000.
+ */
+export function formatPgTimestamptz(value: unknown): string {
+  if (!(value instanceof Date)) return String(value);
+  const y = value.getUTCFullYear();
+  const two = (n: number) => String(n).padStart(2, '0');
+  const year = String(y > 0 ? y : 1 - y).padStart(4, '0');
+  const time = `${two(value.getUTCHours())}:${two(value.getUTCMinutes())}:${two(value.getUTCSeconds())}.${String(value.getUTCMilliseconds()).padStart(3, '0')}`;
+  return `${year}-${two(value.getUTCMonth() + 1)}-${two(value.getUTCDate())} ${time}+00${y > 0 ? '' : ' BC'}`;
+}

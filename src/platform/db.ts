@@ -1,7 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { PgliteStatements } from './pglite-statements.ts';
-import { parsePgTimestamptz } from './dates.ts';
+import { formatPgTimestamptz, parsePgTimestamptz } from './dates.ts';
 
 /** Something SQL can run on: the database itself or an open transaction. */
 export interface Queryable {
@@ -48,7 +48,7 @@ export async function openPglite(dataDir?: string, loadDataDir?: Blob | File): P
       // PGlite's own parser turns years 0001–0099 into 1901–1999.
       [TIMESTAMPTZ]: parsePgTimestamptz,
     },
-    serializers: { [INT8]: (v: unknown) => String(v) },
+    serializers: { [INT8]: (v: unknown) => String(v), [TIMESTAMPTZ]: formatPgTimestamptz },
   });
   return new PgliteDb(lite);
 }

@@ -147,3 +147,13 @@ test('Kontor native: an entry effective in year 0050 keeps its year; year 0000 i
   assert.equal(bad.statusCode, 400, bad.body);
   assert.equal(bad.json().field, 'effective_at');
 });
+
+test('the last day, 9999-12-31, works in filters and budget periods (an exclusive end in year 10000 is internal)', async () => {
+  const created = await ledgy.call('POST', '/api/v1/transactions', { type: 'expense', amount: 1, currencyCode: 'EUR', date: '9999-12-31T23:59:59Z' });
+  assert.equal(created.statusCode, 201, created.body);
+  const listed = await ledgy.call('GET', '/api/v1/transactions?dateFrom=9999-12-31&dateTo=9999-12-31');
+  assert.equal(listed.statusCode, 200, listed.body);
+  assert.deepEqual(listed.json().items.map((i: any) => i.date), ['9999-12-31T23:59:59Z']);
+  const budget = await ledgy.call('POST', '/api/v1/budgets', { amount: 10, currencyCode: 'EUR', period: 3, startDate: '9999-01-01', isActive: true });
+  assert.equal(budget.statusCode, 201, budget.body);
+});
