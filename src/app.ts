@@ -3,6 +3,7 @@ import type { Kontor } from './platform/kontor.ts';
 import { DomainError } from './platform/errors.ts';
 import { newUlid } from './platform/ids.ts';
 import { validatorCompiler } from './platform/http/validation.ts';
+import { registerInputGuard } from './platform/http/input-guard.ts';
 import { registerKontorApi } from './apis/kontor/index.ts';
 import { registerMycfoApi } from './apis/mycfo/index.ts';
 import { registerLedgyApi } from './apis/ledgy/index.ts';
@@ -36,8 +37,13 @@ export async function buildApp(kontor: Kontor, options: AppOptions = {}): Promis
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // Bodies are JSON: Fastify's default text/plain parser would hand a JSON text to the schema
+  // as a string ("must be object"); without it, text/plain is 415 like any other type.
+  app.removeContentTypeParser('text/plain');
   // Problem documents and other +json types are JSON too.
   app.addContentTypeParser(/^application\/[\w.+-]+\+json(\s*;.*)?$/i, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+
+  registerInputGuard(app);
 
   await registerKontorApi(app, kontor);
   await registerMycfoApi(app, kontor);

@@ -36,9 +36,10 @@ export interface Adjustments {
   extraCost?: { fromIndex: number; cents: bigint };
 }
 
+/** A projection as stored and shown: cents as exact bigints, runway a ratio to two decimals. */
 export interface Series {
-  mrr_cents: number[];
-  cash_cents: (number | null)[];
+  mrr_cents: bigint[];
+  cash_cents: (bigint | null)[];
   runway_months: (number | null)[];
 }
 
@@ -68,10 +69,16 @@ export function project(start: ProjectionStart, a: Assumptions, baseChurn: Ratio
   return out;
 }
 
+/** The index of the first month whose MRR or cash leaves ±`limit` cents, or -1. */
+export function firstMonthBeyond(p: Projection, limit: bigint): number {
+  const beyond = (v: bigint | null) => v !== null && (v > limit || v < -limit);
+  return p.mrr.findIndex((mrr, t) => beyond(mrr) || beyond(p.cash[t]));
+}
+
 export function toSeries(p: Projection): Series {
   return {
-    mrr_cents: p.mrr.map(Number),
-    cash_cents: p.cash.map((c) => (c === null ? null : Number(c))),
+    mrr_cents: p.mrr,
+    cash_cents: p.cash,
     runway_months: p.runway,
   };
 }
@@ -87,7 +94,7 @@ export function monthsAfter(asOf: string, count: number): string[] {
       month = 1;
       year += 1;
     }
-    out.push(`${year}-${String(month).padStart(2, '0')}`);
+    out.push(`${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}`);
   }
   return out;
 }

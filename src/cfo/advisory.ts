@@ -1,3 +1,4 @@
+import { stringify } from 'lossless-json';
 /**
  * The advisory memo (`GET /v1/workspaces/{id}/advisory`): a short AI-written summary,
  * suggestions and risks, grounded only in the workspace's computed metrics and alerts.
@@ -60,7 +61,8 @@ export function buildMessages(grounding: AdvisoryGrounding) {
     { role: 'system', content: SYSTEM_PROMPT },
     {
       role: 'user',
-      content: `Metrics (30-day window ending on as_of):\n${JSON.stringify(grounding.metrics, null, 2)}\n\nActive alerts:\n${JSON.stringify(grounding.alerts, null, 2)}\n\nWrite the advisory memo as the JSON object described.`,
+      // Exact: cents past 2^53 are bigints, which JSON.stringify refuses.
+      content: `Metrics (30-day window ending on as_of):\n${stringify(grounding.metrics, undefined, 2)}\n\nActive alerts:\n${stringify(grounding.alerts, undefined, 2)}\n\nWrite the advisory memo as the JSON object described.`,
     },
   ];
 }

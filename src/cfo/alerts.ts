@@ -1,4 +1,5 @@
 import { newId } from '../platform/ids.ts';
+import { stringifyExact } from '../platform/exact-json.ts';
 import { computeMetrics, type Metrics } from './metrics.ts';
 import { getWorkspace, type CfoDeps } from './workspaces.ts';
 
@@ -25,11 +26,16 @@ const abs = (n: bigint) => (n < 0n ? -n : n);
  */
 export function evaluateRules(m: Metrics): Finding[] {
   const out: Finding[] = [];
-  if (m.runwayMonths !== null && m.runwayMonths < 6) {
+  // Runway is cash / recurring burn: compared exactly (cash < 6 × burn), shown rounded, so
+  // 5.996 months (shown as 6) still warns and 2.996 (shown as 3) is still critical.
+  const cash = m.cashOnHand;
+  const burn = m.recurringBurn;
+  if (cash !== null && burn > 0n && cash < 6n * burn) {
+    const critical = cash < 3n * burn;
     out.push({
       type: 'runway_low',
-      severity: m.runwayMonths < 3 ? 'critical' : 'warn',
-      message: `Runway is below ${m.runwayMonths < 3 ? 3 : 6} months (${m.runwayMonths}).`,
+      severity: critical ? 'critical' : 'warn',
+      message: `Runway is below ${critical ? 3 : 6} months (${m.runwayMonths}).`,
       payload: { runway_months: m.runwayMonths },
     });
   }
@@ -39,7 +45,7 @@ export function evaluateRules(m: Metrics): Finding[] {
       type: 'mrr_decline',
       severity: 'warn',
       message: `MRR fell ${pct(prevMrr, m.mrr)}% versus the prior 30 days.`,
-      payload: { mrr_cents: Number(m.mrr), prior_mrr_cents: Number(prevMrr), decline_pct: pct(prevMrr, m.mrr) },
+      payload: { mrr_cents: m.mrr, prior_mrr_cents: prevMrr, decline_pct: pct(prevMrr, m.mrr) },
     });
   }
   const prevNet = m.previous.recurringRevenue + m.previous.oneTimeRevenue + m.previous.refunds;
@@ -48,7 +54,7 @@ export function evaluateRules(m: Metrics): Finding[] {
       type: 'revenue_decline',
       severity: 'warn',
       message: `Net revenue fell ${pct(prevNet, m.netRevenue)}% versus the prior 30 days.`,
-      payload: { net_revenue_cents_30d: Number(m.netRevenue), prior_net_revenue_cents_30d: Number(prevNet), decline_pct: pct(prevNet, m.netRevenue) },
+      payload: { net_revenue_cents_30d: m.netRevenue, prior_net_revenue_cents_30d: prevNet, decline_pct: pct(prevNet, m.netRevenue) },
     });
   }
   const refunds = abs(m.refunds);
@@ -61,7 +67,7 @@ export function evaluateRules(m: Metrics): Finding[] {
         prevRefunds > 0n
           ? `Refund volume is ${Number((refunds * 10n) / prevRefunds) / 10}x the previous 30 days.`
           : 'Refunds appeared this period after none in the previous 30 days.',
-      payload: { refunds_cents_30d: Number(m.refunds), prior_refunds_cents_30d: Number(m.previous.refunds) },
+      payload: { refunds_cents_30d: m.refunds, prior_refunds_cents_30d: m.previous.refunds },
     });
   }
   return out;
@@ -79,7 +85,7 @@ export async function evaluateAlerts(deps: CfoDeps, orgId: string, workspaceId: 
       await tx.query(
         `INSERT INTO cfo_alerts (org_id, id, workspace_id, type, severity, message, payload, as_of, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [orgId, a.id, workspaceId, a.type, a.severity, a.message, JSON.stringify(a.payload), asOf, now],
+        [orgId, a.id, workspaceId, a.type, a.severity, a.message, stringifyExact(a.payload), asOf, now],
       );
     }
   });

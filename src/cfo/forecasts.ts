@@ -1,7 +1,9 @@
 import type { Queryable } from '../platform/db.ts';
 import { DomainError, invalid, notFound } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
-import { project, monthsAfter, toSeries, type Assumptions, type Adjustments, type ProjectionStart, type Series } from '../analytics/projection.ts';
+import { firstMonthBeyond, project, monthsAfter, toSeries, type Assumptions, type Adjustments, type Projection, type ProjectionStart, type Series } from '../analytics/projection.ts';
+import { BIGINT_MAX } from '../platform/money.ts';
+import { parseExact, stringifyExact } from '../platform/exact-json.ts';
 import { rationalFromNumber, type Rational } from '../analytics/rational.ts';
 import { computeMetrics } from './metrics.ts';
 import { getWorkspace, type CfoDeps } from './workspaces.ts';
@@ -24,7 +26,8 @@ export interface Forecast {
   horizonMonths: number;
   assumptions: Required<AssumptionsInput>;
   variants: Record<string, Required<AssumptionsInput>>;
-  inputs: { mrr_cents: number; cash_cents: number | null; recurring_burn_cents: number };
+  /** The starting point, exact; stored as JSON with integers written digit for digit. */
+  inputs: { mrr_cents: bigint; cash_cents: bigint | null; recurring_burn_cents: bigint };
   series: { months: string[] } & Record<string, Series | string[]>;
   warnings: { code: string; message: string }[];
   createdAt: Date;
@@ -44,6 +47,18 @@ const startOf = (inputs: Forecast['inputs']): ProjectionStart => ({
   recurringBurn: BigInt(inputs.recurring_burn_cents),
 });
 
+// Amount-holding JSON columns are read as text and parsed exactly.
+const FORECAST_COLUMNS = '*, inputs::text AS inputs_json, series::text AS series_json';
+const SCENARIO_COLUMNS = '*, impact::text AS impact_json, series::text AS series_json';
+
+/** Cents are 64-bit in the ledger and here: a projection that leaves the range is refused. */
+function assertInRange(projection: Projection, months: string[], field: string): void {
+  const t = firstMonthBeyond(projection, BIGINT_MAX);
+  if (t !== -1) {
+    throw invalid(field, `the projection leaves the range of a 64-bit amount of cents (±${BIGINT_MAX}) in ${months[t]}; lower the growth or the horizon`);
+  }
+}
+
 const toForecast = (r: any): Forecast => ({
   id: r.id,
   workspaceId: r.workspace_id,
@@ -53,8 +68,9 @@ const toForecast = (r: any): Forecast => ({
   horizonMonths: r.horizon_months,
   assumptions: r.assumptions,
   variants: r.variants,
-  inputs: r.inputs,
-  series: r.series,
+  // Read as text: the drivers' JSON.parse would round integers past 2^53.
+  inputs: parseExact(r.inputs_json),
+  series: parseExact(r.series_json),
   warnings: r.warnings,
   createdAt: r.created_at,
 });
@@ -79,18 +95,19 @@ export async function createForecast(
   const baseRational = toAssumptions(base, 'assumptions');
   const variants: Record<string, Required<AssumptionsInput>> = {};
   for (const [name, partial] of Object.entries(input.variants ?? { base: {} })) variants[name] = { ...base, ...partial };
-  const inputs = {
-    mrr_cents: Number(metrics.mrr),
-    cash_cents: metrics.cashOnHand === null ? null : Number(metrics.cashOnHand),
-    recurring_burn_cents: Number(metrics.recurringBurn),
-  };
-  const series: Forecast['series'] = { months: monthsAfter(input.asOf, input.horizonMonths) };
+  const inputs = { mrr_cents: metrics.mrr, cash_cents: metrics.cashOnHand, recurring_burn_cents: metrics.recurringBurn };
+  const months = monthsAfter(input.asOf, input.horizonMonths);
+  const series: Forecast['series'] = { months };
   for (const [name, assumptions] of Object.entries(variants)) {
-    series[name] = toSeries(project(startOf(inputs), toAssumptions(assumptions, `variants.${name}`), baseRational.churnPct, input.horizonMonths));
+    const projection = project(startOf(inputs), toAssumptions(assumptions, `variants.${name}`), baseRational.churnPct, input.horizonMonths);
+    // The growth is what drives a projection out of range; name where the caller set it.
+    const growthField = input.variants?.[name]?.mrr_growth_pct !== undefined ? `variants.${name}.mrr_growth_pct` : 'assumptions.mrr_growth_pct';
+    assertInRange(projection, months, growthField);
+    series[name] = toSeries(projection);
   }
   const [row] = await deps.db.query(
     `INSERT INTO cfo_forecasts (org_id, id, workspace_id, name, as_of, horizon_months, assumptions, variants, inputs, series, warnings, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ${FORECAST_COLUMNS}`,
     [
       orgId,
       newId(),
@@ -100,8 +117,8 @@ export async function createForecast(
       input.horizonMonths,
       JSON.stringify(base),
       JSON.stringify(variants),
-      JSON.stringify(inputs),
-      JSON.stringify(series),
+      stringifyExact(inputs),
+      stringifyExact(series),
       JSON.stringify(metrics.warnings),
       deps.clock.now(),
     ],
@@ -110,7 +127,7 @@ export async function createForecast(
 }
 
 export async function getForecast(db: Queryable, orgId: string, workspaceId: string, id: string): Promise<Forecast> {
-  const [row] = await db.query('SELECT * FROM cfo_forecasts WHERE org_id = $1 AND workspace_id = $2 AND id = $3', [orgId, workspaceId, id]);
+  const [row] = await db.query(`SELECT ${FORECAST_COLUMNS} FROM cfo_forecasts WHERE org_id = $1 AND workspace_id = $2 AND id = $3`, [orgId, workspaceId, id]);
   if (!row) throw notFound('forecast');
   return toForecast(row);
 }
@@ -147,7 +164,7 @@ export interface Scenario {
   name: string | null;
   forecastId: string;
   delta: Delta;
-  impact: { final_cash_delta_cents: number | null; final_mrr_cents: number };
+  impact: { final_cash_delta_cents: bigint | null; final_mrr_cents: bigint };
   series: { months: string[]; scenario: Series };
   createdAt: Date;
 }
@@ -159,8 +176,8 @@ const toScenario = (r: any): Scenario => ({
   name: r.name,
   forecastId: r.forecast_id,
   delta: r.delta,
-  impact: r.impact,
-  series: r.series,
+  impact: parseExact(r.impact_json),
+  series: parseExact(r.series_json),
   createdAt: r.created_at,
 });
 
@@ -201,16 +218,17 @@ export async function createScenario(
   const start = startOf(forecast.inputs);
   const baseline = project(start, assumptions, baseChurn, forecast.horizonMonths);
   const scenario = project(start, assumptions, baseChurn, forecast.horizonMonths, adjustmentsFor(input.delta, months));
+  assertInRange(scenario, months, 'delta');
   const last = forecast.horizonMonths - 1;
   const finalCash = scenario.cash[last];
   const baseCash = baseline.cash[last];
   const impact = {
-    final_cash_delta_cents: finalCash === null || baseCash === null ? null : Number(finalCash - baseCash),
-    final_mrr_cents: Number(scenario.mrr[last]),
+    final_cash_delta_cents: finalCash === null || baseCash === null ? null : finalCash - baseCash,
+    final_mrr_cents: scenario.mrr[last],
   };
   const [row] = await deps.db.query(
     `INSERT INTO cfo_scenarios (org_id, id, workspace_id, forecast_id, name, delta, impact, series, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${SCENARIO_COLUMNS}`,
     [
       orgId,
       newId(),
@@ -218,8 +236,8 @@ export async function createScenario(
       forecast.id,
       input.name ?? null,
       JSON.stringify(input.delta),
-      JSON.stringify(impact),
-      JSON.stringify({ months, scenario: toSeries(scenario) }),
+      stringifyExact(impact),
+      stringifyExact({ months, scenario: toSeries(scenario) }),
       deps.clock.now(),
     ],
   );
@@ -227,7 +245,7 @@ export async function createScenario(
 }
 
 export async function getScenario(db: Queryable, orgId: string, workspaceId: string, id: string): Promise<Scenario> {
-  const [row] = await db.query('SELECT * FROM cfo_scenarios WHERE org_id = $1 AND workspace_id = $2 AND id = $3', [orgId, workspaceId, id]);
+  const [row] = await db.query(`SELECT ${SCENARIO_COLUMNS} FROM cfo_scenarios WHERE org_id = $1 AND workspace_id = $2 AND id = $3`, [orgId, workspaceId, id]);
   if (!row) throw notFound('scenario');
   return toScenario(row);
 }
@@ -235,7 +253,7 @@ export async function getScenario(db: Queryable, orgId: string, workspaceId: str
 export async function listScenarios(db: Queryable, orgId: string, workspaceId: string, page: { limit: number; after: string | null }) {
   await getWorkspace(db, orgId, workspaceId);
   const rows = await db.query(
-    `SELECT * FROM cfo_scenarios WHERE org_id = $1 AND workspace_id = $2 AND ($3::uuid IS NULL OR id < $3) ORDER BY id DESC LIMIT $4`,
+    `SELECT ${SCENARIO_COLUMNS} FROM cfo_scenarios WHERE org_id = $1 AND workspace_id = $2 AND ($3::uuid IS NULL OR id < $3) ORDER BY id DESC LIMIT $4`,
     [orgId, workspaceId, page.after, page.limit + 1],
   );
   const items = rows.slice(0, page.limit).map(toScenario);

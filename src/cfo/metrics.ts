@@ -1,4 +1,4 @@
-import { invalid } from '../platform/errors.ts';
+import { addDays, DAY_MS, formatDay, MIN_DAY, parseDay } from '../platform/dates.ts';
 import { ratio2 } from '../analytics/rational.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { LedgerEngine } from '../ledger/engine.ts';
@@ -33,26 +33,24 @@ export interface Metrics {
   current: WindowTotals;
 }
 
-const DAY = 86_400_000;
-const dayString = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-
 /** `as_of` as given (a real YYYY-MM-DD date) or today in UTC by the injected clock. */
 export function resolveAsOf(asOf: string | undefined, clock: Clock): string {
-  if (asOf === undefined) return clock.now().toISOString().slice(0, 10);
-  const ms = Date.parse(`${asOf}T00:00:00Z`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || Number.isNaN(ms) || dayString(ms) !== asOf) {
-    throw invalid('as_of', 'as_of must be a date like 2026-02-28');
-  }
-  return asOf;
+  if (asOf === undefined) return formatDay(clock.now().getTime());
+  return parseDay(asOf, 'as_of');
+}
+
+// An inclusive range that matches no day: `BETWEEN` with its bounds the wrong way round.
+const NO_DAYS = { from: addDays(MIN_DAY, 1), to: MIN_DAY };
+
+/** Days `first` … `last` relative to as_of, cut at 0001-01-01 (no date before it can be stored). */
+function range(asOf: string, first: number, last: number) {
+  if (Date.parse(`${asOf}T00:00:00Z`) + last * DAY_MS < Date.parse(`${MIN_DAY}T00:00:00Z`)) return NO_DAYS;
+  return { from: addDays(asOf, first), to: addDays(asOf, last) };
 }
 
 /** The 30 calendar days as_of − 29 … as_of, and the 30 before them. */
 export function windows(asOf: string) {
-  const end = Date.parse(`${asOf}T00:00:00Z`);
-  return {
-    current: { from: dayString(end - 29 * DAY), to: asOf },
-    previous: { from: dayString(end - 59 * DAY), to: dayString(end - 30 * DAY) },
-  };
+  return { current: range(asOf, -29, 0), previous: range(asOf, -59, -30) };
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Clock } from '../platform/clock.ts';
 import { DomainError, invalid, notFound } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import { assetCode, type Asset } from '../platform/money.ts';
+import { isDay } from '../platform/dates.ts';
 import { CommitQueue } from './commit-queue.ts';
 import { applyUnits, type PostingUnit, type ValidEntry } from './post-entries.ts';
 import { ACCOUNT_COLUMNS, loadEntries, toAccount, toEntry, toLedger, type AccountRow } from './queries.ts';
@@ -59,7 +60,7 @@ export interface TrialBalance {
   totals: { asset: Asset; debit: bigint; credit: bigint }[];
 }
 
-const isDay = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(s + 'T00:00:00Z'));
+
 
 /**
  * The double-entry ledger of every surface. All amounts are bigint units of an asset;

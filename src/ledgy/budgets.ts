@@ -1,6 +1,7 @@
 import type { Queryable } from '../platform/db.ts';
 import { DomainError, invalid, notFound } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
+import { utcMs } from '../platform/dates.ts';
 import type { LedgyDeps } from './deps.ts';
 import type { LedgyUser } from './users.ts';
 import { checkReferences } from './transactions.ts';
@@ -88,13 +89,14 @@ const toBudget = (r: any): LedgyBudget => ({
   updatedAt: r.updated_at,
 });
 
-const midnight = (d: Date) => Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+// utcMs, not Date.UTC: Date.UTC reads years 0–99 as 1900–1999.
+const midnight = (d: Date) => utcMs(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
 
 function addMonths(start: number, months: number): number {
   const d = new Date(start);
-  const target = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, 1));
-  const last = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
-  return Date.UTC(target.getUTCFullYear(), target.getUTCMonth(), Math.min(d.getUTCDate(), last));
+  const target = new Date(utcMs(d.getUTCFullYear(), d.getUTCMonth() + months, 1));
+  const last = new Date(utcMs(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
+  return utcMs(target.getUTCFullYear(), target.getUTCMonth(), Math.min(d.getUTCDate(), last));
 }
 
 /** The start of period k of a budget whose first period starts at `start` (midnight UTC, ms). */

@@ -41,6 +41,8 @@ export const notFound = (what: string, field?: string) => new DomainError('not_f
 export function rowRefusal(error: unknown): DomainError | null {
   const code = (error as { code?: unknown } | null)?.code;
   if (error instanceof DomainError || typeof code !== 'string' || !/^2[23]/.test(code)) return null;
-  const message = (error as Error).message;
-  return new DomainError(code.startsWith('23') ? 'conflict' : 'validation', `the row was refused by the database: ${message}`);
+  // The database's own text (table, constraint and column names) never reaches a client.
+  return code.startsWith('23')
+    ? new DomainError('conflict', 'the row was refused: it conflicts with data already stored')
+    : new DomainError('validation', 'the row was refused: it holds a value that cannot be stored (out of range or malformed)');
 }

@@ -1,4 +1,5 @@
 import { invalid } from './errors.ts';
+import { minorUnit } from './currencies.ts';
 
 export const BIGINT_MAX = (1n << 63n) - 1n;
 export const BIGINT_MIN = -(1n << 63n);
@@ -9,12 +10,9 @@ export interface Asset {
   scale: number;
 }
 
-const currencies = new Set(Intl.supportedValuesOf('currency'));
-
-/** The ISO 4217 minor-unit exponent (USD 2, JPY 0, BHD 3), or null for an unknown code. */
+/** The ISO 4217 minor-unit exponent (USD 2, JPY 0, BHD 3, CLF 4, XAU 0), or null for an unknown code. */
 export function currencyExponent(currency: string): number | null {
-  if (!/^[A-Z]{3}$/.test(currency) || !currencies.has(currency)) return null;
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  return /^[A-Z]{3}$/.test(currency) ? minorUnit(currency) : null;
 }
 
 export function assetCode(asset: Asset): string {

@@ -5,7 +5,8 @@ import type { Metrics, WindowTotals } from '../../src/cfo/metrics.ts';
 
 const zero: WindowTotals = { recurringRevenue: 0n, oneTimeRevenue: 0n, refunds: 0n, recurringExpenses: 0n, oneTimeExpenses: 0n };
 
-function metrics(current: Partial<WindowTotals>, previous: Partial<WindowTotals> = {}, runwayMonths: number | null = null): Metrics {
+/** `runway` is [cash on hand, recurring burn] in cents; runway_months is their ratio, rounded as the metrics round it. */
+function metrics(current: Partial<WindowTotals>, previous: Partial<WindowTotals> = {}, runway: [bigint, bigint] | null = null): Metrics {
   const cur = { ...zero, ...current };
   const net = cur.recurringRevenue + cur.oneTimeRevenue + cur.refunds;
   return {
@@ -17,10 +18,10 @@ function metrics(current: Partial<WindowTotals>, previous: Partial<WindowTotals>
     mrr: cur.recurringRevenue,
     arr: cur.recurringRevenue * 12n,
     burn: 0n,
-    recurringBurn: 0n,
+    recurringBurn: runway ? runway[1] : 0n,
     oneTimeExpenses: 0n,
-    cashOnHand: null,
-    runwayMonths,
+    cashOnHand: runway ? runway[0] : null,
+    runwayMonths: runway && runway[1] > 0n ? Math.round(Number(runway[0] * 100n) / Number(runway[1])) / 100 : null,
     warnings: [],
     current: cur,
     previous: { ...zero, ...previous },
@@ -29,13 +30,21 @@ function metrics(current: Partial<WindowTotals>, previous: Partial<WindowTotals>
 
 const types = (m: Metrics) => evaluateRules(m).map((a) => `${a.type}:${a.severity}`);
 
+test('runway_low: the exact runway is compared, not the rounded one', () => {
+  // 5.996 and 2.996 months round to 6 and 3.
+  assert.deepEqual(types(metrics({}, {}, [5996n, 1000n])), ['runway_low:warn']);
+  assert.deepEqual(types(metrics({}, {}, [2996n, 1000n])), ['runway_low:critical']);
+  assert.equal(evaluateRules(metrics({}, {}, [5996n, 1000n]))[0].payload.runway_months, 6);
+});
+
 test('runway_low: below 6 months warns, below 3 is critical', () => {
-  assert.deepEqual(types(metrics({}, {}, 6)), []);
-  assert.deepEqual(types(metrics({}, {}, 5.99)), ['runway_low:warn']);
-  assert.deepEqual(types(metrics({}, {}, 3)), ['runway_low:warn']);
-  assert.deepEqual(types(metrics({}, {}, 2.99)), ['runway_low:critical']);
+  assert.deepEqual(types(metrics({}, {}, [600n, 100n])), []);
+  assert.deepEqual(types(metrics({}, {}, [599n, 100n])), ['runway_low:warn']);
+  assert.deepEqual(types(metrics({}, {}, [300n, 100n])), ['runway_low:warn']);
+  assert.deepEqual(types(metrics({}, {}, [299n, 100n])), ['runway_low:critical']);
   assert.deepEqual(types(metrics({}, {}, null)), [], 'no runway (no burn or no cash) is no alert');
-  const [alert] = evaluateRules(metrics({}, {}, 2.5));
+  assert.deepEqual(types(metrics({}, {}, [100n, 0n])), [], 'no burn is no runway');
+  const [alert] = evaluateRules(metrics({}, {}, [250n, 100n]));
   assert.deepEqual(alert.payload, { runway_months: 2.5 });
 });
 

@@ -5,6 +5,7 @@ import { principalOf } from '../../platform/http/surface.ts';
 import { formatId, parseId } from '../../platform/ids.ts';
 import { DomainError, invalid } from '../../platform/errors.ts';
 import { parseDecimal } from '../../platform/money.ts';
+import { parseInstant } from '../../platform/dates.ts';
 import type { LedgerEngine } from '../../ledger/engine.ts';
 import type { EntryInput, PostResult } from '../../ledger/types.ts';
 import * as S from './schemas.ts';
@@ -26,10 +27,7 @@ interface EntryBody {
 
 /** RFC 3339 time or a plain date (midnight UTC). */
 function parseTime(text: string | undefined, field: string): Date | undefined {
-  if (text === undefined) return undefined;
-  const at = new Date(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
-  if (Number.isNaN(at.getTime())) throw invalid(field, `${field} is not a valid time`);
-  return at;
+  return text === undefined ? undefined : parseInstant(text, field);
 }
 
 /**

@@ -20,11 +20,7 @@ export async function registerKontorApi(app: FastifyInstance, kontor: Kontor): P
       'account\'s asset ("12.50" of USD/2). Errors are RFC 9457 problem details. Writes accept Idempotency-Key.',
     errors: problemJson,
     securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: kt_live_… or kt_test_…' } },
-    authenticate: async (request) => {
-      const header = request.headers.authorization;
-      if (!header?.startsWith('Bearer ')) return null;
-      return kontor.apiKeys.authenticate(header.slice(7).trim());
-    },
+    authenticate: async (_request, token) => (token ? kontor.apiKeys.authenticate(token) : null),
     rateLimit: () => kontor.config.rateLimitPerMinute,
     routes: async (api) => {
       ledgerRoutes(api, kontor);

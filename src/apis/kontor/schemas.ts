@@ -1,4 +1,5 @@
 import { Type, type TSchema } from 'typebox';
+import { NAME } from '../../platform/http/validation.ts';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
@@ -40,7 +41,7 @@ export const Ledger = Type.Object({
   created_at: Type.String({ format: 'date-time' }),
 });
 export const NewLedger = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 200 }), metadata: Type.Optional(Metadata) },
+  { name: Type.String({ ...NAME, maxLength: 200 }), metadata: Type.Optional(Metadata) },
   { additionalProperties: false },
 );
 
@@ -63,7 +64,7 @@ export const NewAccount = Type.Object(
   {
     ledger_id: Id('ldg'),
     code: Type.String({ minLength: 1, maxLength: 100, pattern: '^[^_]' }),
-    name: Type.String({ minLength: 1, maxLength: 200 }),
+    name: Type.String({ ...NAME, maxLength: 200 }),
     type: AccountType,
     asset: AssetCode,
     no_negative: Type.Optional(Type.Boolean()),

@@ -7,6 +7,7 @@ import { ledgyUser } from './context.ts';
 import { exactBody, moneyUnits } from './json.ts';
 import * as S from './schemas.ts';
 import { accountView, id, uuidOf } from './views.ts';
+import { NAME } from '../../platform/http/validation.ts';
 
 const Account = Type.Object({
   id: Type.String(),
@@ -24,7 +25,7 @@ const Account = Type.Object({
 });
 
 const AccountBody = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 100 }),
+  name: Type.String({ ...NAME, maxLength: 100 }),
   currencyCode: S.Currency,
   initialBalance: S.Money,
   order: Type.Integer({ minimum: -2147483648, maximum: 2147483647 }),

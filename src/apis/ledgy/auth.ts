@@ -10,6 +10,7 @@ import { isActive, mintLedgyToken } from '../../ledgy/tokens.ts';
 import { LEDGY_SCOPES, ledgyUser } from './context.ts';
 import { ErrorBody, errors, Timestamp } from './schemas.ts';
 import { id, tokenView, userView, uuidOf } from './views.ts';
+import { NAME } from '../../platform/http/validation.ts';
 
 export { MAX_ACTIVE_TOKENS } from '../../ledgy/tokens.ts';
 
@@ -44,7 +45,7 @@ export function authRoutes(api: FastifyInstance, kontor: Kontor, deps: LedgyDeps
         body: Type.Object({
           email: Type.String({ format: 'email', maxLength: 254 }),
           password: Type.String({ minLength: 8, maxLength: 200 }),
-          name: Type.String({ minLength: 1, maxLength: 100 }),
+          name: Type.String({ ...NAME, maxLength: 100 }),
           primaryCurrency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
         }),
         response: { 201: Session, ...errors(400, 409) },
@@ -88,7 +89,7 @@ export function authRoutes(api: FastifyInstance, kontor: Kontor, deps: LedgyDeps
         tags: ['tokens'],
         summary: 'Mint a personal access token. The secret is in this answer only.',
         body: Type.Object({
-          name: Type.String({ minLength: 1, maxLength: 100 }),
+          name: Type.String({ ...NAME, maxLength: 100 }),
           scopes: Type.Array(Type.Union(LEDGY_SCOPES.map((s) => Type.Literal(s))), { uniqueItems: true, maxItems: LEDGY_SCOPES.length }),
           expiresAt: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
         }),

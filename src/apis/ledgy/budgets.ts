@@ -9,6 +9,7 @@ import { exactBody, moneyUnits } from './json.ts';
 import * as S from './schemas.ts';
 import { parseDate } from './transactions.ts';
 import { budgetView, categoryIdIn, id, uuidOf } from './views.ts';
+import { NAME } from '../../platform/http/validation.ts';
 
 const Budget = Type.Object({
   id: Type.String(),
@@ -36,7 +37,7 @@ const BudgetBody = Type.Object({
   startDate: S.DateTime,
   isActive: Type.Boolean(),
   endDate: Type.Optional(S.Nullable(S.DateTime)),
-  name: Type.Optional(S.Nullable(Type.String({ maxLength: 200 }))),
+  name: Type.Optional(S.Nullable(Type.String({ ...NAME, maxLength: 200 }))),
   categoryId: Type.Optional(S.Nullable(S.Id)),
   groupId: Type.Optional(S.Nullable(S.Id)),
 });

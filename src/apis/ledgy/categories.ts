@@ -19,6 +19,7 @@ import type { LedgyDeps } from '../../ledgy/deps.ts';
 import { ledgyUser } from './context.ts';
 import * as S from './schemas.ts';
 import { categoryGroupView, categoryView, id, uuidOf } from './views.ts';
+import { NAME } from '../../platform/http/validation.ts';
 
 const Icon = Type.String({ maxLength: 50 });
 const Color = Type.String({ maxLength: 20 });
@@ -41,7 +42,7 @@ const Category = Type.Object({
 });
 
 const CategoryBody = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 100 }),
+  name: Type.String({ ...NAME, maxLength: 100 }),
   type: CategoryType,
   order: Order,
   isPinned: Type.Boolean(),
@@ -61,7 +62,7 @@ const CategoryGroup = Type.Object({
 });
 
 const CategoryGroupBody = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 100 }),
+  name: Type.String({ ...NAME, maxLength: 100 }),
   order: Order,
   icon: Type.Optional(S.Nullable(Icon)),
   color: Type.Optional(S.Nullable(Color)),

@@ -6,6 +6,7 @@ import { ledgyUser } from './context.ts';
 import * as S from './schemas.ts';
 import { groupView, id, PREFIX, uuidOf } from './views.ts';
 import { parseId } from '../../platform/ids.ts';
+import { NAME } from '../../platform/http/validation.ts';
 
 const Member = Type.Object({
   userId: Type.String(),
@@ -28,7 +29,7 @@ export const Group = Type.Object({
 });
 
 const GroupBody = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 100 }),
+  name: Type.String({ ...NAME, maxLength: 100 }),
   description: Type.Optional(S.Nullable(Type.String({ maxLength: 500 }))),
   icon: Type.Optional(S.Nullable(Type.String({ maxLength: 50 }))),
   color: Type.Optional(S.Nullable(Type.String({ maxLength: 20 }))),

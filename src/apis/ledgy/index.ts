@@ -36,10 +36,8 @@ export async function registerLedgyApi(app: FastifyInstance, kontor: Kontor): Pr
     description: 'Personal and shared-ledger finance. Money is JSON numbers in major units with up to 4 decimals.',
     errors: ledgyError,
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A personal access token (lgpat_ + 64 hex) or a session JWT' } },
-    authenticate: async (request): Promise<Principal | null> => {
-      const header = request.headers.authorization;
-      if (!header?.startsWith('Bearer ')) return null;
-      const token = header.slice(7).trim();
+    authenticate: async (request, token): Promise<Principal | null> => {
+      if (!token) return null;
       if (token.startsWith('lgpat_')) {
         if (request.routeOptions.config?.sessionOnly) return null;
         return kontor.apiKeys.authenticate(token);

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { LosslessNumber, isLosslessNumber, parse as parseLossless, stringify as stringifyLossless } from 'lossless-json';
-import { invalid } from '../../platform/errors.ts';
+import { DomainError, invalid } from '../../platform/errors.ts';
+import { assertAcceptableInput } from '../../platform/http/input-guard.ts';
 import { formatDecimal, parseDecimal } from '../../platform/money.ts';
 import { LEDGY_SCALE } from '../../ledgy/deps.ts';
 import { checkBound } from '../../ledgy/conversion.ts';
@@ -24,9 +25,13 @@ export function installExactJson(app: FastifyInstance): void {
     if (text.trim() === '') return done(Object.assign(new Error('empty JSON body'), { statusCode: 400, code: 'FST_ERR_CTP_EMPTY_JSON_BODY' }), undefined);
     try {
       const value = JSON.parse(text);
+      // Refused here, before the exact parse recurses through absurd nesting (the shared
+      // input guard would say the same later).
+      assertAcceptableInput(value);
       exactBodies.set(request, parseLossless(text));
       done(null, value);
-    } catch {
+    } catch (error) {
+      if (error instanceof DomainError) return done(error, undefined);
       done(Object.assign(new SyntaxError('malformed JSON'), { statusCode: 400 }), undefined);
     }
   };

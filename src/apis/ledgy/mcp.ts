@@ -11,6 +11,7 @@ import { DomainError, invalid } from '../../platform/errors.ts';
 import { parseId } from '../../platform/ids.ts';
 import { parseAsset } from '../../platform/money.ts';
 import { rateLimitHeaders } from '../../platform/rate-limit.ts';
+import { bearerToken } from '../../platform/http/bearer.ts';
 import type { Principal } from '../../platform/identity/api-keys.ts';
 import type { LedgyDeps } from '../../ledgy/deps.ts';
 import { getLedgyUser, subscriptionActive, type LedgyUser } from '../../ledgy/users.ts';
@@ -315,8 +316,7 @@ export async function registerLedgyMcp(app: FastifyInstance, kontor: Kontor): Pr
 
   // Same order as the /api/v1 pipeline: token, subscription gate, rate limit.
   const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {
-    const header = request.headers.authorization;
-    const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    const token = bearerToken(request) ?? '';
     const principal = token ? await ledgyPrincipal(kontor, token) : null;
     const user = principal?.userId ? await getLedgyUser(kontor.db, principal.orgId, principal.userId) : null;
     if (!principal || !user) return deny(reply, 401, 'Missing or invalid token', { 'www-authenticate': 'Bearer' });
@@ -342,6 +342,8 @@ export async function registerLedgyMcp(app: FastifyInstance, kontor: Kontor): Pr
     onRequest: authenticate,
     // Failures before the transport runs (a body that is not JSON, too large, …) answer in JSON-RPC.
     errorHandler: (error: any, request, reply) => {
+      // The shared input guard refuses NUL characters and deep nesting before the transport runs.
+      if (error instanceof DomainError && error.code === 'validation') return reply.code(400).send(rpcError(-32600, `Invalid request: ${error.message}`));
       const status = typeof error?.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
       if (status === 500) {
         request.log.error({ err: error }, 'MCP request failed');

@@ -4,6 +4,7 @@ import { DomainError, invalid, rowRefusal } from '../../platform/errors.ts';
 import { fromValidation } from '../../platform/http/errors.ts';
 import { rowValidator } from '../../platform/http/validation.ts';
 import { parseAsset } from '../../platform/money.ts';
+import { parseInstant } from '../../platform/dates.ts';
 import type { LedgyDeps } from '../../ledgy/deps.ts';
 import type { LedgyUser } from '../../ledgy/users.ts';
 import {
@@ -78,11 +79,7 @@ const TransferBody = Type.Object({
 });
 
 /** An ISO date is midnight UTC; a time is taken as given. */
-export function parseDate(text: string, field: string): Date {
-  const at = new Date(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
-  if (Number.isNaN(at.getTime())) throw invalid(field, `${field} is not a valid ISO-8601 date`);
-  return at;
-}
+export const parseDate = (text: string, field: string): Date => parseInstant(text, field);
 
 /** A validated body (plain numbers) plus its exact twin (numbers as text) → domain input. */
 export function toTransactionInput(body: any, exact: any): TransactionInput {

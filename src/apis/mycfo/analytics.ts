@@ -17,6 +17,7 @@ import {
   type Delta,
 } from '../../cfo/forecasts.ts';
 import { evaluateAlerts } from '../../cfo/alerts.ts';
+import { NAME } from '../../platform/http/validation.ts';
 import * as S from './schemas.ts';
 import {
   alertView,
@@ -100,7 +101,7 @@ export function analyticsRoutes(api: FastifyInstance, kontor: Kontor) {
         security,
         params: WsParams,
         body: Type.Object({
-          name: Type.Optional(S.Nullable(Type.String({ maxLength: 200 }))),
+          name: Type.Optional(S.Nullable(Type.String({ ...NAME, maxLength: 200 }))),
           as_of: Type.Optional(S.Day),
           horizon_months: Type.Integer({ minimum: 1, maximum: 60 }),
           assumptions: Type.Optional(S.Assumptions),
@@ -160,7 +161,7 @@ export function analyticsRoutes(api: FastifyInstance, kontor: Kontor) {
         tags: ['scenarios'],
         security,
         params: WsParams,
-        body: Type.Object({ name: Type.Optional(S.Nullable(Type.String({ maxLength: 200 }))), baseline_forecast_id: Type.String({ maxLength: 64 }), delta: S.Delta }),
+        body: Type.Object({ name: Type.Optional(S.Nullable(Type.String({ ...NAME, maxLength: 200 }))), baseline_forecast_id: Type.String({ maxLength: 64 }), delta: S.Delta }),
         response: { 201: Scenario, ...S.errors(400, 401, 404, 409, 422) },
       },
     },

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kontor } from '../../platform/kontor.ts';
 import { registerSurface } from '../../platform/http/surface.ts';
+import { installExactSerializer } from '../../platform/http/exact-serializer.ts';
 import { mycfoError } from './errors.ts';
 import { authRoutes } from './auth.ts';
 import { workspaceRoutes } from './workspaces.ts';
@@ -19,15 +20,15 @@ export async function registerMycfoApi(app: FastifyInstance, kontor: Kontor): Pr
     description: 'CFO-grade metrics, forecasts, scenarios, and alerts, scoped to your organization. All amounts are in cents.',
     errors: mycfoError,
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-    authenticate: async (request) => {
-      const header = request.headers.authorization;
-      if (!header?.startsWith('Bearer ')) return null;
-      const claims = await kontor.sessions.verify(header.slice(7).trim(), 'mycfo');
+    authenticate: async (_request, token) => {
+      if (!token) return null;
+      const claims = await kontor.sessions.verify(token, 'mycfo');
       if (!claims) return null;
       return { orgId: claims.orgId, surface: 'mycfo', kind: 'session', id: claims.userId, userId: claims.userId, scopes: null, mode: 'live' };
     },
     rateLimit: () => kontor.config.rateLimitPerMinute,
     routes: async (api) => {
+      installExactSerializer(api);
       authRoutes(api, kontor);
       workspaceRoutes(api, kontor);
       ingestRoutes(api, kontor);

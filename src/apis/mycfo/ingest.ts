@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Kontor } from '../../platform/kontor.ts';
 import { principalOf } from '../../platform/http/surface.ts';
+import { parseInstant } from '../../platform/dates.ts';
 import { deleteTransaction, ingestRows, listTransactions, type IngestRow, type Subtype, type TransactionKind } from '../../cfo/ingest.ts';
 import { currencyMismatch, getWorkspace } from '../../cfo/workspaces.ts';
 import * as S from './schemas.ts';
@@ -14,25 +15,25 @@ const WsParams = Type.Object({ id: Type.String() });
 interface RowBody {
   subtype: Subtype;
   amount_cents: number;
-  currency?: string;
+  currency?: string | null;
   occurred_at: string;
-  vendor?: string;
-  description?: string;
-  external_id?: string;
+  vendor?: string | null;
+  description?: string | null;
+  external_id?: string | null;
 }
 
 const rowSchema = (subtypes: string[], extra: Record<string, any>) =>
   Type.Object({
     subtype: Type.Union(subtypes.map((s) => Type.Literal(s))),
     amount_cents: S.Cents,
-    currency: Type.Optional(S.Currency),
+    // Optional fields take null as well as absence, like every optional field of the surface.
+    currency: Type.Optional(S.Nullable(S.Currency)),
     occurred_at: S.DayOrTime,
-    external_id: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    external_id: Type.Optional(S.Nullable(Type.String({ minLength: 1, maxLength: 255 }))),
     ...extra,
   });
 
-/** A date is midnight UTC; a time is taken as given. */
-const occurredAt = (text: string) => new Date(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
+
 
 export function ingestRoutes(api: FastifyInstance, kontor: Kontor) {
   const ingestKind = (path: string, field: 'expenses' | 'revenue', subtypes: string[], extra: Record<string, any>) =>
@@ -58,7 +59,8 @@ export function ingestRoutes(api: FastifyInstance, kontor: Kontor) {
             subtype: row.subtype,
             amountCents: BigInt(row.amount_cents),
             currency,
-            occurredAt: occurredAt(row.occurred_at),
+            // A date is midnight UTC; a time is taken as given.
+            occurredAt: parseInstant(row.occurred_at, `${field}[${i}].occurred_at`),
             vendor: row.vendor ?? null,
             description: row.description ?? null,
             externalId: row.external_id ?? null,
@@ -69,8 +71,8 @@ export function ingestRoutes(api: FastifyInstance, kontor: Kontor) {
       },
     );
 
-  ingestKind('expenses', 'expenses', ['recurring_expense', 'one_time_expense'], { vendor: Type.Optional(Type.String({ maxLength: 500 })) });
-  ingestKind('revenue', 'revenue', ['recurring', 'one_time'], { description: Type.Optional(Type.String({ maxLength: 1000 })) });
+  ingestKind('expenses', 'expenses', ['recurring_expense', 'one_time_expense'], { vendor: Type.Optional(S.Nullable(Type.String({ maxLength: 500 }))) });
+  ingestKind('revenue', 'revenue', ['recurring', 'one_time'], { description: Type.Optional(S.Nullable(Type.String({ maxLength: 1000 }))) });
 
   const Transaction = Type.Object({
     id: S.Id('txn'),

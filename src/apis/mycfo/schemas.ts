@@ -1,4 +1,4 @@
-import { Type, type TSchema } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 export const Cents = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'A positive whole number of cents.' });
@@ -18,7 +18,7 @@ export const ListOf = <T extends TSchema>(item: T) => Type.Object({ data: Type.A
 export const ErrorBody = Type.Object({
   error: Type.Object({
     type: Type.Union(
-      ['invalid_request', 'authentication_error', 'not_found', 'conflict', 'validation_error', 'upstream_error', 'api_error'].map((t) => Type.Literal(t)),
+      ['invalid_request', 'authentication_error', 'not_found', 'conflict', 'upstream_error', 'api_error'].map((t) => Type.Literal(t)),
     ),
     code: Type.String(),
     message: Type.String(),
@@ -56,14 +56,21 @@ export const Series = SeriesSchema;
 
 export const Warning = Type.Object({ code: Type.String(), message: Type.String() });
 
-export const Delta = Type.Union([
+const DeltaBranches = [
   Type.Object({ type: Type.Literal('price_change'), pct: Type.Number({ minimum: -1, maximum: 10, description: 'A fraction: 0.10 = +10 %.' }) }, { additionalProperties: false }),
   Type.Object({ type: Type.Literal('churn_change'), delta_pp: Type.Number({ minimum: -100, maximum: 100 }) }, { additionalProperties: false }),
   Type.Object(
     { type: Type.Literal('hire'), monthly_cost_cents: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }), start_month: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$' }) },
     { additionalProperties: false },
   ),
-]);
+];
+/** A union tagged by `type`: validation picks the branch by its tag and names that branch's field. */
+export const Delta = Type.Unsafe<Static<(typeof DeltaBranches)[number]>>({
+  type: 'object',
+  required: ['type'],
+  discriminator: { propertyName: 'type' },
+  oneOf: DeltaBranches,
+} as any);
 
 export const Impact = Type.Object({ final_cash_delta_cents: Nullable(Type.Integer()), final_mrr_cents: Type.Integer() });
 

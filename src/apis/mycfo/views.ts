@@ -46,7 +46,7 @@ export const workspaceView = (ws: Workspace) => ({
   org_id: formatId(PREFIX.org, ws.orgId),
   name: ws.name,
   currency: ws.currency,
-  cash_on_hand_cents: ws.cashOnHandCents === null ? null : Number(ws.cashOnHandCents),
+  cash_on_hand_cents: ws.cashOnHandCents,
   created_at: timestamp(ws.createdAt),
 });
 
@@ -62,7 +62,7 @@ export const transactionView = (t: CfoTransaction) => ({
   workspace_id: formatId(PREFIX.workspace, t.workspaceId),
   kind: t.kind,
   subtype: t.subtype,
-  amount_cents: Number(t.amountCents),
+  amount_cents: t.amountCents,
   currency: t.currency,
   occurred_at: timestamp(t.occurredAt),
   vendor: t.vendor,
@@ -76,15 +76,16 @@ export const transactionView = (t: CfoTransaction) => ({
 export const metricsView = (m: Metrics) => ({
   as_of: m.asOf,
   currency: m.currency,
-  gross_revenue_cents_30d: Number(m.grossRevenue),
-  refunds_cents_30d: Number(m.refunds),
-  net_revenue_cents_30d: Number(m.netRevenue),
-  mrr_cents: Number(m.mrr),
-  arr_cents: Number(m.arr),
-  burn_cents_30d: Number(m.burn),
-  recurring_burn_cents_30d: Number(m.recurringBurn),
-  one_time_expenses_cents_30d: Number(m.oneTimeExpenses),
-  cash_on_hand_cents: m.cashOnHand === null ? null : Number(m.cashOnHand),
+  // Cents stay bigints: the surface's serializer writes them digit for digit.
+  gross_revenue_cents_30d: m.grossRevenue,
+  refunds_cents_30d: m.refunds,
+  net_revenue_cents_30d: m.netRevenue,
+  mrr_cents: m.mrr,
+  arr_cents: m.arr,
+  burn_cents_30d: m.burn,
+  recurring_burn_cents_30d: m.recurringBurn,
+  one_time_expenses_cents_30d: m.oneTimeExpenses,
+  cash_on_hand_cents: m.cashOnHand,
   runway_months: m.runwayMonths,
   warnings: m.warnings,
 });

@@ -4,6 +4,7 @@ import type { Kontor } from '../../platform/kontor.ts';
 import { principalOf } from '../../platform/http/surface.ts';
 import { formatId } from '../../platform/ids.ts';
 import { createWorkspace, deleteWorkspace, getWorkspace, listWorkspaces, updateWorkspace } from '../../cfo/workspaces.ts';
+import { NAME } from '../../platform/http/validation.ts';
 import * as S from './schemas.ts';
 import { idFrom, startingAfter, workspaceView } from './views.ts';
 
@@ -20,7 +21,7 @@ export function workspaceRoutes(api: FastifyInstance, kontor: Kontor) {
         tags: ['workspaces'],
         security,
         body: Type.Object({
-          name: Type.String({ minLength: 1, maxLength: 200 }),
+          name: Type.String({ ...NAME, maxLength: 200 }),
           cash_on_hand_cents: Type.Optional(S.Nullable(CashCents)),
           currency: Type.Optional(S.Currency),
         }),
@@ -64,7 +65,7 @@ export function workspaceRoutes(api: FastifyInstance, kontor: Kontor) {
         summary: 'Changes only the fields present; cash_on_hand_cents: null clears the cash.',
         security,
         params: Type.Object({ id: Type.String() }),
-        body: Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), cash_on_hand_cents: Type.Optional(S.Nullable(CashCents)) }),
+        body: Type.Object({ name: Type.Optional(Type.String({ ...NAME, maxLength: 200 })), cash_on_hand_cents: Type.Optional(S.Nullable(CashCents)) }),
         response: { 200: S.Workspace, ...S.errors(400, 401, 404, 409, 422) },
       },
     },

@@ -41,6 +41,11 @@ export function fromValidation(issues: AjvIssue[], context: string | undefined):
   if (issue.keyword === 'required') {
     field = field ? `${field}.${issue.params.missingProperty}` : issue.params.missingProperty;
     message = `${field} is required`;
+  } else if (issue.keyword === 'discriminator') {
+    field = field ? `${field}.${issue.params.tag}` : issue.params.tag;
+    message = issue.params.tagValue === undefined ? `${field} is required` : `${field} has no such value: ${JSON.stringify(issue.params.tagValue)}`;
+  } else if (issue.keyword === 'notBlank') {
+    message = `${field} must not be blank`;
   } else if (issue.keyword === 'additionalProperties') {
     field = field ? `${field}.${issue.params.additionalProperty}` : issue.params.additionalProperty;
     message = `${field} is not a known field`;

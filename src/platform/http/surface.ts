@@ -6,6 +6,7 @@ import type { Principal } from '../identity/api-keys.ts';
 import { fingerprint, type IdempotencyScope } from '../idempotency.ts';
 import { rateLimitHeaders } from '../rate-limit.ts';
 import { classifyError, type ClassifiedError } from './errors.ts';
+import { bearerToken } from './bearer.ts';
 
 /** How a surface shows an error: its status codes and its envelope. */
 export type ErrorStyle = (error: ClassifiedError, requestId: string) => {
@@ -23,8 +24,11 @@ export interface SurfaceOptions {
   version: string;
   description?: string;
   errors: ErrorStyle;
-  /** Finds the caller from the request, or null when there is no valid credential. */
-  authenticate: (request: FastifyRequest) => Promise<Principal | null>;
+  /**
+   * Finds the caller from the request, or null when there is no valid credential. `bearer`
+   * is the token of an `Authorization: Bearer …` header (scheme read case-insensitively), if any.
+   */
+  authenticate: (request: FastifyRequest, bearer: string | null) => Promise<Principal | null>;
   /**
    * Runs after authentication and before the rate limit and scope checks: a surface's own
    * condition for every authenticated route (Ledgy's subscription gate).
@@ -97,7 +101,7 @@ export async function registerSurface(root: FastifyInstance, kontor: Kontor, opt
       app.addHook('onRequest', async (request, reply) => {
         const config = request.routeOptions.config;
         if (config?.public) return;
-        const principal = await options.authenticate(request);
+        const principal = await options.authenticate(request, bearerToken(request));
         if (!principal || principal.surface !== options.name) {
           throw new DomainError('unauthenticated', 'missing or invalid credentials');
         }

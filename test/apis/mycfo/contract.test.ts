@@ -28,8 +28,8 @@ test('register: 201, duplicate email 409, bad input 422', async () => {
   const email = 'dup@acme.test';
   await mycfoTenant(t, email);
   assertError(await t.request({ method: 'POST', url: '/v1/auth/register', payload: { org_name: 'X', email: 'DUP@acme.test', password: 'hunter22' } }), 409, 'conflict', 'email_taken');
-  assertError(await t.request({ method: 'POST', url: '/v1/auth/register', payload: { email: 'a@b.co', password: 'hunter22' } }), 422, 'validation_error', 'missing_field', 'org_name');
-  assertError(await t.request({ method: 'POST', url: '/v1/auth/register', payload: { org_name: 'X', email: 'not-an-email', password: 'hunter22' } }), 422, 'validation_error', undefined, 'email');
+  assertError(await t.request({ method: 'POST', url: '/v1/auth/register', payload: { email: 'a@b.co', password: 'hunter22' } }), 422, 'invalid_request', 'missing_field', 'org_name');
+  assertError(await t.request({ method: 'POST', url: '/v1/auth/register', payload: { org_name: 'X', email: 'not-an-email', password: 'hunter22' } }), 422, 'invalid_request', undefined, 'email');
 });
 
 test('login: 200; wrong password and unknown email answer the same 401', async () => {
@@ -79,8 +79,8 @@ test('workspaces: create, list with cursors, get, patch only what is given, dele
   const second = (await call('GET', `/v1/workspaces?limit=2&starting_after=${first.data[1].id}`)).json();
   assert.deepEqual(second.data.map((w: any) => w.name), ['A']);
   assert.equal(second.has_more, false);
-  assertError(await call('GET', '/v1/workspaces?limit=101'), 422, 'validation_error', undefined, 'limit');
-  assertError(await call('GET', '/v1/workspaces?limit=0'), 422, 'validation_error');
+  assertError(await call('GET', '/v1/workspaces?limit=101'), 422, 'invalid_request', undefined, 'limit');
+  assertError(await call('GET', '/v1/workspaces?limit=0'), 422, 'invalid_request');
 
   const renamed = (await call('PATCH', `/v1/workspaces/${b.id}`, { name: 'B2' })).json();
   assert.equal(renamed.cash_on_hand_cents, 100, 'cash untouched when absent');
@@ -115,13 +115,13 @@ test('ingest: one bad row is 422 naming its index and field, and nothing is writ
   const ws = await workspace();
   const before = await countRows();
   const rows = (bad: object) => ({ expenses: [{ subtype: 'recurring_expense', amount_cents: 100, occurred_at: '2026-02-01' }, { subtype: 'recurring_expense', amount_cents: 100, occurred_at: '2026-02-01', ...bad }] });
-  assertError(await call('POST', `/v1/workspaces/${ws.id}/ingest/expenses`, rows({ subtype: 'salary' })), 422, 'validation_error', undefined, 'expenses[1].subtype');
-  assertError(await call('POST', `/v1/workspaces/${ws.id}/ingest/expenses`, rows({ amount_cents: -5 })), 422, 'validation_error', undefined, 'expenses[1].amount_cents');
-  assertError(await call('POST', `/v1/workspaces/${ws.id}/ingest/expenses`, rows({ amount_cents: 10.5 })), 422, 'validation_error', undefined, 'expenses[1].amount_cents');
-  assertError(await call('POST', `/v1/workspaces/${ws.id}/ingest/expenses`, rows({ occurred_at: '2026-02-30' })), 422, 'validation_error', undefined, 'expenses[1].occurred_at');
-  assertError(await call('POST', `/v1/workspaces/${ws.id}/ingest/expenses`, rows({ currency: 'EUR' })), 422, 'validation_error', 'currency_mismatch', 'expenses[1].currency');
-  assertError(await call('POST', `/v1/workspaces/${ws.id}/ingest/expenses`, { expenses: [{ amount_cents: 1, occurred_at: '2026-02-01' }] }), 422, 'validation_error', 'missing_field', 'expenses[0].subtype');
-  assertError(await call('POST', `/v1/workspaces/${ws.id}/ingest/revenue`, { revenue: [{ subtype: 'recurring_expense', amount_cents: 1, occurred_at: '2026-02-01' }] }), 422, 'validation_error', undefined, 'revenue[0].subtype');
+  assertError(await call('POST', `/v1/workspaces/${ws.id}/ingest/expenses`, rows({ subtype: 'salary' })), 422, 'invalid_request', undefined, 'expenses[1].subtype');
+  assertError(await call('POST', `/v1/workspaces/${ws.id}/ingest/expenses`, rows({ amount_cents: -5 })), 422, 'invalid_request', undefined, 'expenses[1].amount_cents');
+  assertError(await call('POST', `/v1/workspaces/${ws.id}/ingest/expenses`, rows({ amount_cents: 10.5 })), 422, 'invalid_request', undefined, 'expenses[1].amount_cents');
+  assertError(await call('POST', `/v1/workspaces/${ws.id}/ingest/expenses`, rows({ occurred_at: '2026-02-30' })), 422, 'invalid_request', undefined, 'expenses[1].occurred_at');
+  assertError(await call('POST', `/v1/workspaces/${ws.id}/ingest/expenses`, rows({ currency: 'EUR' })), 422, 'invalid_request', 'currency_mismatch', 'expenses[1].currency');
+  assertError(await call('POST', `/v1/workspaces/${ws.id}/ingest/expenses`, { expenses: [{ amount_cents: 1, occurred_at: '2026-02-01' }] }), 422, 'invalid_request', 'missing_field', 'expenses[0].subtype');
+  assertError(await call('POST', `/v1/workspaces/${ws.id}/ingest/revenue`, { revenue: [{ subtype: 'recurring_expense', amount_cents: 1, occurred_at: '2026-02-01' }] }), 422, 'invalid_request', undefined, 'revenue[0].subtype');
   assert.equal(await countRows(), before);
 });
 
@@ -230,8 +230,8 @@ test('an unexpected failure is 500 api_error without internals', async () => {
 test('forecasts: validation, list without series, get, delete; scenarios likewise', async () => {
   const { call, workspace } = await mycfoTenant(t);
   const ws = await workspace({ name: 'F' });
-  assertError(await call('POST', `/v1/workspaces/${ws.id}/forecasts`, {}), 422, 'validation_error', 'missing_field', 'horizon_months');
-  assertError(await call('POST', `/v1/workspaces/${ws.id}/forecasts`, { horizon_months: 61 }), 422, 'validation_error', undefined, 'horizon_months');
+  assertError(await call('POST', `/v1/workspaces/${ws.id}/forecasts`, {}), 422, 'invalid_request', 'missing_field', 'horizon_months');
+  assertError(await call('POST', `/v1/workspaces/${ws.id}/forecasts`, { horizon_months: 61 }), 422, 'invalid_request', undefined, 'horizon_months');
   const created = await call('POST', `/v1/workspaces/${ws.id}/forecasts`, { horizon_months: 3, as_of: '2026-02-28' });
   assert.equal(created.statusCode, 201);
   const fc = created.json();
@@ -242,8 +242,8 @@ test('forecasts: validation, list without series, get, delete; scenarios likewis
   assert.deepEqual(Object.keys(list.data[0]).sort(), ['as_of', 'created_at', 'horizon_months', 'id', 'name']);
   assert.equal((await call('GET', `/v1/workspaces/${ws.id}/forecasts/${fc.id}`)).json().id, fc.id);
 
-  assertError(await call('POST', `/v1/workspaces/${ws.id}/scenarios`, { baseline_forecast_id: fc.id, delta: { type: 'layoffs' } }), 422, 'validation_error');
-  assertError(await call('POST', `/v1/workspaces/${ws.id}/scenarios`, { baseline_forecast_id: fc.id, delta: { type: 'hire', monthly_cost_cents: 5 } }), 422, 'validation_error');
+  assertError(await call('POST', `/v1/workspaces/${ws.id}/scenarios`, { baseline_forecast_id: fc.id, delta: { type: 'layoffs' } }), 422, 'invalid_request');
+  assertError(await call('POST', `/v1/workspaces/${ws.id}/scenarios`, { baseline_forecast_id: fc.id, delta: { type: 'hire', monthly_cost_cents: 5 } }), 422, 'invalid_request');
   assertError(await call('POST', `/v1/workspaces/${ws.id}/scenarios`, { baseline_forecast_id: 'fc_01JD5Z8Q3R5N6T7V8W9X0Y1Z2A', delta: { type: 'churn_change', delta_pp: 1 } }), 404, 'not_found', undefined, 'baseline_forecast_id');
   const sc = (await call('POST', `/v1/workspaces/${ws.id}/scenarios`, { baseline_forecast_id: fc.id, delta: { type: 'hire', monthly_cost_cents: 1200000, start_month: '2026-04' } })).json();
   assert.equal(sc.impact.final_cash_delta_cents, null);

@@ -189,7 +189,7 @@ test('Stripe rejecting the key is 422 invalid_stripe_api_key; a Stripe 500 is 50
   const rejected = await t.request({ method: 'POST', url, headers: auth, payload: { stripe_api_key: wrongKey } });
   assert.equal(rejected.statusCode, 422, rejected.body);
   const e = rejected.json().error;
-  assert.equal(e.type, 'validation_error');
+  assert.equal(e.type, 'invalid_request');
   assert.equal(e.code, 'invalid_stripe_api_key');
   assert.equal(e.param, 'stripe_api_key');
   assert.match(e.request_id, /^req_/);
