@@ -1,4 +1,4 @@
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { DomainError } from '../platform/errors.ts';
 import { ingestRows, MAX_INGEST_ROWS, type IngestResult, type IngestRow } from './ingest.ts';
 import { getWorkspace, type CfoDeps } from './workspaces.ts';
@@ -61,9 +61,14 @@ export interface StripeImportOptions {
 
 const SUBSCRIPTION_BILLING_REASONS = new Set(['subscription', 'subscription_create', 'subscription_cycle', 'subscription_update', 'subscription_threshold']);
 
+type StripeSdk = typeof import('stripe').default;
+/** The SDK is loaded at the first import, not at server start: it is one of the largest modules. */
+const loadStripe = async (): Promise<StripeSdk> => (await import('stripe')).default;
+
 /** One client per import, holding that import's key. */
-export function stripeClient(apiKey: string, options: StripeImportOptions): Stripe {
-  const config: ConstructorParameters<typeof Stripe>[1] = {
+export async function stripeClient(apiKey: string, options: StripeImportOptions): Promise<Stripe> {
+  const StripeClient = await loadStripe();
+  const config: ConstructorParameters<StripeSdk>[1] = {
     maxNetworkRetries: 0,
     telemetry: false,
     timeout: options.timeoutMs ?? 20_000,
@@ -75,7 +80,7 @@ export function stripeClient(apiKey: string, options: StripeImportOptions): Stri
     config.host = url.hostname.replace(/^\[(.*)\]$/, '$1');
     config.port = url.port || (protocol === 'http' ? 80 : 443);
   }
-  return new Stripe(apiKey, config);
+  return new StripeClient(apiKey, config);
 }
 
 const idOf = (value: string | { id: string } | null | undefined): string | null =>
@@ -85,7 +90,8 @@ const at = (unixSeconds: number) => new Date(unixSeconds * 1000);
 
 /** Reads the account and maps it to rows; the key never leaves this call. */
 export async function fetchStripeRows(apiKey: string, currency: string, options: StripeImportOptions): Promise<IngestRow[]> {
-  const stripe = stripeClient(apiKey, options);
+  const stripe = await stripeClient(apiKey, options);
+  const sdk = await loadStripe();
   const limit = options.pageSize ?? 100;
   let failed = false;
   let count = 0;
@@ -117,7 +123,7 @@ export async function fetchStripeRows(apiKey: string, currency: string, options:
     [invoices, charges, refunds, payments, subscriptions] = (await Promise.all(lists)) as any;
   } catch (error) {
     failed = true;
-    throw stripeFailure(error);
+    throw stripeFailure(sdk, error);
   }
 
   // PaymentIntents and PaymentIntent-less charges that paid (or are paying) an invoice.
@@ -180,14 +186,14 @@ function invoiceDescription(inv: Stripe.Invoice, sub: Stripe.Subscription | unde
 }
 
 /** Stripe's error, as a domain error that carries neither the key nor Stripe's message. */
-function stripeFailure(error: unknown): Error {
+function stripeFailure(sdk: StripeSdk, error: unknown): Error {
   if (error instanceof DomainError) return error;
-  if (!(error instanceof Stripe.errors.StripeError)) return error as Error;
+  if (!(error instanceof sdk.errors.StripeError)) return error as Error;
   const details = { stripe_type: error.type, stripe_status: error.statusCode ?? null, stripe_request_id: error.requestId ?? null };
-  if (error instanceof Stripe.errors.StripeAuthenticationError) {
+  if (error instanceof sdk.errors.StripeAuthenticationError) {
     return new DomainError('validation', 'Stripe rejected the API key as invalid', 'stripe_api_key', { code: 'invalid_stripe_api_key', ...details });
   }
-  if (error instanceof Stripe.errors.StripePermissionError) {
+  if (error instanceof sdk.errors.StripePermissionError) {
     return new DomainError('validation', 'the Stripe API key may not read invoices, charges, refunds and subscriptions', 'stripe_api_key', {
       code: 'invalid_stripe_api_key',
       ...details,

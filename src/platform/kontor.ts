@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import type { Config } from './config.ts';
 import type { Db } from './db.ts';
 import { systemClock, type Clock } from './clock.ts';
@@ -37,6 +36,8 @@ export async function createKontor(config: Config, db: Db, options: { clock?: Cl
   const revocations = await db.listen(REVOCATION_CHANNEL, (id) => apiKeys.forget(id), () => apiKeys.forgetAll());
   closers.push(() => revocations.close());
   if (config.redisUrl) {
+    // Loaded only when configured: most installations run without Redis.
+    const { Redis } = await import('ioredis');
     const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
     await redis.connect();
     rateLimiter = new RedisRateLimiter(redis);

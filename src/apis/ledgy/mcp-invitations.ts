@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { LedgyDeps } from '../../ledgy/deps.ts';
 import type { LedgyUser } from '../../ledgy/users.ts';
 import { answerInvitation, listInvitations } from '../../ledgy/invitations.ts';
-import { guarded, IdText, readOnly, writes } from './mcp.ts';
+import { guarded, IdText, readOnly, writes } from './mcp-tools.ts';
 import { groupView, invitationView, uuidOf } from './views.ts';
 
 /** The invitee's side of group invitations, as on REST (`/api/v1/groups/invitations`). */
