@@ -1,5 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../platform/project-root.ts';
 import { ConfigError, loadConfig, type Config } from '../platform/config.ts';
 import { DomainError } from '../platform/errors.ts';
 import { KEY_FORMATS } from '../platform/identity/api-keys.ts';
@@ -475,7 +477,7 @@ const isHelp = (arg: string | undefined) => arg === '--help' || arg === '-h';
 
 function version(): string {
   try {
-    return JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+    return JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).version;
   } catch {
     return 'unknown';
   }

@@ -1,9 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { PROJECT_ROOT } from './project-root.ts';
 import { createHash } from 'node:crypto';
 import type { Db } from './db.ts';
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
+export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'migrations') + path.sep;
 
 // Any constant; it only has to be the same for every Kontor process on one database.
 const MIGRATION_LOCK = 7_210_431;

@@ -59,10 +59,10 @@ async function postmasterOf(dataDir: string): Promise<number | null> {
   }
 }
 
-/** Starts a server on `dataDir` and waits until it answers /health. */
+/** Starts a server on `dataDir` as `npm start` does (scripts/start.mjs) and waits until it answers /health. */
 async function startServer(dataDir: string, extra: Record<string, string> = {}) {
   const port = await freePort();
-  const server = start('src/main.ts', [], envFor(dataDir, { PORT: String(port), ...extra }));
+  const server = start('scripts/start.mjs', [], envFor(dataDir, { PORT: String(port), ...extra }));
   let exited = false;
   void server.exited.then(() => (exited = true));
   const base = `http://127.0.0.1:${port}`;
@@ -355,7 +355,7 @@ describe('kontor CLI', { skip }, () => {
 
     test('a second server on the same data directory refuses to start with one line', async () => {
       const pid = await postmasterOf(dataDir);
-      const second = start('src/main.ts', [], envFor(dataDir, { PORT: String(await freePort()) }));
+      const second = start('scripts/start.mjs', [], envFor(dataDir, { PORT: String(await freePort()) }));
       const result = await second.exited;
       assert.equal(result.code, 1);
       assertOneLine(result.stderr, /^kontor: another Kontor is running on .*: its PostgreSQL \(pid \d+\) holds .*; stop that server first$/);
@@ -417,7 +417,7 @@ describe('kontor CLI', { skip }, () => {
 
 test('a bad configuration value stops start-up with one line naming it', { skip }, async () => {
   const dataDir = await tempDir();
-  const server = start('src/main.ts', [], envFor(dataDir, { PORT: 'abc' }));
+  const server = start('scripts/start.mjs', [], envFor(dataDir, { PORT: 'abc' }));
   const result = await server.exited;
   assert.equal(result.code, 1);
   assertOneLine(result.stderr, /^kontor: configuration error: PORT /);
