@@ -318,12 +318,19 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const url = urlOf(port, password);
   const started = Date.now();
   let gone = false;
-  void exited.then(() => (gone = true), () => (gone = true));
+  let spawnError: unknown = null;
+  void exited.then(
+    () => (gone = true),
+    (error) => {
+      gone = true;
+      spawnError = error;
+    },
+  );
   try {
     while (true) {
       await Promise.race([exited, sleep(0)]);
-      if (gone) throw new EmbeddedPostgresError(await failureFrom(logFile, offset, options, clusterDir, port));
-      if (await readyIn(clusterDir, child!.pid!)) break;
+      if (gone) throw spawnError ?? new EmbeddedPostgresError(await failureFrom(logFile, offset, options, clusterDir, port));
+      if (child!.pid !== undefined && (await readyIn(clusterDir, child!.pid))) break;
       if (Date.now() - started > READY_TIMEOUT_MS) throw new EmbeddedPostgresError(`the embedded PostgreSQL did not accept connections within ${READY_TIMEOUT_MS / 1000} s (log: ${logFile})`);
       await sleep(15);
     }
