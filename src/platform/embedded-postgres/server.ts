@@ -4,6 +4,7 @@ import { chown, link, mkdir, mkdtemp, open, readFile, readdir, readlink, realpat
 import { createServer } from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
+import { writeFileOnce } from '../files.ts';
 import { locateBinaries, type Binaries } from './binaries.ts';
 import { EmbeddedPostgresError, runAsUser, userCan, type RunAs } from './run-as.ts';
 
@@ -58,20 +59,6 @@ const STOP_TIMEOUT_MS = 60_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Writes `content` to `file` unless it exists; returns what the file holds (a racing process may have won). */
-async function writeOnce(file: string, content: string, mode: number): Promise<string> {
-  const scratch = `${file}.tmp-${randomBytes(4).toString('hex')}`;
-  await writeFile(scratch, content, { mode });
-  try {
-    await link(scratch, file);
-  } catch (error: any) {
-    if (error?.code !== 'EEXIST') throw error;
-  } finally {
-    await unlink(scratch).catch(() => {});
-  }
-  return readFile(file, 'utf8');
-}
-
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -93,7 +80,7 @@ async function loadState(options: EmbeddedPostgresOptions, user: RunAs | null): 
     const reachable = !user || userCan(user, '-x', options.dataDir);
     const cluster = reachable ? 'postgres' : path.join(options.clusterHome ?? DEFAULT_CLUSTER_HOME, randomBytes(8).toString('hex'));
     const fresh: State = { port: options.port ?? (await freePort()), cluster };
-    text = await writeOnce(stateFile, JSON.stringify(fresh, null, 2) + '\n', 0o644);
+    text = await writeFileOnce(stateFile, JSON.stringify(fresh, null, 2) + '\n', 0o644);
   }
   let state: State;
   try {
@@ -102,7 +89,7 @@ async function loadState(options: EmbeddedPostgresOptions, user: RunAs | null): 
   } catch {
     throw new EmbeddedPostgresError(`${stateFile} is damaged; it names the embedded PostgreSQL's port and folder (see the README)`);
   }
-  const password = (await writeOnce(path.join(options.dataDir, PASSWORD_FILE), randomBytes(24).toString('base64url') + '\n', 0o600)).trim();
+  const password = (await writeFileOnce(path.join(options.dataDir, PASSWORD_FILE), randomBytes(24).toString('base64url') + '\n', 0o600)).trim();
   if (password.length < 16) throw new EmbeddedPostgresError(`${path.join(options.dataDir, PASSWORD_FILE)} is empty or too short`);
   return { state, password };
 }

@@ -1,9 +1,10 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import type { Clock } from '../clock.ts';
 import { ConfigError, MIN_SECRET_LENGTH } from '../config.ts';
+import { writeFileOnce } from '../files.ts';
 
 export interface SessionClaims {
   orgId: string;
@@ -79,13 +80,7 @@ export async function loadSessionSecrets(configured: string[] | null, dataDir: s
   });
   if (text === null) {
     await mkdir(dataDir, { recursive: true });
-    const scratch = `${file}.tmp-${randomBytes(4).toString('hex')}`;
-    await writeFile(scratch, randomBytes(32).toString('base64url') + '\n', { mode: 0o600 });
-    await link(scratch, file).catch((error) => {
-      if (error?.code !== 'EEXIST') throw error;
-    });
-    await unlink(scratch).catch(() => {});
-    text = await readFile(file, 'utf8');
+    text = await writeFileOnce(file, randomBytes(32).toString('base64url') + '\n', 0o600);
   }
   const secret = Buffer.from(text.trim(), 'base64url');
   if (secret.length < MIN_SECRET_LENGTH) {
