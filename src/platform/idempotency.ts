@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { Db } from './db.ts';
 import type { Clock } from './clock.ts';
 
@@ -13,6 +13,11 @@ export interface StoredResponse {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /**
+   * The answer held a secret (a session, a new token): it was not stored, only that the
+   * request succeeded, and a replay is refused instead of showing the secret again.
+   */
+  withheld?: boolean;
 }
 
 export type Claim =
@@ -29,8 +34,14 @@ export function canonicalJson(value: unknown): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as any)[k])}`).join(',')}}`;
 }
 
-export function fingerprint(method: string, path: string, body: unknown): string {
-  return createHash('sha256').update(`${method} ${path}\n${body === undefined ? '' : canonicalJson(body)}`).digest('hex');
+/**
+ * What makes two requests "the same" for a key: method, path, canonical query and canonical
+ * body, keyed with a server secret (HMAC), so a stored fingerprint of a log-in says nothing
+ * about its password.
+ */
+export function fingerprint(secret: Uint8Array, method: string, path: string, query: unknown, body: unknown): string {
+  const text = `${method} ${path}\n${canonicalJson(query ?? {})}\n${body === undefined ? '' : canonicalJson(body)}`;
+  return createHmac('sha256', secret).update(text).digest('hex');
 }
 
 const scopeKey = (s: IdempotencyScope) => `${s.orgId}|${s.principalId}|${s.surface}|${s.key}`;
@@ -71,7 +82,7 @@ export class IdempotencyStore {
        VALUES ($1, $2, $3, $4, $5, $6, $6, $7)
        ON CONFLICT (org_id, principal_id, surface, key) DO UPDATE
          SET fingerprint = EXCLUDED.fingerprint, locked_at = EXCLUDED.locked_at, status_code = NULL,
-             response_headers = NULL, response_body = NULL, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
+             response_headers = NULL, response_body = NULL, withheld = false, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
        WHERE idempotency_keys.expires_at <= $6
           OR (idempotency_keys.status_code IS NULL AND idempotency_keys.locked_at <= $8
               AND idempotency_keys.fingerprint = EXCLUDED.fingerprint)
@@ -89,21 +100,22 @@ export class IdempotencyStore {
     );
     if (claimed.length > 0) return { kind: 'claimed' };
     const [row] = await this.db.query(
-      `SELECT fingerprint, status_code, response_headers, response_body FROM idempotency_keys
+      `SELECT fingerprint, status_code, response_headers, response_body, withheld FROM idempotency_keys
         WHERE org_id = $1 AND principal_id = $2 AND surface = $3 AND key = $4`,
       [scope.orgId, scope.principalId, scope.surface, scope.key],
     );
     if (!row) return { kind: 'in_progress' }; // released between the two statements: try again
     if (row.fingerprint !== print) return { kind: 'mismatch' };
     if (row.status_code === null) return { kind: 'in_progress' };
-    return { kind: 'replay', response: { status: row.status_code, headers: row.response_headers ?? {}, body: row.response_body ?? '' } };
+    return { kind: 'replay', response: { status: row.status_code, headers: row.response_headers ?? {}, body: row.response_body ?? '', withheld: row.withheld } };
   }
 
   async complete(scope: IdempotencyScope, response: StoredResponse): Promise<void> {
+    const withheld = response.withheld === true;
     await this.db.query(
-      `UPDATE idempotency_keys SET status_code = $5, response_headers = $6, response_body = $7, locked_at = NULL
+      `UPDATE idempotency_keys SET status_code = $5, response_headers = $6, response_body = $7, withheld = $8, locked_at = NULL
         WHERE org_id = $1 AND principal_id = $2 AND surface = $3 AND key = $4`,
-      [scope.orgId, scope.principalId, scope.surface, scope.key, response.status, JSON.stringify(response.headers), response.body],
+      [scope.orgId, scope.principalId, scope.surface, scope.key, response.status, withheld ? '{}' : JSON.stringify(response.headers), withheld ? null : response.body, withheld],
     );
     this.wake(scope);
   }

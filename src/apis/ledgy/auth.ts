@@ -39,7 +39,7 @@ export function authRoutes(api: FastifyInstance, kontor: Kontor, deps: LedgyDeps
   api.post<{ Body: { email: string; password: string; name: string; primaryCurrency?: string } }>(
     '/auth/register',
     {
-      config: { public: true },
+      config: { public: true, secretAnswer: true },
       schema: {
         tags: ['auth'],
         body: Type.Object({
@@ -62,7 +62,7 @@ export function authRoutes(api: FastifyInstance, kontor: Kontor, deps: LedgyDeps
   api.post<{ Body: { email: string; password: string } }>(
     '/auth/login',
     {
-      config: { public: true },
+      config: { public: true, secretAnswer: true },
       schema: {
         tags: ['auth'],
         body: Type.Object({ email: Type.String({ maxLength: 254 }), password: Type.String({ maxLength: 200 }) }),
@@ -84,7 +84,7 @@ export function authRoutes(api: FastifyInstance, kontor: Kontor, deps: LedgyDeps
   api.post<{ Body: { name: string; scopes: string[]; expiresAt?: string | null } }>(
     '/auth/tokens',
     {
-      config: sessionOnly,
+      config: { ...sessionOnly, secretAnswer: true },
       schema: {
         tags: ['tokens'],
         summary: 'Mint a personal access token. The secret is in this answer only.',

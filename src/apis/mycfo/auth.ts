@@ -21,7 +21,7 @@ export function authRoutes(api: FastifyInstance, kontor: Kontor) {
   api.post<{ Body: { org_name: string; email: string; password: string } }>(
     '/auth/register',
     {
-      config: { public: true },
+      config: { public: true, secretAnswer: true },
       schema: {
         tags: ['auth'],
         summary: 'Create an organization and its owner; returns an access token.',
@@ -44,7 +44,7 @@ export function authRoutes(api: FastifyInstance, kontor: Kontor) {
   api.post<{ Body: { email: string; password: string } }>(
     '/auth/login',
     {
-      config: { public: true },
+      config: { public: true, secretAnswer: true },
       schema: {
         tags: ['auth'],
         summary: 'Exchange email and password for an access token.',

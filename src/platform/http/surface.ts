@@ -51,6 +51,11 @@ declare module 'fastify' {
     public?: boolean;
     /** The scope an API key needs; sessions are not scope-limited. */
     scope?: string;
+    /**
+     * The answer carries a secret shown once (a session token, a new API token): with an
+     * Idempotency-Key, only the fact that the request succeeded is kept, never the answer.
+     */
+    secretAnswer?: boolean;
   }
 }
 
@@ -71,6 +76,7 @@ export function principalOf(request: FastifyRequest): Principal {
  * rate limits, Idempotency-Key, and its own OpenAPI document built from the route schemas.
  */
 export async function registerSurface(root: FastifyInstance, kontor: Kontor, options: SurfaceOptions): Promise<void> {
+  const fingerprintKey = kontor.deriveKey('idempotency-fingerprint');
   await root.register(
     async (app) => {
       await app.register(swagger, {
@@ -128,12 +134,20 @@ export async function registerSurface(root: FastifyInstance, kontor: Kontor, opt
         // scope per surface, so only the same key with the same body (password included) replays.
         const principal = request.principal ?? { orgId: ANONYMOUS_ORG, id: 'anonymous' };
         const scope = { orgId: principal.orgId, principalId: principal.id, surface: options.name, key };
-        const claim = await kontor.idempotency.begin(scope, fingerprint(request.method, request.url.split('?')[0], request.body));
+        const print = fingerprint(fingerprintKey, request.method, request.url.split('?')[0], request.query, request.body);
+        const claim = await kontor.idempotency.begin(scope, print);
         if (claim.kind === 'mismatch') {
           throw new DomainError('idempotency_mismatch', 'this Idempotency-Key was used with another request', 'Idempotency-Key');
         }
         if (claim.kind === 'in_progress') {
           throw new DomainError('idempotency_in_progress', 'a request with this Idempotency-Key is still running', 'Idempotency-Key');
+        }
+        if (claim.kind === 'replay' && claim.response.withheld) {
+          throw new DomainError(
+            'idempotency_mismatch',
+            'the request with this Idempotency-Key succeeded and its answer held a secret, which is shown only once; send a new Idempotency-Key to ask again',
+            'Idempotency-Key',
+          );
         }
         if (claim.kind === 'replay') {
           request.idempotency = { scope, replayed: true };
@@ -157,7 +171,9 @@ export async function registerSurface(root: FastifyInstance, kontor: Kontor, opt
           headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
         }
         const body = payload == null ? '' : payload.toString();
-        await kontor.idempotency.complete(claim.scope, { status: reply.statusCode, headers, body });
+        // A 2xx answer with a secret is kept as "succeeded" only; refusals hold none and replay as usual.
+        const withheld = request.routeOptions.config?.secretAnswer === true && reply.statusCode < 300;
+        await kontor.idempotency.complete(claim.scope, { status: reply.statusCode, headers, body, withheld });
         return payload;
       });
 

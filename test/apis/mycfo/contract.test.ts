@@ -268,14 +268,15 @@ test('alerts are evaluated at as_of and replace the stored set', async () => {
   assert.equal(n, 0);
 });
 
-test('Idempotency-Key on register: the same body replays the same answer; another body is 409', async () => {
+test('Idempotency-Key on register: the org is made once; its answer holds a token, so a replay is 409, never the token again; another body is 409', async () => {
   const body = { org_name: 'Idem', email: 'idem@acme.test', password: 'hunter2' };
   const first = await t.request({ method: 'POST', url: '/v1/auth/register', headers: { 'idempotency-key': 'reg-1' }, payload: body });
   const again = await t.request({ method: 'POST', url: '/v1/auth/register', headers: { 'idempotency-key': 'reg-1' }, payload: body });
   assert.equal(first.statusCode, 201);
-  assert.equal(again.statusCode, 201);
-  assert.equal(again.body, first.body);
-  assert.equal(again.headers['idempotent-replayed'], 'true');
+  assertError(again, 409, 'conflict', 'idempotency_key_reused');
+  assert.ok(!again.body.includes(first.json().access_token));
+  const [{ n }] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM users WHERE lower(email) = 'idem@acme.test'`);
+  assert.equal(n, 1);
   assertError(
     await t.request({ method: 'POST', url: '/v1/auth/register', headers: { 'idempotency-key': 'reg-1' }, payload: { ...body, email: 'other@acme.test' } }),
     409,
