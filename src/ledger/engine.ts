@@ -238,10 +238,10 @@ export class LedgerEngine {
     return paginate(rows.map(toAccount), page.limit, (a) => a.id);
   }
 
-  /** Posts one balanced entry. Concurrent calls share commits. */
-  async postEntry(orgId: string, input: EntryInput): Promise<PostResult> {
+  /** Posts one balanced entry. Concurrent calls share commits; `beforeCommit` runs in the one that commits it. */
+  async postEntry(orgId: string, input: EntryInput, options: { beforeCommit?: PostingUnit['beforeCommit'] } = {}): Promise<PostResult> {
     const entry = this.validate(input, '');
-    const [result] = await this.queue.submit({ orgId, entries: [entry], batch: false });
+    const [result] = await this.queue.submit({ orgId, entries: [entry], batch: false, beforeCommit: options.beforeCommit });
     return result;
   }
 
@@ -250,7 +250,7 @@ export class LedgerEngine {
    * duplicates. With `tx`, posts inside the caller's transaction (so a surface can write its
    * own rows in the same commit) instead of sharing a commit with other callers.
    */
-  async postBatch(orgId: string, inputs: EntryInput[], tx?: Queryable): Promise<PostResult[]> {
+  async postBatch(orgId: string, inputs: EntryInput[], tx?: Queryable, options: { beforeCommit?: PostingUnit['beforeCommit'] } = {}): Promise<PostResult[]> {
     if (inputs.length === 0) throw invalid('entries', 'a batch needs at least one entry');
     if (inputs.length > MAX_BATCH_ENTRIES) throw invalid('entries', `a batch holds at most ${MAX_BATCH_ENTRIES} entries`);
     const seen = new Set<string>();
@@ -263,7 +263,7 @@ export class LedgerEngine {
       }
       return entry;
     });
-    return this.post({ orgId, entries, batch: true }, tx);
+    return this.post({ orgId, entries, batch: true, beforeCommit: options.beforeCommit }, tx);
   }
 
   /**

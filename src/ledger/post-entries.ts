@@ -11,6 +11,11 @@ export interface PostingUnit {
   entries: ValidEntry[];
   /** Prefix for error fields: `` for a single entry, `entries[i].` is added per entry of a batch. */
   batch: boolean;
+  /**
+   * Runs in the transaction that commits this unit, once it has posted: the caller's own
+   * rows (an Idempotency-Key's stored answer) commit with the entries or not at all.
+   */
+  beforeCommit?: (tx: Queryable, results: PostResult[]) => Promise<void>;
 }
 
 /** An entry that passed the checks that need no database. */
@@ -41,6 +46,16 @@ const fieldOf = (unit: PostingUnit, index: number, rest: string) => (unit.batch 
  * unit, in order.
  */
 export async function applyUnits(tx: Queryable, units: PostingUnit[], now: Date): Promise<UnitOutcome[]> {
+  const outcomes = await postUnits(tx, units, now);
+  // After every unit has posted, in the same transaction: a hook that fails fails the commit.
+  for (let i = 0; i < units.length; i++) {
+    const outcome = outcomes[i];
+    if (outcome.ok && units[i].beforeCommit) await units[i].beforeCommit!(tx, outcome.results);
+  }
+  return outcomes;
+}
+
+async function postUnits(tx: Queryable, units: PostingUnit[], now: Date): Promise<UnitOutcome[]> {
   const wanted = new Map<string, string>(); // account id → the org of the unit naming it
   for (const unit of units) for (const e of unit.entries) for (const p of e.postings) wanted.set(p.accountId, unit.orgId);
 

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { Db } from './db.ts';
+import type { Db, Queryable } from './db.ts';
 import type { Clock } from './clock.ts';
 
 export interface IdempotencyScope {
@@ -110,9 +110,13 @@ export class IdempotencyStore {
     return { kind: 'replay', response: { status: row.status_code, headers: row.response_headers ?? {}, body: row.response_body ?? '', withheld: row.withheld } };
   }
 
-  async complete(scope: IdempotencyScope, response: StoredResponse): Promise<void> {
+  /**
+   * Stores the answer. With `tx`, inside the transaction that commits the work (the answer
+   * then exists exactly when the work does); waiting duplicates are woken by their polling.
+   */
+  async complete(scope: IdempotencyScope, response: StoredResponse, tx: Queryable = this.db): Promise<void> {
     const withheld = response.withheld === true;
-    await this.db.query(
+    await tx.query(
       `UPDATE idempotency_keys SET status_code = $5, response_headers = $6, response_body = $7, withheld = $8, locked_at = NULL
         WHERE org_id = $1 AND principal_id = $2 AND surface = $3 AND key = $4`,
       [scope.orgId, scope.principalId, scope.surface, scope.key, response.status, withheld ? '{}' : JSON.stringify(response.headers), withheld ? null : response.body, withheld],

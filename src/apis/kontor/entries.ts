@@ -1,7 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Kontor } from '../../platform/kontor.ts';
-import { principalOf } from '../../platform/http/surface.ts';
+import { answerInTransaction, principalOf } from '../../platform/http/surface.ts';
+import type { StoredResponse } from '../../platform/idempotency.ts';
+import type { Queryable } from '../../platform/db.ts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { formatId, parseId } from '../../platform/ids.ts';
 import { DomainError, invalid } from '../../platform/errors.ts';
 import { parseDecimal } from '../../platform/money.ts';
@@ -64,8 +67,32 @@ async function toEntryInputs(ledger: LedgerEngine, orgId: string, bodies: EntryB
 }
 
 const location = (r: PostResult) => `/kontor/v1/entries/${formatId(PREFIX.entry, r.entry.id)}`;
+const JSON_TYPE = 'application/json; charset=utf-8';
 
-export function entryRoutes(api: FastifyInstance, { ledger }: Kontor) {
+/**
+ * Posts through the engine with the answer made inside the transaction that commits it:
+ * with an Idempotency-Key it is stored there too, so the key's answer exists exactly when
+ * the entries do, even across a crash. The answer sent is that same text.
+ */
+async function postAnswered(
+  kontor: Kontor,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  post: (beforeCommit: (tx: Queryable, results: PostResult[]) => Promise<void>) => Promise<PostResult[]>,
+  answer: (results: PostResult[]) => StoredResponse,
+) {
+  const store = answerInTransaction(kontor, request);
+  let response: StoredResponse | null = null;
+  await post(async (tx, results) => {
+    response = answer(results);
+    await store?.(tx, response);
+  });
+  const sent = response!;
+  return reply.code(sent.status).headers(sent.headers).send(sent.body);
+}
+
+export function entryRoutes(api: FastifyInstance, kontor: Kontor) {
+  const { ledger } = kontor;
   api.post<{ Body: EntryBody }>(
     '/entries',
     {
@@ -81,8 +108,17 @@ export function entryRoutes(api: FastifyInstance, { ledger }: Kontor) {
     async (request, reply) => {
       const orgId = principalOf(request).orgId;
       const [input] = await toEntryInputs(ledger, orgId, [request.body], false);
-      const result = await ledger.postEntry(orgId, input);
-      return reply.code(result.duplicate ? 200 : 201).header('location', location(result)).send(entryView(result.entry));
+      return postAnswered(
+        kontor,
+        request,
+        reply,
+        async (beforeCommit) => [await ledger.postEntry(orgId, input, { beforeCommit })],
+        ([result]) => ({
+          status: result.duplicate ? 200 : 201,
+          headers: { 'content-type': JSON_TYPE, location: location(result) },
+          body: JSON.stringify(entryView(result.entry)),
+        }),
+      );
     },
   );
 
@@ -101,8 +137,13 @@ export function entryRoutes(api: FastifyInstance, { ledger }: Kontor) {
     async (request, reply) => {
       const orgId = principalOf(request).orgId;
       const inputs = await toEntryInputs(ledger, orgId, request.body.entries, true);
-      const results = await ledger.postBatch(orgId, inputs);
-      return reply.code(201).send({ data: results.map((r) => entryView(r.entry)) });
+      return postAnswered(
+        kontor,
+        request,
+        reply,
+        (beforeCommit) => ledger.postBatch(orgId, inputs, undefined, { beforeCommit }),
+        (results) => ({ status: 201, headers: { 'content-type': JSON_TYPE }, body: JSON.stringify({ data: results.map((r) => entryView(r.entry)) }) }),
+      );
     },
   );
 

@@ -3,7 +3,8 @@ import swagger from '@fastify/swagger';
 import type { Kontor } from '../kontor.ts';
 import { DomainError } from '../errors.ts';
 import type { Principal } from '../identity/api-keys.ts';
-import { fingerprint, type IdempotencyScope } from '../idempotency.ts';
+import { fingerprint, type IdempotencyScope, type StoredResponse } from '../idempotency.ts';
+import type { Queryable } from '../db.ts';
 import { rateLimitHeaders } from '../rate-limit.ts';
 import { classifyError, type ClassifiedError } from './errors.ts';
 import { bearerToken } from './bearer.ts';
@@ -44,7 +45,7 @@ export interface SurfaceOptions {
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
-    idempotency: { scope: IdempotencyScope; replayed: boolean } | null;
+    idempotency: { scope: IdempotencyScope; replayed: boolean; storedInTransaction?: StoredResponse } | null;
   }
   interface FastifyContextConfig {
     /** No credential needed (sign-up, log-in). */
@@ -64,6 +65,21 @@ const ANONYMOUS_ORG = '00000000-0000-0000-0000-000000000000';
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 // Headers that describe this delivery rather than the stored answer.
 const NOT_REPLAYED = new Set(['x-request-id', 'content-length', 'date', 'connection', 'retry-after', 'ratelimit', 'ratelimit-policy', 'keep-alive', 'transfer-encoding']);
+
+/**
+ * For a write whose answer is known before it commits (the ledger's entries): when the
+ * request carries an Idempotency-Key, a function that stores `response` as the key's answer
+ * in the transaction that commits the work, so a crash can never leave the work done and the
+ * key without its answer. The handler must then send exactly `response`. Null without a key.
+ */
+export function answerInTransaction(kontor: Kontor, request: FastifyRequest): ((tx: Queryable, response: StoredResponse) => Promise<void>) | null {
+  const claim = request.idempotency;
+  if (!claim || claim.replayed) return null;
+  return async (tx, response) => {
+    await kontor.idempotency.complete(claim.scope, response, tx);
+    claim.storedInTransaction = response;
+  };
+}
 
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new DomainError('unauthenticated', 'missing or invalid credentials');
@@ -161,6 +177,9 @@ export async function registerSurface(root: FastifyInstance, kontor: Kontor, opt
         const claim = request.idempotency;
         if (!claim || claim.replayed) return payload;
         request.idempotency = null;
+        // Stored with the work it answers, and this is that answer: nothing left to do. (Any
+        // other status means the work's transaction did not commit: store or release below.)
+        if (claim.storedInTransaction && claim.storedInTransaction.status === reply.statusCode) return payload;
         if (reply.statusCode >= 500 || (typeof payload !== 'string' && payload !== null && payload !== undefined && !Buffer.isBuffer(payload))) {
           await kontor.idempotency.release(claim.scope);
           return payload;
