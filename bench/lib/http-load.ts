@@ -12,6 +12,8 @@ export interface HttpLoadOptions {
   concurrency?: number;
   /** Open loop: this many requests a second whatever the answers, as a steady client load. */
   ratePerSecond?: number;
+  /** The client's own addresses (any of 127.0.0.0/8), used in turn, so the server sees several clients. */
+  localAddresses?: string[];
 }
 
 export interface HttpLoadResult {
@@ -41,8 +43,9 @@ const requests = (o.bodies || [undefined]).map((body) => {
 let sent = 0;
 // One keep-alive connection: send() writes a request and resolves with [status, ms] when its
 // whole response (Content-Length framed, as Fastify answers) has arrived.
-function connection() {
-  const socket = net.connect({ host: url.hostname, port: Number(url.port) });
+const addresses = o.localAddresses && o.localAddresses.length > 0 ? o.localAddresses : [undefined];
+function connection(localAddress) {
+  const socket = net.connect({ host: url.hostname, port: Number(url.port), localAddress });
   socket.setNoDelay(true);
   let buffer = Buffer.alloc(0);
   let waiting = null;
@@ -87,8 +90,8 @@ function connection() {
   };
   const all = [];
   if (o.ratePerSecond) {
-    // Open loop: a request every interval on an idle connection, opening more as needed.
-    const idle = [];
+    // Open loop: a request every interval on an idle connection of the next address, opening more as needed.
+    const idle = addresses.map(() => []);
     const interval = 1000 / o.ratePerSecond;
     const inflight = [];
     const start = Date.now();
@@ -97,14 +100,15 @@ function connection() {
       if (at >= end) break;
       const wait = at - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      const c = idle.pop() || connection();
+      const a = i % addresses.length;
+      const c = idle[a].pop() || connection(addresses[a]);
       if (!all.includes(c)) all.push(c);
-      inflight.push(c.send().then((r) => { idle.push(c); record(r); }));
+      inflight.push(c.send().then((r) => { idle[a].push(c); record(r); }));
     }
     await Promise.all(inflight);
   } else {
-    await Promise.all(Array.from({ length: o.concurrency }, async () => {
-      const c = connection();
+    await Promise.all(Array.from({ length: o.concurrency }, async (_, n) => {
+      const c = connection(addresses[n % addresses.length]);
       all.push(c);
       while (Date.now() < end) record(await c.send());
     }));

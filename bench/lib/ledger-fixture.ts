@@ -31,6 +31,7 @@ function countingDb(db: Db): { db: Db; count: () => number } {
   let n = 0;
   const counted: Db = {
     listen: (channel, onMessage, onReconnect) => db.listen(channel, onMessage, onReconnect),
+    holdAdvisoryLock: (key) => db.holdAdvisoryLock(key),
     query: (text, params) => db.query(text, params),
     transaction: (fn) => {
       n++;

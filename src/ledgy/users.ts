@@ -2,6 +2,7 @@ import type { Queryable } from '../platform/db.ts';
 import { DomainError } from '../platform/errors.ts';
 import { createOrg } from '../platform/orgs.ts';
 import { createUser, type User } from '../platform/identity/users.ts';
+import { hashPassword } from '../platform/identity/passwords.ts';
 import type { LedgyDeps } from './deps.ts';
 
 export interface LedgyUser extends User {
@@ -43,9 +44,10 @@ export async function registerLedgyUser(
   deps: LedgyDeps,
   input: { email: string; password: string; name: string; primaryCurrency: string },
 ): Promise<LedgyUser> {
+  const passwordHash = await hashPassword(input.password); // before the transaction: see createUser
   return deps.db.transaction(async (tx) => {
     const orgId = await ledgyOrgId(tx, deps);
-    const user = await createUser(tx, deps.clock, { orgId, surface: 'ledgy', email: input.email, password: input.password, name: input.name });
+    const user = await createUser(tx, deps.clock, { orgId, surface: 'ledgy', email: input.email, passwordHash, name: input.name });
     const ledger = await deps.ledger.createLedger(orgId, { name: `ledgy:user:${user.id}`, owner: 'ledgy' }, tx);
     const now = deps.clock.now();
     const trialEnds = new Date(now.getTime() + deps.trialDays * 86_400_000);

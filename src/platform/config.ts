@@ -16,6 +16,9 @@ export interface Config {
   idempotencyTtlSeconds: number;
   keyCacheTtlMs: number;
   rateLimitPerMinute: number;
+  /** Sign-up and log-in attempts a minute from one client address, and for one email. */
+  publicPerMinutePerAddress: number;
+  publicPerMinutePerEmail: number;
   logLevel: string;
   /** Length of a new Ledgy user's (active) trial. */
   ledgyTrialDays: number;
@@ -104,6 +107,8 @@ export function loadConfig(env: Env = process.env): Config {
     idempotencyTtlSeconds: integer(env, 'IDEMPOTENCY_TTL_SECONDS', 24 * 3600, 60, 30 * 24 * 3600),
     keyCacheTtlMs: integer(env, 'KEY_CACHE_TTL_MS', 5000, 0, 600_000),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 1000, 1, 10_000_000),
+    publicPerMinutePerAddress: integer(env, 'AUTH_RATE_PER_MINUTE_PER_ADDRESS', 60, 1, 10_000_000),
+    publicPerMinutePerEmail: integer(env, 'AUTH_RATE_PER_MINUTE_PER_EMAIL', 10, 1, 10_000_000),
     logLevel,
     ledgyTrialDays: integer(env, 'LEDGY_TRIAL_DAYS', 14, 0, 3650),
     stripeApiBase: origin(env, 'STRIPE_API_BASE'),

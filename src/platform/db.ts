@@ -17,6 +17,12 @@ export interface Db extends Queryable {
    * reconnects when lost; `onReconnect` runs after a gap in which messages may have been missed.
    */
   listen(channel: string, onMessage: (payload: string) => void, onReconnect: () => void): Promise<{ close(): Promise<void> }>;
+  /**
+   * Holds the session advisory lock `key` on a connection of its own for as long as this
+   * process lives (taken again after a lost connection): how other processes tell that this
+   * one is alive (`pg_locks`), with nothing to clean up when it dies.
+   */
+  holdAdvisoryLock(key: bigint): Promise<{ close(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -112,6 +118,35 @@ class PostgresDb implements Db {
         timer = setTimeout(() => void reconnect(), LISTEN_RETRY_MS);
         timer.unref();
       }
+    };
+    await connect();
+    return {
+      async close() {
+        closed = true;
+        if (timer) clearTimeout(timer);
+        await client?.end().catch(() => {});
+        client = null;
+      },
+    };
+  }
+  async holdAdvisoryLock(key: bigint): Promise<{ close(): Promise<void> }> {
+    let closed = false;
+    let client: pg.Client | null = null;
+    let timer: NodeJS.Timeout | null = null;
+    const connect = async (): Promise<void> => {
+      const next = new pg.Client(this.config);
+      const lost = () => {
+        if (closed || client !== next) return;
+        client = null;
+        void next.end().catch(() => {});
+        timer = setTimeout(() => void connect().catch(() => lost()), LISTEN_RETRY_MS);
+        timer.unref();
+      };
+      next.on('error', lost);
+      next.on('end', lost);
+      await next.connect();
+      await next.query('SELECT pg_advisory_lock($1)', [key.toString()]);
+      client = next;
     };
     await connect();
     return {

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Db, Queryable } from './db.ts';
 import type { Clock } from './clock.ts';
 
@@ -49,11 +49,16 @@ const scopeKey = (s: IdempotencyScope) => `${s.orgId}|${s.principalId}|${s.surfa
 /**
  * Idempotency keys, scoped to (org, principal, surface, key). The first request claims the
  * key; duplicates wait for its answer and replay it; another body is a mismatch. 5xx answers
- * are not kept (the key is released). A claim whose request died (no answer after
- * `staleLockMs`) may be taken over by a retry with the same body.
+ * are not kept (the key is released). A claim whose request died may be taken over by a
+ * retry with the same body: at once when the process that made it is gone (each process
+ * holds an advisory lock for its lifetime and names it in its claims, so `pg_locks` tells),
+ * else after `staleLockMs`.
  */
 export class IdempotencyStore {
   private waiters = new Map<string, Set<() => void>>();
+  /** This process's liveness lock (random, so processes never share one); null until `start`. */
+  private owner: bigint | null = null;
+  private ownerLock: { close(): Promise<void> } | null = null;
 
   constructor(
     private readonly db: Db,
@@ -62,6 +67,18 @@ export class IdempotencyStore {
     private readonly waitMs = 10_000,
     private readonly staleLockMs = 60_000,
   ) {}
+
+  /** Takes this process's liveness lock; claims made before it carry no owner (and go stale by time only). */
+  async start(): Promise<void> {
+    // Below 2^62, so its two halves read back from pg_locks without sign trouble.
+    const owner = BigInt.asUintN(62, BigInt(`0x${randomBytes(8).toString('hex')}`));
+    this.ownerLock = await this.db.holdAdvisoryLock(owner);
+    this.owner = owner;
+  }
+
+  async close(): Promise<void> {
+    await this.ownerLock?.close();
+  }
 
   async begin(scope: IdempotencyScope, print: string): Promise<Claim> {
     const deadline = Date.now() + this.waitMs;
@@ -78,14 +95,21 @@ export class IdempotencyStore {
   private async tryClaim(scope: IdempotencyScope, print: string): Promise<Claim> {
     const now = this.clock.now();
     const claimed = await this.db.query(
-      `INSERT INTO idempotency_keys (org_id, principal_id, surface, key, fingerprint, locked_at, created_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $6, $7)
+      `INSERT INTO idempotency_keys (org_id, principal_id, surface, key, fingerprint, locked_at, created_at, expires_at, owner_lock)
+       VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $9)
        ON CONFLICT (org_id, principal_id, surface, key) DO UPDATE
          SET fingerprint = EXCLUDED.fingerprint, locked_at = EXCLUDED.locked_at, status_code = NULL,
-             response_headers = NULL, response_body = NULL, withheld = false, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
+             response_headers = NULL, response_body = NULL, withheld = false, created_at = EXCLUDED.created_at,
+             expires_at = EXCLUDED.expires_at, owner_lock = EXCLUDED.owner_lock
        WHERE idempotency_keys.expires_at <= $6
-          OR (idempotency_keys.status_code IS NULL AND idempotency_keys.locked_at <= $8
-              AND idempotency_keys.fingerprint = EXCLUDED.fingerprint)
+          OR (idempotency_keys.status_code IS NULL AND idempotency_keys.fingerprint = EXCLUDED.fingerprint
+              AND (idempotency_keys.locked_at <= $8
+                   OR (idempotency_keys.owner_lock IS NOT NULL AND NOT EXISTS (
+                         -- A bigint advisory key shows in pg_locks as classid (high half) and objid (low half).
+                         SELECT 1 FROM pg_locks l
+                          WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+                            AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                            AND ((l.classid::int8 << 32) | l.objid::int8) = idempotency_keys.owner_lock))))
        RETURNING 1 AS claimed`,
       [
         scope.orgId,
@@ -96,6 +120,7 @@ export class IdempotencyStore {
         now,
         new Date(now.getTime() + this.ttlSeconds * 1000),
         new Date(now.getTime() - this.staleLockMs),
+        this.owner === null ? null : this.owner.toString(),
       ],
     );
     if (claimed.length > 0) return { kind: 'claimed' };

@@ -44,6 +44,8 @@ export async function createKontor(config: Config, db: Db, options: { clock?: Cl
     closers.push(() => redis.quit());
   }
   const idempotency = new IdempotencyStore(db, clock, config.idempotencyTtlSeconds);
+  await idempotency.start();
+  closers.push(() => idempotency.close());
   const sweeper = setInterval(() => void idempotency.purgeExpired().catch(() => {}), 10 * 60_000);
   sweeper.unref();
   const ledger = new LedgerEngine(db, clock);

@@ -27,7 +27,9 @@ export async function startTestApp(env: Record<string, string> = {}, overrides: 
   const dataDir = await mkdtemp(path.join(tmpdir(), 'kontor-app-'));
   const clock = new ManualClock(new Date());
   const redisUrl = testDbKind === 'postgres' ? process.env.TEST_REDIS_URL ?? null : null;
-  const config = { ...loadConfig({ DATA_DIR: dataDir, ...env }), redisUrl, ...overrides };
+  // Suites sign up and log in far more often than the per-address limit of a real server allows.
+  const limits = { AUTH_RATE_PER_MINUTE_PER_ADDRESS: '10000000', AUTH_RATE_PER_MINUTE_PER_EMAIL: '10000000' };
+  const config = { ...loadConfig({ DATA_DIR: dataDir, ...limits, ...env }), redisUrl, ...overrides };
   const kontor = await createKontor(config, db, { clock });
   const app = await buildApp(kontor);
   await app.ready();

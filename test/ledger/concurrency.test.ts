@@ -32,6 +32,7 @@ function counting(inner: Db) {
   const stats = { transactions: 0, attempts: 0 };
   const wrapped: Db = {
     listen: (channel, onMessage, onReconnect) => inner.listen(channel, onMessage, onReconnect),
+    holdAdvisoryLock: (key) => inner.holdAdvisoryLock(key),
     query: (text, params) => inner.query(text, params),
     transaction: async <T>(fn: (tx: Queryable) => Promise<T>) => {
       stats.transactions++;

@@ -116,3 +116,26 @@ test('a malformed Idempotency-Key is a 400', async () => {
   assert.equal(res.statusCode, 400);
   assert.equal(res.json().field, 'Idempotency-Key');
 });
+
+test('a claim whose process is gone is taken over at once; one whose process lives is still in progress', async () => {
+  const { openTestDb } = await import('../helpers/db.ts');
+  const { IdempotencyStore } = await import('../../src/platform/idempotency.ts');
+  const { ManualClock } = await import('../../src/platform/clock.ts');
+  const db = await openTestDb({ max: 6 });
+  const clock = new ManualClock(new Date());
+  const first = new IdempotencyStore(db, clock, 3600, 0);
+  const second = new IdempotencyStore(db, clock, 3600, 0);
+  await first.start();
+  await second.start();
+  try {
+    const scope = { orgId: '00000000-0000-0000-0000-000000000001', principalId: 'p', surface: 'kontor', key: 'k' };
+    assert.equal((await first.begin(scope, 'print')).kind, 'claimed');
+    assert.equal((await second.begin(scope, 'print')).kind, 'in_progress', 'the first process lives: its claim stands');
+    await first.close(); // as a kill -9 would: its liveness lock goes with its connection
+    assert.equal((await second.begin(scope, 'print')).kind, 'claimed', 'taken over without waiting for the claim to go stale');
+    assert.equal((await second.begin({ ...scope, key: 'other' }, 'print')).kind, 'claimed');
+  } finally {
+    await second.close();
+    await db.close();
+  }
+});

@@ -4,6 +4,7 @@ import type { Kontor } from '../../platform/kontor.ts';
 import { DomainError, invalid, notFound } from '../../platform/errors.ts';
 import { parseAsset } from '../../platform/money.ts';
 import { authenticateUser } from '../../platform/identity/users.ts';
+import { PUBLIC_BODY_LIMIT } from '../../platform/http/surface.ts';
 import { getLedgyUser, registerLedgyUser } from '../../ledgy/users.ts';
 import type { LedgyDeps } from '../../ledgy/deps.ts';
 import { isActive, mintLedgyToken } from '../../ledgy/tokens.ts';
@@ -40,6 +41,8 @@ export function authRoutes(api: FastifyInstance, kontor: Kontor, deps: LedgyDeps
     '/auth/register',
     {
       config: { public: true, secretAnswer: true },
+      // An email, a password and a name: anything larger is not a sign-up or a log-in.
+      bodyLimit: PUBLIC_BODY_LIMIT,
       schema: {
         tags: ['auth'],
         body: Type.Object({
@@ -63,6 +66,8 @@ export function authRoutes(api: FastifyInstance, kontor: Kontor, deps: LedgyDeps
     '/auth/login',
     {
       config: { public: true, secretAnswer: true },
+      // An email, a password and a name: anything larger is not a sign-up or a log-in.
+      bodyLimit: PUBLIC_BODY_LIMIT,
       schema: {
         tags: ['auth'],
         body: Type.Object({ email: Type.String({ maxLength: 254 }), password: Type.String({ maxLength: 200 }) }),

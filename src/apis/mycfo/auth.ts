@@ -4,7 +4,9 @@ import type { Kontor } from '../../platform/kontor.ts';
 import { DomainError } from '../../platform/errors.ts';
 import { createOrg, getOrg } from '../../platform/orgs.ts';
 import { authenticateUser, createUser } from '../../platform/identity/users.ts';
+import { hashPassword } from '../../platform/identity/passwords.ts';
 import { NAME } from '../../platform/http/validation.ts';
+import { PUBLIC_BODY_LIMIT } from '../../platform/http/surface.ts';
 import { errors, Id } from './schemas.ts';
 import { orgView } from './views.ts';
 
@@ -22,6 +24,8 @@ export function authRoutes(api: FastifyInstance, kontor: Kontor) {
     '/auth/register',
     {
       config: { public: true, secretAnswer: true },
+      // An email, a password and a name: anything larger is not a sign-up or a log-in.
+      bodyLimit: PUBLIC_BODY_LIMIT,
       schema: {
         tags: ['auth'],
         summary: 'Create an organization and its owner; returns an access token.',
@@ -31,9 +35,10 @@ export function authRoutes(api: FastifyInstance, kontor: Kontor) {
     },
     async (request, reply) => {
       const { org_name, email, password } = request.body;
+      const passwordHash = await hashPassword(password);
       const { org, user } = await kontor.db.transaction(async (tx) => {
         const org = await createOrg(tx, kontor.clock, { name: org_name });
-        const user = await createUser(tx, kontor.clock, { orgId: org.id, surface: 'mycfo', email, password });
+        const user = await createUser(tx, kontor.clock, { orgId: org.id, surface: 'mycfo', email, passwordHash });
         return { org, user };
       });
       const token = await kontor.sessions.sign({ orgId: org.id, userId: user.id, surface: 'mycfo' });
@@ -45,6 +50,8 @@ export function authRoutes(api: FastifyInstance, kontor: Kontor) {
     '/auth/login',
     {
       config: { public: true, secretAnswer: true },
+      // An email, a password and a name: anything larger is not a sign-up or a log-in.
+      bodyLimit: PUBLIC_BODY_LIMIT,
       schema: {
         tags: ['auth'],
         summary: 'Exchange email and password for an access token.',

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import type { Kontor } from '../kontor.ts';
 import { DomainError } from '../errors.ts';
@@ -61,6 +62,17 @@ declare module 'fastify' {
 }
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const PUBLIC_WINDOW_MS = 60_000;
+const PUBLIC_CONCURRENT_PER_ADDRESS = 1;
+/**
+ * A refused sign-up or log-in answers after a pause: a client that retries at once (a
+ * guessing loop) then sends a few requests a second instead of thousands, at the cost of a
+ * timer, not of the CPU that everyone else's log-ins need.
+ */
+const PUBLIC_REFUSAL_DELAY_MS = 250;
+const slowRefusal = () => new Promise((resolve) => setTimeout(resolve, PUBLIC_REFUSAL_DELAY_MS));
+/** The body limit of sign-up and log-in routes. */
+export const PUBLIC_BODY_LIMIT = 16 * 1024;
 const ANONYMOUS_ORG = '00000000-0000-0000-0000-000000000000';
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 // Headers that describe this delivery rather than the stored answer.
@@ -120,9 +132,37 @@ export async function registerSurface(root: FastifyInstance, kontor: Kontor, opt
         send(reply, { kind: 'route_not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
       );
 
+      // Public routes (sign-up, log-in) have no credential to limit: they are limited per
+      // client address before the body is read, and per email once it is (below), so a flood
+      // of guesses is refused before any password is hashed.
+      const refuseOver = async (reply: FastifyReply, key: string, limit: number) => {
+        const decision = await kontor.rateLimiter.take(key, limit, PUBLIC_WINDOW_MS, Date.now());
+        if (decision.allowed) return;
+        reply.headers(rateLimitHeaders(decision, PUBLIC_WINDOW_MS));
+        await slowRefusal();
+        throw new DomainError('rate_limited', 'too many attempts; retry after the time in Retry-After');
+      };
+      // And one at a time from an address: a flood's extra connections are refused
+      // at once instead of queueing password hashes in front of everyone else's.
+      const publicInFlight = new Map<string, number>();
       app.addHook('onRequest', async (request, reply) => {
         const config = request.routeOptions.config;
-        if (config?.public) return;
+        if (config?.public) {
+          const running = publicInFlight.get(request.ip) ?? 0;
+          if (running >= PUBLIC_CONCURRENT_PER_ADDRESS) {
+            reply.header('retry-after', '1');
+            await slowRefusal();
+            throw new DomainError('rate_limited', 'too many attempts at once from this address; retry after the time in Retry-After');
+          }
+          publicInFlight.set(request.ip, running + 1);
+          // 'close' comes once the answer is sent or the client is gone, whichever happens.
+          reply.raw.once('close', () => {
+            const left = (publicInFlight.get(request.ip) ?? 1) - 1;
+            if (left > 0) publicInFlight.set(request.ip, left);
+            else publicInFlight.delete(request.ip);
+          });
+          return refuseOver(reply, `${options.name}:public:ip:${request.ip}`, kontor.config.publicPerMinutePerAddress);
+        }
         const principal = await options.authenticate(request, bearerToken(request));
         if (!principal || principal.surface !== options.name) {
           throw new DomainError('unauthenticated', 'missing or invalid credentials');
@@ -137,6 +177,14 @@ export async function registerSurface(root: FastifyInstance, kontor: Kontor, opt
         if (config?.scope && principal.scopes !== null && !principal.scopes.has(config.scope)) {
           throw new DomainError('forbidden', `this credential lacks the scope ${config.scope}`, undefined, { scope: config.scope });
         }
+      });
+
+      // Before the Idempotency-Key claim below, so a refusal here is never stored as an answer.
+      app.addHook('preValidation', async (request, reply) => {
+        const email = request.routeOptions.config?.public ? (request.body as { email?: unknown } | undefined)?.email : undefined;
+        if (typeof email !== 'string') return;
+        const digest = createHash('sha256').update(email.trim().toLowerCase()).digest('base64url').slice(0, 22);
+        await refuseOver(reply, `${options.name}:public:email:${digest}`, kontor.config.publicPerMinutePerEmail);
       });
 
       // Runs after the body is parsed and before validation, so validation answers are kept too.

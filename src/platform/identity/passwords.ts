@@ -1,10 +1,31 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 
 // node:crypto's scrypt: no native addon to build, and the parameters travel with the hash.
-const scrypt = (password: string, salt: Buffer, keylen: number, options: ScryptOptions) =>
+const scryptNow = (password: string, salt: Buffer, keylen: number, options: ScryptOptions) =>
   new Promise<Buffer>((resolve, reject) =>
     scryptCb(password, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))),
   );
+
+/**
+ * At most this many hashes at once, the rest wait their turn in order: a flood of log-ins
+ * must not take every libuv thread (which file and DNS work share) nor every core.
+ */
+const MAX_CONCURRENT_HASHES = Math.max(2, availableParallelism());
+let hashing = 0;
+const queued: (() => void)[] = [];
+
+async function scrypt(password: string, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
+  if (hashing < MAX_CONCURRENT_HASHES) hashing++;
+  else await new Promise<void>((resolve) => queued.push(resolve)); // a finishing hash hands its slot over
+  try {
+    return await scryptNow(password, salt, keylen, options);
+  } finally {
+    const next = queued.shift();
+    if (next) next();
+    else hashing--;
+  }
+}
 
 const N = 16384;
 const r = 8;
