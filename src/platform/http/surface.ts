@@ -142,8 +142,8 @@ export async function registerSurface(root: FastifyInstance, kontor: Kontor, opt
         await slowRefusal();
         throw new DomainError('rate_limited', 'too many attempts; retry after the time in Retry-After');
       };
-      // And one at a time from an address: a flood's extra connections are refused
-      // at once instead of queueing password hashes in front of everyone else's.
+      // And one at a time from an address: a flood's extra connections are refused (after
+      // the pause) instead of queueing password hashes in front of everyone else's.
       const publicInFlight = new Map<string, number>();
       app.addHook('onRequest', async (request, reply) => {
         const config = request.routeOptions.config;
