@@ -56,7 +56,58 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Db {
   return new PostgresDb(pool, config);
 }
 
-const LISTEN_RETRY_MS = 500;
+const RECONNECT_MS = 500;
+
+/**
+ * A connection of its own, outside the pool, kept open: `setup` runs on it at first and again
+ * on a new connection whenever it is lost (after which `onReconnect` runs), until closed.
+ */
+async function keptConnection(config: pg.ClientConfig, setup: (client: pg.Client) => Promise<void>, onReconnect: () => void): Promise<{ close(): Promise<void> }> {
+  let closed = false;
+  let client: pg.Client | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  const retry = () => {
+    timer = setTimeout(() => void reconnect(), RECONNECT_MS);
+    timer.unref();
+  };
+  const connect = async (): Promise<void> => {
+    const next = new pg.Client(config);
+    const lost = () => {
+      if (closed || client !== next) return;
+      client = null;
+      void next.end().catch(() => {});
+      retry();
+    };
+    next.on('error', lost);
+    next.on('end', lost);
+    try {
+      await next.connect();
+      await setup(next);
+    } catch (error) {
+      await next.end().catch(() => {});
+      throw error;
+    }
+    client = next;
+  };
+  const reconnect = async () => {
+    if (closed) return;
+    try {
+      await connect();
+      onReconnect();
+    } catch {
+      retry();
+    }
+  };
+  await connect();
+  return {
+    async close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      await client?.end().catch(() => {});
+      client = null;
+    },
+  };
+}
 
 class PostgresDb implements Db {
   constructor(
@@ -87,76 +138,20 @@ class PostgresDb implements Db {
       }
     }
   }
-  async listen(channel: string, onMessage: (payload: string) => void, onReconnect: () => void): Promise<{ close(): Promise<void> }> {
-    let closed = false;
-    let client: pg.Client | null = null;
-    let timer: NodeJS.Timeout | null = null;
-    const connect = async (): Promise<void> => {
-      const next = new pg.Client(this.config);
-      next.on('notification', (message) => {
-        if (message.channel === channel && message.payload !== undefined) onMessage(message.payload);
-      });
-      const lost = () => {
-        if (closed || client !== next) return;
-        client = null;
-        void next.end().catch(() => {});
-        timer = setTimeout(() => void reconnect(), LISTEN_RETRY_MS);
-        timer.unref();
-      };
-      next.on('error', lost);
-      next.on('end', lost);
-      await next.connect();
-      await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
-      client = next;
-    };
-    const reconnect = async () => {
-      if (closed) return;
-      try {
-        await connect();
-        onReconnect();
-      } catch {
-        timer = setTimeout(() => void reconnect(), LISTEN_RETRY_MS);
-        timer.unref();
-      }
-    };
-    await connect();
-    return {
-      async close() {
-        closed = true;
-        if (timer) clearTimeout(timer);
-        await client?.end().catch(() => {});
-        client = null;
+  listen(channel: string, onMessage: (payload: string) => void, onReconnect: () => void): Promise<{ close(): Promise<void> }> {
+    return keptConnection(
+      this.config,
+      async (client) => {
+        client.on('notification', (message) => {
+          if (message.channel === channel && message.payload !== undefined) onMessage(message.payload);
+        });
+        await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
       },
-    };
+      onReconnect,
+    );
   }
-  async holdAdvisoryLock(key: bigint): Promise<{ close(): Promise<void> }> {
-    let closed = false;
-    let client: pg.Client | null = null;
-    let timer: NodeJS.Timeout | null = null;
-    const connect = async (): Promise<void> => {
-      const next = new pg.Client(this.config);
-      const lost = () => {
-        if (closed || client !== next) return;
-        client = null;
-        void next.end().catch(() => {});
-        timer = setTimeout(() => void connect().catch(() => lost()), LISTEN_RETRY_MS);
-        timer.unref();
-      };
-      next.on('error', lost);
-      next.on('end', lost);
-      await next.connect();
-      await next.query('SELECT pg_advisory_lock($1)', [key.toString()]);
-      client = next;
-    };
-    await connect();
-    return {
-      async close() {
-        closed = true;
-        if (timer) clearTimeout(timer);
-        await client?.end().catch(() => {});
-        client = null;
-      },
-    };
+  holdAdvisoryLock(key: bigint): Promise<{ close(): Promise<void> }> {
+    return keptConnection(this.config, async (client) => void (await client.query('SELECT pg_advisory_lock($1)', [key.toString()])), () => {});
   }
   async close(): Promise<void> {
     await this.pool.end();
