@@ -29,6 +29,8 @@ export interface Kontor {
 
 export async function createKontor(config: Config, db: Db, options: { clock?: Clock } = {}): Promise<Kontor> {
   const clock = options.clock ?? systemClock;
+  // First: a bad secret stops start-up before any connection is opened.
+  const secrets = await loadSessionSecrets(config.jwtSecrets, config.dataDir);
   const apiKeys = new ApiKeys(db, clock, config.keyCacheTtlMs);
   let rateLimiter: RateLimiter = new MemoryRateLimiter();
   const closers: (() => Promise<unknown>)[] = [];
@@ -49,7 +51,6 @@ export async function createKontor(config: Config, db: Db, options: { clock?: Cl
   const sweeper = setInterval(() => void idempotency.purgeExpired().catch(() => {}), 10 * 60_000);
   sweeper.unref();
   const ledger = new LedgerEngine(db, clock);
-  const secrets = await loadSessionSecrets(config.jwtSecrets, config.dataDir);
   return {
     config,
     db,
