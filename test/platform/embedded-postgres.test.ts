@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { chmod, cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createServer } from 'node:net';
 import pg from 'pg';
 import { startEmbeddedPostgres, EmbeddedPostgresError } from '../../src/platform/embedded-postgres/server.ts';
 import { testDbKind } from '../helpers/db.ts';
@@ -72,7 +73,12 @@ test('durable, loopback-only, with a generated password; the port is remembered 
     await again.stop();
   }
   // EMBEDDED_PG_PORT wins over the remembered port, without forgetting it.
-  const free = Number(execFileSync(process.execPath, ['-e', "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"]).toString());
+  const free = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
   const moved = await startEmbeddedPostgres({ dataDir, port: free });
   try {
     assert.equal(Number(new URL(moved.url).port), free);

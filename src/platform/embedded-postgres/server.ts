@@ -70,6 +70,22 @@ async function freePort(): Promise<number> {
   });
 }
 
+function parseState(file: string, text: string): State {
+  try {
+    const state = JSON.parse(text) as State;
+    if (Number.isInteger(state.port) && typeof state.cluster === 'string') return state;
+  } catch {
+    // reported below
+  }
+  throw new EmbeddedPostgresError(`${file} is damaged; it names the embedded PostgreSQL's port and folder (see the README)`);
+}
+
+/** The lines of PostgreSQL's own lock file (pid, folder, start time, port, …, status), or null. */
+async function postmasterPid(clusterDir: string): Promise<string[] | null> {
+  const text = await readFile(path.join(clusterDir, 'postmaster.pid'), 'utf8').catch(() => null);
+  return text ? text.split('\n') : null;
+}
+
 async function loadState(options: EmbeddedPostgresOptions, user: RunAs | null): Promise<{ state: State; password: string }> {
   await mkdir(options.dataDir, { recursive: true });
   const stateFile = path.join(options.dataDir, STATE_FILE);
@@ -82,13 +98,7 @@ async function loadState(options: EmbeddedPostgresOptions, user: RunAs | null): 
     const fresh: State = { port: options.port ?? (await freePort()), cluster };
     text = await writeFileOnce(stateFile, JSON.stringify(fresh, null, 2) + '\n', 0o644);
   }
-  let state: State;
-  try {
-    state = JSON.parse(text);
-    if (!Number.isInteger(state.port) || typeof state.cluster !== 'string') throw new Error('bad shape');
-  } catch {
-    throw new EmbeddedPostgresError(`${stateFile} is damaged; it names the embedded PostgreSQL's port and folder (see the README)`);
-  }
+  const state = parseState(stateFile, text);
   const password = (await writeFileOnce(path.join(options.dataDir, PASSWORD_FILE), randomBytes(24).toString('base64url') + '\n', 0o600)).trim();
   if (password.length < 16) throw new EmbeddedPostgresError(`${path.join(options.dataDir, PASSWORD_FILE)} is empty or too short`);
   return { state, password };
@@ -184,9 +194,8 @@ interface Running {
 
 /** The postmaster that `postmaster.pid` names, when it is alive and really serves this cluster. */
 async function runningPostmaster(clusterDir: string): Promise<Running | 'reused-pid' | null> {
-  const text = await readFile(path.join(clusterDir, 'postmaster.pid'), 'utf8').catch(() => null);
-  if (!text) return null;
-  const lines = text.split('\n');
+  const lines = await postmasterPid(clusterDir);
+  if (!lines) return null;
   const pid = Number(lines[0]);
   if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return null;
   const cwd = await workingDirectory(pid);
@@ -243,8 +252,8 @@ async function failureFrom(logFile: string, offset: number, options: EmbeddedPos
  * connection alone proves nothing: another server may hold the port.
  */
 async function readyIn(clusterDir: string, pid: number): Promise<boolean> {
-  const lines = (await readFile(path.join(clusterDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n');
-  return Number(lines[0]) === pid && lines[7]?.trim() === 'ready';
+  const lines = await postmasterPid(clusterDir);
+  return lines !== null && Number(lines[0]) === pid && lines[7]?.trim() === 'ready';
 }
 
 async function ensureDatabase(port: number, password: string): Promise<void> {
@@ -357,10 +366,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
  * for a CLI command to use beside it; null when none runs.
  */
 export async function findEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres | null> {
-  const stateText = await readFile(path.join(options.dataDir, STATE_FILE), 'utf8').catch(() => null);
+  const stateFile = path.join(options.dataDir, STATE_FILE);
+  const stateText = await readFile(stateFile, 'utf8').catch(() => null);
   const password = (await readFile(path.join(options.dataDir, PASSWORD_FILE), 'utf8').catch(() => null))?.trim();
   if (!stateText || !password) return null;
-  const state = JSON.parse(stateText) as State;
+  const state = parseState(stateFile, stateText);
   const clusterDir = clusterDirOf(options, state);
   const found = await runningPostmaster(clusterDir);
   if (found === null || found === 'reused-pid') return null;
