@@ -20,7 +20,7 @@ export default {
     const f = await ctx.seedLedger({ accounts: 100 });
     const server = await startBenchServer(ctx);
     try {
-      const { secret } = await server.kontor.apiKeys.create({ orgId: f.orgId, surface: 'kontor', scopes: ['ledger:read'], mode: 'live' });
+      const { secret } = await server.core.apiKeys.create({ orgId: f.orgId, surface: 'kontor', scopes: ['ledger:read'], mode: 'live' });
       await ctx.settle();
       const r = await httpLoad({
         url: `${server.base}/kontor/v1/accounts/${formatId('acct', f.accountIds[0])}`,

@@ -20,7 +20,7 @@ export default {
     const f = await ctx.seedLedger({ accounts: ACCOUNTS });
     const server = await startBenchServer(ctx);
     try {
-      const { secret } = await server.kontor.apiKeys.create({ orgId: f.orgId, surface: 'kontor', scopes: ['ledger:write'], mode: 'live' });
+      const { secret } = await server.core.apiKeys.create({ orgId: f.orgId, surface: 'kontor', scopes: ['ledger:write'], mode: 'live' });
       const ledger = formatId('ldg', f.ledgerId);
       const bodies = Array.from({ length: 2_000 }, () => {
         const from = ctx.randomInt(ACCOUNTS);

@@ -1,6 +1,6 @@
 import { createOrg } from '../src/platform/orgs.ts';
-import { createWorkspace } from '../src/cfo/workspaces.ts';
-import { ingestRows, type IngestRow } from '../src/cfo/ingest.ts';
+import { createWorkspace } from '../src/mycfo/workspaces.ts';
+import { ingestRows, type IngestRow } from '../src/mycfo/ingest.ts';
 import { LedgerEngine } from '../src/ledger/engine.ts';
 import { summary } from './lib/measure.ts';
 import type { Benchmark } from './lib/types.ts';

@@ -1,7 +1,7 @@
 import { createOrg } from '../src/platform/orgs.ts';
-import { createWorkspace } from '../src/cfo/workspaces.ts';
-import { computeMetrics } from '../src/cfo/metrics.ts';
-import { getWorkspace } from '../src/cfo/workspaces.ts';
+import { createWorkspace } from '../src/mycfo/workspaces.ts';
+import { computeMetrics } from '../src/mycfo/metrics.ts';
+import { getWorkspace } from '../src/mycfo/workspaces.ts';
 import { LedgerEngine } from '../src/ledger/engine.ts';
 import { summary } from './lib/measure.ts';
 import type { Benchmark } from './lib/types.ts';

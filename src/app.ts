@@ -1,14 +1,14 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Kontor } from './platform/kontor.ts';
+import type { Core } from './core.ts';
 import { DomainError } from './platform/errors.ts';
 import { newUlid } from './platform/ids.ts';
 import { validatorCompiler } from './platform/http/validation.ts';
 import { registerInputGuard } from './platform/http/input-guard.ts';
-import { registerKontorApi } from './apis/kontor/index.ts';
+import { registerKontorApi } from './apis/native/index.ts';
 import { registerMycfoApi } from './apis/mycfo/index.ts';
 import { registerLedgyApi } from './apis/ledgy/index.ts';
 import { registerLedgyMcp } from './apis/ledgy/mcp.ts';
-import { problemJson } from './apis/kontor/errors.ts';
+import { problemJson } from './apis/native/errors.ts';
 import { classifyError } from './platform/http/errors.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -18,10 +18,10 @@ export interface AppOptions {
 }
 
 /** Builds the HTTP server: the shared pipeline, then one plugin per surface. */
-export async function buildApp(kontor: Kontor, options: AppOptions = {}): Promise<FastifyInstance> {
+export async function buildApp(core: Core, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
-    bodyLimit: kontor.config.bodyLimitBytes,
+    bodyLimit: core.config.bodyLimitBytes,
     // Accept a well-formed X-Request-Id, else make one.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -45,10 +45,10 @@ export async function buildApp(kontor: Kontor, options: AppOptions = {}): Promis
 
   registerInputGuard(app);
 
-  await registerKontorApi(app, kontor);
-  await registerMycfoApi(app, kontor);
-  await registerLedgyApi(app, kontor);
-  await registerLedgyMcp(app, kontor);
+  await registerKontorApi(app, core);
+  await registerMycfoApi(app, core);
+  await registerLedgyApi(app, core);
+  await registerLedgyMcp(app, core);
 
   // Outside every surface's prefix, errors are the native problem+json.
   app.setErrorHandler((error, request, reply) => {
@@ -64,10 +64,10 @@ export async function buildApp(kontor: Kontor, options: AppOptions = {}): Promis
   });
 
   app.get('/openapi', { schema: { hide: true } }, async () => ({
-    documents: [...kontor.openapi.keys()].map((name) => ({ name, url: `/openapi/${name}.json` })),
+    documents: [...core.openapi.keys()].map((name) => ({ name, url: `/openapi/${name}.json` })),
   }));
   app.get<{ Params: { name: string } }>('/openapi/:name', { schema: { hide: true } }, async (request, reply) => {
-    const document = kontor.openapi.get(request.params.name.replace(/\.json$/, ''));
+    const document = core.openapi.get(request.params.name.replace(/\.json$/, ''));
     if (!document) throw new DomainError('not_found', `no OpenAPI document named ${request.params.name}`);
     return document();
   });

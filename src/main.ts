@@ -2,7 +2,7 @@ import { ConfigError, loadConfig } from './platform/config.ts';
 import { openConfiguredDatabase } from './platform/database.ts';
 import type { Db } from './platform/db.ts';
 import { migrate } from './platform/migrate.ts';
-import { createKontor, type Kontor } from './platform/kontor.ts';
+import { createCore, type Core } from './core.ts';
 import { buildApp } from './app.ts';
 import type { FastifyInstance } from 'fastify';
 
@@ -20,23 +20,23 @@ async function main() {
     throw error;
   }
   let db: Db | null = null;
-  let kontor: Kontor | null = null;
+  let core: Core | null = null;
   let app: FastifyInstance | undefined;
   try {
     const startupLog = config.logLevel === 'silent' ? undefined : (line: string) => console.log(`kontor: ${line}`);
     db = await openConfiguredDatabase(config, { log: startupLog });
     await migrate(db);
-    kontor = await createKontor(config, db);
-    app = await buildApp(kontor, { logger: { level: config.logLevel } });
+    core = await createCore(config, db);
+    app = await buildApp(core, { logger: { level: config.logLevel } });
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
     await app?.close().catch(() => {});
-    await kontor?.close().catch(() => {});
+    await core?.close().catch(() => {});
     await db?.close().catch(() => {});
     throw error;
   }
   const server = app;
-  const core = kontor;
+  const services = core!;
   const database = db;
 
   let stopping = false;
@@ -47,7 +47,7 @@ async function main() {
     let code = 0;
     try {
       await server.close();
-      await core.close();
+      await services.close();
       // Last: the embedded PostgreSQL stops once nothing uses it.
       await database.close();
     } catch (error) {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../src/platform/config.ts';
-import { createKontor, type Kontor } from '../../src/platform/kontor.ts';
+import { createCore, type Core } from '../../src/core.ts';
 import { buildApp } from '../../src/app.ts';
 import type { BenchContext } from './types.ts';
 
@@ -12,25 +12,25 @@ import type { BenchContext } from './types.ts';
 export async function startBenchServer(ctx: BenchContext, env: Record<string, string> = {}) {
   const config = loadConfig({ RATE_LIMIT_PER_MINUTE: '10000000', ...env });
   const dataDir = await mkdtemp(path.join(tmpdir(), 'kontor-bench-app-'));
-  let kontor: Kontor | null = null;
+  let core: Core | null = null;
   let app: FastifyInstance;
   try {
-    kontor = await createKontor({ ...config, dataDir }, ctx.db, { clock: ctx.clock });
-    app = await buildApp(kontor);
+    core = await createCore({ ...config, dataDir }, ctx.db, { clock: ctx.clock });
+    app = await buildApp(core);
     await app.listen({ port: 0, host: '127.0.0.1' });
   } catch (error) {
-    await kontor?.close();
+    await core?.close();
     await rm(dataDir, { recursive: true, force: true });
     throw error;
   }
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   return {
-    kontor,
+    core,
     app,
     base,
     async close() {
       await app.close();
-      await kontor!.close();
+      await core!.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -4,7 +4,7 @@ import { KEY_FORMATS, type ApiKey, type ApiKeys, type KeyMode } from '../platfor
 import { createOrg, getOrg, listOrgs, type Org } from '../platform/orgs.ts';
 import { formatId, parseId } from '../platform/ids.ts';
 import { DomainError, invalid } from '../platform/errors.ts';
-import { KONTOR_SCOPES } from '../apis/kontor/index.ts';
+import { KONTOR_SCOPES } from '../apis/native/index.ts';
 import { LEDGY_SCOPES } from '../apis/ledgy/context.ts';
 import { findLedgyUserByEmail, setSubscription, subscriptionActive, type LedgyUser } from '../ledgy/users.ts';
 import { MAX_ACTIVE_TOKENS, TokenLimitError, mintLedgyToken } from '../ledgy/tokens.ts';

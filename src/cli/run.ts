@@ -36,7 +36,7 @@ class UsageError extends Error {}
 
 const SURFACES = Object.keys(KEY_FORMATS).join('|');
 
-const USAGE = `kontor: operate a Kontor installation
+const USAGE = `kontor: operate a Core installation
 
 Usage:
   kontor migrate                                apply pending database migrations
@@ -265,7 +265,7 @@ Lists every org, oldest first.
     usage: `Usage: kontor keys create --org <org> --scopes <scope,...> [options]
 
 Creates an API key and prints its id and secret. The secret is shown only this once;
-Kontor keeps nothing but its SHA-256.
+Core keeps nothing but its SHA-256.
 
   --org <org>          the org: org_<ULID> or its uuid (required)
   --scopes <a,b,...>   comma-separated scopes (required); the kontor surface knows

@@ -358,7 +358,7 @@ describe('kontor CLI', { skip }, () => {
       const second = start('scripts/start.mjs', [], envFor(dataDir, { PORT: String(await freePort()) }));
       const result = await second.exited;
       assert.equal(result.code, 1);
-      assertOneLine(result.stderr, /^kontor: another Kontor is running on .*: its PostgreSQL \(pid \d+\) holds .*; stop that server first$/);
+      assertOneLine(result.stderr, /^kontor: another Core is running on .*: its PostgreSQL \(pid \d+\) holds .*; stop that server first$/);
       assert.ok(result.stderr.includes(dataDir));
       // PostgreSQL's own lock refused it; the running server's database is untouched.
       assert.equal(await postmasterOf(dataDir), pid);

@@ -5,14 +5,14 @@ import path from 'node:path';
 import { openTestDb, testDbKind } from './db.ts';
 import { loadConfig, type Config } from '../../src/platform/config.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
-import { createKontor, type Kontor } from '../../src/platform/kontor.ts';
+import { createCore, type Core } from '../../src/core.ts';
 import { createOrg, type Org } from '../../src/platform/orgs.ts';
 import { buildApp } from '../../src/app.ts';
 import type { Db } from '../../src/platform/db.ts';
 
 export interface TestApp {
   app: FastifyInstance;
-  kontor: Kontor;
+  core: Core;
   db: Db;
   clock: ManualClock;
   /** A new org with a kontor API key holding `scopes`. */
@@ -30,23 +30,23 @@ export async function startTestApp(env: Record<string, string> = {}, overrides: 
   // Suites sign up and log in far more often than the per-address limit of a real server allows.
   const limits = { AUTH_RATE_PER_MINUTE_PER_ADDRESS: '10000000', AUTH_RATE_PER_MINUTE_PER_EMAIL: '10000000' };
   const config = { ...loadConfig({ DATA_DIR: dataDir, ...limits, ...env }), redisUrl, ...overrides };
-  const kontor = await createKontor(config, db, { clock });
-  const app = await buildApp(kontor);
+  const core = await createCore(config, db, { clock });
+  const app = await buildApp(core);
   await app.ready();
   return {
     app,
-    kontor,
+    core,
     db,
     clock,
     async tenant(scopes = ['ledger:read', 'ledger:write']) {
       const org = await createOrg(db, clock, { name: 'Tenant' });
-      const { secret } = await kontor.apiKeys.create({ orgId: org.id, surface: 'kontor', scopes, mode: 'live' });
+      const { secret } = await core.apiKeys.create({ orgId: org.id, surface: 'kontor', scopes, mode: 'live' });
       return { org, secret, headers: { authorization: `Bearer ${secret}` } };
     },
     request: (options) => app.inject(options),
     async close() {
       await app.close();
-      await kontor.close();
+      await core.close();
       await db.close();
       await rm(dataDir, { recursive: true, force: true });
     },

@@ -40,7 +40,7 @@ test('missing, malformed and unknown keys are 401', async () => {
 
 test('a key of another surface is 401 here', async () => {
   const org = await createOrg(t.db, t.clock, { name: 'x' });
-  const { secret } = await t.kontor.apiKeys.create({ orgId: org.id, surface: 'ledgeros', scopes: ['ledger:read'], mode: 'live' });
+  const { secret } = await t.core.apiKeys.create({ orgId: org.id, surface: 'ledgeros', scopes: ['ledger:read'], mode: 'live' });
   assert.equal((await list({ authorization: `Bearer ${secret}` })).statusCode, 401);
 });
 
@@ -59,14 +59,14 @@ test('scopes deny by default and write does not imply read', async () => {
 test('a revoke takes effect at once, despite the cache', async () => {
   const { org, headers } = await t.tenant();
   assert.equal((await list(headers)).statusCode, 200);
-  const [key] = await t.kontor.apiKeys.list(org.id);
-  assert.equal(await t.kontor.apiKeys.revoke(org.id, key.id), true);
+  const [key] = await t.core.apiKeys.list(org.id);
+  assert.equal(await t.core.apiKeys.revoke(org.id, key.id), true);
   assert.equal((await list(headers)).statusCode, 401);
 });
 
 test('an expired key is 401', async () => {
   const org = await createOrg(t.db, t.clock, { name: 'x' });
-  const { secret } = await t.kontor.apiKeys.create({
+  const { secret } = await t.core.apiKeys.create({
     orgId: org.id,
     surface: 'kontor',
     scopes: ['ledger:read'],
@@ -81,8 +81,8 @@ test('an expired key is 401', async () => {
 test('last-used time is written in the background', async () => {
   const { org, headers } = await t.tenant();
   await list(headers);
-  await t.kontor.apiKeys.flushLastUsed();
-  const [key] = await t.kontor.apiKeys.list(org.id);
+  await t.core.apiKeys.flushLastUsed();
+  const [key] = await t.core.apiKeys.list(org.id);
   assert.ok(key.lastUsedAt instanceof Date);
 });
 

@@ -83,7 +83,7 @@ test('keys expire after their lifetime and are purged', async () => {
   const { headers, org, body } = await setup();
   await t.request({ method: 'POST', url: '/kontor/v1/entries', headers: { ...headers, 'idempotency-key': 'old' }, payload: body });
   t.clock.advance(24 * 3600 * 1000 + 1000);
-  assert.ok((await t.kontor.idempotency.purgeExpired()) >= 1);
+  assert.ok((await t.core.idempotency.purgeExpired()) >= 1);
   const again = await t.request({ method: 'POST', url: '/kontor/v1/entries', headers: { ...headers, 'idempotency-key': 'old' }, payload: body });
   assert.equal(again.statusCode, 201);
   assert.equal(again.headers['idempotent-replayed'], undefined);
@@ -92,7 +92,7 @@ test('keys expire after their lifetime and are purged', async () => {
 
 test('a 5xx answer is not kept: the key is released and a retry runs', async () => {
   const { headers, org, body } = await setup();
-  const ledger = t.kontor.ledger;
+  const ledger = t.core.ledger;
   const original = ledger.postEntry;
   ledger.postEntry = async () => {
     throw new Error('database went away: secret internals');

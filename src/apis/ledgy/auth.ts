@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import type { Kontor } from '../../platform/kontor.ts';
+import type { Core } from '../../core.ts';
 import { DomainError, invalid, notFound } from '../../platform/errors.ts';
 import { parseAsset } from '../../platform/money.ts';
 import { authenticateUser } from '../../platform/identity/users.ts';
@@ -36,7 +36,7 @@ const Token = Type.Object({
 });
 
 /** Sign-up, sign-in and personal access tokens, outside /api/v1 and its subscription gate. */
-export function authRoutes(api: FastifyInstance, kontor: Kontor, deps: LedgyDeps) {
+export function authRoutes(api: FastifyInstance, core: Core, deps: LedgyDeps) {
   api.post<{ Body: { email: string; password: string; name: string; primaryCurrency?: string } }>(
     '/auth/register',
     {
@@ -57,7 +57,7 @@ export function authRoutes(api: FastifyInstance, kontor: Kontor, deps: LedgyDeps
     async (request, reply) => {
       const currency = parseAsset(request.body.primaryCurrency ?? 'USD', 'primaryCurrency').currency;
       const user = await registerLedgyUser(deps, { ...request.body, primaryCurrency: currency });
-      const accessToken = await kontor.sessions.sign({ orgId: user.orgId, userId: user.id, surface: 'ledgy' });
+      const accessToken = await core.sessions.sign({ orgId: user.orgId, userId: user.id, surface: 'ledgy' });
       return reply.code(201).send({ user: userView(user), accessToken });
     },
   );
@@ -75,10 +75,10 @@ export function authRoutes(api: FastifyInstance, kontor: Kontor, deps: LedgyDeps
       },
     },
     async (request) => {
-      const found = await authenticateUser(kontor.db, 'ledgy', request.body.email, request.body.password);
+      const found = await authenticateUser(core.db, 'ledgy', request.body.email, request.body.password);
       if (!found) throw new DomainError('unauthenticated', 'Invalid email or password');
-      const user = (await getLedgyUser(kontor.db, found.orgId, found.id))!;
-      const accessToken = await kontor.sessions.sign({ orgId: user.orgId, userId: user.id, surface: 'ledgy' });
+      const user = (await getLedgyUser(core.db, found.orgId, found.id))!;
+      const accessToken = await core.sessions.sign({ orgId: user.orgId, userId: user.id, surface: 'ledgy' });
       return { user: userView(user), accessToken };
     },
   );
@@ -103,10 +103,10 @@ export function authRoutes(api: FastifyInstance, kontor: Kontor, deps: LedgyDeps
     },
     async (request, reply) => {
       const user = ledgyUser(request);
-      const now = kontor.clock.now();
+      const now = core.clock.now();
       const expiresAt = request.body.expiresAt ? new Date(request.body.expiresAt) : null;
       if (expiresAt && expiresAt.getTime() <= now.getTime()) throw invalid('expiresAt', 'expiresAt must be in the future');
-      const { key, secret } = await mintLedgyToken(kontor, kontor.apiKeys, user, { name: request.body.name, scopes: request.body.scopes, expiresAt });
+      const { key, secret } = await mintLedgyToken(core, core.apiKeys, user, { name: request.body.name, scopes: request.body.scopes, expiresAt });
       return reply.code(201).header('location', `/api/auth/tokens/${id('token', key.id)}`).send({ ...tokenView(key, now), token: secret });
     },
   );
@@ -119,9 +119,9 @@ export function authRoutes(api: FastifyInstance, kontor: Kontor, deps: LedgyDeps
     },
     async (request) => {
       const user = ledgyUser(request);
-      const now = kontor.clock.now();
+      const now = core.clock.now();
       // The reference's page lists the active tokens: neither revoked nor expired (the ones the limit counts).
-      const keys = (await kontor.apiKeys.list(user.orgId, { surface: 'ledgy', userId: user.id })).filter((k) => isActive(k, now));
+      const keys = (await core.apiKeys.list(user.orgId, { surface: 'ledgy', userId: user.id })).filter((k) => isActive(k, now));
       return { items: keys.map((k) => tokenView(k, now)), totalCount: keys.length };
     },
   );
@@ -132,9 +132,9 @@ export function authRoutes(api: FastifyInstance, kontor: Kontor, deps: LedgyDeps
     async (request, reply) => {
       const user = ledgyUser(request);
       const keyId = uuidOf('token', request.params.id);
-      const now = kontor.clock.now();
-      const owned = (await kontor.apiKeys.list(user.orgId, { surface: 'ledgy', userId: user.id })).some((k) => k.id === keyId && isActive(k, now));
-      if (!owned || !(await kontor.apiKeys.revoke(user.orgId, keyId))) throw notFound('token');
+      const now = core.clock.now();
+      const owned = (await core.apiKeys.list(user.orgId, { surface: 'ledgy', userId: user.id })).some((k) => k.id === keyId && isActive(k, now));
+      if (!owned || !(await core.apiKeys.revoke(user.orgId, keyId))) throw notFound('token');
       return reply.code(204).send();
     },
   );

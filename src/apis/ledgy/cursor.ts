@@ -55,4 +55,4 @@ export class CursorCodec {
 }
 
 /** The codec of a server: its key is derived from the server secret for this purpose only. */
-export const ledgyCursors = (kontor: { deriveKey(purpose: string): Buffer }) => new CursorCodec(kontor.deriveKey('ledgy:transactions-cursor'));
+export const ledgyCursors = (core: { deriveKey(purpose: string): Buffer }) => new CursorCodec(core.deriveKey('ledgy:transactions-cursor'));

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import type { Kontor } from '../../platform/kontor.ts';
+import type { Core } from '../../core.ts';
 import { registerSurface } from '../../platform/http/surface.ts';
 import { DomainError } from '../../platform/errors.ts';
 import type { Principal } from '../../platform/identity/api-keys.ts';
@@ -26,9 +26,9 @@ import * as S from './schemas.ts';
  * (`lgpat_…`, scoped) or session JWTs (unscoped); every /api/v1 route sits behind the
  * subscription gate, checked after the token and before the scope.
  */
-export async function registerLedgyApi(app: FastifyInstance, kontor: Kontor): Promise<void> {
-  const deps: LedgyDeps = { db: kontor.db, clock: kontor.clock, ledger: kontor.ledger, trialDays: kontor.config.ledgyTrialDays };
-  await registerSurface(app, kontor, {
+export async function registerLedgyApi(app: FastifyInstance, core: Core): Promise<void> {
+  const deps: LedgyDeps = { db: core.db, clock: core.clock, ledger: core.ledger, trialDays: core.config.ledgyTrialDays };
+  await registerSurface(app, core, {
     name: 'ledgy',
     prefix: '/api',
     title: 'Ledgy API',
@@ -40,27 +40,27 @@ export async function registerLedgyApi(app: FastifyInstance, kontor: Kontor): Pr
       if (!token) return null;
       if (token.startsWith('lgpat_')) {
         if (request.routeOptions.config?.sessionOnly) return null;
-        return kontor.apiKeys.authenticate(token);
+        return core.apiKeys.authenticate(token);
       }
-      const claims = await kontor.sessions.verify(token, 'ledgy');
+      const claims = await core.sessions.verify(token, 'ledgy');
       if (!claims) return null;
       return { orgId: claims.orgId, surface: 'ledgy', kind: 'session', id: claims.userId, userId: claims.userId, scopes: null, mode: 'live' };
     },
     gate: async (request, principal) => {
-      const user = principal.userId ? await getLedgyUser(kontor.db, principal.orgId, principal.userId) : null;
+      const user = principal.userId ? await getLedgyUser(core.db, principal.orgId, principal.userId) : null;
       if (!user) throw new DomainError('unauthenticated', 'Missing or invalid token');
       setLedgyUser(request, user);
       if (request.routeOptions.config?.ungated) return;
-      if (!subscriptionActive(user, kontor.clock.now())) {
+      if (!subscriptionActive(user, core.clock.now())) {
         throw new DomainError('forbidden', SUBSCRIPTION_REQUIRED, undefined, { subscription: true });
       }
     },
-    rateLimit: () => kontor.config.rateLimitPerMinute,
+    rateLimit: () => core.config.rateLimitPerMinute,
     routes: async (api) => {
       installExactJson(api);
-      authRoutes(api, kontor, deps);
+      authRoutes(api, core, deps);
       accountRoutes(api, deps);
-      transactionRoutes(api, deps, ledgyCursors(kontor));
+      transactionRoutes(api, deps, ledgyCursors(core));
       categoryRoutes(api, deps);
       groupRoutes(api, deps);
       invitationRoutes(api, deps);

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import type { Kontor } from '../../platform/kontor.ts';
+import type { Core } from '../../core.ts';
 import { DomainError } from '../../platform/errors.ts';
 import { rateLimitHeaders } from '../../platform/rate-limit.ts';
 import { bearerToken } from '../../platform/http/bearer.ts';
@@ -31,12 +31,12 @@ const WINDOW_MS = 60_000;
 // ---- authentication ------------------------------------------------------------------
 
 /** The Ledgy principal behind a bearer token, or null (malformed, unknown, expired, revoked). */
-async function ledgyPrincipal(kontor: Kontor, token: string): Promise<Principal | null> {
+async function ledgyPrincipal(core: Core, token: string): Promise<Principal | null> {
   if (token.startsWith('lgpat_')) {
-    const principal = await kontor.apiKeys.authenticate(token);
+    const principal = await core.apiKeys.authenticate(token);
     return principal && principal.surface === 'ledgy' ? principal : null;
   }
-  const claims = await kontor.sessions.verify(token, 'ledgy');
+  const claims = await core.sessions.verify(token, 'ledgy');
   if (!claims) return null;
   return { orgId: claims.orgId, surface: 'ledgy', kind: 'session', id: claims.userId, userId: claims.userId, scopes: null, mode: 'live' };
 }
@@ -51,19 +51,19 @@ function deny(reply: FastifyReply, status: number, error: string, headers: Recor
 
 const rpcError = (code: number, message: string) => ({ jsonrpc: '2.0', error: { code, message }, id: null });
 
-export async function registerLedgyMcp(app: FastifyInstance, kontor: Kontor): Promise<void> {
-  const deps: LedgyDeps = { db: kontor.db, clock: kontor.clock, ledger: kontor.ledger, trialDays: kontor.config.ledgyTrialDays };
-  const cursors = ledgyCursors(kontor);
+export async function registerLedgyMcp(app: FastifyInstance, core: Core): Promise<void> {
+  const deps: LedgyDeps = { db: core.db, clock: core.clock, ledger: core.ledger, trialDays: core.config.ledgyTrialDays };
+  const cursors = ledgyCursors(core);
 
   // Same order as the /api/v1 pipeline: token, subscription gate, rate limit.
   const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {
     const token = bearerToken(request) ?? '';
-    const principal = token ? await ledgyPrincipal(kontor, token) : null;
-    const user = principal?.userId ? await getLedgyUser(kontor.db, principal.orgId, principal.userId) : null;
+    const principal = token ? await ledgyPrincipal(core, token) : null;
+    const user = principal?.userId ? await getLedgyUser(core.db, principal.orgId, principal.userId) : null;
     if (!principal || !user) return deny(reply, 401, 'Missing or invalid token', { 'www-authenticate': 'Bearer' });
-    if (!subscriptionActive(user, kontor.clock.now())) return deny(reply, 403, SUBSCRIPTION_REQUIRED, { 'x-subscription-required': 'true' });
+    if (!subscriptionActive(user, core.clock.now())) return deny(reply, 403, SUBSCRIPTION_REQUIRED, { 'x-subscription-required': 'true' });
 
-    const decision = await kontor.rateLimiter.take(`ledgy:${principal.id}`, kontor.config.rateLimitPerMinute, WINDOW_MS, Date.now());
+    const decision = await core.rateLimiter.take(`ledgy:${principal.id}`, core.config.rateLimitPerMinute, WINDOW_MS, Date.now());
     reply.headers(rateLimitHeaders(decision, WINDOW_MS));
     if (!decision.allowed) return deny(reply, 429, 'too many requests; retry after the time in Retry-After');
 

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import type { Kontor } from '../../platform/kontor.ts';
+import type { Core } from '../../core.ts';
 import { principalOf } from '../../platform/http/surface.ts';
-import { getWorkspace } from '../../cfo/workspaces.ts';
-import { resolveAsOf } from '../../cfo/metrics.ts';
-import { evaluateAlerts } from '../../cfo/alerts.ts';
-import { generateMemo } from '../../cfo/advisory.ts';
+import { getWorkspace } from '../../mycfo/workspaces.ts';
+import { resolveAsOf } from '../../mycfo/metrics.ts';
+import { evaluateAlerts } from '../../mycfo/alerts.ts';
+import { generateMemo } from '../../mycfo/advisory.ts';
 import { formatId } from '../../platform/ids.ts';
 import * as S from './schemas.ts';
 import { alertView, idFrom, metricsView, PREFIX } from './views.ts';
@@ -37,7 +37,7 @@ const Advisory = Type.Object({
   ),
 });
 
-export function advisoryRoutes(api: FastifyInstance, kontor: Kontor) {
+export function advisoryRoutes(api: FastifyInstance, core: Core) {
   api.get<{ Params: { id: string }; Querystring: { as_of?: string } }>(
     '/workspaces/:id/advisory',
     {
@@ -53,11 +53,11 @@ export function advisoryRoutes(api: FastifyInstance, kontor: Kontor) {
     },
     async (request) => {
       const orgId = principalOf(request).orgId;
-      const ws = await getWorkspace(kontor.db, orgId, idFrom('workspace', request.params.id));
-      const asOf = resolveAsOf(request.query.as_of, kontor.clock);
-      const { alerts, metrics } = await evaluateAlerts(kontor, orgId, ws.id, asOf);
+      const ws = await getWorkspace(core.db, orgId, idFrom('workspace', request.params.id));
+      const asOf = resolveAsOf(request.query.as_of, core.clock);
+      const { alerts, metrics } = await evaluateAlerts(core, orgId, ws.id, asOf);
       const metricsJson = metricsView(metrics);
-      const c = kontor.config;
+      const c = core.config;
       const memo = await generateMemo(
         { apiKey: c.huggingfaceApiKey, apiBase: c.huggingfaceApiBase, model: c.huggingfaceModel, timeoutMs: c.advisoryTimeoutMs },
         { metrics: metricsJson, alerts: alerts.map((a) => ({ type: a.type, severity: a.severity, message: a.message, payload: a.payload })) },

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import type { Kontor } from '../../platform/kontor.ts';
+import type { Core } from '../../core.ts';
 import { principalOf } from '../../platform/http/surface.ts';
-import { getWorkspace } from '../../cfo/workspaces.ts';
-import { computeMetrics, resolveAsOf } from '../../cfo/metrics.ts';
+import { getWorkspace } from '../../mycfo/workspaces.ts';
+import { computeMetrics, resolveAsOf } from '../../mycfo/metrics.ts';
 import {
   createForecast,
   createScenario,
@@ -15,8 +15,8 @@ import {
   listScenarios,
   type AssumptionsInput,
   type Delta,
-} from '../../cfo/forecasts.ts';
-import { evaluateAlerts } from '../../cfo/alerts.ts';
+} from '../../mycfo/forecasts.ts';
+import { evaluateAlerts } from '../../mycfo/alerts.ts';
 import { NAME } from '../../platform/http/validation.ts';
 import * as S from './schemas.ts';
 import {
@@ -69,7 +69,7 @@ const Scenario = Type.Object({
   created_at: Type.String(),
 });
 
-export function analyticsRoutes(api: FastifyInstance, kontor: Kontor) {
+export function analyticsRoutes(api: FastifyInstance, core: Core) {
   const org = (request: Parameters<typeof principalOf>[0]) => principalOf(request).orgId;
 
   api.get<{ Params: { id: string }; Querystring: { as_of?: string } }>(
@@ -85,8 +85,8 @@ export function analyticsRoutes(api: FastifyInstance, kontor: Kontor) {
       },
     },
     async (request) => {
-      const ws = await getWorkspace(kontor.db, org(request), idFrom('workspace', request.params.id));
-      return metricsView(await computeMetrics(kontor.ledger, ws, resolveAsOf(request.query.as_of, kontor.clock)));
+      const ws = await getWorkspace(core.db, org(request), idFrom('workspace', request.params.id));
+      return metricsView(await computeMetrics(core.ledger, ws, resolveAsOf(request.query.as_of, core.clock)));
     },
   );
 
@@ -112,9 +112,9 @@ export function analyticsRoutes(api: FastifyInstance, kontor: Kontor) {
     },
     async (request, reply) => {
       const b = request.body;
-      const forecast = await createForecast(kontor, org(request), idFrom('workspace', request.params.id), {
+      const forecast = await createForecast(core, org(request), idFrom('workspace', request.params.id), {
         name: b.name ?? null,
-        asOf: resolveAsOf(b.as_of, kontor.clock),
+        asOf: resolveAsOf(b.as_of, core.clock),
         horizonMonths: b.horizon_months,
         assumptions: b.assumptions,
         variants: b.variants,
@@ -127,7 +127,7 @@ export function analyticsRoutes(api: FastifyInstance, kontor: Kontor) {
     '/workspaces/:id/forecasts',
     { schema: { tags: ['forecasts'], security, params: WsParams, querystring: Type.Object(S.PageQuery), response: { 200: S.ListOf(ForecastSummary), ...S.errors(401, 404, 422) } } },
     async (request) => {
-      const page = await listForecasts(kontor.db, org(request), idFrom('workspace', request.params.id), {
+      const page = await listForecasts(core.db, org(request), idFrom('workspace', request.params.id), {
         limit: request.query.limit ?? 20,
         after: startingAfter('forecast', request.query.starting_after),
       });
@@ -142,14 +142,14 @@ export function analyticsRoutes(api: FastifyInstance, kontor: Kontor) {
     '/workspaces/:id/forecasts/:forecast_id',
     { schema: { tags: ['forecasts'], security, params: ForecastParams, response: { 200: Forecast, ...S.errors(401, 404) } } },
     async (request) =>
-      forecastView(await getForecast(kontor.db, org(request), idFrom('workspace', request.params.id), idFrom('forecast', request.params.forecast_id))),
+      forecastView(await getForecast(core.db, org(request), idFrom('workspace', request.params.id), idFrom('forecast', request.params.forecast_id))),
   );
 
   api.delete<{ Params: { id: string; forecast_id: string } }>(
     '/workspaces/:id/forecasts/:forecast_id',
     { schema: { tags: ['forecasts'], summary: 'Deletes a forecast and the scenarios built on it.', security, params: ForecastParams, response: { 204: Type.Null(), ...S.errors(401, 404) } } },
     async (request, reply) => {
-      await deleteForecast(kontor, org(request), idFrom('workspace', request.params.id), idFrom('forecast', request.params.forecast_id));
+      await deleteForecast(core, org(request), idFrom('workspace', request.params.id), idFrom('forecast', request.params.forecast_id));
       return reply.code(204).send();
     },
   );
@@ -167,7 +167,7 @@ export function analyticsRoutes(api: FastifyInstance, kontor: Kontor) {
     },
     async (request, reply) => {
       const b = request.body;
-      const scenario = await createScenario(kontor, org(request), idFrom('workspace', request.params.id), {
+      const scenario = await createScenario(core, org(request), idFrom('workspace', request.params.id), {
         name: b.name ?? null,
         forecastId: idFrom('forecast', b.baseline_forecast_id, 'baseline_forecast_id'),
         delta: b.delta,
@@ -180,7 +180,7 @@ export function analyticsRoutes(api: FastifyInstance, kontor: Kontor) {
     '/workspaces/:id/scenarios',
     { schema: { tags: ['scenarios'], security, params: WsParams, querystring: Type.Object(S.PageQuery), response: { 200: S.ListOf(ScenarioSummary), ...S.errors(401, 404, 422) } } },
     async (request) => {
-      const page = await listScenarios(kontor.db, org(request), idFrom('workspace', request.params.id), {
+      const page = await listScenarios(core.db, org(request), idFrom('workspace', request.params.id), {
         limit: request.query.limit ?? 20,
         after: startingAfter('scenario', request.query.starting_after),
       });
@@ -192,14 +192,14 @@ export function analyticsRoutes(api: FastifyInstance, kontor: Kontor) {
     '/workspaces/:id/scenarios/:scenario_id',
     { schema: { tags: ['scenarios'], security, params: ScenarioParams, response: { 200: Scenario, ...S.errors(401, 404) } } },
     async (request) =>
-      scenarioView(await getScenario(kontor.db, org(request), idFrom('workspace', request.params.id), idFrom('scenario', request.params.scenario_id))),
+      scenarioView(await getScenario(core.db, org(request), idFrom('workspace', request.params.id), idFrom('scenario', request.params.scenario_id))),
   );
 
   api.delete<{ Params: { id: string; scenario_id: string } }>(
     '/workspaces/:id/scenarios/:scenario_id',
     { schema: { tags: ['scenarios'], security, params: ScenarioParams, response: { 204: Type.Null(), ...S.errors(401, 404) } } },
     async (request, reply) => {
-      await deleteScenario(kontor.db, org(request), idFrom('workspace', request.params.id), idFrom('scenario', request.params.scenario_id));
+      await deleteScenario(core.db, org(request), idFrom('workspace', request.params.id), idFrom('scenario', request.params.scenario_id));
       return reply.code(204).send();
     },
   );
@@ -217,7 +217,7 @@ export function analyticsRoutes(api: FastifyInstance, kontor: Kontor) {
       },
     },
     async (request) => {
-      const { alerts } = await evaluateAlerts(kontor, org(request), idFrom('workspace', request.params.id), resolveAsOf(request.query.as_of, kontor.clock));
+      const { alerts } = await evaluateAlerts(core, org(request), idFrom('workspace', request.params.id), resolveAsOf(request.query.as_of, core.clock));
       return { data: alerts.map(alertView), has_more: false };
     },
   );

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import type { Kontor } from '../../platform/kontor.ts';
+import type { Core } from '../../core.ts';
 import { DomainError } from '../../platform/errors.ts';
 import { createOrg, getOrg } from '../../platform/orgs.ts';
 import { authenticateUser, createUser } from '../../platform/identity/users.ts';
@@ -19,7 +19,7 @@ const Session = Type.Object({
   access_token: Type.String(),
 });
 
-export function authRoutes(api: FastifyInstance, kontor: Kontor) {
+export function authRoutes(api: FastifyInstance, core: Core) {
   api.post<{ Body: { org_name: string; email: string; password: string } }>(
     '/auth/register',
     {
@@ -36,12 +36,12 @@ export function authRoutes(api: FastifyInstance, kontor: Kontor) {
     async (request, reply) => {
       const { org_name, email, password } = request.body;
       const passwordHash = await hashPassword(password);
-      const { org, user } = await kontor.db.transaction(async (tx) => {
-        const org = await createOrg(tx, kontor.clock, { name: org_name });
-        const user = await createUser(tx, kontor.clock, { orgId: org.id, surface: 'mycfo', email, passwordHash });
+      const { org, user } = await core.db.transaction(async (tx) => {
+        const org = await createOrg(tx, core.clock, { name: org_name });
+        const user = await createUser(tx, core.clock, { orgId: org.id, surface: 'mycfo', email, passwordHash });
         return { org, user };
       });
-      const token = await kontor.sessions.sign({ orgId: org.id, userId: user.id, surface: 'mycfo' });
+      const token = await core.sessions.sign({ orgId: org.id, userId: user.id, surface: 'mycfo' });
       return reply.code(201).send({ org: orgView(org, user.email), access_token: token });
     },
   );
@@ -60,11 +60,11 @@ export function authRoutes(api: FastifyInstance, kontor: Kontor) {
       },
     },
     async (request) => {
-      const user = await authenticateUser(kontor.db, 'mycfo', request.body.email, request.body.password);
+      const user = await authenticateUser(core.db, 'mycfo', request.body.email, request.body.password);
       // Unknown email and wrong password get the same answer.
       if (!user) throw new DomainError('unauthenticated', 'email or password is incorrect', undefined, { code: 'invalid_credentials' });
-      const org = (await getOrg(kontor.db, user.orgId))!;
-      const token = await kontor.sessions.sign({ orgId: org.id, userId: user.id, surface: 'mycfo' });
+      const org = (await getOrg(core.db, user.orgId))!;
+      const token = await core.sessions.sign({ orgId: org.id, userId: user.id, surface: 'mycfo' });
       return { org: orgView(org, user.email), access_token: token };
     },
   );

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Kontor } from '../../platform/kontor.ts';
+import type { Core } from '../../core.ts';
 import { registerSurface } from '../../platform/http/surface.ts';
 import { installExactSerializer } from '../../platform/http/exact-serializer.ts';
 import { mycfoError } from './errors.ts';
@@ -11,8 +11,8 @@ import { stripeRoutes } from './stripe.ts';
 import { advisoryRoutes } from './advisory.ts';
 
 /** MyCFO (reference 002) at `/v1`: snake_case, integer cents, JWT sessions. */
-export async function registerMycfoApi(app: FastifyInstance, kontor: Kontor): Promise<void> {
-  await registerSurface(app, kontor, {
+export async function registerMycfoApi(app: FastifyInstance, core: Core): Promise<void> {
+  await registerSurface(app, core, {
     name: 'mycfo',
     prefix: '/v1',
     title: 'MyCFO API',
@@ -22,19 +22,19 @@ export async function registerMycfoApi(app: FastifyInstance, kontor: Kontor): Pr
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
     authenticate: async (_request, token) => {
       if (!token) return null;
-      const claims = await kontor.sessions.verify(token, 'mycfo');
+      const claims = await core.sessions.verify(token, 'mycfo');
       if (!claims) return null;
       return { orgId: claims.orgId, surface: 'mycfo', kind: 'session', id: claims.userId, userId: claims.userId, scopes: null, mode: 'live' };
     },
-    rateLimit: () => kontor.config.rateLimitPerMinute,
+    rateLimit: () => core.config.rateLimitPerMinute,
     routes: async (api) => {
       installExactSerializer(api);
-      authRoutes(api, kontor);
-      workspaceRoutes(api, kontor);
-      ingestRoutes(api, kontor);
-      analyticsRoutes(api, kontor);
-      stripeRoutes(api, kontor);
-      advisoryRoutes(api, kontor);
+      authRoutes(api, core);
+      workspaceRoutes(api, core);
+      ingestRoutes(api, core);
+      analyticsRoutes(api, core);
+      stripeRoutes(api, core);
+      advisoryRoutes(api, core);
     },
   });
 }

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import type { Kontor } from '../../platform/kontor.ts';
+import type { Core } from '../../core.ts';
 import { principalOf } from '../../platform/http/surface.ts';
 import { parseInstant } from '../../platform/dates.ts';
-import { deleteTransaction, ingestRows, listTransactions, type IngestRow, type Subtype, type TransactionKind } from '../../cfo/ingest.ts';
-import { currencyMismatch, getWorkspace } from '../../cfo/workspaces.ts';
+import { deleteTransaction, ingestRows, listTransactions, type IngestRow, type Subtype, type TransactionKind } from '../../mycfo/ingest.ts';
+import { currencyMismatch, getWorkspace } from '../../mycfo/workspaces.ts';
 import * as S from './schemas.ts';
 import { idFrom, ingestView, startingAfter, transactionView } from './views.ts';
 
@@ -35,7 +35,7 @@ const rowSchema = (subtypes: string[], extra: Record<string, any>) =>
 
 
 
-export function ingestRoutes(api: FastifyInstance, kontor: Kontor) {
+export function ingestRoutes(api: FastifyInstance, core: Core) {
   const ingestKind = (path: string, field: 'expenses' | 'revenue', subtypes: string[], extra: Record<string, any>) =>
     api.post<{ Params: { id: string }; Body: Record<string, RowBody[]> }>(
       `/workspaces/:id/ingest/${path}`,
@@ -51,7 +51,7 @@ export function ingestRoutes(api: FastifyInstance, kontor: Kontor) {
       },
       async (request, reply) => {
         const orgId = principalOf(request).orgId;
-        const ws = await getWorkspace(kontor.db, orgId, idFrom('workspace', request.params.id));
+        const ws = await getWorkspace(core.db, orgId, idFrom('workspace', request.params.id));
         const rows: IngestRow[] = request.body[field].map((row, i) => {
           const currency = row.currency ?? ws.currency;
           if (currency !== ws.currency) throw currencyMismatch(`${field}[${i}].currency`, ws.currency);
@@ -66,7 +66,7 @@ export function ingestRoutes(api: FastifyInstance, kontor: Kontor) {
             externalId: row.external_id ?? null,
           };
         });
-        const result = await ingestRows(kontor, orgId, ws.id, rows, 'manual', field);
+        const result = await ingestRows(core, orgId, ws.id, rows, 'manual', field);
         return reply.code(202).send(ingestView(result));
       },
     );
@@ -112,7 +112,7 @@ export function ingestRoutes(api: FastifyInstance, kontor: Kontor) {
     },
     async (request) => {
       const q = request.query;
-      const page = await listTransactions(kontor.db, principalOf(request).orgId, idFrom('workspace', request.params.id), {
+      const page = await listTransactions(core.db, principalOf(request).orgId, idFrom('workspace', request.params.id), {
         kind: q.kind,
         subtype: q.subtype,
         from: q.from,
@@ -136,7 +136,7 @@ export function ingestRoutes(api: FastifyInstance, kontor: Kontor) {
       },
     },
     async (request, reply) => {
-      await deleteTransaction(kontor, principalOf(request).orgId, idFrom('workspace', request.params.id), idFrom('transaction', request.params.transaction_id));
+      await deleteTransaction(core, principalOf(request).orgId, idFrom('workspace', request.params.id), idFrom('transaction', request.params.transaction_id));
       return reply.code(204).send();
     },
   );

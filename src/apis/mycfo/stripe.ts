@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import type { Kontor } from '../../platform/kontor.ts';
+import type { Core } from '../../core.ts';
 import { principalOf } from '../../platform/http/surface.ts';
-import { importFromStripe } from '../../cfo/stripe-import.ts';
+import { importFromStripe } from '../../mycfo/stripe-import.ts';
 import * as S from './schemas.ts';
 import { idFrom, ingestView } from './views.ts';
 
@@ -13,7 +13,7 @@ const IngestResult = Type.Object({ ingest_id: S.Id('ing'), status: Type.Literal(
  * log bodies, the key is handed to the import and dropped, and no error message repeats it.
  * (With an Idempotency-Key the stored fingerprint is a SHA-256 over the body, never the body.)
  */
-export function stripeRoutes(api: FastifyInstance, kontor: Kontor) {
+export function stripeRoutes(api: FastifyInstance, core: Core) {
   api.post<{ Params: { id: string }; Body: { stripe_api_key: string } }>(
     '/workspaces/:id/ingest/stripe',
     {
@@ -31,8 +31,8 @@ export function stripeRoutes(api: FastifyInstance, kontor: Kontor) {
     },
     async (request, reply) => {
       const orgId = principalOf(request).orgId;
-      const result = await importFromStripe(kontor, orgId, idFrom('workspace', request.params.id), request.body.stripe_api_key, {
-        apiBase: kontor.config.stripeApiBase,
+      const result = await importFromStripe(core, orgId, idFrom('workspace', request.params.id), request.body.stripe_api_key, {
+        apiBase: core.config.stripeApiBase,
       });
       return reply.code(202).send(ingestView(result));
     },

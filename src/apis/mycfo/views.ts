@@ -1,11 +1,11 @@
 import { formatId, parseId } from '../../platform/ids.ts';
 import { invalid, notFound } from '../../platform/errors.ts';
 import type { Org } from '../../platform/orgs.ts';
-import type { Workspace } from '../../cfo/workspaces.ts';
-import type { CfoTransaction, IngestResult } from '../../cfo/ingest.ts';
-import type { Metrics } from '../../cfo/metrics.ts';
-import type { Forecast, Scenario } from '../../cfo/forecasts.ts';
-import type { Alert } from '../../cfo/alerts.ts';
+import type { Workspace } from '../../mycfo/workspaces.ts';
+import type { CfoTransaction, IngestResult } from '../../mycfo/ingest.ts';
+import type { Metrics } from '../../mycfo/metrics.ts';
+import type { Forecast, Scenario } from '../../mycfo/forecasts.ts';
+import type { Alert } from '../../mycfo/alerts.ts';
 
 export const PREFIX = {
   org: 'org',

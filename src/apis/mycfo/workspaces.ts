@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import type { Kontor } from '../../platform/kontor.ts';
+import type { Core } from '../../core.ts';
 import { principalOf } from '../../platform/http/surface.ts';
 import { formatId } from '../../platform/ids.ts';
-import { createWorkspace, deleteWorkspace, getWorkspace, listWorkspaces, updateWorkspace } from '../../cfo/workspaces.ts';
+import { createWorkspace, deleteWorkspace, getWorkspace, listWorkspaces, updateWorkspace } from '../../mycfo/workspaces.ts';
 import { NAME } from '../../platform/http/validation.ts';
 import * as S from './schemas.ts';
 import { idFrom, startingAfter, workspaceView } from './views.ts';
@@ -11,8 +11,8 @@ import { idFrom, startingAfter, workspaceView } from './views.ts';
 const security = [{ bearer: [] }];
 const CashCents = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 
-export function workspaceRoutes(api: FastifyInstance, kontor: Kontor) {
-  const deps = kontor;
+export function workspaceRoutes(api: FastifyInstance, core: Core) {
+  const deps = core;
 
   api.post<{ Body: { name: string; cash_on_hand_cents?: number | null; currency?: string } }>(
     '/workspaces',
@@ -43,7 +43,7 @@ export function workspaceRoutes(api: FastifyInstance, kontor: Kontor) {
     '/workspaces',
     { schema: { tags: ['workspaces'], security, querystring: Type.Object(S.PageQuery), response: { 200: S.ListOf(S.Workspace), ...S.errors(401, 422) } } },
     async (request) => {
-      const page = await listWorkspaces(kontor.db, principalOf(request).orgId, {
+      const page = await listWorkspaces(core.db, principalOf(request).orgId, {
         limit: request.query.limit ?? 20,
         after: startingAfter('workspace', request.query.starting_after),
       });
@@ -54,7 +54,7 @@ export function workspaceRoutes(api: FastifyInstance, kontor: Kontor) {
   api.get<{ Params: { id: string } }>(
     '/workspaces/:id',
     { schema: { tags: ['workspaces'], security, params: Type.Object({ id: Type.String() }), response: { 200: S.Workspace, ...S.errors(401, 404) } } },
-    async (request) => workspaceView(await getWorkspace(kontor.db, principalOf(request).orgId, idFrom('workspace', request.params.id))),
+    async (request) => workspaceView(await getWorkspace(core.db, principalOf(request).orgId, idFrom('workspace', request.params.id))),
   );
 
   api.patch<{ Params: { id: string }; Body: { name?: string; cash_on_hand_cents?: number | null } }>(
@@ -71,7 +71,7 @@ export function workspaceRoutes(api: FastifyInstance, kontor: Kontor) {
     },
     async (request) => {
       const body = request.body;
-      const ws = await updateWorkspace(kontor.db, principalOf(request).orgId, idFrom('workspace', request.params.id), {
+      const ws = await updateWorkspace(core.db, principalOf(request).orgId, idFrom('workspace', request.params.id), {
         name: body.name,
         cashOnHandCents: 'cash_on_hand_cents' in body ? (body.cash_on_hand_cents === null ? null : BigInt(body.cash_on_hand_cents!)) : undefined,
       });

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import swagger from '@fastify/swagger';
-import type { Kontor } from '../kontor.ts';
+import type { Core } from '../../core.ts';
 import { DomainError } from '../errors.ts';
 import type { Principal } from '../identity/api-keys.ts';
 import { fingerprint, type IdempotencyScope, type StoredResponse } from '../idempotency.ts';
@@ -84,11 +84,11 @@ const NOT_REPLAYED = new Set(['x-request-id', 'content-length', 'date', 'connect
  * in the transaction that commits the work, so a crash can never leave the work done and the
  * key without its answer. The handler must then send exactly `response`. Null without a key.
  */
-export function answerInTransaction(kontor: Kontor, request: FastifyRequest): ((tx: Queryable, response: StoredResponse) => Promise<void>) | null {
+export function answerInTransaction(core: Core, request: FastifyRequest): ((tx: Queryable, response: StoredResponse) => Promise<void>) | null {
   const claim = request.idempotency;
   if (!claim || claim.replayed) return null;
   return async (tx, response) => {
-    await kontor.idempotency.complete(claim.scope, response, tx);
+    await core.idempotency.complete(claim.scope, response, tx);
     claim.storedInTransaction = response;
   };
 }
@@ -103,8 +103,8 @@ export function principalOf(request: FastifyRequest): Principal {
  * (malformed JSON, unknown routes, validation, domain errors), authentication, per-credential
  * rate limits, Idempotency-Key, and its own OpenAPI document built from the route schemas.
  */
-export async function registerSurface(root: FastifyInstance, kontor: Kontor, options: SurfaceOptions): Promise<void> {
-  const fingerprintKey = kontor.deriveKey('idempotency-fingerprint');
+export async function registerSurface(root: FastifyInstance, core: Core, options: SurfaceOptions): Promise<void> {
+  const fingerprintKey = core.deriveKey('idempotency-fingerprint');
   await root.register(
     async (app) => {
       await app.register(swagger, {
@@ -114,7 +114,7 @@ export async function registerSurface(root: FastifyInstance, kontor: Kontor, opt
           components: { securitySchemes: (options.securitySchemes ?? {}) as any },
         },
       });
-      kontor.openapi.set(options.name, () => app.swagger() as object);
+      core.openapi.set(options.name, () => app.swagger() as object);
 
       const send = (reply: FastifyReply, error: ClassifiedError) => {
         const { status, body, contentType, headers } = options.errors(error, reply.request.id);
@@ -136,7 +136,7 @@ export async function registerSurface(root: FastifyInstance, kontor: Kontor, opt
       // client address before the body is read, and per email once it is (below), so a flood
       // of guesses is refused before any password is hashed.
       const refuseOver = async (reply: FastifyReply, key: string, limit: number) => {
-        const decision = await kontor.rateLimiter.take(key, limit, PUBLIC_WINDOW_MS, Date.now());
+        const decision = await core.rateLimiter.take(key, limit, PUBLIC_WINDOW_MS, Date.now());
         if (decision.allowed) return;
         reply.headers(rateLimitHeaders(decision, PUBLIC_WINDOW_MS));
         await slowRefusal();
@@ -161,7 +161,7 @@ export async function registerSurface(root: FastifyInstance, kontor: Kontor, opt
             if (left > 0) publicInFlight.set(request.ip, left);
             else publicInFlight.delete(request.ip);
           });
-          return refuseOver(reply, `${options.name}:public:ip:${request.ip}`, kontor.config.publicPerMinutePerAddress);
+          return refuseOver(reply, `${options.name}:public:ip:${request.ip}`, core.config.publicPerMinutePerAddress);
         }
         const principal = await options.authenticate(request, bearerToken(request));
         if (!principal || principal.surface !== options.name) {
@@ -171,7 +171,7 @@ export async function registerSurface(root: FastifyInstance, kontor: Kontor, opt
         await options.gate?.(request, principal);
         const limit = options.rateLimit(principal);
         const windowMs = 60_000;
-        const decision = await kontor.rateLimiter.take(`${options.name}:${principal.id}`, limit, windowMs, Date.now());
+        const decision = await core.rateLimiter.take(`${options.name}:${principal.id}`, limit, windowMs, Date.now());
         reply.headers(rateLimitHeaders(decision, windowMs));
         if (!decision.allowed) throw new DomainError('rate_limited', 'too many requests; retry after the time in Retry-After');
         if (config?.scope && principal.scopes !== null && !principal.scopes.has(config.scope)) {
@@ -184,7 +184,7 @@ export async function registerSurface(root: FastifyInstance, kontor: Kontor, opt
         const email = request.routeOptions.config?.public ? (request.body as { email?: unknown } | undefined)?.email : undefined;
         if (typeof email !== 'string') return;
         const digest = createHash('sha256').update(email.trim().toLowerCase()).digest('base64url').slice(0, 22);
-        await refuseOver(reply, `${options.name}:public:email:${digest}`, kontor.config.publicPerMinutePerEmail);
+        await refuseOver(reply, `${options.name}:public:email:${digest}`, core.config.publicPerMinutePerEmail);
       });
 
       // Runs after the body is parsed and before validation, so validation answers are kept too.
@@ -199,7 +199,7 @@ export async function registerSurface(root: FastifyInstance, kontor: Kontor, opt
         const principal = request.principal ?? { orgId: ANONYMOUS_ORG, id: 'anonymous' };
         const scope = { orgId: principal.orgId, principalId: principal.id, surface: options.name, key };
         const print = fingerprint(fingerprintKey, request.method, request.url.split('?')[0], request.query, request.body);
-        const claim = await kontor.idempotency.begin(scope, print);
+        const claim = await core.idempotency.begin(scope, print);
         if (claim.kind === 'mismatch') {
           throw new DomainError('idempotency_mismatch', 'this Idempotency-Key was used with another request', 'Idempotency-Key');
         }
@@ -229,7 +229,7 @@ export async function registerSurface(root: FastifyInstance, kontor: Kontor, opt
         // other status means the work's transaction did not commit: store or release below.)
         if (claim.storedInTransaction && claim.storedInTransaction.status === reply.statusCode) return payload;
         if (reply.statusCode >= 500 || (typeof payload !== 'string' && payload !== null && payload !== undefined && !Buffer.isBuffer(payload))) {
-          await kontor.idempotency.release(claim.scope);
+          await core.idempotency.release(claim.scope);
           return payload;
         }
         const headers: Record<string, string> = {};
@@ -240,13 +240,13 @@ export async function registerSurface(root: FastifyInstance, kontor: Kontor, opt
         const body = payload == null ? '' : payload.toString();
         // A 2xx answer with a secret is kept as "succeeded" only; refusals hold none and replay as usual.
         const withheld = request.routeOptions.config?.secretAnswer === true && reply.statusCode < 300;
-        await kontor.idempotency.complete(claim.scope, { status: reply.statusCode, headers, body, withheld });
+        await core.idempotency.complete(claim.scope, { status: reply.statusCode, headers, body, withheld });
         return payload;
       });
 
       // A request that ends without onSend (client gone) must not keep its key locked.
       app.addHook('onResponse', async (request) => {
-        if (request.idempotency && !request.idempotency.replayed) await kontor.idempotency.release(request.idempotency.scope);
+        if (request.idempotency && !request.idempotency.replayed) await core.idempotency.release(request.idempotency.scope);
       });
 
       await options.routes(app);

@@ -374,7 +374,7 @@ test('403 with X-Subscription-Required when the subscription is inactive; for a 
   assert.ok(ok.headers.get('x-request-id'));
   assert.equal(ok.headers.get('mcp-session-id'), null, 'stateless: no session');
 
-  await setSubscription(t.kontor.db, u.email, 'inactive');
+  await setSubscription(t.core.db, u.email, 'inactive');
   for (const token of [u.token, pat.token]) {
     const res = await post({ authorization: `Bearer ${token}` });
     assert.equal(res.status, 403);
@@ -383,7 +383,7 @@ test('403 with X-Subscription-Required when the subscription is inactive; for a 
   }
   await assert.rejects(connect(u.token));
 
-  await setSubscription(t.kontor.db, u.email, 'active');
+  await setSubscription(t.core.db, u.email, 'active');
   const client = await connect(u.token);
   assert.equal((await call(client, 'list_accounts')).isError, false);
 });

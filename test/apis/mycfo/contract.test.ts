@@ -53,7 +53,7 @@ test('tokens: missing, tampered, expired, or for another surface are 401', async
   assertError(await list(`Bearer ${h}.${p}.${s.slice(0, -2)}xx`), 401, 'authentication_error');
   const other = await new SignJWT({ org: 'x' }).setProtectedHeader({ alg: 'HS256' }).setSubject('u').setAudience('mycfo').setIssuer('kontor').setExpirationTime('1h').sign(new TextEncoder().encode('a'.repeat(32)));
   assertError(await list(`Bearer ${other}`), 401, 'authentication_error');
-  const ledgyToken = await t.kontor.sessions.sign({ orgId: 'x', userId: 'u', surface: 'ledgy' });
+  const ledgyToken = await t.core.sessions.sign({ orgId: 'x', userId: 'u', surface: 'ledgy' });
   assertError(await list(`Bearer ${ledgyToken}`), 401, 'authentication_error');
   t.clock.advance(601_000);
   assertError(await list(`Bearer ${token}`), 401, 'authentication_error');
@@ -214,8 +214,8 @@ test('Idempotency-Key on POST and PATCH: same body replays, other body is 409', 
 test('an unexpected failure is 500 api_error without internals', async () => {
   const { call, workspace } = await mycfoTenant(t);
   const ws = await workspace();
-  const original = t.kontor.ledger.periodTotals;
-  t.kontor.ledger.periodTotals = async () => {
+  const original = t.core.ledger.periodTotals;
+  t.core.ledger.periodTotals = async () => {
     throw new Error('relation "secret_table" does not exist');
   };
   try {
@@ -223,7 +223,7 @@ test('an unexpected failure is 500 api_error without internals', async () => {
     assertError(res, 500, 'api_error', 'internal_error');
     assert.doesNotMatch(res.body, /secret_table/);
   } finally {
-    t.kontor.ledger.periodTotals = original;
+    t.core.ledger.periodTotals = original;
   }
 });
 

@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../../helpers/app.ts';
 import { mycfoTenant } from '../../helpers/mycfo.ts';
-import { ingestRows } from '../../../src/cfo/ingest.ts';
+import { ingestRows } from '../../../src/mycfo/ingest.ts';
 import { parseId } from '../../../src/platform/ids.ts';
 
 let t: TestApp;
@@ -26,7 +26,7 @@ test("the reference's metrics example, figure by figure", async () => {
     ],
   });
   // A refund of 80,000 (refunds come from Stripe; posted here through the same domain call).
-  await ingestRows(t.kontor, parseId('org', org.id)!, parseId('ws', ws.id)!, [
+  await ingestRows(t.core, parseId('org', org.id)!, parseId('ws', ws.id)!, [
     { subtype: 'refund', amountCents: -80000n, currency: 'USD', occurredAt: new Date('2026-02-20T10:00:00Z'), externalId: 're_1' },
   ], 'stripe');
   // Expenses: recurring 2,670,000 and one-time 130,000.

@@ -239,7 +239,7 @@ test('the key never reaches the log, even at trace level and on failures', async
       done();
     },
   });
-  const app = await buildApp(t.kontor, { logger: { level: 'trace', stream } });
+  const app = await buildApp(t.core, { logger: { level: 'trace', stream } });
   await app.ready();
   try {
     const { auth, wsId } = await signUp({ ...t, request: (o) => app.inject(o) }, 'logs@acme.com');
@@ -290,7 +290,7 @@ test('STRIPE_API_BASE must be an http(s) origin', async () => {
 });
 
 test('a Stripe that does not answer in time is stripe_unavailable (the SDK timeout, no retries)', async () => {
-  const { fetchStripeRows } = await import('../../../src/cfo/stripe-import.ts');
+  const { fetchStripeRows } = await import('../../../src/mycfo/stripe-import.ts');
   const { createServer: createHttpServer } = await import('node:http');
   let hits = 0;
   const silent = createHttpServer(() => void hits++);

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import type { Kontor } from '../../platform/kontor.ts';
+import type { Core } from '../../core.ts';
 import { principalOf } from '../../platform/http/surface.ts';
 import { formatId } from '../../platform/ids.ts';
 import * as S from './schemas.ts';
@@ -10,7 +10,7 @@ import { NATIVE_OWNER, requireNativeLedgers } from './owned.ts';
 
 const security = [{ apiKey: [] }];
 
-export function ledgerRoutes(api: FastifyInstance, { ledger }: Kontor) {
+export function ledgerRoutes(api: FastifyInstance, { ledger }: Core) {
   api.post<{ Body: { name: string; metadata?: Record<string, unknown> } }>(
     '/ledgers',
     {

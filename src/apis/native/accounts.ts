@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import type { Kontor } from '../../platform/kontor.ts';
+import type { Core } from '../../core.ts';
 import { principalOf } from '../../platform/http/surface.ts';
 import { formatId } from '../../platform/ids.ts';
 import { invalid } from '../../platform/errors.ts';
@@ -24,7 +24,7 @@ interface NewAccountBody {
   metadata?: Record<string, unknown>;
 }
 
-export function accountRoutes(api: FastifyInstance, { ledger }: Kontor) {
+export function accountRoutes(api: FastifyInstance, { ledger }: Core) {
   api.post<{ Body: NewAccountBody }>(
     '/accounts',
     {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluateRules } from '../../src/cfo/alerts.ts';
-import type { Metrics, WindowTotals } from '../../src/cfo/metrics.ts';
+import { evaluateRules } from '../../src/mycfo/alerts.ts';
+import type { Metrics, WindowTotals } from '../../src/mycfo/metrics.ts';
 
 const zero: WindowTotals = { recurringRevenue: 0n, oneTimeRevenue: 0n, refunds: 0n, recurringExpenses: 0n, oneTimeExpenses: 0n };
 

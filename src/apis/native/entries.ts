@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import type { Kontor } from '../../platform/kontor.ts';
+import type { Core } from '../../core.ts';
 import { answerInTransaction, principalOf } from '../../platform/http/surface.ts';
 import type { StoredResponse } from '../../platform/idempotency.ts';
 import type { Queryable } from '../../platform/db.ts';
@@ -75,13 +75,13 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  * the entries do, even across a crash. The answer sent is that same text.
  */
 async function postAnswered(
-  kontor: Kontor,
+  core: Core,
   request: FastifyRequest,
   reply: FastifyReply,
   post: (beforeCommit: (tx: Queryable, results: PostResult[]) => Promise<void>) => Promise<PostResult[]>,
   answer: (results: PostResult[]) => StoredResponse,
 ) {
-  const store = answerInTransaction(kontor, request);
+  const store = answerInTransaction(core, request);
   let response: StoredResponse | null = null;
   await post(async (tx, results) => {
     response = answer(results);
@@ -91,8 +91,8 @@ async function postAnswered(
   return reply.code(sent.status).headers(sent.headers).send(sent.body);
 }
 
-export function entryRoutes(api: FastifyInstance, kontor: Kontor) {
-  const { ledger } = kontor;
+export function entryRoutes(api: FastifyInstance, core: Core) {
+  const { ledger } = core;
   api.post<{ Body: EntryBody }>(
     '/entries',
     {
@@ -109,7 +109,7 @@ export function entryRoutes(api: FastifyInstance, kontor: Kontor) {
       const orgId = principalOf(request).orgId;
       const [input] = await toEntryInputs(ledger, orgId, [request.body], false);
       return postAnswered(
-        kontor,
+        core,
         request,
         reply,
         async (beforeCommit) => [await ledger.postEntry(orgId, input, { beforeCommit })],
@@ -138,7 +138,7 @@ export function entryRoutes(api: FastifyInstance, kontor: Kontor) {
       const orgId = principalOf(request).orgId;
       const inputs = await toEntryInputs(ledger, orgId, request.body.entries, true);
       return postAnswered(
-        kontor,
+        core,
         request,
         reply,
         (beforeCommit) => ledger.postBatch(orgId, inputs, undefined, { beforeCommit }),

@@ -15,7 +15,7 @@ before(async () => {
 after(async () => t.close());
 
 async function nativeKey(orgId: string) {
-  const { secret } = await t.kontor.apiKeys.create({ orgId, surface: 'kontor', scopes: ['ledger:read', 'ledger:write'], mode: 'live' });
+  const { secret } = await t.core.apiKeys.create({ orgId, surface: 'kontor', scopes: ['ledger:read', 'ledger:write'], mode: 'live' });
   const headers = { authorization: `Bearer ${secret}` };
   return (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object) =>
     t.request({ method, url, headers, ...(payload ? { payload } : {}) });

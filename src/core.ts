@@ -1,17 +1,17 @@
-import type { Config } from './config.ts';
-import type { Db } from './db.ts';
-import { systemClock, type Clock } from './clock.ts';
-import { ApiKeys, REVOCATION_CHANNEL } from './identity/api-keys.ts';
-import { SessionTokens, deriveKey, loadSessionSecrets } from './identity/sessions.ts';
-import { IdempotencyStore } from './idempotency.ts';
-import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from './rate-limit.ts';
-import { LedgerEngine } from '../ledger/engine.ts';
+import type { Config } from './platform/config.ts';
+import type { Db } from './platform/db.ts';
+import { systemClock, type Clock } from './platform/clock.ts';
+import { ApiKeys, REVOCATION_CHANNEL } from './platform/identity/api-keys.ts';
+import { SessionTokens, deriveKey, loadSessionSecrets } from './platform/identity/sessions.ts';
+import { IdempotencyStore } from './platform/idempotency.ts';
+import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from './platform/rate-limit.ts';
+import { LedgerEngine } from './ledger/engine.ts';
 
 /**
  * The shared core every surface is built on: one of each service, handed to the surfaces.
  * Nothing here knows which surface is calling.
  */
-export interface Kontor {
+export interface Core {
   config: Config;
   db: Db;
   clock: Clock;
@@ -27,7 +27,7 @@ export interface Kontor {
   close(): Promise<void>;
 }
 
-export async function createKontor(config: Config, db: Db, options: { clock?: Clock } = {}): Promise<Kontor> {
+export async function createCore(config: Config, db: Db, options: { clock?: Clock } = {}): Promise<Core> {
   const clock = options.clock ?? systemClock;
   // First: a bad secret stops start-up before any connection is opened.
   const secrets = await loadSessionSecrets(config.jwtSecrets, config.dataDir);
