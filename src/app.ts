@@ -32,6 +32,8 @@ export async function buildApp(core: Core, options: AppOptions = {}): Promise<Fa
     forceCloseConnections: 'idle',
   });
   app.setValidatorCompiler(validatorCompiler());
+  app.decorate('writes', core.writes);
+  app.decorate('routeTable', []);
   app.decorateRequest('principal', null);
   app.decorateRequest('idempotency', null);
   app.addHook('onRequest', async (request, reply) => {

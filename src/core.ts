@@ -4,6 +4,7 @@ import { systemClock, type Clock } from './platform/clock.ts';
 import { ApiKeys, REVOCATION_CHANNEL } from './platform/identity/api-keys.ts';
 import { SessionTokens, deriveKey, loadSessionSecrets } from './platform/identity/sessions.ts';
 import { IdempotencyStore } from './platform/idempotency.ts';
+import { WriteRunner } from './platform/write-runner.ts';
 import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from './platform/rate-limit.ts';
 import { LedgerEngine } from './ledger/engine.ts';
 
@@ -19,6 +20,8 @@ export interface Core {
   apiKeys: ApiKeys;
   sessions: SessionTokens;
   idempotency: IdempotencyStore;
+  /** Every mutation goes through it: transaction, command, audit row, stored answer, commit. */
+  writes: WriteRunner;
   rateLimiter: RateLimiter;
   /** A signing key for `purpose`, derived from the server secret (JWT_SECRET or the data directory's). */
   deriveKey(purpose: string): Buffer;
@@ -61,6 +64,7 @@ export async function createCore(config: Config, db: Db, options: { clock?: Cloc
     // From the signing secret: after a rotation, values signed with the old one (cursors) lapse.
     deriveKey: (purpose) => deriveKey(secrets[0], purpose),
     idempotency,
+    writes: new WriteRunner(db, idempotency, clock),
     rateLimiter,
     openapi: new Map(),
     async close() {

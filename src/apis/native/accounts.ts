@@ -1,11 +1,10 @@
-import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Core } from '../../core.ts';
-import { principalOf } from '../../platform/http/surface.ts';
+import { principalOf, type SurfaceApp } from '../../platform/http/surface.ts';
+import { write } from '../../platform/http/write.ts';
 import { formatId } from '../../platform/ids.ts';
 import { invalid } from '../../platform/errors.ts';
 import { assetCode, formatDecimal, parseAsset, parseDecimal } from '../../platform/money.ts';
-import type { AccountType } from '../../ledger/types.ts';
 import * as S from './schemas.ts';
 import { PREFIX, accountView, historyView, idFrom } from './views.ts';
 import { cursorFrom } from './paging.ts';
@@ -13,25 +12,14 @@ import { nativeAccount, requireNativeLedgers } from './owned.ts';
 
 const security = [{ apiKey: [] }];
 
-interface NewAccountBody {
-  ledger_id: string;
-  code: string;
-  name: string;
-  type: AccountType;
-  asset: string;
-  no_negative?: boolean;
-  credit_limit?: string;
-  metadata?: Record<string, unknown>;
-}
-
-export function accountRoutes(api: FastifyInstance, { ledger }: Core) {
-  api.post<{ Body: NewAccountBody }>(
+export function accountRoutes(api: SurfaceApp, { ledger }: Core) {
+  api.post(
     '/accounts',
     {
       config: { scope: 'ledger:write' },
-      schema: { tags: ['accounts'], security, body: S.NewAccount, response: { 201: S.Account, ...S.errorResponses(400, 401, 403, 404, 409) } },
+      schema: { operationId: 'createAccount', summary: 'Create an account in a ledger, in one asset.', tags: ['accounts'], security, body: S.NewAccount, response: { 201: S.Account, ...S.errorResponses(400, 401, 403, 404, 409) } },
     },
-    async (request, reply) => {
+    write(async (tx, request, reply) => {
       const body = request.body;
       const asset = parseAsset(body.asset, 'asset');
       if (body.no_negative && body.credit_limit !== undefined) {
@@ -50,16 +38,18 @@ export function accountRoutes(api: FastifyInstance, { ledger }: Core) {
         asset,
         minBalance,
         metadata: body.metadata ?? null,
-      });
-      return reply.code(201).header('location', `/kontor/v1/accounts/${formatId(PREFIX.account, account.id)}`).send(accountView(account));
-    },
+      }, tx);
+      reply.code(201).header('location', `/kontor/v1/accounts/${formatId(PREFIX.account, account.id)}`);
+      return accountView(account);
+    }),
   );
 
-  api.get<{ Querystring: { ledger_id: string; limit?: number; cursor?: string } }>(
+  api.get(
     '/accounts',
     {
       config: { scope: 'ledger:read' },
       schema: {
+        operationId: 'listAccounts', summary: 'List the accounts of a ledger.',
         tags: ['accounts'],
         security,
         querystring: Type.Object({ ledger_id: S.Id('ldg'), ...S.PageQuery }),
@@ -78,20 +68,21 @@ export function accountRoutes(api: FastifyInstance, { ledger }: Core) {
     },
   );
 
-  api.get<{ Params: { id: string } }>(
+  api.get(
     '/accounts/:id',
     {
       config: { scope: 'ledger:read' },
-      schema: { tags: ['accounts'], security, params: S.IdParams('acct'), response: { 200: S.Account, ...S.errorResponses(401, 403, 404) } },
+      schema: { operationId: 'getAccount', summary: 'Get an account with its balance.', tags: ['accounts'], security, params: S.IdParams('acct'), response: { 200: S.Account, ...S.errorResponses(401, 403, 404) } },
     },
     async (request) => accountView(await nativeAccount(ledger, principalOf(request).orgId, idFrom('account', request.params.id))),
   );
 
-  api.get<{ Params: { id: string }; Querystring: { as_of?: string } }>(
+  api.get(
     '/accounts/:id/balance',
     {
       config: { scope: 'ledger:read' },
       schema: {
+        operationId: 'getAccountBalance', summary: 'Balance of an account, now or as of the end of a day.',
         tags: ['accounts'],
         security,
         params: S.IdParams('acct'),
@@ -114,11 +105,12 @@ export function accountRoutes(api: FastifyInstance, { ledger }: Core) {
     },
   );
 
-  api.get<{ Params: { id: string }; Querystring: { limit?: number; cursor?: string } }>(
+  api.get(
     '/accounts/:id/history',
     {
       config: { scope: 'ledger:read' },
       schema: {
+        operationId: 'listAccountHistory', summary: 'Postings of an account, newest first.',
         tags: ['accounts'],
         security,
         params: S.IdParams('acct'),

@@ -1,10 +1,8 @@
-import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import type { Core } from '../../core.ts';
-import { answerInTransaction, principalOf } from '../../platform/http/surface.ts';
+import { principalOf, type SurfaceApp } from '../../platform/http/surface.ts';
+import { write, writeShared } from '../../platform/http/write.ts';
 import type { StoredResponse } from '../../platform/idempotency.ts';
-import type { Queryable } from '../../platform/db.ts';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { formatId, parseId } from '../../platform/ids.ts';
 import { DomainError, invalid } from '../../platform/errors.ts';
 import { parseDecimal } from '../../platform/money.ts';
@@ -18,15 +16,7 @@ import { nativeEntry, requireNativeLedgers } from './owned.ts';
 
 const security = [{ apiKey: [] }];
 
-interface EntryBody {
-  ledger_id: string;
-  postings: { account_id: string; side: 'debit' | 'credit'; amount: string }[];
-  effective_at?: string;
-  external_id?: string;
-  description?: string;
-  rates?: Record<string, string>;
-  metadata?: Record<string, unknown>;
-}
+type EntryBody = Static<typeof S.NewEntry>;
 
 /** RFC 3339 time or a plain date (midnight UTC). */
 function parseTime(text: string | undefined, field: string): Date | undefined {
@@ -69,35 +59,14 @@ async function toEntryInputs(ledger: LedgerEngine, orgId: string, bodies: EntryB
 const location = (r: PostResult) => `/kontor/v1/entries/${formatId(PREFIX.entry, r.entry.id)}`;
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-/**
- * Posts through the engine with the answer made inside the transaction that commits it:
- * with an Idempotency-Key it is stored there too, so the key's answer exists exactly when
- * the entries do, even across a crash. The answer sent is that same text.
- */
-async function postAnswered(
-  core: Core,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  post: (beforeCommit: (tx: Queryable, results: PostResult[]) => Promise<void>) => Promise<PostResult[]>,
-  answer: (results: PostResult[]) => StoredResponse,
-) {
-  const store = answerInTransaction(core, request);
-  let response: StoredResponse | null = null;
-  await post(async (tx, results) => {
-    response = answer(results);
-    await store?.(tx, response);
-  });
-  const sent = response!;
-  return reply.code(sent.status).headers(sent.headers).send(sent.body);
-}
-
-export function entryRoutes(api: FastifyInstance, core: Core) {
+export function entryRoutes(api: SurfaceApp, core: Core) {
   const { ledger } = core;
-  api.post<{ Body: EntryBody }>(
+  api.post(
     '/entries',
     {
       config: { scope: 'ledger:write' },
       schema: {
+        operationId: 'postEntry',
         tags: ['entries'],
         summary: 'Post a balanced entry. A known external_id answers 200 with the entry it already posted.',
         security,
@@ -105,28 +74,30 @@ export function entryRoutes(api: FastifyInstance, core: Core) {
         response: { 200: S.Entry, 201: S.Entry, ...S.errorResponses(400, 401, 403, 404, 409, 422) },
       },
     },
-    async (request, reply) => {
+    writeShared(async (seal, request) => {
       const orgId = principalOf(request).orgId;
       const [input] = await toEntryInputs(ledger, orgId, [request.body], false);
-      return postAnswered(
-        core,
-        request,
-        reply,
-        async (beforeCommit) => [await ledger.postEntry(orgId, input, { beforeCommit })],
-        ([result]) => ({
-          status: result.duplicate ? 200 : 201,
-          headers: { 'content-type': JSON_TYPE, location: location(result) },
-          body: JSON.stringify(entryView(result.entry)),
-        }),
-      );
-    },
+      let answer: StoredResponse | null = null;
+      await ledger.postEntry(orgId, input, {
+        beforeCommit: (tx, [result]) => {
+          answer = {
+            status: result.duplicate ? 200 : 201,
+            headers: { 'content-type': JSON_TYPE, location: location(result) },
+            body: JSON.stringify(entryView(result.entry)),
+          };
+          return seal(tx, answer);
+        },
+      });
+      return answer!;
+    }),
   );
 
-  api.post<{ Body: { entries: EntryBody[] } }>(
+  api.post(
     '/entries/batch',
     {
       config: { scope: 'ledger:write' },
       schema: {
+        operationId: 'postEntryBatch',
         tags: ['entries'],
         summary: 'Post up to 1,000 entries atomically: all of them or none.',
         security,
@@ -134,24 +105,26 @@ export function entryRoutes(api: FastifyInstance, core: Core) {
         response: { 201: Type.Object({ data: Type.Array(S.Entry) }), ...S.errorResponses(400, 401, 403, 404, 409, 422) },
       },
     },
-    async (request, reply) => {
+    writeShared(async (seal, request) => {
       const orgId = principalOf(request).orgId;
       const inputs = await toEntryInputs(ledger, orgId, request.body.entries, true);
-      return postAnswered(
-        core,
-        request,
-        reply,
-        (beforeCommit) => ledger.postBatch(orgId, inputs, undefined, { beforeCommit }),
-        (results) => ({ status: 201, headers: { 'content-type': JSON_TYPE }, body: JSON.stringify({ data: results.map((r) => entryView(r.entry)) }) }),
-      );
-    },
+      let answer: StoredResponse | null = null;
+      await ledger.postBatch(orgId, inputs, undefined, {
+        beforeCommit: (tx, results) => {
+          answer = { status: 201, headers: { 'content-type': JSON_TYPE }, body: JSON.stringify({ data: results.map((r) => entryView(r.entry)) }) };
+          return seal(tx, answer);
+        },
+      });
+      return answer!;
+    }),
   );
 
-  api.get<{ Querystring: { ledger_id: string; effective_from?: string; effective_to?: string; limit?: number; cursor?: string } }>(
+  api.get(
     '/entries',
     {
       config: { scope: 'ledger:read' },
       schema: {
+        operationId: 'listEntries',
         tags: ['entries'],
         summary: 'Entries of a ledger, newest first, optionally within effective times [effective_from, effective_to).',
         security,
@@ -179,16 +152,16 @@ export function entryRoutes(api: FastifyInstance, core: Core) {
     },
   );
 
-  api.get<{ Params: { id: string } }>(
+  api.get(
     '/entries/:id',
     {
       config: { scope: 'ledger:read' },
-      schema: { tags: ['entries'], security, params: S.IdParams('ent'), response: { 200: S.Entry, ...S.errorResponses(401, 403, 404) } },
+      schema: { operationId: 'getEntry', summary: 'Get an entry with its postings.', tags: ['entries'], security, params: S.IdParams('ent'), response: { 200: S.Entry, ...S.errorResponses(401, 403, 404) } },
     },
     async (request) => entryView(await nativeEntry(ledger, principalOf(request).orgId, idFrom('entry', request.params.id))),
   );
 
-  api.post<{ Params: { id: string }; Body: { effective_at?: string; external_id?: string; description?: string } | undefined }>(
+  api.post(
     '/entries/:id/reversal',
     {
       config: { scope: 'ledger:write' },
@@ -197,6 +170,7 @@ export function entryRoutes(api: FastifyInstance, core: Core) {
         request.body ??= {};
       },
       schema: {
+        operationId: 'reverseEntry',
         tags: ['entries'],
         summary: 'Reverse an entry: posts its mirror image, linked to it. An entry is reversed at most once.',
         security,
@@ -205,7 +179,7 @@ export function entryRoutes(api: FastifyInstance, core: Core) {
         response: { 201: S.Entry, ...S.errorResponses(400, 401, 403, 404, 409, 422) },
       },
     },
-    async (request, reply) => {
+    write(async (tx, request, reply) => {
       const body = request.body ?? {};
       const orgId = principalOf(request).orgId;
       const entryId = idFrom('entry', request.params.id);
@@ -214,8 +188,9 @@ export function entryRoutes(api: FastifyInstance, core: Core) {
         effectiveAt: parseTime(body.effective_at, 'effective_at'),
         externalId: body.external_id ?? null,
         description: body.description ?? null,
-      });
-      return reply.code(201).header('location', location(result)).send(entryView(result.entry));
-    },
+      }, tx);
+      reply.code(201).header('location', location(result));
+      return entryView(result.entry);
+    }),
   );
 }

@@ -1,7 +1,7 @@
-import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Core } from '../../core.ts';
-import { principalOf } from '../../platform/http/surface.ts';
+import { principalOf, type SurfaceApp } from '../../platform/http/surface.ts';
+import { write } from '../../platform/http/write.ts';
 import { formatId } from '../../platform/ids.ts';
 import * as S from './schemas.ts';
 import { PREFIX, idFrom, ledgerView, trialBalanceView } from './views.ts';
@@ -10,24 +10,25 @@ import { NATIVE_OWNER, requireNativeLedgers } from './owned.ts';
 
 const security = [{ apiKey: [] }];
 
-export function ledgerRoutes(api: FastifyInstance, { ledger }: Core) {
-  api.post<{ Body: { name: string; metadata?: Record<string, unknown> } }>(
+export function ledgerRoutes(api: SurfaceApp, { ledger }: Core) {
+  api.post(
     '/ledgers',
     {
       config: { scope: 'ledger:write' },
-      schema: { tags: ['ledgers'], security, body: S.NewLedger, response: { 201: S.Ledger, ...S.errorResponses(400, 401, 403, 409) } },
+      schema: { operationId: 'createLedger', summary: 'Create a ledger.', tags: ['ledgers'], security, body: S.NewLedger, response: { 201: S.Ledger, ...S.errorResponses(400, 401, 403, 409) } },
     },
-    async (request, reply) => {
-      const created = await ledger.createLedger(principalOf(request).orgId, { ...request.body, owner: NATIVE_OWNER });
-      return reply.code(201).header('location', `/kontor/v1/ledgers/${formatId(PREFIX.ledger, created.id)}`).send(ledgerView(created));
-    },
+    write(async (tx, request, reply) => {
+      const created = await ledger.createLedger(principalOf(request).orgId, { ...request.body, owner: NATIVE_OWNER }, tx);
+      reply.code(201).header('location', `/kontor/v1/ledgers/${formatId(PREFIX.ledger, created.id)}`);
+      return ledgerView(created);
+    }),
   );
 
-  api.get<{ Querystring: { limit?: number; cursor?: string } }>(
+  api.get(
     '/ledgers',
     {
       config: { scope: 'ledger:read' },
-      schema: { tags: ['ledgers'], security, querystring: Type.Object(S.PageQuery), response: { 200: S.PageOf(S.Ledger), ...S.errorResponses(400, 401, 403) } },
+      schema: { operationId: 'listLedgers', summary: 'List ledgers, oldest first.', tags: ['ledgers'], security, querystring: Type.Object(S.PageQuery), response: { 200: S.PageOf(S.Ledger), ...S.errorResponses(400, 401, 403) } },
     },
     async (request) => {
       const page = await ledger.listLedgers(principalOf(request).orgId, NATIVE_OWNER, {
@@ -38,20 +39,21 @@ export function ledgerRoutes(api: FastifyInstance, { ledger }: Core) {
     },
   );
 
-  api.get<{ Params: { id: string } }>(
+  api.get(
     '/ledgers/:id',
     {
       config: { scope: 'ledger:read' },
-      schema: { tags: ['ledgers'], security, params: S.IdParams('ldg'), response: { 200: S.Ledger, ...S.errorResponses(401, 403, 404) } },
+      schema: { operationId: 'getLedger', summary: 'Get a ledger.', tags: ['ledgers'], security, params: S.IdParams('ldg'), response: { 200: S.Ledger, ...S.errorResponses(401, 403, 404) } },
     },
     async (request) => ledgerView(await ledger.getLedger(principalOf(request).orgId, idFrom('ledger', request.params.id), NATIVE_OWNER)),
   );
 
-  api.delete<{ Params: { id: string } }>(
+  api.delete(
     '/ledgers/:id',
     {
       config: { scope: 'ledger:write' },
       schema: {
+        operationId: 'purgeLedger',
         tags: ['ledgers'],
         summary: 'Purge a ledger: deletes it and everything in it in one transaction, and logs the purge.',
         security,
@@ -59,20 +61,21 @@ export function ledgerRoutes(api: FastifyInstance, { ledger }: Core) {
         response: { 204: Type.Null(), ...S.errorResponses(401, 403, 404) },
       },
     },
-    async (request, reply) => {
+    write(async (tx, request, reply) => {
       const principal = principalOf(request);
       const ledgerId = idFrom('ledger', request.params.id);
       await requireNativeLedgers(ledger, principal.orgId, [ledgerId]);
-      await ledger.purgeLedger(principal.orgId, ledgerId, `api_key:${principal.id}`);
-      return reply.code(204).send();
-    },
+      await ledger.purgeLedger(principal.orgId, ledgerId, `api_key:${principal.id}`, tx);
+      reply.code(204);
+    }),
   );
 
-  api.get<{ Params: { id: string }; Querystring: { as_of?: string } }>(
+  api.get(
     '/ledgers/:id/trial-balance',
     {
       config: { scope: 'ledger:read' },
       schema: {
+        operationId: 'getTrialBalance', summary: 'Trial balance of a ledger, now or as of the end of a day.',
         tags: ['ledgers'],
         security,
         params: S.IdParams('ldg'),

@@ -45,7 +45,7 @@ export const NewLedger = Type.Object(
   { additionalProperties: false },
 );
 
-export const AccountType = Type.Union(['asset', 'liability', 'equity', 'income', 'expense'].map((t) => Type.Literal(t)));
+export const AccountType = Type.Union([Type.Literal('asset'), Type.Literal('liability'), Type.Literal('equity'), Type.Literal('income'), Type.Literal('expense')]);
 export const Account = Type.Object({
   id: Id('acct'),
   object: Type.Literal('account'),

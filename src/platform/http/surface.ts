@@ -1,14 +1,19 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { createHash } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import type { Core } from '../../core.ts';
 import { DomainError } from '../errors.ts';
 import type { Principal } from '../identity/api-keys.ts';
 import { fingerprint, type IdempotencyScope, type StoredResponse } from '../idempotency.ts';
-import type { Queryable } from '../db.ts';
 import { rateLimitHeaders } from '../rate-limit.ts';
 import { classifyError, type ClassifiedError } from './errors.ts';
 import { bearerToken } from './bearer.ts';
+import { answerHeaders } from './write.ts';
+import { routeEntry, type RouteEntry } from './route-table.ts';
+
+/** A surface's routes are declared on this: request types come from the route schemas. */
+export type SurfaceApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
 
 /** How a surface shows an error: its status codes and its envelope. */
 export type ErrorStyle = (error: ClassifiedError, requestId: string) => {
@@ -40,15 +45,21 @@ export interface SurfaceOptions {
   rateLimit: (principal: Principal) => number;
   /** Security schemes for the OpenAPI document. */
   securitySchemes?: Record<string, unknown>;
-  routes: (app: FastifyInstance) => Promise<void> | void;
+  routes: (app: SurfaceApp) => Promise<void> | void;
 }
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every surface route, for the guarantee suite and the route contract check. */
+    routeTable: RouteEntry[];
+  }
   interface FastifyRequest {
     principal: Principal | null;
     idempotency: { scope: IdempotencyScope; replayed: boolean; storedInTransaction?: StoredResponse } | null;
   }
   interface FastifyContextConfig {
+    /** A POST that changes nothing (a log-in): not a write for the write runner. */
+    readOnly?: boolean;
     /** No credential needed (sign-up, log-in). */
     public?: boolean;
     /** The scope an API key needs; sessions are not scope-limited. */
@@ -75,23 +86,6 @@ const slowRefusal = () => new Promise((resolve) => setTimeout(resolve, PUBLIC_RE
 export const PUBLIC_BODY_LIMIT = 16 * 1024;
 const ANONYMOUS_ORG = '00000000-0000-0000-0000-000000000000';
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-// Headers that describe this delivery rather than the stored answer.
-const NOT_REPLAYED = new Set(['x-request-id', 'content-length', 'date', 'connection', 'retry-after', 'ratelimit', 'ratelimit-policy', 'keep-alive', 'transfer-encoding']);
-
-/**
- * For a write whose answer is known before it commits (the ledger's entries): when the
- * request carries an Idempotency-Key, a function that stores `response` as the key's answer
- * in the transaction that commits the work, so a crash can never leave the work done and the
- * key without its answer. The handler must then send exactly `response`. Null without a key.
- */
-export function answerInTransaction(core: Core, request: FastifyRequest): ((tx: Queryable, response: StoredResponse) => Promise<void>) | null {
-  const claim = request.idempotency;
-  if (!claim || claim.replayed) return null;
-  return async (tx, response) => {
-    await core.idempotency.complete(claim.scope, response, tx);
-    claim.storedInTransaction = response;
-  };
-}
 
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new DomainError('unauthenticated', 'missing or invalid credentials');
@@ -115,6 +109,11 @@ export async function registerSurface(root: FastifyInstance, core: Core, options
         },
       });
       core.openapi.set(options.name, () => app.swagger() as object);
+      app.decorate('surfaceName', options.name);
+      app.addHook('onRoute', (route) => {
+        if ((route.schema as { hide?: boolean } | undefined)?.hide) return;
+        app.routeTable.push(...routeEntry(options.name, route));
+      });
 
       const send = (reply: FastifyReply, error: ClassifiedError) => {
         const { status, body, contentType, headers } = options.errors(error, reply.request.id);
@@ -232,11 +231,7 @@ export async function registerSurface(root: FastifyInstance, core: Core, options
           await core.idempotency.release(claim.scope);
           return payload;
         }
-        const headers: Record<string, string> = {};
-        for (const [name, value] of Object.entries(reply.getHeaders())) {
-          if (value === undefined || NOT_REPLAYED.has(name) || name.startsWith('x-ratelimit')) continue;
-          headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
-        }
+        const headers = answerHeaders(reply);
         const body = payload == null ? '' : payload.toString();
         // A 2xx answer with a secret is kept as "succeeded" only; refusals hold none and replay as usual.
         const withheld = request.routeOptions.config?.secretAnswer === true && reply.statusCode < 300;
@@ -249,7 +244,7 @@ export async function registerSurface(root: FastifyInstance, core: Core, options
         if (request.idempotency && !request.idempotency.replayed) await core.idempotency.release(request.idempotency.scope);
       });
 
-      await options.routes(app);
+      await options.routes(app.withTypeProvider<TypeBoxTypeProvider>());
     },
     { prefix: options.prefix },
   );

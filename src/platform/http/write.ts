@@ -1,0 +1,102 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Queryable } from '../db.ts';
+import type { StoredResponse } from '../idempotency.ts';
+import type { WriteContext, WriteRunner } from '../write-runner.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The write runner every mutating route goes through (`write(...)`). */
+    writes: WriteRunner;
+    /** The name of the surface whose plugin this is. */
+    surfaceName: string;
+  }
+}
+
+type AnyRequest = FastifyRequest<any, any, any, any, any, any, any, any>;
+type AnyReply = FastifyReply<any, any, any, any, any, any, any, any>;
+
+const WRITE_HANDLER = Symbol('kontor.write-handler');
+const JSON_TYPE = 'application/json; charset=utf-8';
+/** Headers that describe one delivery rather than the answer: never stored, never replayed. */
+const DELIVERY_HEADERS = new Set(['x-request-id', 'content-length', 'date', 'connection', 'retry-after', 'ratelimit', 'ratelimit-policy', 'keep-alive', 'transfer-encoding']);
+
+/** The headers of `reply` that belong to the answer (what a replay repeats). */
+export function answerHeaders(reply: FastifyReply): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(reply.getHeaders())) {
+    if (value === undefined || DELIVERY_HEADERS.has(name) || name.startsWith('x-ratelimit')) continue;
+    headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
+  }
+  return headers;
+}
+
+/** Who is writing, through which operation, for the runner's audit row and stored answer. */
+export function writeContext(request: FastifyRequest): WriteContext {
+  const claim = request.idempotency && !request.idempotency.replayed ? request.idempotency.scope : null;
+  const operation = (request.routeOptions.schema as { operationId?: string } | undefined)?.operationId ?? `${request.method} ${request.routeOptions.url}`;
+  return {
+    orgId: request.principal?.orgId ?? null,
+    principalId: request.principal?.id ?? 'anonymous',
+    surface: request.server.surfaceName,
+    operation,
+    requestId: request.id,
+    claim,
+    secretAnswer: request.routeOptions.config?.secretAnswer === true,
+  };
+}
+
+/** The answer as it will be sent: the handler's value serialised by the route's response schema. */
+function answerOf(reply: FastifyReply, value: unknown): StoredResponse {
+  if (value === undefined || value === null || reply.statusCode === 204) return { status: reply.statusCode, headers: answerHeaders(reply), body: '' };
+  if (!reply.hasHeader('content-type')) reply.type(JSON_TYPE);
+  const body = typeof value === 'string' ? value : (reply.serialize(value) as string);
+  return { status: reply.statusCode, headers: answerHeaders(reply), body };
+}
+
+function sendStored(request: FastifyRequest, reply: FastifyReply, response: StoredResponse) {
+  if (request.idempotency && !request.idempotency.replayed) request.idempotency.storedInTransaction = response;
+  reply.code(response.status).headers(response.headers);
+  return reply.send(response.body === '' ? undefined : response.body);
+}
+
+/**
+ * A mutating route's handler. `handler` runs inside the write runner's transaction with its
+ * handle, sets the status and headers on `reply` and returns the payload (not `reply.send`);
+ * the payload is serialised there, stored with the Idempotency-Key and audit row in the same
+ * transaction, and exactly that text is sent.
+ */
+export function write<Request extends AnyRequest, Reply extends AnyReply, Payload>(
+  handler: (tx: Queryable, request: Request, reply: Reply) => Promise<Payload>,
+): (this: FastifyInstance, request: Request, reply: Reply) => Promise<Payload> {
+  const route = async function (this: FastifyInstance, request: Request, reply: Reply) {
+    const { response } = await request.server.writes.run(
+      writeContext(request),
+      (tx) => handler(tx, request, reply),
+      (value) => answerOf(reply, value),
+    );
+    // The reply is sent here; the payload type is what the route's schema checks.
+    return sendStored(request, reply, response) as unknown as Payload;
+  };
+  return Object.assign(route, { [WRITE_HANDLER]: true });
+}
+
+/**
+ * A mutating route whose work the ledger's commit queue commits (shared with other requests'
+ * work): `handler` hands `seal` to the queue as its before-commit step and returns the answer
+ * that step stored.
+ */
+export function writeShared<Request extends AnyRequest, Reply extends AnyReply>(
+  handler: (seal: (tx: Queryable, response: StoredResponse) => Promise<void>, request: Request, reply: Reply) => Promise<StoredResponse>,
+): (this: FastifyInstance, request: Request, reply: Reply) => Promise<any> {
+  const route = async function (this: FastifyInstance, request: Request, reply: Reply) {
+    const context = writeContext(request);
+    const response = await handler((tx, answer) => request.server.writes.seal(tx, context, answer), request, reply);
+    return sendStored(request, reply, response);
+  };
+  return Object.assign(route, { [WRITE_HANDLER]: true });
+}
+
+/** Whether a route handler goes through the write runner (checked for every mutating route). */
+export function isWriteHandler(handler: unknown): boolean {
+  return typeof handler === 'function' && (handler as any)[WRITE_HANDLER] === true;
+}

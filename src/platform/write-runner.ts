@@ -1,0 +1,65 @@
+import type { Db, Queryable } from './db.ts';
+import type { Clock } from './clock.ts';
+import { newId } from './ids.ts';
+import type { IdempotencyScope, IdempotencyStore, StoredResponse } from './idempotency.ts';
+
+/** Who writes, through what, and the Idempotency-Key this write answers (claimed, not replayed). */
+export interface WriteContext {
+  /** The caller's org; null before one exists (a sign-up). */
+  orgId: string | null;
+  /** A user or key id; `anonymous` on public routes, `operator` for the CLI. */
+  principalId: string;
+  surface: string;
+  operation: string;
+  requestId: string | null;
+  claim: IdempotencyScope | null;
+  /** The answer carries a secret shown once: only the fact that it succeeded is kept. */
+  secretAnswer?: boolean;
+}
+
+/**
+ * The one way a mutation reaches the database: a transaction that runs the domain command
+ * with its handle, then writes the audit row and the Idempotency-Key's answer, and commits
+ * (the database layer retries serialisation failures and deadlocks). The work, its audit row
+ * and its stored answer therefore exist together or not at all, even across a crash. The
+ * ledger's commit queue is this runner's batching for hot single writes: it calls `seal` in
+ * the shared transaction that commits each request's entries.
+ */
+export class WriteRunner {
+  constructor(
+    private readonly db: Db,
+    private readonly idempotency: IdempotencyStore,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Runs `command` in a new transaction and `answer` on its result inside it, before the
+   * commit; returns what `answer` made. A throw rolls everything back.
+   */
+  async run<T>(context: WriteContext, command: (tx: Queryable) => Promise<T>, answer: (result: T) => StoredResponse): Promise<{ result: T; response: StoredResponse }> {
+    return this.db.transaction(async (tx) => {
+      const result = await command(tx);
+      const response = answer(result);
+      await this.seal(tx, context, response);
+      return { result, response };
+    });
+  }
+
+  /** A command with no HTTP answer (the CLI, a scheduler): the audit row only. */
+  async execute<T>(context: Omit<WriteContext, 'claim'>, command: (tx: Queryable) => Promise<T>): Promise<T> {
+    const { result } = await this.run({ ...context, claim: null }, command, () => ({ status: 200, headers: {}, body: '' }));
+    return result;
+  }
+
+  /** The audit row and the stored answer, in the transaction that commits the work. */
+  async seal(tx: Queryable, context: WriteContext, response: StoredResponse): Promise<void> {
+    await tx.query(
+      `INSERT INTO write_audit (id, org_id, principal_id, surface, operation, request_id, status, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [newId(), context.orgId, context.principalId, context.surface, context.operation, context.requestId, response.status, this.clock.now()],
+    );
+    if (context.claim) {
+      const withheld = context.secretAnswer === true && response.status < 300;
+      await this.idempotency.complete(context.claim, withheld ? { ...response, withheld } : response, tx);
+    }
+  }
+}
