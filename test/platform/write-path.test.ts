@@ -18,7 +18,7 @@ test('every surface route has an operation id, a summary and tags, and every wri
     .map((route) => ({ route: `${route.surface} ${route.method} ${route.url}`, problems: contractProblems(route) }))
     .filter((r) => r.problems.length > 0);
   assert.deepEqual(broken, []);
-  const ids = t.app.routeTable.map((r) => `${r.surface}:${r.operationId}`);
+  const ids = t.app.routeTable.filter((r) => CHECKED.has(r.surface)).map((r) => `${r.surface}:${r.operationId}`);
   assert.equal(new Set(ids).size, ids.length, 'operation ids are unique within a surface');
 });
 
