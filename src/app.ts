@@ -4,10 +4,7 @@ import { DomainError } from './platform/errors.ts';
 import { newUlid } from './platform/ids.ts';
 import { validatorCompiler } from './platform/http/validation.ts';
 import { registerInputGuard } from './platform/http/input-guard.ts';
-import { registerKontorApi } from './apis/native/index.ts';
-import { registerMycfoApi } from './apis/mycfo/index.ts';
-import { registerLedgyApi } from './apis/ledgy/index.ts';
-import { registerLedgyMcp } from './apis/ledgy/mcp.ts';
+import { SURFACES } from './surfaces.ts';
 import { problemJson } from './apis/native/errors.ts';
 import { classifyError } from './platform/http/errors.ts';
 
@@ -47,10 +44,7 @@ export async function buildApp(core: Core, options: AppOptions = {}): Promise<Fa
 
   registerInputGuard(app);
 
-  await registerKontorApi(app, core);
-  await registerMycfoApi(app, core);
-  await registerLedgyApi(app, core);
-  await registerLedgyMcp(app, core);
+  for (const surface of SURFACES) await surface.register(app, core);
 
   // Outside every surface's prefix, errors are the native problem+json.
   app.setErrorHandler((error, request, reply) => {

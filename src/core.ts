@@ -5,6 +5,7 @@ import { ApiKeys, REVOCATION_CHANNEL } from './platform/identity/api-keys.ts';
 import { SessionTokens, deriveKey, loadSessionSecrets } from './platform/identity/sessions.ts';
 import { IdempotencyStore } from './platform/idempotency.ts';
 import { WriteRunner } from './platform/write-runner.ts';
+import { surfaceKeyFormats } from './surfaces.ts';
 import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from './platform/rate-limit.ts';
 import { LedgerEngine } from './ledger/engine.ts';
 
@@ -34,7 +35,7 @@ export async function createCore(config: Config, db: Db, options: { clock?: Cloc
   const clock = options.clock ?? systemClock;
   // First: a bad secret stops start-up before any connection is opened.
   const secrets = await loadSessionSecrets(config.jwtSecrets, config.dataDir);
-  const apiKeys = new ApiKeys(db, clock, config.keyCacheTtlMs);
+  const apiKeys = new ApiKeys(db, clock, config.keyCacheTtlMs, surfaceKeyFormats());
   let rateLimiter: RateLimiter = new MemoryRateLimiter();
   const closers: (() => Promise<unknown>)[] = [];
   // Revokes by any process on this database (another server, the CLI) reach this one at once.

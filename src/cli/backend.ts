@@ -3,6 +3,7 @@ import { openConfiguredDatabase } from '../platform/database.ts';
 import { migrate } from '../platform/migrate.ts';
 import { systemClock } from '../platform/clock.ts';
 import { ApiKeys } from '../platform/identity/api-keys.ts';
+import { surfaceKeyFormats } from '../surfaces.ts';
 import { adminOperations, type AdminOperations } from './operations.ts';
 
 /** A failure to show the operator as one line (exit code 1). */
@@ -15,7 +16,7 @@ export class CliError extends Error {}
  */
 export async function withDatabase<T>(config: Config, fn: (ops: AdminOperations, applied: string[]) => Promise<T>): Promise<T> {
   const db = await openConfiguredDatabase(config, { shareRunning: true });
-  const apiKeys = new ApiKeys(db, systemClock, 0);
+  const apiKeys = new ApiKeys(db, systemClock, 0, surfaceKeyFormats());
   try {
     const applied = await migrate(db);
     return await fn(adminOperations({ db, clock: systemClock, apiKeys }), applied);

@@ -1,10 +1,10 @@
 import type { Db } from '../platform/db.ts';
 import type { Clock } from '../platform/clock.ts';
-import { KEY_FORMATS, type ApiKey, type ApiKeys, type KeyMode } from '../platform/identity/api-keys.ts';
+import type { ApiKey, ApiKeys, KeyMode } from '../platform/identity/api-keys.ts';
+import { SURFACES, surfaceKeyFormats } from '../surfaces.ts';
 import { createOrg, getOrg, listOrgs, type Org } from '../platform/orgs.ts';
 import { formatId, parseId } from '../platform/ids.ts';
 import { DomainError, invalid } from '../platform/errors.ts';
-import { KONTOR_SCOPES } from '../apis/native/index.ts';
 import { LEDGY_SCOPES } from '../apis/ledgy/context.ts';
 import { findLedgyUserByEmail, setSubscription, subscriptionActive, type LedgyUser } from '../ledgy/users.ts';
 import { MAX_ACTIVE_TOKENS, TokenLimitError, mintLedgyToken } from '../ledgy/tokens.ts';
@@ -21,8 +21,12 @@ export const KEY_PREFIX = 'key';
 export const LEDGY_USER_PREFIX = 'usr';
 export const LEDGY_TOKEN_PREFIX = 'tok';
 
-/** Scopes each surface knows; a surface not listed accepts any well-formed scope. */
-const KNOWN_SCOPES: Record<string, readonly string[]> = { kontor: KONTOR_SCOPES };
+/** The surfaces that issue API keys, and the scopes each knows (none listed: any well-formed scope). */
+const KEY_SURFACES = surfaceKeyFormats().surfaces();
+const knownScopes = (surface: string) => {
+  const scopes = SURFACES.find((s) => s.name === surface)?.scopes ?? [];
+  return scopes.length > 0 ? scopes : undefined;
+};
 const SUBSCRIPTION_STATUSES = ['active', 'inactive', 'trialing'] as const;
 /** The Ledgy API's limit on a token's name (POST /api/auth/tokens). */
 const MAX_LEDGY_TOKEN_NAME = 100;
@@ -148,14 +152,14 @@ export function newKeyInput(body: unknown): NewKeyInput {
   const orgId = orgIdFrom(b.org);
 
   const surface = b.surface ?? 'kontor';
-  if (typeof surface !== 'string' || !Object.hasOwn(KEY_FORMATS, surface)) {
-    throw invalid('surface', `surface must be one of ${Object.keys(KEY_FORMATS).join(', ')}, got ${shown(surface)}`);
+  if (typeof surface !== 'string' || !KEY_SURFACES.includes(surface)) {
+    throw invalid('surface', `surface must be one of ${KEY_SURFACES.join(', ')}, got ${shown(surface)}`);
   }
 
   const mode = b.mode ?? 'live';
   if (mode !== 'live' && mode !== 'sandbox') throw invalid('mode', `mode must be live or sandbox, got ${shown(mode)}`);
 
-  const scopes = scopesFrom(b.scopes, KNOWN_SCOPES[surface], surface);
+  const scopes = scopesFrom(b.scopes, knownScopes(surface), surface);
   const expiresAt = timeFrom(b.expires_at, 'expires_at');
 
   let userId: string | null = null;

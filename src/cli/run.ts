@@ -4,7 +4,7 @@ import path from 'node:path';
 import { PROJECT_ROOT } from '../platform/project-root.ts';
 import { ConfigError, loadConfig, type Config } from '../platform/config.ts';
 import { DomainError } from '../platform/errors.ts';
-import { KEY_FORMATS } from '../platform/identity/api-keys.ts';
+import { surfaceKeyFormats } from '../surfaces.ts';
 import {
   emailFrom,
   keyIdFrom,
@@ -34,9 +34,9 @@ export interface CliIo {
 /** A mistake in the command line (exit code 2). */
 class UsageError extends Error {}
 
-const SURFACES = Object.keys(KEY_FORMATS).join('|');
+const KEY_SURFACES = surfaceKeyFormats().surfaces().join('|');
 
-const USAGE = `kontor: operate a Core installation
+const USAGE = `kontor: operate a Kontor installation
 
 Usage:
   kontor migrate                                apply pending database migrations
@@ -265,12 +265,12 @@ Lists every org, oldest first.
     usage: `Usage: kontor keys create --org <org> --scopes <scope,...> [options]
 
 Creates an API key and prints its id and secret. The secret is shown only this once;
-Core keeps nothing but its SHA-256.
+Kontor keeps nothing but its SHA-256.
 
   --org <org>          the org: org_<ULID> or its uuid (required)
   --scopes <a,b,...>   comma-separated scopes (required); the kontor surface knows
                        ledger:read and ledger:write
-  --surface <surface>  ${SURFACES} (default kontor)
+  --surface <surface>  ${KEY_SURFACES} (default kontor)
   --mode <mode>        live|sandbox (default live)
   --expires <when>     when the key stops working: an ISO 8601 time (2030-01-31T00:00:00Z)
                        or a duration from now (30d, 12h, 90m, 2w); default never

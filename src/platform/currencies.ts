@@ -4,7 +4,7 @@ import iso4217 from 'currency-codes';
  * The ISO 4217 list (list one: current codes) with each code's minor unit, from the
  * `currency-codes` package, which ships the ISO's own XML and a table generated from it.
  * Codes with no minor unit in ISO ("N.A.": metals, funds units, XTS, XXX) have 0 there,
- * which Core keeps as their default scale (docs/decisions/0008-iso-4217-currencies.md).
+ * which Kontor keeps as their default scale (docs/decisions/0008-iso-4217-currencies.md).
  */
 const MINOR_UNITS = new Map<string, number>(iso4217.data.map((c) => [c.code, c.digits]));
 

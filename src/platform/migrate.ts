@@ -6,7 +6,7 @@ import type { Db } from './db.ts';
 
 export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'migrations') + path.sep;
 
-// Any constant; it only has to be the same for every Core process on one database.
+// Any constant; it only has to be the same for every Kontor process on one database.
 const MIGRATION_LOCK = 7_210_431;
 
 /**

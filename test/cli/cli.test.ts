@@ -358,7 +358,7 @@ describe('kontor CLI', { skip }, () => {
       const second = start('scripts/start.mjs', [], envFor(dataDir, { PORT: String(await freePort()) }));
       const result = await second.exited;
       assert.equal(result.code, 1);
-      assertOneLine(result.stderr, /^kontor: another Core is running on .*: its PostgreSQL \(pid \d+\) holds .*; stop that server first$/);
+      assertOneLine(result.stderr, /^kontor: another Kontor is running on .*: its PostgreSQL \(pid \d+\) holds .*; stop that server first$/);
       assert.ok(result.stderr.includes(dataDir));
       // PostgreSQL's own lock refused it; the running server's database is untouched.
       assert.equal(await postmasterOf(dataDir), pid);
@@ -578,7 +578,7 @@ describe('command-line parsing', () => {
       [['keys', 'list', '--org', 'acme'], /--org must be an org id \(org_<ULID>\) or a uuid, got "acme"/],
       [['keys', 'revoke', '--org', org, '--id', 'org_01JD0000000000000000000000'], /--id must be a key id/],
       [['keys', 'create', '--org', org, '--scopes', 'ledger:read', '--mode', 'test'], /--mode must be live or sandbox/],
-      [['keys', 'create', '--org', org, '--scopes', 'ledger:read', '--surface', 'stripe'], /--surface must be one of kontor, ledgeros/],
+      [['keys', 'create', '--org', org, '--scopes', 'ledger:read', '--surface', 'stripe'], /--surface must be one of kontor, ledgy, got "stripe"/],
       [['keys', 'create', '--org', org, '--scopes', 'ledger:reed'], /scope "ledger:reed" is not known to the kontor surface/],
       [['keys', 'create', '--org', org, '--scopes', ','], /--scopes must name at least one scope/],
       [['keys', 'create', '--org', org, '--scopes', 'ledger:read', '--expires', 'soon'], /--expires must be an ISO 8601 time/],

@@ -1,7 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { generateSecret, parseSecret } from '../../src/platform/identity/api-keys.ts';
+import { KeyFormats } from '../../src/platform/identity/key-formats.ts';
+import { surfaceKeyFormats } from '../../src/surfaces.ts';
 import { createOrg } from '../../src/platform/orgs.ts';
 
 let t: TestApp;
@@ -12,11 +13,18 @@ after(async () => t.close());
 
 const list = (headers: Record<string, string>) => t.request({ method: 'GET', url: '/kontor/v1/ledgers', headers });
 
-test('key formats: checksummed kt_/ck_ keys and Ledgy lgpat_ + 64 hex', () => {
+const formats = surfaceKeyFormats();
+const generateSecret = (surface: string, mode: 'live' | 'sandbox') => formats.generate(surface, mode);
+const parseSecret = (secret: string) => formats.parse(secret);
+
+test('key formats: checksummed kt_ keys, Ledgy lgpat_ + 64 hex, and the formats a manifest declares', () => {
   const live = generateSecret('kontor', 'live');
   assert.match(live, /^kt_live_[0-9A-Za-z]{38}$/);
   assert.deepEqual(parseSecret(live), { surface: 'kontor', mode: 'live' });
-  assert.match(generateSecret('ledgeros', 'sandbox'), /^ck_test_/);
+  assert.match(generateSecret('kontor', 'sandbox'), /^kt_test_/);
+  const declared = new KeyFormats({ ledgeros: { live: 'ck_live_', sandbox: 'ck_test_', body: 'checksum' } });
+  assert.deepEqual(declared.parse(declared.generate('ledgeros', 'sandbox')), { surface: 'ledgeros', mode: 'sandbox' });
+  assert.throws(() => formats.generate('nosuch', 'live'), /unknown surface/);
   assert.match(generateSecret('ledgy', 'live'), /^lgpat_[0-9a-f]{64}$/);
   // One changed character breaks the checksum: refused without a database read.
   const typo = live.slice(0, -1) + (live.endsWith('a') ? 'b' : 'a');
@@ -40,7 +48,7 @@ test('missing, malformed and unknown keys are 401', async () => {
 
 test('a key of another surface is 401 here', async () => {
   const org = await createOrg(t.db, t.clock, { name: 'x' });
-  const { secret } = await t.core.apiKeys.create({ orgId: org.id, surface: 'ledgeros', scopes: ['ledger:read'], mode: 'live' });
+  const { secret } = await t.core.apiKeys.create({ orgId: org.id, surface: 'ledgy', scopes: ['accounts:read'], mode: 'live' });
   assert.equal((await list({ authorization: `Bearer ${secret}` })).statusCode, 401);
 });
 

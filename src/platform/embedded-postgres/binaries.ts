@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { EmbeddedPostgresError, userCan, type RunAs } from './run-as.ts';
 
-/** The PostgreSQL programs Core runs; lib/ and share/ sit beside bin/ (the binaries find lib/ through $ORIGIN). */
+/** The PostgreSQL programs Kontor runs; lib/ and share/ sit beside bin/ (the binaries find lib/ through $ORIGIN). */
 export interface Binaries {
   root: string;
   version: string;

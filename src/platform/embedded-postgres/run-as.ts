@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 
-/** The unprivileged user PostgreSQL runs as when Core runs as root (PostgreSQL refuses root). */
+/** The unprivileged user PostgreSQL runs as when Kontor runs as root (PostgreSQL refuses root). */
 export interface RunAs {
   name: string;
   uid: number;
@@ -34,7 +34,7 @@ export function runAsUser(): RunAs | null {
     } catch (error: any) {
       const detail = String(error?.stderr ?? error?.message ?? '').trim().split('\n')[0];
       throw new EmbeddedPostgresError(
-        `running as root, the embedded PostgreSQL needs an unprivileged "${POSTGRES_USER}" user and useradd failed (${detail}); create one, or run Core as a normal user`,
+        `running as root, the embedded PostgreSQL needs an unprivileged "${POSTGRES_USER}" user and useradd failed (${detail}); create one, or run Kontor as a normal user`,
       );
     }
     uid = idOf('-u', POSTGRES_USER);

@@ -29,7 +29,7 @@ export interface EmbeddedPostgres {
   /** TCP on 127.0.0.1: for psql, pg_dump and other tools. */
   readonly url: string;
   /**
-   * The Unix socket in the cluster's own folder, for Core itself: a query over it costs
+   * The Unix socket in the cluster's own folder, for Kontor itself: a query over it costs
    * markedly less than over loopback TCP (measured here: ~21–26k against ~15–17k simple
    * queries a second). Null when the folder's path is too long for a socket name.
    */
@@ -170,7 +170,7 @@ async function workingDirectory(pid: number): Promise<string | null> {
 }
 
 /**
- * A postmaster whose Core died (`kill -9`) keeps running, reparented. Core starts it with
+ * A postmaster whose Kontor died (`kill -9`) keeps running, reparented. Kontor starts it with
  * its own pid in the environment; the process is orphaned when its parent is no longer that pid.
  */
 async function isOrphan(pid: number): Promise<boolean> {
@@ -204,9 +204,9 @@ async function runningPostmaster(clusterDir: string): Promise<Running | 'reused-
 }
 
 /**
- * Before starting: stop a postmaster orphaned by a killed Core, and set aside a lock file
+ * Before starting: stop a postmaster orphaned by a killed Kontor, and set aside a lock file
  * that names a pid now used by an unrelated process (PostgreSQL would take that process for
- * a live postmaster). A postmaster that a live Core owns is left alone: PostgreSQL's own
+ * a live postmaster). A postmaster that a live Kontor owns is left alone: PostgreSQL's own
  * lock then refuses the start.
  */
 async function clearLeftovers(clusterDir: string, log: (line: string) => void): Promise<void> {
@@ -225,7 +225,7 @@ async function clearLeftovers(clusterDir: string, log: (line: string) => void): 
     return;
   }
   if (!found.orphan) return;
-  log(`stopping the embedded PostgreSQL (pid ${found.pid}) left running by a Core that was killed`);
+  log(`stopping the embedded PostgreSQL (pid ${found.pid}) left running by a Kontor that was killed`);
   process.kill(found.pid, 'SIGINT');
   if (!(await waitGone(found.pid, STOP_TIMEOUT_MS))) {
     throw new EmbeddedPostgresError(`the orphaned PostgreSQL (pid ${found.pid}) of ${clusterDir} did not stop within ${STOP_TIMEOUT_MS / 1000} s`);
@@ -238,7 +238,7 @@ async function failureFrom(logFile: string, offset: number, options: EmbeddedPos
   const line = text.split('\n').find((l) => /\b(FATAL|PANIC):/.test(l))?.replace(/^.*?\b(FATAL|PANIC):\s*/, '') ?? 'it exited during start-up';
   const other = /Is another postmaster \(PID (\d+)\)/.exec(text);
   if (/lock file "postmaster.pid" already exists/.test(text)) {
-    return `another Core is running on ${options.dataDir}: its PostgreSQL${other ? ` (pid ${other[1]})` : ''} holds ${clusterDir}; stop that server first`;
+    return `another Kontor is running on ${options.dataDir}: its PostgreSQL${other ? ` (pid ${other[1]})` : ''} holds ${clusterDir}; stop that server first`;
   }
   if (/could not bind|could not create any TCP\/IP sockets/.test(text)) {
     return `the embedded PostgreSQL cannot listen on 127.0.0.1:${port} (${line}); set EMBEDDED_PG_PORT to a free port`;
@@ -273,7 +273,7 @@ async function ensureDatabase(port: number, password: string): Promise<void> {
 /**
  * Starts the embedded PostgreSQL for `dataDir` (initialising it the first time), as the
  * unprivileged `postgres` user when this process is root, listening on 127.0.0.1 only,
- * with fsync and synchronous commit on. Refuses with one line when another Core runs on it.
+ * with fsync and synchronous commit on. Refuses with one line when another Kontor runs on it.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const log = options.log ?? (() => {});
@@ -296,7 +296,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${socketFits(clusterDir, port) ? clusterDir : ''}`,
         // Durability is not negotiable for a ledger: say so explicitly.
         '-c', 'fsync=on', '-c', 'synchronous_commit=on', '-c', 'full_page_writes=on'],
-      // Its own process group: a Ctrl-C reaches Core, which drains and then stops it.
+      // Its own process group: a Ctrl-C reaches Kontor, which drains and then stops it.
       { ...(user ? { uid: user.uid, gid: user.gid } : {}), detached: true, stdio: ['ignore', logHandle.fd, logHandle.fd], env: childEnv() },
     );
     child.on('error', (error) => reject(new EmbeddedPostgresError(`cannot run ${binaries.postgres}: ${error.message}`)));

@@ -2,7 +2,9 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, 
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { createHash } from 'node:crypto';
 import swagger from '@fastify/swagger';
-import type { Core } from '../../core.ts';
+import type { Config } from '../config.ts';
+import type { IdempotencyStore } from '../idempotency.ts';
+import type { RateLimiter } from '../rate-limit.ts';
 import { DomainError } from '../errors.ts';
 import type { Principal } from '../identity/api-keys.ts';
 import { fingerprint, type IdempotencyScope, type StoredResponse } from '../idempotency.ts';
@@ -11,6 +13,15 @@ import { classifyError, type ClassifiedError } from './errors.ts';
 import { bearerToken } from './bearer.ts';
 import { answerHeaders } from './write.ts';
 import { routeEntry, type RouteEntry } from './route-table.ts';
+
+/** What the shared pipeline of every surface needs from the core. */
+export interface PipelineServices {
+  config: Config;
+  idempotency: IdempotencyStore;
+  rateLimiter: RateLimiter;
+  deriveKey(purpose: string): Buffer;
+  openapi: Map<string, () => object>;
+}
 
 /** A surface's routes are declared on this: request types come from the route schemas. */
 export type SurfaceApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -97,7 +108,7 @@ export function principalOf(request: FastifyRequest): Principal {
  * (malformed JSON, unknown routes, validation, domain errors), authentication, per-credential
  * rate limits, Idempotency-Key, and its own OpenAPI document built from the route schemas.
  */
-export async function registerSurface(root: FastifyInstance, core: Core, options: SurfaceOptions): Promise<void> {
+export async function registerSurface(root: FastifyInstance, core: PipelineServices, options: SurfaceOptions): Promise<void> {
   const fingerprintKey = core.deriveKey('idempotency-fingerprint');
   await root.register(
     async (app) => {

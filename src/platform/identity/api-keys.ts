@@ -1,62 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { crc32 } from 'node:zlib';
+import { createHash } from 'node:crypto';
 import type { Db, Queryable } from '../db.ts';
 import type { Clock } from '../clock.ts';
 import { DomainError, invalid } from '../errors.ts';
 import { newId } from '../ids.ts';
+import type { KeyFormats, KeyMode } from './key-formats.ts';
 
-export type KeyMode = 'live' | 'sandbox';
-
-/**
- * How each surface's keys look. Where a reference fixes the format (Ledgy: `lgpat_` + 64
- * hex) it is kept exactly; otherwise a key is prefix + 32 base62 characters + a 6-character
- * CRC32 checksum, so a mistyped key is refused without a database read.
- */
-export const KEY_FORMATS: Record<string, { live: string; sandbox: string; body: 'checksum' | 'hex64' }> = {
-  kontor: { live: 'kt_live_', sandbox: 'kt_test_', body: 'checksum' },
-  ledgeros: { live: 'ck_live_', sandbox: 'ck_test_', body: 'checksum' },
-  ledgerbee: { live: 'lb_live_', sandbox: 'lb_test_', body: 'checksum' },
-  billing: { live: 'bk_live_', sandbox: 'bk_test_', body: 'checksum' },
-  ledgy: { live: 'lgpat_', sandbox: 'lgpat_', body: 'hex64' },
-};
-
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-
-function base62(bytes: Buffer, length: number): string {
-  let n = BigInt('0x' + bytes.toString('hex'));
-  let out = '';
-  while (out.length < length) {
-    out = BASE62[Number(n % 62n)] + out;
-    n /= 62n;
-  }
-  return out;
-}
-
-const checksumOf = (text: string) => base62(Buffer.from(crc32(text).toString(16).padStart(8, '0'), 'hex'), 6);
-
-export function generateSecret(surface: string, mode: KeyMode): string {
-  const format = KEY_FORMATS[surface];
-  if (!format) throw invalid('surface', `unknown surface "${surface}"`);
-  const prefix = format[mode];
-  if (format.body === 'hex64') return prefix + randomBytes(32).toString('hex');
-  const body = prefix + base62(randomBytes(24), 32);
-  return body + checksumOf(body);
-}
-
-/** The surface and mode a well-formed secret belongs to, or null for anything else. */
-export function parseSecret(secret: string): { surface: string; mode: KeyMode } | null {
-  for (const [surface, format] of Object.entries(KEY_FORMATS)) {
-    for (const mode of ['live', 'sandbox'] as const) {
-      const prefix = format[mode];
-      if (!secret.startsWith(prefix)) continue;
-      const rest = secret.slice(prefix.length);
-      if (format.body === 'hex64') return /^[0-9a-f]{64}$/.test(rest) ? { surface, mode } : null;
-      if (rest.length !== 38 || !/^[0-9A-Za-z]+$/.test(rest)) return null;
-      return checksumOf(prefix + rest.slice(0, 32)) === rest.slice(32) ? { surface, mode } : null;
-    }
-  }
-  return null;
-}
+export type { KeyMode } from './key-formats.ts';
 
 export const sha256 = (text: string) => createHash('sha256').update(text).digest();
 
@@ -132,10 +81,12 @@ export class ApiKeys {
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly cacheTtlMs: number,
+    /** The key formats of the surfaces this server runs. */
+    readonly formats: KeyFormats,
   ) {}
 
   async create(input: NewApiKey, tx: Queryable = this.db): Promise<{ key: ApiKey; secret: string }> {
-    const secret = generateSecret(input.surface, input.mode);
+    const secret = this.formats.generate(input.surface, input.mode);
     const expiresAt = input.expiresAt ?? null;
     if (expiresAt && expiresAt.getTime() <= this.clock.now().getTime()) throw invalid('expires_at', 'expiry must be in the future');
     const rows = await tx.query(
@@ -197,7 +148,7 @@ export class ApiKeys {
     let entry = this.cache.get(cacheKey);
     if (!entry || entry.until < Date.now()) {
       // A mistyped or made-up secret is refused without a database read.
-      if (!parseSecret(secret)) return null;
+      if (!this.formats.parse(secret)) return null;
       const rows = await this.db.query('SELECT * FROM api_keys WHERE secret_sha256 = $1', [hash]);
       if (rows.length === 0) return null;
       const key = toApiKey(rows[0]);

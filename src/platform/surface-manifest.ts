@@ -1,0 +1,22 @@
+import type { FastifyInstance } from 'fastify';
+import type { KeyFormat } from './identity/key-formats.ts';
+
+/**
+ * What a surface is, in one place: the server (src/app.ts) and the CLI iterate over the list
+ * of manifests (src/surfaces.ts), so nothing below names a surface. `Services` is the core
+ * the surface is handed (src/core.ts).
+ */
+export interface SurfaceManifest<Services> {
+  /** Its API keys, sessions, Idempotency-Keys, audit rows and OpenAPI document (`/openapi/<name>.json`) carry this name. */
+  name: string;
+  /** What the reference calls itself, for people (CLI help, the OpenAPI index). */
+  title: string;
+  /** The path prefixes its routes live under. */
+  prefixes: readonly string[];
+  /** How its API keys look; absent when it issues none. */
+  keyFormat?: KeyFormat;
+  /** The scopes its API keys may hold (the CLI refuses others); empty when it issues no keys. */
+  scopes: readonly string[];
+  /** Mounts its routes with its authentication, error envelope and OpenAPI document. */
+  register(app: FastifyInstance, services: Services): Promise<void>;
+}

@@ -1,0 +1,16 @@
+import type { Core } from './core.ts';
+import type { SurfaceManifest } from './platform/surface-manifest.ts';
+import { KeyFormats, type KeyFormat } from './platform/identity/key-formats.ts';
+import { nativeSurface } from './apis/native/manifest.ts';
+import { mycfoSurface } from './apis/mycfo/manifest.ts';
+import { ledgySurface } from './apis/ledgy/manifest.ts';
+
+/** Every surface this server runs, in mounting order. */
+export const SURFACES: readonly SurfaceManifest<Core>[] = [nativeSurface, mycfoSurface, ledgySurface];
+
+/** The API key formats the surfaces declare. */
+export function surfaceKeyFormats(surfaces: readonly SurfaceManifest<Core>[] = SURFACES): KeyFormats {
+  const formats: Record<string, KeyFormat> = {};
+  for (const surface of surfaces) if (surface.keyFormat) formats[surface.name] = surface.keyFormat;
+  return new KeyFormats(formats);
+}
