@@ -167,16 +167,16 @@ function command(sub: Subscription, plan: Pick<SubscribablePlan, 'pricing'>, now
 }
 
 /**
- * `POST …/cancel`. At period end (default): `cancel_at` = the current period's end (now, if a
- * plan billed `none` has passed its only period), status unchanged, repeatable. Immediately:
- * `canceled` now. Canceled → `subscription_canceled`; expired → `invalid_state`.
+ * `POST …/cancel`. At period end (default): `cancel_at` = the current period's end, status
+ * unchanged, repeatable; a plan billed `none` whose one period has passed is canceled now.
+ * Immediately: `canceled` now. Canceled → `subscription_canceled`; expired → `invalid_state`.
  */
 export function cancelSubscription(sub: Subscription, plan: SubscribablePlan, now: Date, immediately = false): SubscriptionChange {
   return command(sub, plan, now, (s) => {
     assertCommandAllowed('cancel', s.status);
-    if (immediately) return { subscription: canceled(s, now) };
-    const end = s.currentPeriodEnd.getTime() > now.getTime() ? s.currentPeriodEnd : now;
-    return { subscription: { ...s, cancelAt: end } };
+    // A plan billed `none` keeps its one period after it has passed: its end is already here.
+    if (immediately || s.currentPeriodEnd.getTime() <= now.getTime()) return { subscription: canceled(s, now) };
+    return { subscription: { ...s, cancelAt: s.currentPeriodEnd } };
   });
 }
 
