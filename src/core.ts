@@ -65,7 +65,7 @@ export async function createCore(config: Config, db: Db, options: { clock?: Cloc
     // From the signing secret: after a rotation, values signed with the old one (cursors) lapse.
     deriveKey: (purpose) => deriveKey(secrets[0], purpose),
     idempotency,
-    writes: new WriteRunner(db, idempotency, clock),
+    writes: new WriteRunner(db, clock, idempotency),
     rateLimiter,
     openapi: new Map(),
     async close() {

@@ -3,6 +3,7 @@ import { openConfiguredDatabase } from '../platform/database.ts';
 import { migrate } from '../platform/migrate.ts';
 import { systemClock } from '../platform/clock.ts';
 import { ApiKeys } from '../platform/identity/api-keys.ts';
+import { WriteRunner } from '../platform/write-runner.ts';
 import { surfaceKeyFormats } from '../surfaces.ts';
 import { adminOperations, type AdminOperations } from './operations.ts';
 
@@ -19,7 +20,8 @@ export async function withDatabase<T>(config: Config, fn: (ops: AdminOperations,
   const apiKeys = new ApiKeys(db, systemClock, 0, surfaceKeyFormats());
   try {
     const applied = await migrate(db);
-    return await fn(adminOperations({ db, clock: systemClock, apiKeys }), applied);
+    const writes = new WriteRunner(db, systemClock, null);
+    return await fn(adminOperations({ db, clock: systemClock, apiKeys, writes }), applied);
   } finally {
     await apiKeys.close();
     await db.close();

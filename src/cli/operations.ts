@@ -1,4 +1,5 @@
-import type { Db } from '../platform/db.ts';
+import type { Db, Queryable } from '../platform/db.ts';
+import type { WriteRunner } from '../platform/write-runner.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { ApiKey, ApiKeys, KeyMode } from '../platform/identity/api-keys.ts';
 import { SURFACES, surfaceKeyFormats } from '../surfaces.ts';
@@ -336,11 +337,12 @@ export function keyView(key: ApiKey, now: Date): KeyView {
 // ---------------------------------------------------------------------------------------
 // Operations
 
-/** What the operations need: the CLI's database connection and the key store on it. */
+/** What the operations need: the CLI's database connection, the key store and the write runner on it. */
 export interface AdminCore {
   db: Db;
   clock: Clock;
   apiKeys: ApiKeys;
+  writes: WriteRunner;
 }
 
 export interface AdminOperations {
@@ -358,7 +360,10 @@ export interface AdminOperations {
   revokeLedgyToken(email: unknown, id: unknown): Promise<LedgyTokenView>;
 }
 
-export function adminOperations({ db, clock, apiKeys }: AdminCore): AdminOperations {
+export function adminOperations({ db, clock, apiKeys, writes }: AdminCore): AdminOperations {
+  // Every change an operator makes goes through the write runner, audited as the CLI's.
+  const write = <T>(operation: string, orgId: string | null, command: (tx: Queryable) => Promise<T>) =>
+    writes.execute({ orgId, principalId: 'operator', surface: 'cli', operation, requestId: null }, command);
   const existingOrg = async (org: unknown): Promise<string> => {
     const orgId = orgIdFrom(org);
     if (!(await getOrg(db, orgId))) throw new DomainError('not_found', `org ${formatId(ORG_PREFIX, orgId)} not found`, 'org');
@@ -374,7 +379,8 @@ export function adminOperations({ db, clock, apiKeys }: AdminCore): AdminOperati
 
   return {
     async createOrg(body) {
-      return orgView(await createOrg(db, clock, newOrgInput(body)));
+      const input = newOrgInput(body);
+      return orgView(await write('createOrg', null, (tx) => createOrg(tx, clock, input)));
     },
     async listOrgs() {
       return (await listOrgs(db)).map(orgView);
@@ -392,7 +398,7 @@ export function adminOperations({ db, clock, apiKeys }: AdminCore): AdminOperati
           throw invalid('user_id', `user ${input.userId} belongs to the ${user.surface} surface, not ${input.surface}`);
         }
       }
-      const { key, secret } = await apiKeys.create(input);
+      const { key, secret } = await write('createKey', input.orgId, (tx) => apiKeys.create(input, tx));
       return { ...keyView(key, clock.now()), secret };
     },
     async listKeys(org) {
@@ -404,7 +410,7 @@ export function adminOperations({ db, clock, apiKeys }: AdminCore): AdminOperati
       const keyId = keyIdFrom(id);
       const orgId = await existingOrg(org);
       const shownId = formatId(KEY_PREFIX, keyId);
-      if (!(await apiKeys.revoke(orgId, keyId))) {
+      if (!(await write('revokeKey', orgId, (tx) => apiKeys.revoke(orgId, keyId, tx)))) {
         const key = await findKey(orgId, keyId);
         if (key?.revokedAt) throw new DomainError('conflict', `key ${shownId} is already revoked`, 'id');
         throw new DomainError('not_found', `key ${shownId} not found in org ${formatId(ORG_PREFIX, orgId)}`, 'id');

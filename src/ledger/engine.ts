@@ -5,6 +5,7 @@ import { DomainError, invalid, notFound } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import { assetCode, type Asset } from '../platform/money.ts';
 import { isDay } from '../platform/dates.ts';
+import { appendAuditLog } from '../platform/audit.ts';
 import { CommitQueue } from './commit-queue.ts';
 import { applyUnits, type PostingUnit, type ValidEntry } from './post-entries.ts';
 import { ACCOUNT_COLUMNS, loadEntries, toAccount, toEntry, toLedger, type AccountRow } from './queries.ts';
@@ -448,10 +449,7 @@ export class LedgerEngine {
       await q.query('DELETE FROM ledgers WHERE org_id = $1 AND id = $2', [orgId, ledgerId]);
       this.ownerCache.delete(`${orgId}|${ledgerId}`);
       const counts = { entries: entries.length, accounts: accounts.length };
-      await q.query(
-        `INSERT INTO audit_log (org_id, id, action, subject, actor, details, at) VALUES ($1, $2, 'ledger.purged', $3, $4, $5, $6)`,
-        [orgId, newId(), ledgerId, actor, JSON.stringify({ name: found[0].name, ...counts }), this.clock.now()],
-      );
+      await appendAuditLog(q, { orgId, action: 'ledger.purged', subject: ledgerId, actor, details: { name: found[0].name, ...counts }, at: this.clock.now() });
       return counts;
     };
     return tx ? run(tx) : this.db.transaction(run);

@@ -28,8 +28,9 @@ export interface WriteContext {
 export class WriteRunner {
   constructor(
     private readonly db: Db,
-    private readonly idempotency: IdempotencyStore,
     private readonly clock: Clock,
+    /** Where Idempotency-Key answers are stored; null where no request carries a key (the CLI). */
+    private readonly idempotency: Pick<IdempotencyStore, 'complete'> | null,
   ) {}
 
   /**
@@ -58,6 +59,7 @@ export class WriteRunner {
       [newId(), context.orgId, context.principalId, context.surface, context.operation, context.requestId, response.status, this.clock.now()],
     );
     if (context.claim) {
+      if (!this.idempotency) throw new Error('an Idempotency-Key claim reached a write runner with no key store');
       const withheld = context.secretAnswer === true && response.status < 300;
       await this.idempotency.complete(context.claim, withheld ? { ...response, withheld } : response, tx);
     }

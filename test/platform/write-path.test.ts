@@ -58,3 +58,17 @@ test('an Idempotency-Key answer is stored in the write transaction and replayed 
   assert.equal(again.headers.location, first.headers.location);
   assert.equal(again.headers['idempotent-replayed'], 'true');
 });
+
+test('operator changes from the CLI go through the write runner and are audited as the CLI', async () => {
+  const { adminOperations } = await import('../../src/cli/operations.ts');
+  const { WriteRunner } = await import('../../src/platform/write-runner.ts');
+  const ops = adminOperations({ db: t.db, clock: t.clock, apiKeys: t.core.apiKeys, writes: new WriteRunner(t.db, t.clock, null) });
+  const org = await ops.createOrg({ name: 'Operated' });
+  const key = await ops.createKey({ org: org.id, scopes: ['ledger:read'] });
+  await ops.revokeKey(org.id, key.id);
+  const rows = await t.db.query<{ operation: string; principal_id: string; surface: string }>(
+    `SELECT operation, principal_id, surface FROM write_audit WHERE surface = 'cli' AND (org_id IS NULL OR org_id = (SELECT id FROM orgs WHERE name = 'Operated')) ORDER BY at, operation`,
+  );
+  assert.deepEqual(new Set(rows.map((r) => r.operation)), new Set(['createOrg', 'createKey', 'revokeKey']));
+  assert.ok(rows.every((r) => r.principal_id === 'operator'));
+});

@@ -119,8 +119,8 @@ export class ApiKeys {
   }
 
   /** Revokes at once; false when there is no such live key in the org. */
-  async revoke(orgId: string, id: string): Promise<boolean> {
-    const rows = await this.db.query(
+  async revoke(orgId: string, id: string, tx: Queryable = this.db): Promise<boolean> {
+    const rows = await tx.query(
       `WITH revoked AS (
          UPDATE api_keys SET revoked_at = $3 WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING id)
        SELECT pg_notify($4, id::text) FROM revoked`,
