@@ -269,7 +269,7 @@ export function analyticsRoutes(api: SurfaceApp, core: Core, cfo: CfoDeps) {
     '/workspaces/:id/alerts',
     {
       schema: {
-        operationId: 'listAlerts',
+        operationId: 'evaluateAlerts',
         tags: ['alerts'],
         summary: 'Evaluates the alert rules at as_of and stores the result in place of the previous alerts.',
         security,
