@@ -48,7 +48,10 @@ const Transaction = Type.Object({
   created_at: Type.String(),
 });
 
-/** An expense or revenue row: either may carry a vendor and a description, as before. */
+/**
+ * An expense or revenue row. The row schemas do not forbid other properties, so either kind
+ * may carry a vendor and a description; both are kept, as the surface always has.
+ */
 type ManualRow = Omit<Static<typeof ExpenseRow>, 'subtype' | 'vendor'> & { subtype: Subtype; vendor?: string | null; description?: string | null };
 
 /** Manual rows of one kind, in the workspace's currency, written as one ingest. */
