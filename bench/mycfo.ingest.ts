@@ -1,5 +1,5 @@
 import { createOrg } from '../src/platform/orgs.ts';
-import { createWorkspace } from '../src/mycfo/workspaces.ts';
+import { cfoDeps, createWorkspace } from '../src/mycfo/workspaces.ts';
 import { ingestRows, type IngestRow } from '../src/mycfo/ingest.ts';
 import { LedgerEngine } from '../src/ledger/engine.ts';
 import { summary } from './lib/measure.ts';
@@ -16,9 +16,9 @@ export default {
   description: `ingestRows with ${PER_CALL} rows a call, expenses and revenue in turn (external ids, one transaction each), one caller; ops = rows`,
   targets: [{ field: 'ops_per_s', min: 20_000 }],
   async run(ctx) {
-    const deps = { db: ctx.db, clock: ctx.clock, ledger: new LedgerEngine(ctx.db, ctx.clock) };
+    const deps = cfoDeps({ clock: ctx.clock, ledger: new LedgerEngine(ctx.db, ctx.clock) });
     const org = await createOrg(ctx.db, ctx.clock, { name: 'bench' });
-    const ws = await createWorkspace(deps, org.id, { name: 'bench', cashOnHandCents: 10_000_000n });
+    const ws = await ctx.db.transaction((tx) => createWorkspace(tx, deps, org.id, { name: 'bench', cashOnHandCents: 10_000_000n }));
     // As the API takes them: a call holds expenses or revenue (its two subtypes), in turn.
     const kinds = [['recurring_expense', 'one_time_expense'], ['recurring', 'one_time']] as const;
     let n = 0;
@@ -37,7 +37,8 @@ export default {
     await ctx.settle();
     let inserted = 0;
     const result = await ctx.loop({ seconds: ctx.seconds, warmupSeconds: 0.5 }, async () => {
-      const r = await ingestRows(deps, org.id, ws.id, rows(), 'manual');
+      const batch = rows();
+      const r = await ctx.db.transaction((tx) => ingestRows(tx, deps, org.id, ws.id, batch, 'manual'));
       inserted += r.inserted;
       if (r.inserted !== PER_CALL) throw new Error(`expected ${PER_CALL} inserted, got ${r.inserted}`);
       return PER_CALL;

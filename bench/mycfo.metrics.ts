@@ -19,9 +19,8 @@ export default {
   targets: [{ field: 'p99_ms', max: 50 }],
   async run(ctx) {
     const ledger = new LedgerEngine(ctx.db, ctx.clock);
-    const deps = { db: ctx.db, clock: ctx.clock, ledger };
     const org = await createOrg(ctx.db, ctx.clock, { name: 'bench' });
-    const ws = await createWorkspace(deps, org.id, { name: 'bench', cashOnHandCents: 10_000_000n });
+    const ws = await ctx.db.transaction((tx) => createWorkspace(tx, { clock: ctx.clock, ledger }, org.id, { name: 'bench', cashOnHandCents: 10_000_000n }));
     const accounts = await ctx.db.query<{ code: string; id: string }>('SELECT code, id FROM accounts WHERE org_id = $1 AND ledger_id = $2', [org.id, ws.ledgerId]);
     const id = (code: string) => accounts.find((a) => a.code === code)!.id;
     const started = Date.now();

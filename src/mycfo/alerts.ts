@@ -1,7 +1,8 @@
 import { newId } from '../platform/ids.ts';
 import { stringifyExact } from '../platform/exact-json.ts';
 import { computeMetrics, type Metrics } from './metrics.ts';
-import { getWorkspace, type CfoDeps } from './workspaces.ts';
+import type { Queryable } from '../platform/db.ts';
+import { getWorkspace, type CfoDeps, type Workspace } from './workspaces.ts';
 
 export interface Alert {
   id: string;
@@ -73,21 +74,39 @@ export function evaluateRules(m: Metrics): Finding[] {
   return out;
 }
 
-/** Evaluates the rules at `asOf` and stores the result in place of the previous set. */
-export async function evaluateAlerts(deps: CfoDeps, orgId: string, workspaceId: string, asOf: string): Promise<{ alerts: Alert[]; metrics: Metrics }> {
-  const ws = await getWorkspace(deps.db, orgId, workspaceId);
+/**
+ * The rules at `asOf` over the workspace's metrics: the alerts that would replace the stored
+ * set, not stored yet (the advisory memo asks its provider about them before storing them).
+ */
+export async function assessAlerts(deps: Pick<CfoDeps, 'clock' | 'ledger'>, ws: Workspace, asOf: string): Promise<{ alerts: Alert[]; metrics: Metrics }> {
   const metrics = await computeMetrics(deps.ledger, ws, asOf);
   const now = deps.clock.now();
-  const alerts: Alert[] = evaluateRules(metrics).map((f) => ({ ...f, id: newId(), workspaceId, orgId, createdAt: now }));
-  await deps.db.transaction(async (tx) => {
-    await tx.query('DELETE FROM cfo_alerts WHERE org_id = $1 AND workspace_id = $2', [orgId, workspaceId]);
-    for (const a of alerts) {
-      await tx.query(
-        `INSERT INTO cfo_alerts (org_id, id, workspace_id, type, severity, message, payload, as_of, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [orgId, a.id, workspaceId, a.type, a.severity, a.message, stringifyExact(a.payload), asOf, now],
-      );
-    }
-  });
+  const alerts: Alert[] = evaluateRules(metrics).map((f) => ({ ...f, id: newId(), workspaceId: ws.id, orgId: ws.orgId, createdAt: now }));
   return { alerts, metrics };
+}
+
+/** Stores `alerts`, assessed at `asOf`, in place of the workspace's previous set. */
+export async function replaceAlerts(tx: Queryable, orgId: string, workspaceId: string, asOf: string, alerts: Alert[]): Promise<void> {
+  await tx.query('DELETE FROM cfo_alerts WHERE org_id = $1 AND workspace_id = $2', [orgId, workspaceId]);
+  for (const a of alerts) {
+    await tx.query(
+      `INSERT INTO cfo_alerts (org_id, id, workspace_id, type, severity, message, payload, as_of, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [orgId, a.id, workspaceId, a.type, a.severity, a.message, stringifyExact(a.payload), asOf, a.createdAt],
+    );
+  }
+}
+
+/** Evaluates the rules at `asOf` and stores the result in place of the previous set, in `tx`. */
+export async function evaluateAlerts(
+  tx: Queryable,
+  deps: Pick<CfoDeps, 'clock' | 'ledger'>,
+  orgId: string,
+  workspaceId: string,
+  asOf: string,
+): Promise<{ alerts: Alert[]; metrics: Metrics }> {
+  const ws = await getWorkspace(tx, orgId, workspaceId);
+  const assessed = await assessAlerts(deps, ws, asOf);
+  await replaceAlerts(tx, orgId, workspaceId, asOf, assessed.alerts);
+  return assessed;
 }

@@ -81,7 +81,8 @@ const toForecast = (r: any): Forecast => ({
  * point so scenarios can re-run it.
  */
 export async function createForecast(
-  deps: CfoDeps,
+  tx: Queryable,
+  deps: Pick<CfoDeps, 'clock' | 'ledger'>,
   orgId: string,
   workspaceId: string,
   input: { name?: string | null; asOf: string; horizonMonths: number; assumptions?: AssumptionsInput; variants?: Record<string, AssumptionsInput> },
@@ -89,7 +90,7 @@ export async function createForecast(
   if (!Number.isInteger(input.horizonMonths) || input.horizonMonths < 1 || input.horizonMonths > 60) {
     throw invalid('horizon_months', 'horizon_months must be a whole number from 1 to 60');
   }
-  const ws = await getWorkspace(deps.db, orgId, workspaceId);
+  const ws = await getWorkspace(tx, orgId, workspaceId);
   const metrics = await computeMetrics(deps.ledger, ws, input.asOf);
   const base = { ...DEFAULTS, ...(input.assumptions ?? {}) };
   const baseRational = toAssumptions(base, 'assumptions');
@@ -105,7 +106,7 @@ export async function createForecast(
     assertInRange(projection, months, growthField);
     series[name] = toSeries(projection);
   }
-  const [row] = await deps.db.query(
+  const [row] = await tx.query(
     `INSERT INTO cfo_forecasts (org_id, id, workspace_id, name, as_of, horizon_months, assumptions, variants, inputs, series, warnings, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ${FORECAST_COLUMNS}`,
     [
@@ -144,12 +145,10 @@ export async function listForecasts(db: Queryable, orgId: string, workspaceId: s
 }
 
 /** Deletes a forecast and the scenarios built on it. */
-export async function deleteForecast(deps: CfoDeps, orgId: string, workspaceId: string, id: string): Promise<void> {
-  await deps.db.transaction(async (tx) => {
-    const rows = await tx.query('DELETE FROM cfo_forecasts WHERE org_id = $1 AND workspace_id = $2 AND id = $3 RETURNING id', [orgId, workspaceId, id]);
-    if (rows.length === 0) throw notFound('forecast');
-    await tx.query('DELETE FROM cfo_scenarios WHERE org_id = $1 AND forecast_id = $2', [orgId, id]);
-  });
+export async function deleteForecast(tx: Queryable, orgId: string, workspaceId: string, id: string): Promise<void> {
+  const rows = await tx.query('DELETE FROM cfo_forecasts WHERE org_id = $1 AND workspace_id = $2 AND id = $3 RETURNING id', [orgId, workspaceId, id]);
+  if (rows.length === 0) throw notFound('forecast');
+  await tx.query('DELETE FROM cfo_scenarios WHERE org_id = $1 AND forecast_id = $2', [orgId, id]);
 }
 
 export type Delta =
@@ -202,12 +201,13 @@ function adjustmentsFor(delta: Delta, months: string[]): Adjustments {
 
 /** Re-runs the baseline forecast's base variant with one assumption changed, and saves it. */
 export async function createScenario(
-  deps: CfoDeps,
+  tx: Queryable,
+  deps: Pick<CfoDeps, 'clock'>,
   orgId: string,
   workspaceId: string,
   input: { name?: string | null; forecastId: string; delta: Delta },
 ): Promise<Scenario> {
-  const forecast = await getForecast(deps.db, orgId, workspaceId, input.forecastId).catch((error) => {
+  const forecast = await getForecast(tx, orgId, workspaceId, input.forecastId).catch((error) => {
     if (error instanceof DomainError && error.code === 'not_found') throw new DomainError('not_found', 'forecast not found', 'baseline_forecast_id');
     throw error;
   });
@@ -226,7 +226,7 @@ export async function createScenario(
     final_cash_delta_cents: finalCash === null || baseCash === null ? null : finalCash - baseCash,
     final_mrr_cents: scenario.mrr[last],
   };
-  const [row] = await deps.db.query(
+  const [row] = await tx.query(
     `INSERT INTO cfo_scenarios (org_id, id, workspace_id, forecast_id, name, delta, impact, series, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${SCENARIO_COLUMNS}`,
     [
@@ -260,7 +260,7 @@ export async function listScenarios(db: Queryable, orgId: string, workspaceId: s
   return { items, nextCursor: rows.length > page.limit ? items[items.length - 1].id : null };
 }
 
-export async function deleteScenario(db: Queryable, orgId: string, workspaceId: string, id: string): Promise<void> {
-  const rows = await db.query('DELETE FROM cfo_scenarios WHERE org_id = $1 AND workspace_id = $2 AND id = $3 RETURNING id', [orgId, workspaceId, id]);
+export async function deleteScenario(tx: Queryable, orgId: string, workspaceId: string, id: string): Promise<void> {
+  const rows = await tx.query('DELETE FROM cfo_scenarios WHERE org_id = $1 AND workspace_id = $2 AND id = $3 RETURNING id', [orgId, workspaceId, id]);
   if (rows.length === 0) throw notFound('scenario');
 }

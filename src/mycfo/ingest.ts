@@ -56,27 +56,16 @@ export interface CfoTransaction {
 const UNIQUE_VIOLATION = '23505';
 export const MAX_INGEST_ROWS = 5000;
 
-/** Account ids of a workspace ledger by code; they never change, so they are kept. */
-const accountCache = new Map<string, Map<string, string>>();
-async function workspaceAccounts(tx: Queryable, orgId: string, ledgerId: string): Promise<Map<string, string>> {
-  const cached = accountCache.get(ledgerId);
-  if (cached) return cached;
-  const rows = await tx.query<{ code: string; id: string }>('SELECT code, id FROM accounts WHERE org_id = $1 AND ledger_id = $2', [orgId, ledgerId]);
-  const map = new Map(rows.map((r) => [r.code, r.id]));
-  if (accountCache.size > 10_000) accountCache.clear();
-  accountCache.set(ledgerId, map);
-  return map;
-}
-
 /**
  * Ingests rows as balanced ledger entries (effective on their occurred_at) plus a row each
- * for listing, all in one transaction. `external_id` dedups per workspace and kind, across
- * calls and within the call, through the rows' unique index: a known id is a duplicate,
- * whatever its amount, and nothing is overwritten. A concurrent ingest of the same ids makes
- * one transaction lose on that index; it is retried whole, and then sees those rows as
- * duplicates.
+ * for listing, in `tx`. `external_id` dedups per workspace and kind, across calls and within
+ * the call, through the rows' unique index: a known id is a duplicate, whatever its amount,
+ * and nothing is overwritten. A concurrent ingest of the same ids makes one transaction lose
+ * on that index; its work is rolled back to a savepoint and run again, and then sees those
+ * rows (committed by the winner) as duplicates.
  */
 export async function ingestRows(
+  tx: Queryable,
   deps: CfoDeps,
   orgId: string,
   workspaceId: string,
@@ -87,11 +76,15 @@ export async function ingestRows(
 ): Promise<IngestResult> {
   if (rows.length > MAX_INGEST_ROWS) throw invalid(field, `at most ${MAX_INGEST_ROWS} rows per call`);
   for (let attempt = 1; ; attempt++) {
+    await tx.query('SAVEPOINT ingest');
     try {
-      return await deps.db.transaction((tx) => ingestOnce(deps, tx, orgId, workspaceId, rows, source, field));
+      const result = await ingestOnce(deps, tx, orgId, workspaceId, rows, source, field);
+      await tx.query('RELEASE SAVEPOINT ingest');
+      return result;
     } catch (error: any) {
-      if (error?.code === UNIQUE_VIOLATION && attempt < 4) continue;
-      throw error;
+      if (error?.code !== UNIQUE_VIOLATION || attempt >= 4) throw error;
+      // Read committed: the next attempt's statements see the rows that won.
+      await tx.query('ROLLBACK TO SAVEPOINT ingest');
     }
   }
 }
@@ -108,7 +101,7 @@ async function ingestOnce(
   // A share lock: ingest runs beside other ingests but not beside the workspace's deletion.
   const [ws] = await tx.query('SELECT ledger_id, currency FROM cfo_workspaces WHERE org_id = $1 AND id = $2 FOR SHARE', [orgId, workspaceId]);
   if (!ws) throw notFound('workspace');
-  const accounts = await workspaceAccounts(tx, orgId, ws.ledger_id);
+  const accounts = await deps.accounts.of(orgId, ws.ledger_id);
   const ingestId = newId();
   const seen = new Set<string>();
   const fresh: { row: IngestRow; kind: TransactionKind }[] = [];
@@ -237,15 +230,13 @@ export async function listTransactions(db: Queryable, orgId: string, workspaceId
 }
 
 /** Removes a row by reversing its ledger entry on the same effective date; history stays. */
-export async function deleteTransaction(deps: CfoDeps, orgId: string, workspaceId: string, id: string): Promise<void> {
-  await deps.db.transaction(async (tx) => {
-    const [row] = await tx.query(
-      `SELECT entry_id, occurred_at FROM cfo_transactions
-        WHERE org_id = $1 AND workspace_id = $2 AND id = $3 AND deleted_at IS NULL FOR UPDATE`,
-      [orgId, workspaceId, id],
-    );
-    if (!row) throw notFound('transaction');
-    await deps.ledger.reverseEntry(orgId, row.entry_id, { effectiveAt: row.occurred_at, description: 'Transaction removed' }, tx);
-    await tx.query('UPDATE cfo_transactions SET deleted_at = $3 WHERE org_id = $1 AND id = $2', [orgId, id, deps.clock.now()]);
-  });
+export async function deleteTransaction(tx: Queryable, deps: Pick<CfoDeps, 'clock' | 'ledger'>, orgId: string, workspaceId: string, id: string): Promise<void> {
+  const [row] = await tx.query(
+    `SELECT entry_id, occurred_at FROM cfo_transactions
+      WHERE org_id = $1 AND workspace_id = $2 AND id = $3 AND deleted_at IS NULL FOR UPDATE`,
+    [orgId, workspaceId, id],
+  );
+  if (!row) throw notFound('transaction');
+  await deps.ledger.reverseEntry(orgId, row.entry_id, { effectiveAt: row.occurred_at, description: 'Transaction removed' }, tx);
+  await tx.query('UPDATE cfo_transactions SET deleted_at = $3 WHERE org_id = $1 AND id = $2', [orgId, id, deps.clock.now()]);
 }

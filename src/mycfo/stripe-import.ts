@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import type { Queryable } from '../platform/db.ts';
 import { DomainError } from '../platform/errors.ts';
 import { ingestRows, MAX_INGEST_ROWS, type IngestResult, type IngestRow } from './ingest.ts';
 import { getWorkspace, type CfoDeps } from './workspaces.ts';
@@ -11,8 +12,9 @@ import { getWorkspace, type CfoDeps } from './workspaces.ts';
  * stored, never logged, and never part of an error message (Stripe's own error text, which
  * echoes a masked key, is not passed on).
  *
- * Everything is fetched first (auto-pagination over every list); then one `ingestRows` call
- * writes all rows in one transaction, so an import that fails half-way writes nothing.
+ * Everything is fetched first, outside any transaction (auto-pagination over every list:
+ * `readStripeAccount`); then one `ingestRows` call writes all rows in the write's transaction
+ * (`writeStripeRows`), so an import that fails half-way writes nothing.
  *
  * Written for the SDK's pinned API version (stripe-node 23: `2026-10-28.endive`, after the
  * 2025-03-31 change that took `invoice` off charges and moved an invoice's subscription to
@@ -202,15 +204,17 @@ function stripeFailure(sdk: StripeSdk, error: unknown): Error {
   return new DomainError('upstream', 'the Stripe API is unavailable', undefined, { code: 'stripe_unavailable', ...details });
 }
 
-/** Fetches everything from Stripe, then writes it with one ingest (one transaction). */
-export async function importFromStripe(
-  deps: CfoDeps,
-  orgId: string,
-  workspaceId: string,
-  apiKey: string,
-  options: StripeImportOptions,
-): Promise<IngestResult> {
-  const ws = await getWorkspace(deps.db, orgId, workspaceId);
-  const rows = await fetchStripeRows(apiKey, ws.currency, options);
-  return ingestRows(deps, orgId, ws.id, rows, 'stripe', 'stripe');
+/**
+ * Step one of an import, before any transaction opens: the workspace's currency, then
+ * everything Stripe has in it. Stripe's answers can take seconds; no connection or row lock
+ * is held meanwhile.
+ */
+export async function readStripeAccount(db: Queryable, orgId: string, workspaceId: string, apiKey: string, options: StripeImportOptions): Promise<IngestRow[]> {
+  const ws = await getWorkspace(db, orgId, workspaceId);
+  return fetchStripeRows(apiKey, ws.currency, options);
+}
+
+/** Step two, in the write's transaction: the rows read as one ingest, source `stripe`. */
+export function writeStripeRows(tx: Queryable, deps: CfoDeps, orgId: string, workspaceId: string, rows: IngestRow[]): Promise<IngestResult> {
+  return ingestRows(tx, deps, orgId, workspaceId, rows, 'stripe', 'stripe');
 }

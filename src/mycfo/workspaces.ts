@@ -1,4 +1,4 @@
-import type { Db, Queryable } from '../platform/db.ts';
+import type { Queryable } from '../platform/db.ts';
 import type { Clock } from '../platform/clock.ts';
 import { DomainError, notFound } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
@@ -6,10 +6,15 @@ import { parseAsset } from '../platform/money.ts';
 import type { LedgerEngine } from '../ledger/engine.ts';
 import type { AccountType, Page } from '../ledger/types.ts';
 
+/** What MyCFO's domain functions use besides the transaction they are handed. */
 export interface CfoDeps {
-  db: Db;
   clock: Clock;
   ledger: LedgerEngine;
+  accounts: WorkspaceAccounts;
+}
+
+export function cfoDeps(core: { clock: Clock; ledger: LedgerEngine }): CfoDeps {
+  return { clock: core.clock, ledger: core.ledger, accounts: new WorkspaceAccounts(core.ledger) };
 }
 
 /**
@@ -25,6 +30,28 @@ export const WORKSPACE_ACCOUNTS: Record<string, { name: string; type: AccountTyp
   expense_recurring: { name: 'Recurring expenses', type: 'expense' },
   expense_one_time: { name: 'One-time expenses', type: 'expense' },
 };
+
+/**
+ * The account ids of workspace ledgers by code, read through the ledger's public
+ * `listAccounts`. A workspace's accounts are made with it and never change, so they are
+ * kept (bounded) for the life of this instance.
+ */
+export class WorkspaceAccounts {
+  private readonly byLedger = new Map<string, Map<string, string>>();
+
+  constructor(private readonly ledger: LedgerEngine) {}
+
+  async of(orgId: string, ledgerId: string): Promise<Map<string, string>> {
+    const key = `${orgId}|${ledgerId}`;
+    const hit = this.byLedger.get(key);
+    if (hit) return hit;
+    const page = await this.ledger.listAccounts(orgId, ledgerId, { limit: 100 });
+    const ids = new Map(page.items.map((a) => [a.code, a.id]));
+    if (this.byLedger.size > 10_000) this.byLedger.clear();
+    this.byLedger.set(key, ids);
+    return ids;
+  }
+}
 
 export interface Workspace {
   orgId: string;
@@ -46,25 +73,25 @@ const toWorkspace = (r: any): Workspace => ({
   createdAt: r.created_at,
 });
 
+/** The workspace with its own ledger and that ledger's accounts. */
 export async function createWorkspace(
-  deps: CfoDeps,
+  tx: Queryable,
+  deps: Pick<CfoDeps, 'clock' | 'ledger'>,
   orgId: string,
   input: { name: string; cashOnHandCents?: bigint | null; currency?: string },
 ): Promise<Workspace> {
   const asset = parseAsset(input.currency ?? 'USD', 'currency');
-  return deps.db.transaction(async (tx) => {
-    const id = newId();
-    const ledger = await deps.ledger.createLedger(orgId, { name: `workspace:${id}`, owner: 'mycfo' }, tx);
-    for (const [code, account] of Object.entries(WORKSPACE_ACCOUNTS)) {
-      await deps.ledger.createAccount(orgId, { ledgerId: ledger.id, code, name: account.name, type: account.type, asset }, tx);
-    }
-    const [row] = await tx.query(
-      `INSERT INTO cfo_workspaces (org_id, id, ledger_id, name, currency, cash_on_hand_cents, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
-      [orgId, id, ledger.id, input.name, asset.currency, input.cashOnHandCents?.toString() ?? null, deps.clock.now()],
-    );
-    return toWorkspace(row);
-  });
+  const id = newId();
+  const ledger = await deps.ledger.createLedger(orgId, { name: `workspace:${id}`, owner: 'mycfo' }, tx);
+  for (const [code, account] of Object.entries(WORKSPACE_ACCOUNTS)) {
+    await deps.ledger.createAccount(orgId, { ledgerId: ledger.id, code, name: account.name, type: account.type, asset }, tx);
+  }
+  const [row] = await tx.query(
+    `INSERT INTO cfo_workspaces (org_id, id, ledger_id, name, currency, cash_on_hand_cents, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+    [orgId, id, ledger.id, input.name, asset.currency, input.cashOnHandCents?.toString() ?? null, deps.clock.now()],
+  );
+  return toWorkspace(row);
 }
 
 export async function getWorkspace(db: Queryable, orgId: string, id: string): Promise<Workspace> {
@@ -85,12 +112,12 @@ export async function listWorkspaces(db: Queryable, orgId: string, page: { limit
 
 /** Changes only the fields given; `cashOnHandCents: null` clears the cash. */
 export async function updateWorkspace(
-  db: Queryable,
+  tx: Queryable,
   orgId: string,
   id: string,
   patch: { name?: string; cashOnHandCents?: bigint | null },
 ): Promise<Workspace> {
-  const [row] = await db.query(
+  const [row] = await tx.query(
     `UPDATE cfo_workspaces SET
         name = CASE WHEN $3 THEN $4 ELSE name END,
         cash_on_hand_cents = CASE WHEN $5 THEN $6::int8 ELSE cash_on_hand_cents END
@@ -101,17 +128,15 @@ export async function updateWorkspace(
   return toWorkspace(row);
 }
 
-/** Deletes the workspace, its ledger and everything derived from it, in one transaction. */
-export async function deleteWorkspace(deps: CfoDeps, orgId: string, id: string, actor: string): Promise<void> {
-  await deps.db.transaction(async (tx) => {
-    const [row] = await tx.query('SELECT ledger_id FROM cfo_workspaces WHERE org_id = $1 AND id = $2 FOR UPDATE', [orgId, id]);
-    if (!row) throw notFound('workspace');
-    for (const table of ['cfo_transactions', 'cfo_ingests', 'cfo_scenarios', 'cfo_forecasts', 'cfo_alerts']) {
-      await tx.query(`DELETE FROM ${table} WHERE org_id = $1 AND workspace_id = $2`, [orgId, id]);
-    }
-    await deps.ledger.purgeLedger(orgId, row.ledger_id, actor, tx);
-    await tx.query('DELETE FROM cfo_workspaces WHERE org_id = $1 AND id = $2', [orgId, id]);
-  });
+/** Deletes the workspace, its ledger and everything derived from it, all in `tx`. */
+export async function deleteWorkspace(tx: Queryable, deps: Pick<CfoDeps, 'ledger'>, orgId: string, id: string, actor: string): Promise<void> {
+  const [row] = await tx.query('SELECT ledger_id FROM cfo_workspaces WHERE org_id = $1 AND id = $2 FOR UPDATE', [orgId, id]);
+  if (!row) throw notFound('workspace');
+  for (const table of ['cfo_transactions', 'cfo_ingests', 'cfo_scenarios', 'cfo_forecasts', 'cfo_alerts']) {
+    await tx.query(`DELETE FROM ${table} WHERE org_id = $1 AND workspace_id = $2`, [orgId, id]);
+  }
+  await deps.ledger.purgeLedger(orgId, row.ledger_id, actor, tx);
+  await tx.query('DELETE FROM cfo_workspaces WHERE org_id = $1 AND id = $2', [orgId, id]);
 }
 
 /** Thrown when a row's currency is not the workspace's. */

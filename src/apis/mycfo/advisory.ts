@@ -1,11 +1,11 @@
-import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Core } from '../../core.ts';
-import { principalOf } from '../../platform/http/surface.ts';
-import { getWorkspace } from '../../mycfo/workspaces.ts';
+import { principalOf, type SurfaceApp } from '../../platform/http/surface.ts';
+import { write } from '../../platform/http/write.ts';
+import { getWorkspace, type CfoDeps, type Workspace } from '../../mycfo/workspaces.ts';
 import { resolveAsOf } from '../../mycfo/metrics.ts';
-import { evaluateAlerts } from '../../mycfo/alerts.ts';
-import { generateMemo } from '../../mycfo/advisory.ts';
+import { assessAlerts, replaceAlerts, type Alert } from '../../mycfo/alerts.ts';
+import { generateMemo, type AdvisoryResult } from '../../mycfo/advisory.ts';
 import { formatId } from '../../platform/ids.ts';
 import * as S from './schemas.ts';
 import { alertView, idFrom, metricsView, PREFIX } from './views.ts';
@@ -37,11 +37,29 @@ const Advisory = Type.Object({
   ),
 });
 
-export function advisoryRoutes(api: FastifyInstance, core: Core) {
-  api.get<{ Params: { id: string }; Querystring: { as_of?: string } }>(
+/** What a memo request read and was told before its write: the provider is asked outside any transaction. */
+interface Grounded {
+  ws: Workspace;
+  asOf: string;
+  alerts: Alert[];
+  metricsJson: ReturnType<typeof metricsView>;
+  memo: AdvisoryResult;
+}
+
+/**
+ * `GET /workspaces/{id}/advisory`. The metrics and alerts are assessed and the AI provider
+ * asked in a preHandler, with no transaction open (the provider may take seconds); the
+ * handler then stores the alerts in place of the previous set, as GET /alerts does, in the
+ * write runner's transaction.
+ */
+export function advisoryRoutes(api: SurfaceApp, core: Core, cfo: CfoDeps) {
+  const grounded = new WeakMap<object, Grounded>();
+
+  api.get(
     '/workspaces/:id/advisory',
     {
       schema: {
+        operationId: 'getAdvisory',
         tags: ['advisory'],
         summary:
           'An AI advisory memo grounded only in the computed metrics and alerts (alerts are evaluated and stored as GET /alerts does). When the AI provider is not configured or fails, the memo falls back to the figures alone (ai_available false, ai_error says why); still 200.',
@@ -50,21 +68,25 @@ export function advisoryRoutes(api: FastifyInstance, core: Core) {
         querystring: S.AsOfQuery,
         response: { 200: Advisory, ...S.errors(401, 404, 422) },
       },
+      preHandler: async (request) => {
+        const ws = await getWorkspace(core.db, principalOf(request).orgId, idFrom('workspace', request.params.id));
+        const asOf = resolveAsOf(request.query.as_of, core.clock);
+        const { alerts, metrics } = await assessAlerts(cfo, ws, asOf);
+        const metricsJson = metricsView(metrics);
+        const c = core.config;
+        const memo = await generateMemo(
+          { apiKey: c.huggingfaceApiKey, apiBase: c.huggingfaceApiBase, model: c.huggingfaceModel, timeoutMs: c.advisoryTimeoutMs },
+          { metrics: metricsJson, alerts: alerts.map((a) => ({ type: a.type, severity: a.severity, message: a.message, payload: a.payload })) },
+        );
+        if (!memo.aiAvailable && memo.aiError.type === 'upstream_error') {
+          request.log.warn({ code: memo.aiError.code }, 'advisory memo fell back: AI provider failed');
+        }
+        grounded.set(request, { ws, asOf, alerts, metricsJson, memo });
+      },
     },
-    async (request) => {
-      const orgId = principalOf(request).orgId;
-      const ws = await getWorkspace(core.db, orgId, idFrom('workspace', request.params.id));
-      const asOf = resolveAsOf(request.query.as_of, core.clock);
-      const { alerts, metrics } = await evaluateAlerts(core, orgId, ws.id, asOf);
-      const metricsJson = metricsView(metrics);
-      const c = core.config;
-      const memo = await generateMemo(
-        { apiKey: c.huggingfaceApiKey, apiBase: c.huggingfaceApiBase, model: c.huggingfaceModel, timeoutMs: c.advisoryTimeoutMs },
-        { metrics: metricsJson, alerts: alerts.map((a) => ({ type: a.type, severity: a.severity, message: a.message, payload: a.payload })) },
-      );
-      if (!memo.aiAvailable && memo.aiError.type === 'upstream_error') {
-        request.log.warn({ code: memo.aiError.code }, 'advisory memo fell back: AI provider failed');
-      }
+    write(async (tx, request) => {
+      const { ws, asOf, alerts, metricsJson, memo } = grounded.get(request)!;
+      await replaceAlerts(tx, ws.orgId, ws.id, asOf, alerts);
       return {
         workspace_id: formatId(PREFIX.workspace, ws.id),
         as_of: asOf,
@@ -77,6 +99,6 @@ export function advisoryRoutes(api: FastifyInstance, core: Core) {
         ai_available: memo.aiAvailable,
         ...(memo.aiAvailable ? {} : { ai_error: memo.aiError }),
       };
-    },
+    }),
   );
 }

@@ -1,8 +1,8 @@
-import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Core } from '../../core.ts';
-import { principalOf } from '../../platform/http/surface.ts';
-import { getWorkspace } from '../../mycfo/workspaces.ts';
+import { principalOf, type SurfaceApp } from '../../platform/http/surface.ts';
+import { write } from '../../platform/http/write.ts';
+import { getWorkspace, type CfoDeps } from '../../mycfo/workspaces.ts';
 import { computeMetrics, resolveAsOf } from '../../mycfo/metrics.ts';
 import {
   createForecast,
@@ -13,8 +13,6 @@ import {
   getScenario,
   listForecasts,
   listScenarios,
-  type AssumptionsInput,
-  type Delta,
 } from '../../mycfo/forecasts.ts';
 import { evaluateAlerts } from '../../mycfo/alerts.ts';
 import { NAME } from '../../platform/http/validation.ts';
@@ -69,13 +67,14 @@ const Scenario = Type.Object({
   created_at: Type.String(),
 });
 
-export function analyticsRoutes(api: FastifyInstance, core: Core) {
+export function analyticsRoutes(api: SurfaceApp, core: Core, cfo: CfoDeps) {
   const org = (request: Parameters<typeof principalOf>[0]) => principalOf(request).orgId;
 
-  api.get<{ Params: { id: string }; Querystring: { as_of?: string } }>(
+  api.get(
     '/workspaces/:id/metrics',
     {
       schema: {
+        operationId: 'getMetrics',
         tags: ['metrics'],
         summary: 'CFO metrics over the 30 days as_of − 29 … as_of (default today, UTC).',
         security,
@@ -90,14 +89,13 @@ export function analyticsRoutes(api: FastifyInstance, core: Core) {
     },
   );
 
-  api.post<{
-    Params: { id: string };
-    Body: { name?: string; as_of?: string; horizon_months: number; assumptions?: AssumptionsInput; variants?: Record<string, AssumptionsInput> };
-  }>(
+  api.post(
     '/workspaces/:id/forecasts',
     {
       schema: {
+        operationId: 'createForecast',
         tags: ['forecasts'],
+        summary: 'Project MRR, cash and runway month by month from as_of, for each variant, and save the forecast.',
         security,
         params: WsParams,
         body: Type.Object({
@@ -110,22 +108,33 @@ export function analyticsRoutes(api: FastifyInstance, core: Core) {
         response: { 201: Forecast, ...S.errors(400, 401, 404, 409, 422) },
       },
     },
-    async (request, reply) => {
+    write(async (tx, request, reply) => {
       const b = request.body;
-      const forecast = await createForecast(core, org(request), idFrom('workspace', request.params.id), {
+      const forecast = await createForecast(tx, cfo, org(request), idFrom('workspace', request.params.id), {
         name: b.name ?? null,
         asOf: resolveAsOf(b.as_of, core.clock),
         horizonMonths: b.horizon_months,
         assumptions: b.assumptions,
         variants: b.variants,
       });
-      return reply.code(201).send(forecastView(forecast));
-    },
+      reply.code(201);
+      return forecastView(forecast);
+    }),
   );
 
-  api.get<{ Params: { id: string }; Querystring: { limit?: number; starting_after?: string } }>(
+  api.get(
     '/workspaces/:id/forecasts',
-    { schema: { tags: ['forecasts'], security, params: WsParams, querystring: Type.Object(S.PageQuery), response: { 200: S.ListOf(ForecastSummary), ...S.errors(401, 404, 422) } } },
+    {
+      schema: {
+        operationId: 'listForecasts',
+        tags: ['forecasts'],
+        summary: 'Saved forecasts, newest first, without their series or assumptions.',
+        security,
+        params: WsParams,
+        querystring: Type.Object(S.PageQuery),
+        response: { 200: S.ListOf(ForecastSummary), ...S.errors(401, 404, 422) },
+      },
+    },
     async (request) => {
       const page = await listForecasts(core.db, org(request), idFrom('workspace', request.params.id), {
         limit: request.query.limit ?? 20,
@@ -138,47 +147,79 @@ export function analyticsRoutes(api: FastifyInstance, core: Core) {
     },
   );
 
-  api.get<{ Params: { id: string; forecast_id: string } }>(
+  api.get(
     '/workspaces/:id/forecasts/:forecast_id',
-    { schema: { tags: ['forecasts'], security, params: ForecastParams, response: { 200: Forecast, ...S.errors(401, 404) } } },
+    {
+      schema: {
+        operationId: 'getForecast',
+        tags: ['forecasts'],
+        summary: 'A forecast with its assumptions and every variant\'s series.',
+        security,
+        params: ForecastParams,
+        response: { 200: Forecast, ...S.errors(401, 404) },
+      },
+    },
     async (request) =>
       forecastView(await getForecast(core.db, org(request), idFrom('workspace', request.params.id), idFrom('forecast', request.params.forecast_id))),
   );
 
-  api.delete<{ Params: { id: string; forecast_id: string } }>(
+  api.delete(
     '/workspaces/:id/forecasts/:forecast_id',
-    { schema: { tags: ['forecasts'], summary: 'Deletes a forecast and the scenarios built on it.', security, params: ForecastParams, response: { 204: Type.Null(), ...S.errors(401, 404) } } },
-    async (request, reply) => {
-      await deleteForecast(core, org(request), idFrom('workspace', request.params.id), idFrom('forecast', request.params.forecast_id));
-      return reply.code(204).send();
+    {
+      schema: {
+        operationId: 'deleteForecast',
+        tags: ['forecasts'],
+        summary: 'Deletes a forecast and the scenarios built on it.',
+        security,
+        params: ForecastParams,
+        response: { 204: Type.Null(), ...S.errors(401, 404) },
+      },
     },
+    write(async (tx, request, reply) => {
+      await deleteForecast(tx, org(request), idFrom('workspace', request.params.id), idFrom('forecast', request.params.forecast_id));
+      reply.code(204);
+      return null;
+    }),
   );
 
-  api.post<{ Params: { id: string }; Body: { name?: string; baseline_forecast_id: string; delta: Delta } }>(
+  api.post(
     '/workspaces/:id/scenarios',
     {
       schema: {
+        operationId: 'createScenario',
         tags: ['scenarios'],
+        summary: 'Re-run a saved forecast with one assumption changed (delta) and save the series with its impact.',
         security,
         params: WsParams,
         body: Type.Object({ name: Type.Optional(S.Nullable(Type.String({ ...NAME, maxLength: 200 }))), baseline_forecast_id: Type.String({ maxLength: 64 }), delta: S.Delta }),
         response: { 201: Scenario, ...S.errors(400, 401, 404, 409, 422) },
       },
     },
-    async (request, reply) => {
+    write(async (tx, request, reply) => {
       const b = request.body;
-      const scenario = await createScenario(core, org(request), idFrom('workspace', request.params.id), {
+      const scenario = await createScenario(tx, cfo, org(request), idFrom('workspace', request.params.id), {
         name: b.name ?? null,
         forecastId: idFrom('forecast', b.baseline_forecast_id, 'baseline_forecast_id'),
         delta: b.delta,
       });
-      return reply.code(201).send(scenarioView(scenario));
-    },
+      reply.code(201);
+      return scenarioView(scenario);
+    }),
   );
 
-  api.get<{ Params: { id: string }; Querystring: { limit?: number; starting_after?: string } }>(
+  api.get(
     '/workspaces/:id/scenarios',
-    { schema: { tags: ['scenarios'], security, params: WsParams, querystring: Type.Object(S.PageQuery), response: { 200: S.ListOf(ScenarioSummary), ...S.errors(401, 404, 422) } } },
+    {
+      schema: {
+        operationId: 'listScenarios',
+        tags: ['scenarios'],
+        summary: 'Saved scenarios, newest first, with delta and impact but without series.',
+        security,
+        params: WsParams,
+        querystring: Type.Object(S.PageQuery),
+        response: { 200: S.ListOf(ScenarioSummary), ...S.errors(401, 404, 422) },
+      },
+    },
     async (request) => {
       const page = await listScenarios(core.db, org(request), idFrom('workspace', request.params.id), {
         limit: request.query.limit ?? 20,
@@ -188,26 +229,47 @@ export function analyticsRoutes(api: FastifyInstance, core: Core) {
     },
   );
 
-  api.get<{ Params: { id: string; scenario_id: string } }>(
+  api.get(
     '/workspaces/:id/scenarios/:scenario_id',
-    { schema: { tags: ['scenarios'], security, params: ScenarioParams, response: { 200: Scenario, ...S.errors(401, 404) } } },
+    {
+      schema: {
+        operationId: 'getScenario',
+        tags: ['scenarios'],
+        summary: 'A scenario with its projected series.',
+        security,
+        params: ScenarioParams,
+        response: { 200: Scenario, ...S.errors(401, 404) },
+      },
+    },
     async (request) =>
       scenarioView(await getScenario(core.db, org(request), idFrom('workspace', request.params.id), idFrom('scenario', request.params.scenario_id))),
   );
 
-  api.delete<{ Params: { id: string; scenario_id: string } }>(
+  api.delete(
     '/workspaces/:id/scenarios/:scenario_id',
-    { schema: { tags: ['scenarios'], security, params: ScenarioParams, response: { 204: Type.Null(), ...S.errors(401, 404) } } },
-    async (request, reply) => {
-      await deleteScenario(core.db, org(request), idFrom('workspace', request.params.id), idFrom('scenario', request.params.scenario_id));
-      return reply.code(204).send();
+    {
+      schema: {
+        operationId: 'deleteScenario',
+        tags: ['scenarios'],
+        summary: 'Deletes a scenario.',
+        security,
+        params: ScenarioParams,
+        response: { 204: Type.Null(), ...S.errors(401, 404) },
+      },
     },
+    write(async (tx, request, reply) => {
+      await deleteScenario(tx, org(request), idFrom('workspace', request.params.id), idFrom('scenario', request.params.scenario_id));
+      reply.code(204);
+      return null;
+    }),
   );
 
-  api.get<{ Params: { id: string }; Querystring: { as_of?: string } }>(
+  // A GET that writes: the reference has alerts "computed fresh on each call and persisted".
+  api.get(
     '/workspaces/:id/alerts',
     {
       schema: {
+        operationId: 'evaluateAlerts',
         tags: ['alerts'],
         summary: 'Evaluates the alert rules at as_of and stores the result in place of the previous alerts.',
         security,
@@ -216,9 +278,9 @@ export function analyticsRoutes(api: FastifyInstance, core: Core) {
         response: { 200: S.ListOf(S.Alert), ...S.errors(401, 404, 422) },
       },
     },
-    async (request) => {
-      const { alerts } = await evaluateAlerts(core, org(request), idFrom('workspace', request.params.id), resolveAsOf(request.query.as_of, core.clock));
+    write(async (tx, request) => {
+      const { alerts } = await evaluateAlerts(tx, cfo, org(request), idFrom('workspace', request.params.id), resolveAsOf(request.query.as_of, core.clock));
       return { data: alerts.map(alertView), has_more: false };
-    },
+    }),
   );
 }

@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Core } from '../../core.ts';
 import { DomainError } from '../../platform/errors.ts';
@@ -6,7 +5,8 @@ import { createOrg, getOrg } from '../../platform/orgs.ts';
 import { authenticateUser, createUser } from '../../platform/identity/users.ts';
 import { hashPassword } from '../../platform/identity/passwords.ts';
 import { NAME } from '../../platform/http/validation.ts';
-import { PUBLIC_BODY_LIMIT } from '../../platform/http/surface.ts';
+import { PUBLIC_BODY_LIMIT, type SurfaceApp } from '../../platform/http/surface.ts';
+import { write } from '../../platform/http/write.ts';
 import { errors, Id } from './schemas.ts';
 import { orgView } from './views.ts';
 
@@ -19,40 +19,48 @@ const Session = Type.Object({
   access_token: Type.String(),
 });
 
-export function authRoutes(api: FastifyInstance, core: Core) {
-  api.post<{ Body: { org_name: string; email: string; password: string } }>(
+export function authRoutes(api: SurfaceApp, core: Core) {
+  // The hash of each sign-up's password, made before its transaction opens: a hash takes tens
+  // of milliseconds of CPU (and may queue behind others), which must not hold a connection.
+  const passwordHashes = new WeakMap<object, string>();
+
+  api.post(
     '/auth/register',
     {
       config: { public: true, secretAnswer: true },
       // An email, a password and a name: anything larger is not a sign-up or a log-in.
       bodyLimit: PUBLIC_BODY_LIMIT,
       schema: {
+        operationId: 'register',
         tags: ['auth'],
         summary: 'Create an organization and its owner; returns an access token.',
         body: Type.Object({ org_name: Type.String({ ...NAME, maxLength: 200 }), email: Email, password: NewPassword }),
         response: { 201: Session, ...errors(400, 409, 422) },
       },
+      preHandler: async (request) => {
+        passwordHashes.set(request, await hashPassword(request.body.password));
+      },
     },
-    async (request, reply) => {
-      const { org_name, email, password } = request.body;
-      const passwordHash = await hashPassword(password);
-      const { org, user } = await core.db.transaction(async (tx) => {
-        const org = await createOrg(tx, core.clock, { name: org_name });
-        const user = await createUser(tx, core.clock, { orgId: org.id, surface: 'mycfo', email, passwordHash });
-        return { org, user };
-      });
+    write(async (tx, request, reply) => {
+      const { org_name, email } = request.body;
+      const passwordHash = passwordHashes.get(request)!;
+      const org = await createOrg(tx, core.clock, { name: org_name });
+      const user = await createUser(tx, core.clock, { orgId: org.id, surface: 'mycfo', email, passwordHash });
       const token = await core.sessions.sign({ orgId: org.id, userId: user.id, surface: 'mycfo' });
-      return reply.code(201).send({ org: orgView(org, user.email), access_token: token });
-    },
+      reply.code(201);
+      return { org: orgView(org, user.email), access_token: token };
+    }),
   );
 
-  api.post<{ Body: { email: string; password: string } }>(
+  api.post(
     '/auth/login',
     {
-      config: { public: true, secretAnswer: true },
+      // Verifies a password and mints a token: nothing is written.
+      config: { public: true, secretAnswer: true, readOnly: true },
       // An email, a password and a name: anything larger is not a sign-up or a log-in.
       bodyLimit: PUBLIC_BODY_LIMIT,
       schema: {
+        operationId: 'login',
         tags: ['auth'],
         summary: 'Exchange email and password for an access token.',
         body: Type.Object({ email: Email, password: GivenPassword }),

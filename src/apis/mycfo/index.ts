@@ -9,6 +9,7 @@ import { ingestRoutes } from './ingest.ts';
 import { analyticsRoutes } from './analytics.ts';
 import { stripeRoutes } from './stripe.ts';
 import { advisoryRoutes } from './advisory.ts';
+import { cfoDeps } from '../../mycfo/workspaces.ts';
 
 /** MyCFO (reference 002) at `/v1`: snake_case, integer cents, JWT sessions. */
 export async function registerMycfoApi(app: FastifyInstance, core: Core): Promise<void> {
@@ -29,12 +30,14 @@ export async function registerMycfoApi(app: FastifyInstance, core: Core): Promis
     rateLimit: () => core.config.rateLimitPerMinute,
     routes: async (api) => {
       installExactSerializer(api);
+      // One per server: it holds the workspace ledgers' account ids it has read.
+      const cfo = cfoDeps(core);
       authRoutes(api, core);
-      workspaceRoutes(api, core);
-      ingestRoutes(api, core);
-      analyticsRoutes(api, core);
-      stripeRoutes(api, core);
-      advisoryRoutes(api, core);
+      workspaceRoutes(api, core, cfo);
+      ingestRoutes(api, core, cfo);
+      analyticsRoutes(api, core, cfo);
+      stripeRoutes(api, core, cfo);
+      advisoryRoutes(api, core, cfo);
     },
   });
 }

@@ -1,108 +1,134 @@
-import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import type { Core } from '../../core.ts';
-import { principalOf } from '../../platform/http/surface.ts';
+import type { Queryable } from '../../platform/db.ts';
+import { principalOf, type SurfaceApp } from '../../platform/http/surface.ts';
+import { write } from '../../platform/http/write.ts';
 import { parseInstant } from '../../platform/dates.ts';
-import { deleteTransaction, ingestRows, listTransactions, type IngestRow, type Subtype, type TransactionKind } from '../../mycfo/ingest.ts';
-import { currencyMismatch, getWorkspace } from '../../mycfo/workspaces.ts';
+import { deleteTransaction, ingestRows, listTransactions, type IngestRow, type Subtype } from '../../mycfo/ingest.ts';
+import { currencyMismatch, getWorkspace, type CfoDeps } from '../../mycfo/workspaces.ts';
 import * as S from './schemas.ts';
 import { idFrom, ingestView, startingAfter, transactionView } from './views.ts';
 
 const security = [{ bearer: [] }];
-const IngestResult = Type.Object({ ingest_id: S.Id('ing'), status: Type.Literal('completed'), inserted: Type.Integer(), duplicates: Type.Integer() });
 const WsParams = Type.Object({ id: Type.String() });
 
-interface RowBody {
-  subtype: Subtype;
-  amount_cents: number;
-  currency?: string | null;
-  occurred_at: string;
-  vendor?: string | null;
-  description?: string | null;
-  external_id?: string | null;
+// Optional fields take null as well as absence, like every optional field of the surface.
+const rowFields = {
+  amount_cents: S.Cents,
+  currency: Type.Optional(S.Nullable(S.Currency)),
+  occurred_at: S.DayOrTime,
+  external_id: Type.Optional(S.Nullable(Type.String({ minLength: 1, maxLength: 255 }))),
+};
+const ExpenseRow = Type.Object({
+  subtype: Type.Union([Type.Literal('recurring_expense'), Type.Literal('one_time_expense')]),
+  ...rowFields,
+  vendor: Type.Optional(S.Nullable(Type.String({ maxLength: 500 }))),
+});
+const RevenueRow = Type.Object({
+  subtype: Type.Union([Type.Literal('recurring'), Type.Literal('one_time')]),
+  ...rowFields,
+  description: Type.Optional(S.Nullable(Type.String({ maxLength: 1000 }))),
+});
+const Rows = <T extends typeof ExpenseRow | typeof RevenueRow>(row: T) => Type.Array(row, { minItems: 1, maxItems: 5000 });
+const SUBTYPES = ['recurring_expense', 'one_time_expense', 'recurring', 'one_time', 'subscription_invoice', 'charge', 'refund'] as const;
+
+const Transaction = Type.Object({
+  id: S.Id('txn'),
+  workspace_id: S.Id('ws'),
+  kind: Type.String(),
+  subtype: Type.String(),
+  amount_cents: S.CentsOut,
+  currency: Type.String(),
+  occurred_at: Type.String(),
+  vendor: S.Nullable(Type.String()),
+  description: S.Nullable(Type.String()),
+  external_id: S.Nullable(Type.String()),
+  source: Type.String(),
+  ingest_id: S.Id('ing'),
+  created_at: Type.String(),
+});
+
+/**
+ * An expense or revenue row. The row schemas do not forbid other properties, so either kind
+ * may carry a vendor and a description; both are kept, as the surface always has.
+ */
+type ManualRow = Omit<Static<typeof ExpenseRow>, 'subtype' | 'vendor'> & { subtype: Subtype; vendor?: string | null; description?: string | null };
+
+/** Manual rows of one kind, in the workspace's currency, written as one ingest. */
+async function ingestManual(tx: Queryable, cfo: CfoDeps, orgId: string, workspaceText: string, field: 'expenses' | 'revenue', body: ManualRow[]) {
+  const ws = await getWorkspace(tx, orgId, idFrom('workspace', workspaceText));
+  const rows: IngestRow[] = body.map((row, i) => {
+    const currency = row.currency ?? ws.currency;
+    if (currency !== ws.currency) throw currencyMismatch(`${field}[${i}].currency`, ws.currency);
+    return {
+      subtype: row.subtype,
+      amountCents: BigInt(row.amount_cents),
+      currency,
+      // A date is midnight UTC; a time is taken as given.
+      occurredAt: parseInstant(row.occurred_at, `${field}[${i}].occurred_at`),
+      vendor: row.vendor ?? null,
+      description: row.description ?? null,
+      externalId: row.external_id ?? null,
+    };
+  });
+  return ingestView(await ingestRows(tx, cfo, orgId, ws.id, rows, 'manual', field));
 }
 
-const rowSchema = (subtypes: string[], extra: Record<string, any>) =>
-  Type.Object({
-    subtype: Type.Union(subtypes.map((s) => Type.Literal(s))),
-    amount_cents: S.Cents,
-    // Optional fields take null as well as absence, like every optional field of the surface.
-    currency: Type.Optional(S.Nullable(S.Currency)),
-    occurred_at: S.DayOrTime,
-    external_id: Type.Optional(S.Nullable(Type.String({ minLength: 1, maxLength: 255 }))),
-    ...extra,
-  });
+const ingestSummary = (field: string) => `Ingest ${field} rows: all are validated before any is written; external_id dedups per workspace.`;
 
-
-
-export function ingestRoutes(api: FastifyInstance, core: Core) {
-  const ingestKind = (path: string, field: 'expenses' | 'revenue', subtypes: string[], extra: Record<string, any>) =>
-    api.post<{ Params: { id: string }; Body: Record<string, RowBody[]> }>(
-      `/workspaces/:id/ingest/${path}`,
-      {
-        schema: {
-          tags: ['ingest'],
-          summary: `Ingest ${field} rows: all are validated before any is written; external_id dedups per workspace.`,
-          security,
-          params: WsParams,
-          body: Type.Object({ [field]: Type.Array(rowSchema(subtypes, extra), { minItems: 1, maxItems: 5000 }) }),
-          response: { 202: IngestResult, ...S.errors(400, 401, 404, 409, 422) },
-        },
+export function ingestRoutes(api: SurfaceApp, core: Core, cfo: CfoDeps) {
+  api.post(
+    '/workspaces/:id/ingest/expenses',
+    {
+      schema: {
+        operationId: 'ingestExpenses',
+        tags: ['ingest'],
+        summary: ingestSummary('expenses'),
+        security,
+        params: WsParams,
+        body: Type.Object({ expenses: Rows(ExpenseRow) }),
+        response: { 202: S.IngestResult, ...S.errors(400, 401, 404, 409, 422) },
       },
-      async (request, reply) => {
-        const orgId = principalOf(request).orgId;
-        const ws = await getWorkspace(core.db, orgId, idFrom('workspace', request.params.id));
-        const rows: IngestRow[] = request.body[field].map((row, i) => {
-          const currency = row.currency ?? ws.currency;
-          if (currency !== ws.currency) throw currencyMismatch(`${field}[${i}].currency`, ws.currency);
-          return {
-            subtype: row.subtype,
-            amountCents: BigInt(row.amount_cents),
-            currency,
-            // A date is midnight UTC; a time is taken as given.
-            occurredAt: parseInstant(row.occurred_at, `${field}[${i}].occurred_at`),
-            vendor: row.vendor ?? null,
-            description: row.description ?? null,
-            externalId: row.external_id ?? null,
-          };
-        });
-        const result = await ingestRows(core, orgId, ws.id, rows, 'manual', field);
-        return reply.code(202).send(ingestView(result));
+    },
+    write(async (tx, request, reply) => {
+      const answer = await ingestManual(tx, cfo, principalOf(request).orgId, request.params.id, 'expenses', request.body.expenses);
+      reply.code(202);
+      return answer;
+    }),
+  );
+
+  api.post(
+    '/workspaces/:id/ingest/revenue',
+    {
+      schema: {
+        operationId: 'ingestRevenue',
+        tags: ['ingest'],
+        summary: ingestSummary('revenue'),
+        security,
+        params: WsParams,
+        body: Type.Object({ revenue: Rows(RevenueRow) }),
+        response: { 202: S.IngestResult, ...S.errors(400, 401, 404, 409, 422) },
       },
-    );
+    },
+    write(async (tx, request, reply) => {
+      const answer = await ingestManual(tx, cfo, principalOf(request).orgId, request.params.id, 'revenue', request.body.revenue);
+      reply.code(202);
+      return answer;
+    }),
+  );
 
-  ingestKind('expenses', 'expenses', ['recurring_expense', 'one_time_expense'], { vendor: Type.Optional(S.Nullable(Type.String({ maxLength: 500 }))) });
-  ingestKind('revenue', 'revenue', ['recurring', 'one_time'], { description: Type.Optional(S.Nullable(Type.String({ maxLength: 1000 }))) });
-
-  const Transaction = Type.Object({
-    id: S.Id('txn'),
-    workspace_id: S.Id('ws'),
-    kind: Type.String(),
-    subtype: Type.String(),
-    amount_cents: Type.Integer(),
-    currency: Type.String(),
-    occurred_at: Type.String(),
-    vendor: S.Nullable(Type.String()),
-    description: S.Nullable(Type.String()),
-    external_id: S.Nullable(Type.String()),
-    source: Type.String(),
-    ingest_id: S.Id('ing'),
-    created_at: Type.String(),
-  });
-
-  api.get<{ Params: { id: string }; Querystring: { kind?: TransactionKind; subtype?: Subtype; from?: string; to?: string; limit?: number; starting_after?: string } }>(
+  api.get(
     '/workspaces/:id/transactions',
     {
       schema: {
+        operationId: 'listTransactions',
         tags: ['ingest'],
         summary: 'Ingested rows, newest first; filter by kind, subtype and an inclusive occurred_at date range.',
         security,
         params: WsParams,
         querystring: Type.Object({
           kind: Type.Optional(Type.Union([Type.Literal('expense'), Type.Literal('revenue')])),
-          subtype: Type.Optional(
-            Type.Union(['recurring_expense', 'one_time_expense', 'recurring', 'one_time', 'subscription_invoice', 'charge', 'refund'].map((s) => Type.Literal(s))),
-          ),
+          subtype: Type.Optional(Type.Union(SUBTYPES.map((s) => Type.Literal(s)))),
           from: Type.Optional(S.Day),
           to: Type.Optional(S.Day),
           ...S.PageQuery,
@@ -124,10 +150,11 @@ export function ingestRoutes(api: FastifyInstance, core: Core) {
     },
   );
 
-  api.delete<{ Params: { id: string; transaction_id: string } }>(
+  api.delete(
     '/workspaces/:id/transactions/:transaction_id',
     {
       schema: {
+        operationId: 'deleteTransaction',
         tags: ['ingest'],
         summary: 'Removes an ingested row: its ledger entry is reversed on the same date, never edited.',
         security,
@@ -135,9 +162,11 @@ export function ingestRoutes(api: FastifyInstance, core: Core) {
         response: { 204: Type.Null(), ...S.errors(401, 404) },
       },
     },
-    async (request, reply) => {
-      await deleteTransaction(core, principalOf(request).orgId, idFrom('workspace', request.params.id), idFrom('transaction', request.params.transaction_id));
-      return reply.code(204).send();
-    },
+    write(async (tx, request, reply) => {
+      const orgId = principalOf(request).orgId;
+      await deleteTransaction(tx, cfo, orgId, idFrom('workspace', request.params.id), idFrom('transaction', request.params.transaction_id));
+      reply.code(204);
+      return null;
+    }),
   );
 }

@@ -2,6 +2,11 @@ import { Type, type Static, type TSchema } from 'typebox';
 
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 export const Cents = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'A positive whole number of cents.' });
+/**
+ * Cents in an answer: a JSON integer in the document, held as a bigint in the views (the
+ * surface's exact serializer writes it digit for digit, past 2^53 too).
+ */
+export const CentsOut = Type.Unsafe<bigint>(Type.Integer());
 export const Day = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
 export const DayOrTime = Type.String({ anyOf: [{ format: 'date' }, { format: 'date-time' }], description: 'YYYY-MM-DD or an RFC 3339 time' });
 export const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code' });
@@ -34,7 +39,7 @@ export const Workspace = Type.Object({
   org_id: Id('org'),
   name: Type.String(),
   currency: Type.String(),
-  cash_on_hand_cents: Nullable(Type.Integer()),
+  cash_on_hand_cents: Nullable(CentsOut),
   created_at: Type.String(),
 });
 
@@ -48,8 +53,8 @@ export const Assumptions = Type.Object(
 );
 
 const SeriesSchema = Type.Object({
-  mrr_cents: Type.Array(Type.Integer()),
-  cash_cents: Type.Array(Nullable(Type.Integer())),
+  mrr_cents: Type.Array(CentsOut),
+  cash_cents: Type.Array(Nullable(CentsOut)),
   runway_months: Type.Array(Nullable(Type.Number())),
 });
 export const Series = SeriesSchema;
@@ -72,7 +77,7 @@ export const Delta = Type.Unsafe<Static<(typeof DeltaBranches)[number]>>({
   oneOf: DeltaBranches,
 } as any);
 
-export const Impact = Type.Object({ final_cash_delta_cents: Nullable(Type.Integer()), final_mrr_cents: Type.Integer() });
+export const Impact = Type.Object({ final_cash_delta_cents: Nullable(CentsOut), final_mrr_cents: CentsOut });
 
 export const Alert = Type.Object({
   id: Id('al'),
@@ -88,15 +93,17 @@ export const Alert = Type.Object({
 export const Metrics = Type.Object({
   as_of: Type.String(),
   currency: Type.String(),
-  gross_revenue_cents_30d: Type.Integer(),
-  refunds_cents_30d: Type.Integer(),
-  net_revenue_cents_30d: Type.Integer(),
-  mrr_cents: Type.Integer(),
-  arr_cents: Type.Integer(),
-  burn_cents_30d: Type.Integer(),
-  recurring_burn_cents_30d: Type.Integer(),
-  one_time_expenses_cents_30d: Type.Integer(),
-  cash_on_hand_cents: Nullable(Type.Integer()),
+  gross_revenue_cents_30d: CentsOut,
+  refunds_cents_30d: CentsOut,
+  net_revenue_cents_30d: CentsOut,
+  mrr_cents: CentsOut,
+  arr_cents: CentsOut,
+  burn_cents_30d: CentsOut,
+  recurring_burn_cents_30d: CentsOut,
+  one_time_expenses_cents_30d: CentsOut,
+  cash_on_hand_cents: Nullable(CentsOut),
   runway_months: Nullable(Type.Number()),
   warnings: Type.Array(Warning),
 });
+
+export const IngestResult = Type.Object({ ingest_id: Id('ing'), status: Type.Literal('completed'), inserted: Type.Integer(), duplicates: Type.Integer() });

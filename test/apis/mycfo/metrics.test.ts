@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../../helpers/app.ts';
 import { mycfoTenant } from '../../helpers/mycfo.ts';
 import { ingestRows } from '../../../src/mycfo/ingest.ts';
+import { cfoDeps } from '../../../src/mycfo/workspaces.ts';
 import { parseId } from '../../../src/platform/ids.ts';
 
 let t: TestApp;
@@ -26,9 +27,11 @@ test("the reference's metrics example, figure by figure", async () => {
     ],
   });
   // A refund of 80,000 (refunds come from Stripe; posted here through the same domain call).
-  await ingestRows(t.core, parseId('org', org.id)!, parseId('ws', ws.id)!, [
-    { subtype: 'refund', amountCents: -80000n, currency: 'USD', occurredAt: new Date('2026-02-20T10:00:00Z'), externalId: 're_1' },
-  ], 'stripe');
+  await t.db.transaction((tx) =>
+    ingestRows(tx, cfoDeps(t.core), parseId('org', org.id)!, parseId('ws', ws.id)!, [
+      { subtype: 'refund', amountCents: -80000n, currency: 'USD', occurredAt: new Date('2026-02-20T10:00:00Z'), externalId: 're_1' },
+    ], 'stripe'),
+  );
   // Expenses: recurring 2,670,000 and one-time 130,000.
   await call('POST', `/v1/workspaces/${ws.id}/ingest/expenses`, {
     expenses: [
