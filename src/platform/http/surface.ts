@@ -11,6 +11,7 @@ import { classifyError, type ClassifiedError } from './errors.ts';
 import { bearerToken } from './bearer.ts';
 import { answerHeaders } from './write.ts';
 import { routeEntry, type RouteEntry } from './route-table.ts';
+import { swaggerOptions } from './openapi.ts';
 
 /** A surface's routes are declared on this: request types come from the route schemas. */
 export type SurfaceApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -101,13 +102,7 @@ export async function registerSurface(root: FastifyInstance, core: Core, options
   const fingerprintKey = core.deriveKey('idempotency-fingerprint');
   await root.register(
     async (app) => {
-      await app.register(swagger, {
-        openapi: {
-          openapi: '3.1.0',
-          info: { title: options.title, version: options.version, description: options.description },
-          components: { securitySchemes: (options.securitySchemes ?? {}) as any },
-        },
-      });
+      await app.register(swagger, swaggerOptions(options));
       core.openapi.set(options.name, () => app.swagger() as object);
       app.decorate('surfaceName', options.name);
       app.addHook('onRoute', (route) => {
