@@ -13,6 +13,7 @@ import { classifyError, type ClassifiedError } from './errors.ts';
 import { bearerToken } from './bearer.ts';
 import { answerHeaders } from './write.ts';
 import { routeEntry, type RouteEntry } from './route-table.ts';
+import { swaggerOptions } from './openapi.ts';
 
 /** What the shared pipeline of every surface needs from the core. */
 export interface PipelineServices {
@@ -112,13 +113,7 @@ export async function registerSurface(root: FastifyInstance, core: PipelineServi
   const fingerprintKey = core.deriveKey('idempotency-fingerprint');
   await root.register(
     async (app) => {
-      await app.register(swagger, {
-        openapi: {
-          openapi: '3.1.0',
-          info: { title: options.title, version: options.version, description: options.description },
-          components: { securitySchemes: (options.securitySchemes ?? {}) as any },
-        },
-      });
+      await app.register(swagger, swaggerOptions(options));
       core.openapi.set(options.name, () => app.swagger() as object);
       app.decorate('surfaceName', options.name);
       app.addHook('onRoute', (route) => {
