@@ -1,0 +1,213 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { mycfoTenant } from '../helpers/mycfo.ts';
+import { ledgyUser } from '../helpers/ledgy.ts';
+import type { RouteEntry } from '../../src/platform/http/route-table.ts';
+
+/*
+ * The pipeline's guarantees, checked on every route of every surface's route table, so a
+ * new route (or a new surface) is covered the day it lands:
+ *   no credential → 401 in the surface's envelope; another surface's credential → 401;
+ *   a credential without the route's scope → 403; another tenant's resource id → 404;
+ *   a write replayed with the same Idempotency-Key → the same status and bytes, and the key
+ *   with another body → refused; a route that declares no access (scope, public, session)
+ *   fails.
+ * Each surface supplies a fixture: how to make its credentials, how its 401 looks, and
+ * which other tenant's ids fill each path parameter.
+ */
+
+type Headers = Record<string, string>;
+type Response = Awaited<ReturnType<TestApp['request']>>;
+
+interface SurfaceFixture {
+  /** A credential of this surface with every scope. */
+  full: Headers;
+  /** A credential of this surface with only `scope`'s opposite (read ↔ write), or null when the surface has no scopes. */
+  without(scope: string): Promise<Headers | null>;
+  /** Asserts `res` is this surface's 401. */
+  unauthenticated(res: Response): void;
+  /** The status this surface gives an Idempotency-Key reused with another body. */
+  keyReused: number;
+  /** Path parameters naming another tenant's resources, by route. */
+  foreignParams(route: RouteEntry): Record<string, string> | null;
+  /** A body that passes validation, for writes addressed to another tenant's resource. */
+  sampleBody(route: RouteEntry): unknown;
+}
+
+let t: TestApp;
+const fixtures = new Map<string, SurfaceFixture>();
+/** A credential of each surface, to try on the others. */
+const foreignCredential = new Map<string, Headers>();
+
+function fill(url: string, params: Record<string, string>): string {
+  return url.replace(/:(\w+)/g, (_, name: string) => params[name] ?? `missing-${name}`);
+}
+const anyParams = (url: string) => url.replace(/:(\w+)/g, 'x1');
+const isWrite = (route: RouteEntry) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(route.method);
+const send = (route: RouteEntry, url: string, headers: Headers, body?: unknown) =>
+  t.request({
+    method: route.method as any,
+    url,
+    headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+  });
+
+async function nativeFixture(): Promise<SurfaceFixture> {
+  const mine = await t.tenant();
+  const theirs = await t.tenant();
+  const post = async (url: string, payload: object) => {
+    const r = await t.request({ method: 'POST', url, headers: theirs.headers, payload });
+    assert.ok(r.statusCode < 300, r.body);
+    return r.json();
+  };
+  const ledger = await post('/kontor/v1/ledgers', { name: 'theirs' });
+  const cash = await post('/kontor/v1/accounts', { ledger_id: ledger.id, code: 'cash', name: 'Cash', type: 'asset', asset: 'USD/2' });
+  const equity = await post('/kontor/v1/accounts', { ledger_id: ledger.id, code: 'eq', name: 'Equity', type: 'equity', asset: 'USD/2' });
+  const entry = await post('/kontor/v1/entries', {
+    ledger_id: ledger.id,
+    postings: [{ account_id: cash.id, side: 'debit', amount: '1.00' }, { account_id: equity.id, side: 'credit', amount: '1.00' }],
+  });
+  const byResource: Record<string, string> = { ledgers: ledger.id, accounts: cash.id, entries: entry.id };
+  return {
+    full: mine.headers,
+    async without(scope) {
+      return (await t.tenant([scope === 'ledger:read' ? 'ledger:write' : 'ledger:read'])).headers;
+    },
+    unauthenticated(res) {
+      assert.equal(res.statusCode, 401, res.body);
+      assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+      assert.match(res.json().type, /\/unauthenticated$/);
+    },
+    keyReused: 422,
+    foreignParams(route) {
+      const resource = /^\/kontor\/v1\/(\w+)\/:id/.exec(route.url)?.[1];
+      return resource && byResource[resource] ? { id: byResource[resource] } : null;
+    },
+    sampleBody(route) {
+      return route.url.endsWith('/reversal') ? {} : undefined;
+    },
+  };
+}
+
+async function mycfoFixture(): Promise<SurfaceFixture> {
+  const mine = await mycfoTenant(t);
+  const theirs = await mycfoTenant(t);
+  const ws = await theirs.workspace();
+  const ingest = await theirs.call('POST', `/v1/workspaces/${ws.id}/ingest/revenue`, {
+    revenue: [{ subtype: 'recurring', amount_cents: 250000, occurred_at: '2026-02-01', description: 'Feb' }],
+  });
+  assert.equal(ingest.statusCode, 202, ingest.body);
+  const [txn] = (await theirs.call('GET', `/v1/workspaces/${ws.id}/transactions`)).json().data;
+  const forecast = (await theirs.call('POST', `/v1/workspaces/${ws.id}/forecasts`, { horizon_months: 3 })).json();
+  const scenario = (await theirs.call('POST', `/v1/workspaces/${ws.id}/scenarios`, { baseline_forecast_id: forecast.id, delta: { type: 'price_change', pct: 0.1 } })).json();
+  assert.ok(txn?.id && forecast.id && scenario.id);
+  const params = { id: ws.id, transaction_id: txn.id, forecast_id: forecast.id, scenario_id: scenario.id };
+  const samples: Record<string, unknown> = {
+    '/v1/workspaces/:id': { name: 'Renamed' },
+    '/v1/workspaces/:id/ingest/expenses': { expenses: [{ subtype: 'recurring_expense', amount_cents: 100, occurred_at: '2026-02-01', vendor: 'AWS' }] },
+    '/v1/workspaces/:id/ingest/revenue': { revenue: [{ subtype: 'recurring', amount_cents: 100, occurred_at: '2026-02-01' }] },
+    '/v1/workspaces/:id/ingest/stripe': { stripe_api_key: 'sk_test_guarantee' },
+    '/v1/workspaces/:id/forecasts': { horizon_months: 3 },
+    '/v1/workspaces/:id/scenarios': { baseline_forecast_id: forecast.id, delta: { type: 'price_change', pct: 0.1 } },
+  };
+  return {
+    full: mine.headers,
+    async without() {
+      return null; // MyCFO sessions carry no scopes
+    },
+    unauthenticated(res) {
+      assert.equal(res.statusCode, 401, res.body);
+      const body = res.json();
+      assert.equal(body.error.type, 'authentication_error');
+      assert.equal(typeof body.error.request_id, 'string');
+    },
+    keyReused: 409,
+    foreignParams(route) {
+      return route.url.includes(':id') ? params : null;
+    },
+    sampleBody(route) {
+      return route.method === 'DELETE' ? undefined : samples[route.url];
+    },
+  };
+}
+
+before(async () => {
+  t = await startTestApp();
+  fixtures.set('kontor', await nativeFixture());
+  fixtures.set('mycfo', await mycfoFixture());
+  foreignCredential.set('kontor', fixtures.get('kontor')!.full);
+  foreignCredential.set('mycfo', fixtures.get('mycfo')!.full);
+  foreignCredential.set('ledgy', { authorization: `Bearer ${(await ledgyUser(t)).token}` });
+});
+after(() => t.close());
+
+// Surfaces join as their routes are converted to declare their access (scope, public, session).
+const COVERED = new Set(['kontor', 'mycfo']);
+const routes = () => t.app.routeTable.filter((r) => COVERED.has(r.surface));
+
+test('every surface in the route table has a fixture here, and every route declares its access', () => {
+  for (const surface of new Set(t.app.routeTable.map((r) => r.surface))) {
+    if (COVERED.has(surface)) assert.ok(fixtures.has(surface), `no guarantee fixture for ${surface}`);
+  }
+  const scopeless = routes().filter((r) => !r.public && r.scope === null && r.surface === 'kontor');
+  assert.deepEqual(scopeless.map((r) => `${r.method} ${r.url}`), []);
+});
+
+test('no credential: 401 in the surface envelope, on every non-public route', async () => {
+  for (const route of routes().filter((r) => !r.public)) {
+    const res = await send(route, anyParams(route.url), {});
+    fixtures.get(route.surface)!.unauthenticated(res);
+  }
+});
+
+test('another surface credential: 401 on every non-public route', async () => {
+  for (const route of routes().filter((r) => !r.public)) {
+    for (const [surface, headers] of foreignCredential) {
+      if (surface === route.surface) continue;
+      const res = await send(route, anyParams(route.url), headers);
+      assert.equal(res.statusCode, 401, `${surface} credential on ${route.surface} ${route.method} ${route.url}: ${res.body}`);
+    }
+  }
+});
+
+test('a credential without the route scope: 403', async () => {
+  for (const route of routes().filter((r) => r.scope)) {
+    const headers = await fixtures.get(route.surface)!.without(route.scope!);
+    if (!headers) continue;
+    const res = await send(route, anyParams(route.url), headers);
+    assert.equal(res.statusCode, 403, `${route.method} ${route.url}: ${res.body}`);
+  }
+});
+
+test('another tenant resource id: 404, on every route that names one', async () => {
+  let checked = 0;
+  for (const route of routes()) {
+    const fixture = fixtures.get(route.surface)!;
+    const params = fixture.foreignParams(route);
+    if (!params) continue;
+    const body = isWrite(route) ? fixture.sampleBody(route) : undefined;
+    const res = await send(route, fill(route.url, params), fixture.full, body);
+    assert.equal(res.statusCode, 404, `${route.method} ${route.url}: ${res.body}`);
+    checked++;
+  }
+  assert.ok(checked >= 10, `only ${checked} routes name a resource`);
+});
+
+test('a write replayed with its Idempotency-Key: the same status and bytes; another body with that key is refused', async () => {
+  let n = 0;
+  for (const route of routes().filter((r) => isWrite(r) && !r.public && !r.readOnly)) {
+    const fixture = fixtures.get(route.surface)!;
+    const headers = { ...fixture.full, 'idempotency-key': `guarantee-${route.surface}-${++n}` };
+    const url = anyParams(route.url);
+    const body = route.method === 'DELETE' ? undefined : { guarantee: 1 };
+    const first = await send(route, url, headers, body);
+    const again = await send(route, url, headers, body);
+    assert.equal(again.statusCode, first.statusCode, `${route.method} ${route.url}`);
+    assert.equal(again.body, first.body, `${route.method} ${route.url}`);
+    assert.equal(again.headers['idempotent-replayed'], 'true', `${route.method} ${route.url}: ${again.body}`);
+    const changed = await send(route, url, headers, { guarantee: 2 });
+    assert.equal(changed.statusCode, fixture.keyReused, `${route.method} ${route.url}: ${changed.body}`);
+  }
+  assert.ok(n >= 10);
+});
