@@ -4,6 +4,7 @@ import type { Db } from './platform/db.ts';
 import { migrate } from './platform/migrate.ts';
 import { createCore, type Core } from './core.ts';
 import { buildApp } from './app.ts';
+import { checkSurfaceSettings } from './surfaces.ts';
 import type { FastifyInstance } from 'fastify';
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0];
@@ -12,6 +13,7 @@ async function main() {
   let config;
   try {
     config = loadConfig();
+    checkSurfaceSettings(config.env);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`kontor: configuration error: ${error.message}`);

@@ -1,5 +1,6 @@
 import type { Core } from './core.ts';
 import type { SurfaceManifest } from './platform/surface-manifest.ts';
+import type { Env } from './platform/config.ts';
 import { KeyFormats, type KeyFormat } from './platform/identity/key-formats.ts';
 import { nativeSurface } from './apis/native/manifest.ts';
 import { mycfoSurface } from './apis/mycfo/manifest.ts';
@@ -13,4 +14,9 @@ export function surfaceKeyFormats(surfaces: readonly SurfaceManifest<Core>[] = S
   const formats: Record<string, KeyFormat> = {};
   for (const surface of surfaces) if (surface.keyFormat) formats[surface.name] = surface.keyFormat;
   return new KeyFormats(formats);
+}
+
+/** Every surface's settings, read once at start so a bad value stops start-up with its variable named. */
+export function checkSurfaceSettings(env: Env, surfaces: readonly SurfaceManifest<Core>[] = SURFACES): void {
+  for (const surface of surfaces) surface.settings?.(env);
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { PROJECT_ROOT } from '../platform/project-root.ts';
 import { ConfigError, loadConfig, type Config } from '../platform/config.ts';
 import { DomainError } from '../platform/errors.ts';
-import { surfaceKeyFormats } from '../surfaces.ts';
+import { checkSurfaceSettings, surfaceKeyFormats } from '../surfaces.ts';
 import {
   emailFrom,
   keyIdFrom,
@@ -559,6 +559,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     let config: Config;
     try {
       config = loadConfig(io.env);
+      checkSurfaceSettings(config.env);
     } catch (error) {
       if (error instanceof ConfigError) throw new CliError(`configuration error: ${error.message}`);
       throw error;

@@ -22,21 +22,16 @@ export interface Config {
   logLevel: string;
   /** Length of a new Ledgy user's (active) trial. */
   ledgyTrialDays: number;
-  /** Where the Stripe SDK sends requests (an origin, http or https); null = Stripe's own API. */
-  stripeApiBase: string | null;
-  /** The AI provider for advisory memos; null = not configured (memos fall back). */
-  huggingfaceApiKey: string | null;
-  /** An OpenAI-compatible base URL: `${base}/chat/completions`. */
-  huggingfaceApiBase: string;
-  huggingfaceModel: string;
-  advisoryTimeoutMs: number;
+  /** The environment this was read from: each surface reads its own settings from it (its manifest's `settings`). */
+  env: Readonly<Env>;
 }
 
 export class ConfigError extends Error {}
 
-type Env = Record<string, string | undefined>;
+export type Env = Record<string, string | undefined>;
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+/** A whole number from the environment, within [min, max]; `fallback` when unset. */
+export function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
@@ -45,7 +40,8 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
-function url(env: Env, name: string, protocols: string[]): string | null {
+/** A URL of one of `protocols` from the environment; null when unset. */
+export function url(env: Env, name: string, protocols: string[]): string | null {
   const raw = env[name];
   if (raw === undefined || raw === '') return null;
   let parsed: URL;
@@ -61,7 +57,7 @@ function url(env: Env, name: string, protocols: string[]): string | null {
 }
 
 /** An http(s) origin: the Stripe SDK takes a host, port and protocol, never a path. */
-function origin(env: Env, name: string): string | null {
+export function origin(env: Env, name: string): string | null {
   const raw = url(env, name, ['http:', 'https:']);
   if (raw === null) return null;
   const parsed = new URL(raw);
@@ -111,10 +107,6 @@ export function loadConfig(env: Env = process.env): Config {
     publicPerMinutePerEmail: integer(env, 'AUTH_RATE_PER_MINUTE_PER_EMAIL', 10, 1, 10_000_000),
     logLevel,
     ledgyTrialDays: integer(env, 'LEDGY_TRIAL_DAYS', 14, 0, 3650),
-    stripeApiBase: origin(env, 'STRIPE_API_BASE'),
-    huggingfaceApiKey: env.HUGGINGFACE_API_KEY?.trim() || null,
-    huggingfaceApiBase: (url(env, 'HUGGINGFACE_API_BASE', ['http:', 'https:']) ?? 'https://router.huggingface.co/v1').replace(/\/+$/, ''),
-    huggingfaceModel: env.HUGGINGFACE_MODEL || 'mistralai/Mistral-7B-Instruct-v0.2',
-    advisoryTimeoutMs: integer(env, 'ADVISORY_TIMEOUT_MS', 10_000, 1, 600_000),
+    env: { ...env },
   };
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { KeyFormat } from './identity/key-formats.ts';
+import type { Env } from './config.ts';
 
 /**
  * What a surface is, in one place: the server (src/app.ts) and the CLI iterate over the list
@@ -17,6 +18,11 @@ export interface SurfaceManifest<Services> {
   keyFormat?: KeyFormat;
   /** The scopes its API keys may hold (the CLI refuses others); empty when it issues no keys. */
   scopes: readonly string[];
+  /**
+   * Reads its own settings from the environment, throwing a ConfigError that names the
+   * variable: checked when the server or the CLI starts, before anything is opened.
+   */
+  settings?(env: Env): unknown;
   /** Mounts its routes with its authentication, error envelope and OpenAPI document. */
   register(app: FastifyInstance, services: Services): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import type { Core } from '../../core.ts';
+import type { MycfoSettings } from './settings.ts';
 import { principalOf, type SurfaceApp } from '../../platform/http/surface.ts';
 import { write } from '../../platform/http/write.ts';
 import { getWorkspace, type CfoDeps, type Workspace } from '../../mycfo/workspaces.ts';
@@ -52,7 +53,7 @@ interface Grounded {
  * handler then stores the alerts in place of the previous set, as GET /alerts does, in the
  * write runner's transaction.
  */
-export function advisoryRoutes(api: SurfaceApp, core: Core, cfo: CfoDeps) {
+export function advisoryRoutes(api: SurfaceApp, core: Core, cfo: CfoDeps, settings: MycfoSettings) {
   const grounded = new WeakMap<object, Grounded>();
 
   api.get(
@@ -73,9 +74,8 @@ export function advisoryRoutes(api: SurfaceApp, core: Core, cfo: CfoDeps) {
         const asOf = resolveAsOf(request.query.as_of, core.clock);
         const { alerts, metrics } = await assessAlerts(cfo, ws, asOf);
         const metricsJson = metricsView(metrics);
-        const c = core.config;
         const memo = await generateMemo(
-          { apiKey: c.huggingfaceApiKey, apiBase: c.huggingfaceApiBase, model: c.huggingfaceModel, timeoutMs: c.advisoryTimeoutMs },
+          settings.advisory,
           { metrics: metricsJson, alerts: alerts.map((a) => ({ type: a.type, severity: a.severity, message: a.message, payload: a.payload })) },
         );
         if (!memo.aiAvailable && memo.aiError.type === 'upstream_error') {

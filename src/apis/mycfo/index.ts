@@ -3,6 +3,7 @@ import type { Core } from '../../core.ts';
 import { registerSurface } from '../../platform/http/surface.ts';
 import { installExactSerializer } from '../../platform/http/exact-serializer.ts';
 import { mycfoError } from './errors.ts';
+import { mycfoSettings } from './settings.ts';
 import { authRoutes } from './auth.ts';
 import { workspaceRoutes } from './workspaces.ts';
 import { ingestRoutes } from './ingest.ts';
@@ -13,6 +14,7 @@ import { cfoDeps } from '../../mycfo/workspaces.ts';
 
 /** MyCFO (reference 002) at `/v1`: snake_case, integer cents, JWT sessions. */
 export async function registerMycfoApi(app: FastifyInstance, core: Core): Promise<void> {
+  const settings = mycfoSettings(core.config.env);
   await registerSurface(app, core, {
     name: 'mycfo',
     prefix: '/v1',
@@ -36,8 +38,8 @@ export async function registerMycfoApi(app: FastifyInstance, core: Core): Promis
       workspaceRoutes(api, core, cfo);
       ingestRoutes(api, core, cfo);
       analyticsRoutes(api, core, cfo);
-      stripeRoutes(api, core, cfo);
-      advisoryRoutes(api, core, cfo);
+      stripeRoutes(api, core, cfo, settings);
+      advisoryRoutes(api, core, cfo, settings);
     },
   });
 }

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import type { Core } from '../../core.ts';
+import type { MycfoSettings } from './settings.ts';
 import { principalOf, type SurfaceApp } from '../../platform/http/surface.ts';
 import { write } from '../../platform/http/write.ts';
 import type { IngestRow } from '../../mycfo/ingest.ts';
@@ -17,7 +18,7 @@ import { idFrom, ingestView } from './views.ts';
  * writes what was read in the write runner's transaction. A replayed Idempotency-Key answers
  * before either step, so it never calls Stripe.
  */
-export function stripeRoutes(api: SurfaceApp, core: Core, cfo: CfoDeps) {
+export function stripeRoutes(api: SurfaceApp, core: Core, cfo: CfoDeps, settings: MycfoSettings) {
   const fetched = new WeakMap<object, { workspaceId: string; rows: IngestRow[] }>();
 
   api.post(
@@ -37,7 +38,7 @@ export function stripeRoutes(api: SurfaceApp, core: Core, cfo: CfoDeps) {
       },
       preHandler: async (request) => {
         const workspaceId = idFrom('workspace', request.params.id);
-        const rows = await readStripeAccount(core.db, principalOf(request).orgId, workspaceId, request.body.stripe_api_key, { apiBase: core.config.stripeApiBase });
+        const rows = await readStripeAccount(core.db, principalOf(request).orgId, workspaceId, request.body.stripe_api_key, { apiBase: settings.stripeApiBase });
         fetched.set(request, { workspaceId, rows });
       },
     },

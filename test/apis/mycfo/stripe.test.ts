@@ -280,12 +280,14 @@ test('a refused connection is 502 stripe_unavailable', async () => {
   }
 });
 
-test('STRIPE_API_BASE must be an http(s) origin', async () => {
-  const { loadConfig, ConfigError } = await import('../../../src/platform/config.ts');
-  assert.equal(loadConfig({}).stripeApiBase, null);
-  assert.equal(loadConfig({ STRIPE_API_BASE: 'http://127.0.0.1:12111/' }).stripeApiBase, 'http://127.0.0.1:12111');
+test('STRIPE_API_BASE must be an http(s) origin, checked when the server or the CLI starts', async () => {
+  const { ConfigError } = await import('../../../src/platform/config.ts');
+  const { mycfoSettings } = await import('../../../src/apis/mycfo/settings.ts');
+  const { checkSurfaceSettings } = await import('../../../src/surfaces.ts');
+  assert.equal(mycfoSettings({}).stripeApiBase, null);
+  assert.equal(mycfoSettings({ STRIPE_API_BASE: 'http://127.0.0.1:12111/' }).stripeApiBase, 'http://127.0.0.1:12111');
   for (const bad of ['ftp://x', 'not a url', 'https://api.example.com/v1']) {
-    assert.throws(() => loadConfig({ STRIPE_API_BASE: bad }), (e: any) => e instanceof ConfigError && /^STRIPE_API_BASE /.test(e.message));
+    assert.throws(() => checkSurfaceSettings({ STRIPE_API_BASE: bad }), (e: any) => e instanceof ConfigError && /^STRIPE_API_BASE /.test(e.message));
   }
 });
 
