@@ -7,7 +7,6 @@ import { registerInputGuard } from './platform/http/input-guard.ts';
 import { registerKontorApi } from './apis/native/index.ts';
 import { registerMycfoApi } from './apis/mycfo/index.ts';
 import { registerLedgyApi } from './apis/ledgy/index.ts';
-import { registerLedgyMcp } from './apis/ledgy/mcp.ts';
 import { problemJson } from './apis/native/errors.ts';
 import { classifyError } from './platform/http/errors.ts';
 
@@ -50,7 +49,6 @@ export async function buildApp(core: Core, options: AppOptions = {}): Promise<Fa
   await registerKontorApi(app, core);
   await registerMycfoApi(app, core);
   await registerLedgyApi(app, core);
-  await registerLedgyMcp(app, core);
 
   // Outside every surface's prefix, errors are the native problem+json.
   app.setErrorHandler((error, request, reply) => {
