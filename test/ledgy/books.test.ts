@@ -4,6 +4,7 @@ import { LedgerEngine } from '../../src/ledger/engine.ts';
 import { ledgyDeps, type LedgyDeps } from '../../src/ledgy/deps.ts';
 import { hashPassword } from '../../src/platform/identity/passwords.ts';
 import { createTransaction } from '../../src/ledgy/transactions.ts';
+import { inSavepoint } from '../../src/ledgy/savepoint.ts';
 import { registerLedgyUser } from '../../src/ledgy/users.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db } from '../../src/platform/db.ts';
@@ -44,4 +45,27 @@ test('a system account made by a transaction that rolls back is not remembered',
   // Once it exists, every later transaction finds the same one.
   const again = await db.transaction((tx) => deps.systemAccounts.id(tx, user.orgId, user.ledgerId, 'expense', 'CHF'));
   assert.equal(again, entryAccount.account_id);
+});
+
+test('a system account made inside a savepoint that is rolled back is forgotten with it', async () => {
+  const passwordHash = await hashPassword('correct horse');
+  const user = await db.transaction((tx) => registerLedgyUser(deps, tx, { email: 'savepoint@ledgy.test', passwordHash, name: 'Savepoint', primaryCurrency: 'EUR' }));
+  const row = await db.transaction(async (tx) => {
+    // Made before the savepoint: kept through it.
+    const kept = await deps.systemAccounts.id(tx, user.orgId, user.ledgerId, 'income', 'SEK');
+    let undone = '';
+    await assert.rejects(
+      inSavepoint(tx, deps.systemAccounts, async () => {
+        undone = await deps.systemAccounts.id(tx, user.orgId, user.ledgerId, 'expense', 'SEK');
+        throw new Error('row refused');
+      }),
+      /row refused/,
+    );
+    assert.equal(await deps.systemAccounts.id(tx, user.orgId, user.ledgerId, 'income', 'SEK'), kept);
+    // The expense account went with the savepoint: asked again, it is made again, and posting to it works.
+    const again = await deps.systemAccounts.id(tx, user.orgId, user.ledgerId, 'expense', 'SEK');
+    assert.notEqual(again, undone);
+    return createTransaction(deps, tx, user, { type: 'expense', amount: 1_0000n, currencyCode: 'SEK', date: new Date('2026-02-27T00:00:00Z') });
+  });
+  assert.ok(row.id);
 });

@@ -4,7 +4,7 @@ import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { contractProblems } from '../../src/platform/http/route-table.ts';
 
 // Surfaces move onto the write runner one at a time; each joins this set when it has.
-const CHECKED = new Set(['kontor']);
+const CHECKED = new Set(['kontor', 'ledgy']);
 
 let t: TestApp;
 before(async () => {
