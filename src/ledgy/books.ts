@@ -4,7 +4,7 @@ import type { EntryInput } from '../ledger/types.ts';
 import type { LedgyDeps } from './deps.ts';
 import type { SystemKind } from './system-accounts.ts';
 
-/**
+/*
  * How Ledgy rows become ledger entries. Each user has a ledger; each Ledgy account is an
  * asset account in it (CUR/4), and each currency has four system accounts (system-accounts.ts).
  */
