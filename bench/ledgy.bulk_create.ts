@@ -1,7 +1,10 @@
 import { LedgerEngine } from '../src/ledger/engine.ts';
+import { ledgyDeps } from '../src/ledgy/deps.ts';
+import { hashPassword } from '../src/platform/identity/passwords.ts';
 import { registerLedgyUser } from '../src/ledgy/users.ts';
 import { createAccount } from '../src/ledgy/accounts.ts';
-import { bulkCreateTransactions, type TransactionInput } from '../src/ledgy/transactions.ts';
+import type { TransactionInput } from '../src/ledgy/transactions.ts';
+import { bulkCreateTransactions } from '../src/ledgy/transaction-bulk.ts';
 import { summary } from './lib/measure.ts';
 import type { Benchmark } from './lib/types.ts';
 
@@ -13,10 +16,11 @@ export default {
   description: `bulkCreateTransactions with ${PER_CALL} rows a call over 5 accounts, one caller; ops = rows`,
   targets: [{ field: 'ops_per_s', min: 10_000 }],
   async run(ctx) {
-    const deps = { db: ctx.db, clock: ctx.clock, ledger: new LedgerEngine(ctx.db, ctx.clock), trialDays: 14 };
-    const user = await registerLedgyUser(deps, { email: `bench-${Date.now()}@ledgy.test`, password: 'benchmark', name: 'Bench', primaryCurrency: 'EUR' });
+    const deps = ledgyDeps({ db: ctx.db, clock: ctx.clock, ledger: new LedgerEngine(ctx.db, ctx.clock) }, 14);
+    const passwordHash = await hashPassword('benchmark');
+    const user = await ctx.db.transaction((tx) => registerLedgyUser(deps, tx, { email: `bench-${Date.now()}@ledgy.test`, passwordHash, name: 'Bench', primaryCurrency: 'EUR' }));
     const accounts: Awaited<ReturnType<typeof createAccount>>[] = [];
-    for (let i = 0; i < 5; i++) accounts.push(await createAccount(deps, user, { name: `A${i}`, currencyCode: 'EUR', initialBalance: 1_000_000n, order: i }));
+    for (let i = 0; i < 5; i++) accounts.push(await ctx.db.transaction((tx) => createAccount(deps, tx, user, { name: `A${i}`, currencyCode: 'EUR', initialBalance: 1_000_000n, order: i })));
     const row = (): TransactionInput => ({
       type: ctx.random() < 0.3 ? 'income' : 'expense',
       amount: BigInt(1 + ctx.randomInt(10_000_000)),
@@ -28,7 +32,8 @@ export default {
     });
     await ctx.settle();
     const result = await ctx.loop({ seconds: ctx.seconds, warmupSeconds: 0.5 }, async () => {
-      const out = await bulkCreateTransactions(deps, user, Array.from({ length: PER_CALL }, row));
+      const rows = Array.from({ length: PER_CALL }, row);
+      const out = await ctx.db.transaction((tx) => bulkCreateTransactions(deps, tx, user, rows));
       if (out.some((r) => r instanceof Error)) throw new Error('a row failed');
       return PER_CALL;
     });

@@ -1,6 +1,8 @@
 import { LedgerEngine } from '../src/ledger/engine.ts';
+import { ledgyDeps } from '../src/ledgy/deps.ts';
+import { hashPassword } from '../src/platform/identity/passwords.ts';
 import { registerLedgyUser } from '../src/ledgy/users.ts';
-import { listTransactions, type ListFilter } from '../src/ledgy/transactions.ts';
+import { listTransactions, type ListFilter } from '../src/ledgy/transaction-list.ts';
 import { summary } from './lib/measure.ts';
 import type { Benchmark } from './lib/types.ts';
 
@@ -16,8 +18,9 @@ export default {
   description: `listTransactions pages 2+ (limit 50, type=expense, dateFrom) over ${ROWS.toLocaleString('en')} rows of one user; ops = pages`,
   targets: [{ field: 'p99_ms', max: 20 }],
   async run(ctx) {
-    const deps = { db: ctx.db, clock: ctx.clock, ledger: new LedgerEngine(ctx.db, ctx.clock), trialDays: 14 };
-    const user = await registerLedgyUser(deps, { email: `bench-${Date.now()}@ledgy.test`, password: 'benchmark', name: 'Bench', primaryCurrency: 'EUR' });
+    const deps = ledgyDeps({ db: ctx.db, clock: ctx.clock, ledger: new LedgerEngine(ctx.db, ctx.clock) }, 14);
+    const passwordHash = await hashPassword('benchmark');
+    const user = await ctx.db.transaction((tx) => registerLedgyUser(deps, tx, { email: `bench-${Date.now()}@ledgy.test`, passwordHash, name: 'Bench', primaryCurrency: 'EUR' }));
     const started = Date.now();
     for (let from = 0; from < ROWS; from += 250_000) {
       await ctx.db.query(

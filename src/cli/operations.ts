@@ -453,7 +453,7 @@ export function adminOperations({ db, clock, apiKeys, writes }: AdminCore): Admi
       if (input.expiresAt && input.expiresAt.getTime() <= now.getTime()) throw invalid('expires_at', 'expires_at must be in the future');
       const user = await ledgyUser(input.email);
       try {
-        const { key, secret } = await mintLedgyToken({ db, clock }, apiKeys, user, input);
+        const { key, secret } = await db.transaction((tx) => mintLedgyToken(clock, apiKeys, tx, user, input));
         return { ...ledgyTokenView(key, user, clock.now()), secret };
       } catch (error) {
         if (error instanceof TokenLimitError) {

@@ -1,9 +1,9 @@
 import type { Queryable } from '../platform/db.ts';
 import { DomainError, notFound } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
-import { normalSign } from '../ledger/types.ts';
+import { normalSign, type AccountType } from '../ledger/types.ts';
+import type { LedgerEngine } from '../ledger/engine.ts';
 import { LEDGY_SCALE, type LedgyDeps } from './deps.ts';
-import { systemAccount } from './books.ts';
 import type { LedgyUser } from './users.ts';
 import { rebuildEntries, softDeleteTransactions } from './transactions.ts';
 
@@ -36,10 +36,10 @@ export interface AccountInput {
   iconColor?: string | null;
 }
 
-const SELECT = `SELECT la.*, a.balance, a.type FROM ledgy_accounts la
-  JOIN accounts a ON a.org_id = la.org_id AND a.id = la.ledger_account_id`;
+/** An account as Ledgy keeps it; its balance is the ledger's. */
+type AccountRow = Omit<LedgyAccount, 'currentBalance'>;
 
-const toAccount = (r: any): LedgyAccount => ({
+const toRow = (r: any): AccountRow => ({
   id: r.id,
   userId: r.user_id,
   ledgerAccountId: r.ledger_account_id,
@@ -52,30 +52,56 @@ const toAccount = (r: any): LedgyAccount => ({
   color: r.color,
   iconColor: r.icon_color,
   shareInviteToken: r.share_invite_token,
-  currentBalance: r.balance * normalSign(r.type),
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
 
-export async function listAccounts(db: Queryable, user: LedgyUser): Promise<LedgyAccount[]> {
-  const rows = await db.query(`${SELECT} WHERE la.org_id = $1 AND la.user_id = $2 AND la.deleted_at IS NULL ORDER BY la.sort_order, la.id`, [user.orgId, user.id]);
-  return rows.map(toAccount);
+/** The rows with their ledger balances, read through the engine. */
+async function withBalances(ledger: LedgerEngine, orgId: string, rows: AccountRow[]): Promise<LedgyAccount[]> {
+  const accounts = await ledger.getAccounts(orgId, rows.map((r) => r.ledgerAccountId));
+  return rows.map((r) => ({ ...r, currentBalance: accounts.get(r.ledgerAccountId)?.balance ?? 0n }));
+}
+
+/**
+ * The balance of a ledger account as the write's own transaction sees it (its postings
+ * included), for the answer of that write. The engine reads balances through the pool only,
+ * outside the transaction, so this is the one read of the ledger's table left here.
+ */
+async function balanceInTransaction(tx: Queryable, orgId: string, ledgerAccountId: string): Promise<bigint> {
+  const [row] = await tx.query<{ balance: bigint; type: AccountType }>('SELECT balance, type FROM accounts WHERE org_id = $1 AND id = $2', [orgId, ledgerAccountId]);
+  return row ? row.balance * normalSign(row.type) : 0n;
+}
+
+async function accountRows(db: Queryable, user: LedgyUser): Promise<AccountRow[]> {
+  const rows = await db.query('SELECT * FROM ledgy_accounts WHERE org_id = $1 AND user_id = $2 AND deleted_at IS NULL ORDER BY sort_order, id', [user.orgId, user.id]);
+  return rows.map(toRow);
 }
 
 /** One of the user's live accounts; anything else (another user's, deleted) is not found. */
-export async function getAccount(db: Queryable, user: LedgyUser, id: string, field?: string, lock = false): Promise<LedgyAccount> {
-  const rows = await db.query(
-    `${SELECT} WHERE la.org_id = $1 AND la.user_id = $2 AND la.id = $3 AND la.deleted_at IS NULL${lock ? ' FOR UPDATE OF la' : ''}`,
-    [user.orgId, user.id, id],
-  );
-  if (rows.length === 0) throw notFound('account', field);
-  return toAccount(rows[0]);
+async function accountRow(db: Queryable, user: LedgyUser, id: string, field?: string, lock = false): Promise<AccountRow> {
+  const [row] = await db.query(`SELECT * FROM ledgy_accounts WHERE org_id = $1 AND user_id = $2 AND id = $3 AND deleted_at IS NULL${lock ? ' FOR UPDATE' : ''}`, [
+    user.orgId,
+    user.id,
+    id,
+  ]);
+  if (!row) throw notFound('account', field);
+  return toRow(row);
+}
+
+export async function listAccounts(deps: Pick<LedgyDeps, 'db' | 'ledger'>, user: LedgyUser): Promise<LedgyAccount[]> {
+  return withBalances(deps.ledger, user.orgId, await accountRows(deps.db, user));
+}
+
+/** One of the user's live accounts, with its balance; anything else is not found. */
+export async function getAccount(deps: Pick<LedgyDeps, 'db' | 'ledger'>, user: LedgyUser, id: string): Promise<LedgyAccount> {
+  const [account] = await withBalances(deps.ledger, user.orgId, [await accountRow(deps.db, user, id)]);
+  return account;
 }
 
 /** Posts (or re-posts) the opening balance as an entry against the currency's opening account. */
 async function postOpening(deps: LedgyDeps, tx: Queryable, user: LedgyUser, ledgerAccountId: string, currency: string, amount: bigint, date: Date) {
   if (amount === 0n) return null;
-  const opening = await systemAccount(deps, tx, user.orgId, user.ledgerId, 'opening', currency);
+  const opening = await deps.systemAccounts.id(tx, user.orgId, user.ledgerId, 'opening', currency);
   const [result] = await deps.ledger.postBatch(
     user.orgId,
     [{ ledgerId: user.ledgerId, effectiveAt: date, description: 'Opening balance', postings: [{ accountId: ledgerAccountId, amount }, { accountId: opening, amount: -amount }] }],
@@ -93,106 +119,101 @@ async function ledgerAccountFor(deps: LedgyDeps, tx: Queryable, user: LedgyUser,
   return id;
 }
 
-export async function createAccount(deps: LedgyDeps, user: LedgyUser, input: AccountInput): Promise<LedgyAccount> {
-  return deps.db.transaction(async (tx) => {
-    const id = newId();
-    const now = deps.clock.now();
-    const ledgerAccountId = await ledgerAccountFor(deps, tx, user, id, input.currencyCode);
-    const openingEntryId = await postOpening(deps, tx, user, ledgerAccountId, input.currencyCode, input.initialBalance, now);
-    await tx.query(
-      `INSERT INTO ledgy_accounts (org_id, id, user_id, ledger_account_id, opening_entry_id, name, currency_code, initial_balance, sort_order,
-                                   icon, color, icon_color, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)`,
-      [user.orgId, id, user.id, ledgerAccountId, openingEntryId, input.name, input.currencyCode, input.initialBalance.toString(), input.order, input.icon ?? null, input.color ?? null, input.iconColor ?? null, now],
-    );
-    return getAccount(tx, user, id);
-  });
+export async function createAccount(deps: LedgyDeps, tx: Queryable, user: LedgyUser, input: AccountInput): Promise<LedgyAccount> {
+  const id = newId();
+  const now = deps.clock.now();
+  const ledgerAccountId = await ledgerAccountFor(deps, tx, user, id, input.currencyCode);
+  const openingEntryId = await postOpening(deps, tx, user, ledgerAccountId, input.currencyCode, input.initialBalance, now);
+  const [row] = await tx.query(
+    `INSERT INTO ledgy_accounts (org_id, id, user_id, ledger_account_id, opening_entry_id, name, currency_code, initial_balance, sort_order,
+                                 icon, color, icon_color, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING *`,
+    [user.orgId, id, user.id, ledgerAccountId, openingEntryId, input.name, input.currencyCode, input.initialBalance.toString(), input.order, input.icon ?? null, input.color ?? null, input.iconColor ?? null, now],
+  );
+  // A new ledger account: its one entry is the opening balance.
+  return { ...toRow(row), currentBalance: input.initialBalance };
 }
 
 /**
  * PUT: every field replaced. A new initial balance reverses the old opening entry and posts
  * a new one. A new currency is allowed only while no live transaction uses the account.
  */
-export async function replaceAccount(deps: LedgyDeps, user: LedgyUser, id: string, input: AccountInput): Promise<LedgyAccount> {
-  return deps.db.transaction(async (tx) => {
-    const current = await getAccount(tx, user, id, undefined, true);
-    let ledgerAccountId = current.ledgerAccountId;
-    let openingEntryId = current.openingEntryId;
-    const now = deps.clock.now();
-    if (input.currencyCode !== current.currencyCode) {
-      const [{ n }] = await tx.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM ledgy_transactions WHERE org_id = $1 AND deleted_at IS NULL AND (account_id = $2 OR to_account_id = $2)`,
-        [user.orgId, id],
-      );
-      if (n > 0) throw new DomainError('conflict', 'the currency of an account with transactions cannot change', 'currencyCode');
-      ledgerAccountId = await ledgerAccountFor(deps, tx, user, id, input.currencyCode);
-    }
-    if (input.initialBalance !== current.initialBalance || input.currencyCode !== current.currencyCode) {
-      if (openingEntryId) await deps.ledger.reverseEntry(user.orgId, openingEntryId, { effectiveAt: now, description: 'Opening balance changed' }, tx);
-      openingEntryId = await postOpening(deps, tx, user, ledgerAccountId, input.currencyCode, input.initialBalance, now);
-    }
-    await tx.query(
-      `UPDATE ledgy_accounts SET name = $3, currency_code = $4, initial_balance = $5, sort_order = $6, icon = $7, color = $8, icon_color = $9,
-              ledger_account_id = $10, opening_entry_id = $11, updated_at = $12
-        WHERE org_id = $1 AND id = $2`,
-      [user.orgId, id, input.name, input.currencyCode, input.initialBalance.toString(), input.order, input.icon ?? null, input.color ?? null, input.iconColor ?? null, ledgerAccountId, openingEntryId, now],
+export async function replaceAccount(deps: LedgyDeps, tx: Queryable, user: LedgyUser, id: string, input: AccountInput): Promise<LedgyAccount> {
+  const current = await accountRow(tx, user, id, undefined, true);
+  let ledgerAccountId = current.ledgerAccountId;
+  let openingEntryId = current.openingEntryId;
+  const now = deps.clock.now();
+  if (input.currencyCode !== current.currencyCode) {
+    const [{ n }] = await tx.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ledgy_transactions WHERE org_id = $1 AND deleted_at IS NULL AND (account_id = $2 OR to_account_id = $2)`,
+      [user.orgId, id],
     );
-    return getAccount(tx, user, id);
-  });
+    if (n > 0) throw new DomainError('conflict', 'the currency of an account with transactions cannot change', 'currencyCode');
+    ledgerAccountId = await ledgerAccountFor(deps, tx, user, id, input.currencyCode);
+  }
+  if (input.initialBalance !== current.initialBalance || input.currencyCode !== current.currencyCode) {
+    if (openingEntryId) await deps.ledger.reverseEntry(user.orgId, openingEntryId, { effectiveAt: now, description: 'Opening balance changed' }, tx);
+    openingEntryId = await postOpening(deps, tx, user, ledgerAccountId, input.currencyCode, input.initialBalance, now);
+  }
+  const [updated] = await tx.query(
+    `UPDATE ledgy_accounts SET name = $3, currency_code = $4, initial_balance = $5, sort_order = $6, icon = $7, color = $8, icon_color = $9,
+            ledger_account_id = $10, opening_entry_id = $11, updated_at = $12
+      WHERE org_id = $1 AND id = $2 RETURNING *`,
+    [user.orgId, id, input.name, input.currencyCode, input.initialBalance.toString(), input.order, input.icon ?? null, input.color ?? null, input.iconColor ?? null, ledgerAccountId, openingEntryId, now],
+  );
+  return { ...toRow(updated), currentBalance: await balanceInTransaction(tx, user.orgId, ledgerAccountId) };
 }
 
 export type DeleteAction = 'Detach' | 'Move' | 'DeleteAll';
 
 /**
- * Soft-deletes an account in one transaction. Its transactions are detached (their entries
+ * Soft-deletes an account. Its transactions are detached (their entries
  * re-posted against "unassigned"), moved to another live account of the user (re-posted
  * there; a transfer between the two is removed, as it would go from an account to itself),
  * or soft-deleted (reversed). The opening balance is reversed.
  */
-export async function deleteAccount(deps: LedgyDeps, user: LedgyUser, id: string, action: DeleteAction, moveTargetId: string | null): Promise<void> {
-  await deps.db.transaction(async (tx) => {
-    const account = await getAccount(tx, user, id, undefined, true);
-    const now = deps.clock.now();
-    if (action === 'Move') {
-      if (!moveTargetId) throw new DomainError('validation', 'moveTargetAccountId is required when action=Move', 'moveTargetAccountId');
-      if (moveTargetId === id) throw new DomainError('validation', 'moveTargetAccountId must be another account', 'moveTargetAccountId');
-      const target = await getAccount(tx, user, moveTargetId, 'moveTargetAccountId');
-      if (target.currencyCode !== account.currencyCode) {
-        throw new DomainError('validation', 'moveTargetAccountId must have the same currency', 'moveTargetAccountId');
-      }
+export async function deleteAccount(deps: LedgyDeps, tx: Queryable, user: LedgyUser, id: string, action: DeleteAction, moveTargetId: string | null): Promise<void> {
+  const account = await accountRow(tx, user, id, undefined, true);
+  const now = deps.clock.now();
+  if (action === 'Move') {
+    if (!moveTargetId) throw new DomainError('validation', 'moveTargetAccountId is required when action=Move', 'moveTargetAccountId');
+    if (moveTargetId === id) throw new DomainError('validation', 'moveTargetAccountId must be another account', 'moveTargetAccountId');
+    const target = await accountRow(tx, user, moveTargetId, 'moveTargetAccountId');
+    if (target.currencyCode !== account.currencyCode) {
+      throw new DomainError('validation', 'moveTargetAccountId must have the same currency', 'moveTargetAccountId');
     }
-    const linked = await tx.query<{ id: string }>(
-      `SELECT id FROM ledgy_transactions WHERE org_id = $1 AND user_id = $2 AND deleted_at IS NULL AND (account_id = $3 OR to_account_id = $3)
-       ORDER BY id FOR UPDATE`,
-      [user.orgId, user.id, id],
+  }
+  const linked = await tx.query<{ id: string }>(
+    `SELECT id FROM ledgy_transactions WHERE org_id = $1 AND user_id = $2 AND deleted_at IS NULL AND (account_id = $3 OR to_account_id = $3)
+     ORDER BY id FOR UPDATE`,
+    [user.orgId, user.id, id],
+  );
+  let ids = linked.map((r) => r.id);
+  if (action === 'Move') {
+    // A transfer between this account and the target would become one from the target to
+    // itself: no money moves any more, so it is removed (reversed and soft-deleted).
+    const between = await tx.query<{ id: string }>(
+      `SELECT id FROM ledgy_transactions WHERE org_id = $1 AND id = ANY($2::uuid[]) AND type = 'transfer'
+          AND ((account_id = $3 AND to_account_id = $4) OR (account_id = $4 AND to_account_id = $3))`,
+      [user.orgId, ids, id, moveTargetId],
     );
-    let ids = linked.map((r) => r.id);
-    if (action === 'Move') {
-      // A transfer between this account and the target would become one from the target to
-      // itself: no money moves any more, so it is removed (reversed and soft-deleted).
-      const between = await tx.query<{ id: string }>(
-        `SELECT id FROM ledgy_transactions WHERE org_id = $1 AND id = ANY($2::uuid[]) AND type = 'transfer'
-            AND ((account_id = $3 AND to_account_id = $4) OR (account_id = $4 AND to_account_id = $3))`,
-        [user.orgId, ids, id, moveTargetId],
-      );
-      const removed = new Set(await softDeleteTransactions(deps, tx, user, between.map((r) => r.id)));
-      ids = ids.filter((x) => !removed.has(x));
-    }
-    if (action === 'DeleteAll') {
-      await softDeleteTransactions(deps, tx, user, ids);
-    } else {
-      const target = action === 'Move' ? moveTargetId : null;
-      await tx.query(
-        `UPDATE ledgy_transactions SET
-            account_id = CASE WHEN account_id = $3 THEN $4::uuid ELSE account_id END,
-            to_account_id = CASE WHEN to_account_id = $3 THEN $4::uuid ELSE to_account_id END,
-            updated_at = $5
-          WHERE org_id = $1 AND id = ANY($2::uuid[])`,
-        [user.orgId, ids, id, target, now],
-      );
-      await rebuildEntries(deps, tx, user, ids);
-    }
-    if (account.openingEntryId) await deps.ledger.reverseEntry(user.orgId, account.openingEntryId, { effectiveAt: now, description: 'Account deleted' }, tx);
-    await tx.query('UPDATE ledgy_accounts SET deleted_at = $3, updated_at = $3 WHERE org_id = $1 AND id = $2', [user.orgId, id, now]);
-  });
+    const removed = new Set(await softDeleteTransactions(deps, tx, user, between.map((r) => r.id)));
+    ids = ids.filter((x) => !removed.has(x));
+  }
+  if (action === 'DeleteAll') {
+    await softDeleteTransactions(deps, tx, user, ids);
+  } else {
+    const target = action === 'Move' ? moveTargetId : null;
+    await tx.query(
+      `UPDATE ledgy_transactions SET
+          account_id = CASE WHEN account_id = $3 THEN $4::uuid ELSE account_id END,
+          to_account_id = CASE WHEN to_account_id = $3 THEN $4::uuid ELSE to_account_id END,
+          updated_at = $5
+        WHERE org_id = $1 AND id = ANY($2::uuid[])`,
+      [user.orgId, ids, id, target, now],
+    );
+    await rebuildEntries(deps, tx, user, ids);
+  }
+  if (account.openingEntryId) await deps.ledger.reverseEntry(user.orgId, account.openingEntryId, { effectiveAt: now, description: 'Account deleted' }, tx);
+  await tx.query('UPDATE ledgy_accounts SET deleted_at = $3, updated_at = $3 WHERE org_id = $1 AND id = $2', [user.orgId, id, now]);
 }

@@ -1,52 +1,13 @@
 import type { Queryable } from '../platform/db.ts';
 import { DomainError } from '../platform/errors.ts';
-import type { AccountType, EntryInput } from '../ledger/types.ts';
-import { LEDGY_SCALE, type LedgyDeps } from './deps.ts';
+import type { EntryInput } from '../ledger/types.ts';
+import type { LedgyDeps } from './deps.ts';
+import type { SystemKind } from './system-accounts.ts';
 
-/**
+/*
  * How Ledgy rows become ledger entries. Each user has a ledger; each Ledgy account is an
- * asset account in it (CUR/4), and each currency has four system accounts:
- *   _opening:CUR    (equity)   the other side of opening balances
- *   _income:CUR     (income)   the other side of income
- *   _expense:CUR    (expense)  the other side of expenses
- *   _unassigned:CUR (asset)    stands in for "no account" (a one-sided fact, or a detached row)
+ * asset account in it (CUR/4), and each currency has four system accounts (system-accounts.ts).
  */
-export type SystemKind = 'opening' | 'income' | 'expense' | 'unassigned';
-const SYSTEM: Record<SystemKind, { type: AccountType; name: string }> = {
-  opening: { type: 'equity', name: 'Opening balances' },
-  income: { type: 'income', name: 'Income' },
-  expense: { type: 'expense', name: 'Expenses' },
-  unassigned: { type: 'asset', name: 'Unassigned' },
-};
-
-/**
- * System account ids by ledger and code. Only ids of accounts that existed before the asking
- * transaction began go in `committed`: one made by a transaction that then rolls back (or is
- * retried) must not outlive it, so those stay with that transaction's handle.
- */
-const committed = new Map<string, string>();
-const madeIn = new WeakMap<Queryable, Map<string, string>>();
-
-export async function systemAccount(deps: LedgyDeps, tx: Queryable, orgId: string, ledgerId: string, kind: SystemKind, currency: string): Promise<string> {
-  const code = `_${kind}:${currency}`;
-  const key = `${ledgerId}|${code}`;
-  const hit = committed.get(key) ?? madeIn.get(tx)?.get(key);
-  if (hit) return hit;
-  const { id, created } = await deps.ledger.ensureAccount(
-    orgId,
-    { ledgerId, code, name: `${SYSTEM[kind].name} (${currency})`, type: SYSTEM[kind].type, asset: { currency, scale: LEDGY_SCALE } },
-    tx,
-  );
-  if (created) {
-    const mine = madeIn.get(tx) ?? new Map<string, string>();
-    mine.set(key, id);
-    madeIn.set(tx, mine);
-  } else {
-    if (committed.size > 100_000) committed.clear();
-    committed.set(key, id);
-  }
-  return id;
-}
 
 /** The ledger side of a Ledgy row. */
 export interface RowForEntry {
@@ -70,7 +31,7 @@ export function impliedRate(amount: bigint, converted: bigint): string {
 }
 
 export async function entryFor(deps: LedgyDeps, tx: Queryable, orgId: string, ledgerId: string, row: RowForEntry): Promise<EntryInput> {
-  const sys = (kind: SystemKind, currency: string) => systemAccount(deps, tx, orgId, ledgerId, kind, currency);
+  const sys = (kind: SystemKind, currency: string) => deps.systemAccounts.id(tx, orgId, ledgerId, kind, currency);
   const side = async (s: { ledgerAccountId: string | null; currency: string }) => s.ledgerAccountId ?? (await sys('unassigned', s.currency));
   const base = { ledgerId, effectiveAt: row.date, description: row.payee ?? row.note ?? null };
   const cur = row.currencyCode;

@@ -205,40 +205,32 @@ const values = (input: BudgetInput) => [
   input.groupId ?? null,
 ];
 
-export async function createBudget(deps: LedgyDeps, user: LedgyUser, input: BudgetInput): Promise<BudgetWithSpend> {
-  const created = await deps.db.transaction(async (tx) => {
-    await checkInput(tx, user, input);
-    const id = newId();
-    const [row] = await tx.query(
-      `INSERT INTO ledgy_budgets (org_id, id, user_id, name, amount, currency_code, period, start_date, end_date, is_active, category_id, group_id, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING *`,
-      [user.orgId, id, user.id, ...values(input), deps.clock.now()],
-    );
-    return toBudget(row);
-  });
-  return withSpend(deps.db, user.orgId, created, deps.clock.now());
+export async function createBudget(deps: LedgyDeps, tx: Queryable, user: LedgyUser, input: BudgetInput): Promise<BudgetWithSpend> {
+  await checkInput(tx, user, input);
+  const id = newId();
+  const [row] = await tx.query(
+    `INSERT INTO ledgy_budgets (org_id, id, user_id, name, amount, currency_code, period, start_date, end_date, is_active, category_id, group_id, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING *`,
+    [user.orgId, id, user.id, ...values(input), deps.clock.now()],
+  );
+  return withSpend(tx, user.orgId, toBudget(row), deps.clock.now());
 }
 
 /** PUT: every field replaced (an omitted optional field becomes null). */
-export async function replaceBudget(deps: LedgyDeps, user: LedgyUser, id: string, input: BudgetInput): Promise<BudgetWithSpend> {
-  const updated = await deps.db.transaction(async (tx) => {
-    await ownBudget(tx, user, id);
-    await checkInput(tx, user, input);
-    const [row] = await tx.query(
-      `UPDATE ledgy_budgets SET name = $3, amount = $4, currency_code = $5, period = $6, start_date = $7, end_date = $8, is_active = $9,
-              category_id = $10, group_id = $11, updated_at = $12
-        WHERE org_id = $1 AND id = $2 RETURNING *`,
-      [user.orgId, id, ...values(input), deps.clock.now()],
-    );
-    return toBudget(row);
-  });
-  return withSpend(deps.db, user.orgId, updated, deps.clock.now());
+export async function replaceBudget(deps: LedgyDeps, tx: Queryable, user: LedgyUser, id: string, input: BudgetInput): Promise<BudgetWithSpend> {
+  await ownBudget(tx, user, id);
+  await checkInput(tx, user, input);
+  const [row] = await tx.query(
+    `UPDATE ledgy_budgets SET name = $3, amount = $4, currency_code = $5, period = $6, start_date = $7, end_date = $8, is_active = $9,
+            category_id = $10, group_id = $11, updated_at = $12
+      WHERE org_id = $1 AND id = $2 RETURNING *`,
+    [user.orgId, id, ...values(input), deps.clock.now()],
+  );
+  return withSpend(tx, user.orgId, toBudget(row), deps.clock.now());
 }
 
-export async function deleteBudget(deps: LedgyDeps, user: LedgyUser, id: string): Promise<void> {
-  await deps.db.transaction(async (tx) => {
-    await ownBudget(tx, user, id);
-    const now = deps.clock.now();
-    await tx.query('UPDATE ledgy_budgets SET deleted_at = $3, updated_at = $3 WHERE org_id = $1 AND id = $2', [user.orgId, id, now]);
-  });
+export async function deleteBudget(deps: LedgyDeps, tx: Queryable, user: LedgyUser, id: string): Promise<void> {
+  await ownBudget(tx, user, id);
+  const now = deps.clock.now();
+  await tx.query('UPDATE ledgy_budgets SET deleted_at = $3, updated_at = $3 WHERE org_id = $1 AND id = $2', [user.orgId, id, now]);
 }

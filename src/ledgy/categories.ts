@@ -111,45 +111,39 @@ async function checkGroupRef(tx: Queryable, user: LedgyUser, groupId: string | n
   if (found.length === 0) throw notFound('category group', 'categoryGroupId');
 }
 
-export async function createCategory(deps: LedgyDeps, user: LedgyUser, input: CategoryInput): Promise<LedgyCategory> {
-  return deps.db.transaction(async (tx) => {
-    await checkGroupRef(tx, user, input.categoryGroupId);
-    const id = newId();
-    const now = deps.clock.now();
-    await tx.query(
-      `INSERT INTO ledgy_categories (org_id, id, user_id, name, type, sort_order, is_pinned, category_group_id, icon, color, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`,
-      [user.orgId, id, user.id, input.name, input.type, input.order, input.isPinned, input.categoryGroupId ?? null, input.icon ?? null, input.color ?? null, now],
-    );
-    return getCategory(tx, user, id);
-  });
+export async function createCategory(deps: LedgyDeps, tx: Queryable, user: LedgyUser, input: CategoryInput): Promise<LedgyCategory> {
+  await checkGroupRef(tx, user, input.categoryGroupId);
+  const id = newId();
+  const now = deps.clock.now();
+  await tx.query(
+    `INSERT INTO ledgy_categories (org_id, id, user_id, name, type, sort_order, is_pinned, category_group_id, icon, color, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`,
+    [user.orgId, id, user.id, input.name, input.type, input.order, input.isPinned, input.categoryGroupId ?? null, input.icon ?? null, input.color ?? null, now],
+  );
+  return getCategory(tx, user, id);
 }
 
 /** PUT: every field replaced (an omitted optional field becomes null). */
-export async function replaceCategory(deps: LedgyDeps, user: LedgyUser, id: string, input: CategoryInput): Promise<LedgyCategory> {
-  return deps.db.transaction(async (tx) => {
-    await getCategory(tx, user, id, true);
-    await checkGroupRef(tx, user, input.categoryGroupId);
-    await tx.query(
-      `UPDATE ledgy_categories SET name = $3, type = $4, sort_order = $5, is_pinned = $6, category_group_id = $7, icon = $8, color = $9, updated_at = $10
-        WHERE org_id = $1 AND id = $2`,
-      [user.orgId, id, input.name, input.type, input.order, input.isPinned, input.categoryGroupId ?? null, input.icon ?? null, input.color ?? null, deps.clock.now()],
-    );
-    return getCategory(tx, user, id);
-  });
+export async function replaceCategory(deps: LedgyDeps, tx: Queryable, user: LedgyUser, id: string, input: CategoryInput): Promise<LedgyCategory> {
+  await getCategory(tx, user, id, true);
+  await checkGroupRef(tx, user, input.categoryGroupId);
+  await tx.query(
+    `UPDATE ledgy_categories SET name = $3, type = $4, sort_order = $5, is_pinned = $6, category_group_id = $7, icon = $8, color = $9, updated_at = $10
+      WHERE org_id = $1 AND id = $2`,
+    [user.orgId, id, input.name, input.type, input.order, input.isPinned, input.categoryGroupId ?? null, input.icon ?? null, input.color ?? null, deps.clock.now()],
+  );
+  return getCategory(tx, user, id);
 }
 
 /** Soft delete; the user's transactions keep everything but the category. */
-export async function deleteCategory(deps: LedgyDeps, user: LedgyUser, id: string): Promise<void> {
-  await deps.db.transaction(async (tx) => {
-    await getCategory(tx, user, id, true);
-    const now = deps.clock.now();
-    await tx.query(
-      'UPDATE ledgy_transactions SET category_id = NULL, updated_at = $4 WHERE org_id = $1 AND user_id = $2 AND category_id = $3',
-      [user.orgId, user.id, id, now],
-    );
-    await tx.query('UPDATE ledgy_categories SET deleted_at = $3, updated_at = $3 WHERE org_id = $1 AND id = $2', [user.orgId, id, now]);
-  });
+export async function deleteCategory(deps: LedgyDeps, tx: Queryable, user: LedgyUser, id: string): Promise<void> {
+  await getCategory(tx, user, id, true);
+  const now = deps.clock.now();
+  await tx.query(
+    'UPDATE ledgy_transactions SET category_id = NULL, updated_at = $4 WHERE org_id = $1 AND user_id = $2 AND category_id = $3',
+    [user.orgId, user.id, id, now],
+  );
+  await tx.query('UPDATE ledgy_categories SET deleted_at = $3, updated_at = $3 WHERE org_id = $1 AND id = $2', [user.orgId, id, now]);
 }
 
 // ---- category groups ----
@@ -171,38 +165,32 @@ export async function getCategoryGroup(db: Queryable, user: LedgyUser, id: strin
   return toGroup(row);
 }
 
-export async function createCategoryGroup(deps: LedgyDeps, user: LedgyUser, input: CategoryGroupInput): Promise<LedgyCategoryGroup> {
-  return deps.db.transaction(async (tx) => {
-    const id = newId();
-    await tx.query(
-      `INSERT INTO ledgy_category_groups (org_id, id, user_id, name, sort_order, icon, color, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
-      [user.orgId, id, user.id, input.name, input.order, input.icon ?? null, input.color ?? null, deps.clock.now()],
-    );
-    return getCategoryGroup(tx, user, id);
-  });
+export async function createCategoryGroup(deps: LedgyDeps, tx: Queryable, user: LedgyUser, input: CategoryGroupInput): Promise<LedgyCategoryGroup> {
+  const id = newId();
+  await tx.query(
+    `INSERT INTO ledgy_category_groups (org_id, id, user_id, name, sort_order, icon, color, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
+    [user.orgId, id, user.id, input.name, input.order, input.icon ?? null, input.color ?? null, deps.clock.now()],
+  );
+  return getCategoryGroup(tx, user, id);
 }
 
-export async function replaceCategoryGroup(deps: LedgyDeps, user: LedgyUser, id: string, input: CategoryGroupInput): Promise<LedgyCategoryGroup> {
-  return deps.db.transaction(async (tx) => {
-    await getCategoryGroup(tx, user, id, true);
-    await tx.query(
-      'UPDATE ledgy_category_groups SET name = $3, sort_order = $4, icon = $5, color = $6, updated_at = $7 WHERE org_id = $1 AND id = $2',
-      [user.orgId, id, input.name, input.order, input.icon ?? null, input.color ?? null, deps.clock.now()],
-    );
-    return getCategoryGroup(tx, user, id);
-  });
+export async function replaceCategoryGroup(deps: LedgyDeps, tx: Queryable, user: LedgyUser, id: string, input: CategoryGroupInput): Promise<LedgyCategoryGroup> {
+  await getCategoryGroup(tx, user, id, true);
+  await tx.query(
+    'UPDATE ledgy_category_groups SET name = $3, sort_order = $4, icon = $5, color = $6, updated_at = $7 WHERE org_id = $1 AND id = $2',
+    [user.orgId, id, input.name, input.order, input.icon ?? null, input.color ?? null, deps.clock.now()],
+  );
+  return getCategoryGroup(tx, user, id);
 }
 
 /** Soft delete; child categories survive, ungrouped. */
-export async function deleteCategoryGroup(deps: LedgyDeps, user: LedgyUser, id: string): Promise<void> {
-  await deps.db.transaction(async (tx) => {
-    await getCategoryGroup(tx, user, id, true);
-    const now = deps.clock.now();
-    await tx.query(
-      'UPDATE ledgy_categories SET category_group_id = NULL, updated_at = $4 WHERE org_id = $1 AND user_id = $2 AND category_group_id = $3',
-      [user.orgId, user.id, id, now],
-    );
-    await tx.query('UPDATE ledgy_category_groups SET deleted_at = $3, updated_at = $3 WHERE org_id = $1 AND id = $2', [user.orgId, id, now]);
-  });
+export async function deleteCategoryGroup(deps: LedgyDeps, tx: Queryable, user: LedgyUser, id: string): Promise<void> {
+  await getCategoryGroup(tx, user, id, true);
+  const now = deps.clock.now();
+  await tx.query(
+    'UPDATE ledgy_categories SET category_group_id = NULL, updated_at = $4 WHERE org_id = $1 AND user_id = $2 AND category_group_id = $3',
+    [user.orgId, user.id, id, now],
+  );
+  await tx.query('UPDATE ledgy_category_groups SET deleted_at = $3, updated_at = $3 WHERE org_id = $1 AND id = $2', [user.orgId, id, now]);
 }

@@ -1,6 +1,7 @@
 import type { Queryable } from '../platform/db.ts';
 import { DomainError, invalid, notFound } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
+import { getUsers } from '../platform/identity/users.ts';
 import type { LedgyDeps } from './deps.ts';
 import type { LedgyUser } from './users.ts';
 
@@ -50,18 +51,21 @@ export interface GroupInput {
 
 async function membersOf(db: Queryable, orgId: string, groupIds: string[]): Promise<Map<string, GroupMember[]>> {
   const rows = await db.query(
-    `SELECT m.group_id, m.user_id, m.added_at, u.email, u.name, g.owner_id
+    `SELECT m.group_id, m.user_id, m.added_at, g.owner_id
        FROM ledgy_group_members m
        JOIN ledgy_groups g ON g.org_id = m.org_id AND g.id = m.group_id
-       JOIN users u ON u.org_id = m.org_id AND u.id = m.user_id
       WHERE m.org_id = $1 AND m.group_id = ANY($2::uuid[])
       ORDER BY m.group_id, (m.user_id = g.owner_id) DESC, m.added_at, m.user_id`,
     [orgId, groupIds],
   );
+  // Emails and names are the identity module's.
+  const users = await getUsers(db, orgId, rows.map((r) => r.user_id));
   const out = new Map<string, GroupMember[]>();
   for (const r of rows) {
+    const user = users.get(r.user_id);
+    if (!user) continue;
     const list = out.get(r.group_id) ?? [];
-    list.push({ userId: r.user_id, email: r.email, name: r.name, role: r.user_id === r.owner_id ? 'owner' : 'member', addedAt: r.added_at });
+    list.push({ userId: r.user_id, email: user.email, name: user.name, role: r.user_id === r.owner_id ? 'owner' : 'member', addedAt: r.added_at });
     out.set(r.group_id, list);
   }
   return out;
@@ -111,59 +115,51 @@ export async function ownedGroup(tx: Queryable, user: LedgyUser, id: string): Pr
   return group;
 }
 
-export async function createGroup(deps: LedgyDeps, user: LedgyUser, input: GroupInput): Promise<LedgyGroup> {
-  return deps.db.transaction(async (tx) => {
-    const id = newId();
-    const now = deps.clock.now();
-    await tx.query(
-      `INSERT INTO ledgy_groups (org_id, id, owner_id, name, description, icon, color, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
-      [user.orgId, id, user.id, input.name, input.description ?? null, input.icon ?? null, input.color ?? null, now],
-    );
-    await tx.query('INSERT INTO ledgy_group_members (org_id, group_id, user_id, added_at) VALUES ($1, $2, $3, $4)', [user.orgId, id, user.id, now]);
-    return getGroup(tx, user, id);
-  });
+export async function createGroup(deps: LedgyDeps, tx: Queryable, user: LedgyUser, input: GroupInput): Promise<LedgyGroup> {
+  const id = newId();
+  const now = deps.clock.now();
+  await tx.query(
+    `INSERT INTO ledgy_groups (org_id, id, owner_id, name, description, icon, color, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
+    [user.orgId, id, user.id, input.name, input.description ?? null, input.icon ?? null, input.color ?? null, now],
+  );
+  await tx.query('INSERT INTO ledgy_group_members (org_id, group_id, user_id, added_at) VALUES ($1, $2, $3, $4)', [user.orgId, id, user.id, now]);
+  return getGroup(tx, user, id);
 }
 
 /** PUT: the metadata is replaced (an omitted optional field becomes null); membership is untouched. */
-export async function replaceGroup(deps: LedgyDeps, user: LedgyUser, id: string, input: GroupInput): Promise<LedgyGroup> {
-  return deps.db.transaction(async (tx) => {
-    await ownedGroup(tx, user, id);
-    await tx.query(
-      'UPDATE ledgy_groups SET name = $3, description = $4, icon = $5, color = $6, updated_at = $7 WHERE org_id = $1 AND id = $2',
-      [user.orgId, id, input.name, input.description ?? null, input.icon ?? null, input.color ?? null, deps.clock.now()],
-    );
-    return getGroup(tx, user, id);
-  });
+export async function replaceGroup(deps: LedgyDeps, tx: Queryable, user: LedgyUser, id: string, input: GroupInput): Promise<LedgyGroup> {
+  await ownedGroup(tx, user, id);
+  await tx.query(
+    'UPDATE ledgy_groups SET name = $3, description = $4, icon = $5, color = $6, updated_at = $7 WHERE org_id = $1 AND id = $2',
+    [user.orgId, id, input.name, input.description ?? null, input.icon ?? null, input.color ?? null, deps.clock.now()],
+  );
+  return getGroup(tx, user, id);
 }
 
-export async function deleteGroup(deps: LedgyDeps, user: LedgyUser, id: string): Promise<void> {
-  await deps.db.transaction(async (tx) => {
-    await ownedGroup(tx, user, id);
-    const now = deps.clock.now();
-    await tx.query('DELETE FROM ledgy_group_invitations WHERE org_id = $1 AND group_id = $2', [user.orgId, id]);
-    await tx.query('DELETE FROM ledgy_group_members WHERE org_id = $1 AND group_id = $2', [user.orgId, id]);
-    await tx.query('UPDATE ledgy_transactions SET group_id = NULL, updated_at = $3 WHERE org_id = $1 AND group_id = $2', [user.orgId, id, now]);
-    await tx.query('UPDATE ledgy_budgets SET group_id = NULL, updated_at = $3 WHERE org_id = $1 AND group_id = $2', [user.orgId, id, now]);
-    await tx.query('UPDATE ledgy_groups SET deleted_at = $3, updated_at = $3 WHERE org_id = $1 AND id = $2', [user.orgId, id, now]);
-  });
+export async function deleteGroup(deps: LedgyDeps, tx: Queryable, user: LedgyUser, id: string): Promise<void> {
+  await ownedGroup(tx, user, id);
+  const now = deps.clock.now();
+  await tx.query('DELETE FROM ledgy_group_invitations WHERE org_id = $1 AND group_id = $2', [user.orgId, id]);
+  await tx.query('DELETE FROM ledgy_group_members WHERE org_id = $1 AND group_id = $2', [user.orgId, id]);
+  await tx.query('UPDATE ledgy_transactions SET group_id = NULL, updated_at = $3 WHERE org_id = $1 AND group_id = $2', [user.orgId, id, now]);
+  await tx.query('UPDATE ledgy_budgets SET group_id = NULL, updated_at = $3 WHERE org_id = $1 AND group_id = $2', [user.orgId, id, now]);
+  await tx.query('UPDATE ledgy_groups SET deleted_at = $3, updated_at = $3 WHERE org_id = $1 AND id = $2', [user.orgId, id, now]);
 }
 
-export async function removeGroupMember(deps: LedgyDeps, user: LedgyUser, id: string, memberId: string): Promise<void> {
-  await deps.db.transaction(async (tx) => {
-    // A member may remove themselves (leave); anyone else only by the owner.
-    const group = memberId === user.id ? await getGroup(tx, user, id, true) : await ownedGroup(tx, user, id);
-    if (memberId === group.ownerId) throw invalid('userId', 'the owner cannot be removed from a group; delete the group instead');
-    const removed = await tx.query('DELETE FROM ledgy_group_members WHERE org_id = $1 AND group_id = $2 AND user_id = $3 RETURNING user_id', [
-      user.orgId,
-      id,
-      memberId,
-    ]);
-    if (removed.length === 0) throw notFound('member');
-    const now = deps.clock.now();
-    const personal = 'SET group_id = NULL, updated_at = $4 WHERE org_id = $1 AND group_id = $2 AND user_id = $3';
-    await tx.query(`UPDATE ledgy_transactions ${personal}`, [user.orgId, id, memberId, now]);
-    await tx.query(`UPDATE ledgy_budgets ${personal}`, [user.orgId, id, memberId, now]);
-    await tx.query('UPDATE ledgy_groups SET updated_at = $3 WHERE org_id = $1 AND id = $2', [user.orgId, id, now]);
-  });
+export async function removeGroupMember(deps: LedgyDeps, tx: Queryable, user: LedgyUser, id: string, memberId: string): Promise<void> {
+  // A member may remove themselves (leave); anyone else only by the owner.
+  const group = memberId === user.id ? await getGroup(tx, user, id, true) : await ownedGroup(tx, user, id);
+  if (memberId === group.ownerId) throw invalid('userId', 'the owner cannot be removed from a group; delete the group instead');
+  const removed = await tx.query('DELETE FROM ledgy_group_members WHERE org_id = $1 AND group_id = $2 AND user_id = $3 RETURNING user_id', [
+    user.orgId,
+    id,
+    memberId,
+  ]);
+  if (removed.length === 0) throw notFound('member');
+  const now = deps.clock.now();
+  const personal = 'SET group_id = NULL, updated_at = $4 WHERE org_id = $1 AND group_id = $2 AND user_id = $3';
+  await tx.query(`UPDATE ledgy_transactions ${personal}`, [user.orgId, id, memberId, now]);
+  await tx.query(`UPDATE ledgy_budgets ${personal}`, [user.orgId, id, memberId, now]);
+  await tx.query('UPDATE ledgy_groups SET updated_at = $3 WHERE org_id = $1 AND id = $2', [user.orgId, id, now]);
 }

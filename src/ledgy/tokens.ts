@@ -1,4 +1,4 @@
-import type { Db } from '../platform/db.ts';
+import type { Queryable } from '../platform/db.ts';
 import type { Clock } from '../platform/clock.ts';
 import { DomainError } from '../platform/errors.ts';
 import type { ApiKey, ApiKeys } from '../platform/identity/api-keys.ts';
@@ -25,29 +25,23 @@ export interface NewLedgyToken {
 }
 
 /**
- * Mints a personal access token (`lgpat_…`) for a Ledgy user, unless the user already holds
- * MAX_ACTIVE_TOKENS active ones. The one rule for the Ledgy API (`POST /api/auth/tokens`) and
- * the operator CLI; the secret is in the answer only.
+ * Mints a personal access token (`lgpat_…`) for a Ledgy user in `tx`, unless the user already
+ * holds MAX_ACTIVE_TOKENS active ones. The one rule for the Ledgy API (`POST /api/auth/tokens`)
+ * and the operator CLI; the secret is in the answer only.
  */
 export async function mintLedgyToken(
-  deps: { db: Db; clock: Clock },
+  clock: Clock,
   apiKeys: ApiKeys,
+  tx: Queryable,
   user: Pick<LedgyUser, 'orgId' | 'id'>,
   input: NewLedgyToken,
 ): Promise<{ key: ApiKey; secret: string }> {
-  const now = deps.clock.now();
-  return deps.db.transaction(async (tx) => {
-    // The user's row serialises concurrent mints, so the limit holds.
-    await tx.query('SELECT 1 FROM ledgy_users WHERE org_id = $1 AND id = $2 FOR UPDATE', [user.orgId, user.id]);
-    const [{ n }] = await tx.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM api_keys WHERE org_id = $1 AND user_id = $2 AND surface = 'ledgy'
-          AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $3)`,
-      [user.orgId, user.id, now],
-    );
-    if (n >= MAX_ACTIVE_TOKENS) throw new TokenLimitError();
-    return apiKeys.create(
-      { orgId: user.orgId, surface: 'ledgy', userId: user.id, name: input.name, scopes: input.scopes, mode: 'live', expiresAt: input.expiresAt },
-      tx,
-    );
-  });
+  // The user's row serialises concurrent mints, so the limit holds.
+  await tx.query('SELECT 1 FROM ledgy_users WHERE org_id = $1 AND id = $2 FOR UPDATE', [user.orgId, user.id]);
+  const active = await apiKeys.countActive(user.orgId, { surface: 'ledgy', userId: user.id }, clock.now(), tx);
+  if (active >= MAX_ACTIVE_TOKENS) throw new TokenLimitError();
+  return apiKeys.create(
+    { orgId: user.orgId, surface: 'ledgy', userId: user.id, name: input.name, scopes: input.scopes, mode: 'live', expiresAt: input.expiresAt },
+    tx,
+  );
 }

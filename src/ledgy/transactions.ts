@@ -1,5 +1,5 @@
-import { Dictionary, tokenArray, type Queryable } from '../platform/db.ts';
-import { DomainError, invalid, notFound, rowRefusal } from '../platform/errors.ts';
+import type { Queryable } from '../platform/db.ts';
+import { DomainError, invalid, notFound } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import type { LedgyDeps } from './deps.ts';
 import { entryFor, type RowForEntry } from './books.ts';
@@ -58,7 +58,7 @@ export interface TransferInput {
   note?: string | null;
 }
 
-const toTransaction = (r: any): LedgyTransaction => ({
+export const toTransaction = (r: any): LedgyTransaction => ({
   id: r.id,
   userId: r.user_id,
   type: r.type,
@@ -87,7 +87,7 @@ export async function memberGroupIds(db: Queryable, user: LedgyUser): Promise<st
   return rows.map((r) => r.group_id);
 }
 
-interface AccountRef {
+export interface AccountRef {
   id: string;
   ledger_account_id: string;
   currency_code: string;
@@ -165,25 +165,25 @@ const INSERT = `INSERT INTO ledgy_transactions (org_id, id, user_id, type, amoun
     account_id, to_account_id, category_id, group_id, payee, note, source, created_at, updated_at)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) RETURNING *`;
 
-function validateAmounts(input: { amount: bigint; convertedAmount?: bigint | null }) {
+export function validateAmounts(input: { amount: bigint; convertedAmount?: bigint | null }) {
   if (input.amount <= 0n) throw invalid('amount', 'amount must be greater than 0');
   checkBound(input.amount, 'amount');
   if (input.convertedAmount != null && input.convertedAmount < 0n) throw invalid('convertedAmount', 'convertedAmount must not be negative');
 }
 
 /** The ledger's refusal of a row's postings (an overflowing balance) said in the row's terms. */
-function asRowError(error: unknown): unknown {
+export function asRowError(error: unknown): unknown {
   if (error instanceof DomainError && error.field?.startsWith('postings')) return invalid('amount', `amount: ${error.message}`);
   return error;
 }
 
 /** Income and expense convert (if at all) into the user's primary currency. */
-function settled<T extends TransactionInput>(user: LedgyUser, input: T): T {
+export function settled<T extends TransactionInput>(user: LedgyUser, input: T): T {
   return { ...input, ...settleConversion({ ...input, fromCurrency: input.currencyCode, toCurrency: user.primaryCurrency }) };
 }
 
-/** Creates an income or expense row and its entry, inside `tx`. */
-export async function createTransactionIn(deps: LedgyDeps, tx: Queryable, user: LedgyUser, given: TransactionInput): Promise<LedgyTransaction> {
+/** Creates an income or expense row and its entry. */
+export async function createTransaction(deps: LedgyDeps, tx: Queryable, user: LedgyUser, given: TransactionInput): Promise<LedgyTransaction> {
   validateAmounts(given);
   const input = settled(user, given);
   await checkInputReferences(tx, user, input);
@@ -211,47 +211,42 @@ export async function createTransactionIn(deps: LedgyDeps, tx: Queryable, user: 
   return created;
 }
 
-export const createTransaction = (deps: LedgyDeps, user: LedgyUser, input: TransactionInput) =>
-  deps.db.transaction((tx) => createTransactionIn(deps, tx, user, input));
-
-export async function createTransfer(deps: LedgyDeps, user: LedgyUser, input: TransferInput): Promise<LedgyTransaction> {
-  return deps.db.transaction(async (tx) => {
-    validateAmounts(input);
-    if (input.fromAccountId === input.toAccountId) throw invalid('toAccountId', 'toAccountId must differ from fromAccountId');
-    const from = await ownAccount(tx, user, input.fromAccountId, 'fromAccountId');
-    const to = await ownAccount(tx, user, input.toAccountId, 'toAccountId');
-    if (from.currency_code !== input.currencyCode) throw invalid('currencyCode', `currencyCode must be the source account's currency ${from.currency_code}`);
-    if (to.currency_code !== from.currency_code) {
-      if (!input.exchangeRate) throw invalid('exchangeRate', 'exchangeRate is required when the accounts have different currencies');
-    }
-    // The destination is credited convertedAmount: it must be what the rate says (see conversion.ts).
-    const fx = settleConversion({ ...input, fromCurrency: from.currency_code, toCurrency: to.currency_code });
-    if (to.currency_code !== from.currency_code && (fx.convertedAmount == null || fx.convertedAmount <= 0n)) {
-      throw invalid('convertedAmount', 'convertedAmount (in the destination currency) must be greater than 0');
-    }
-    const [row] = await tx.query(INSERT, [
-      user.orgId,
-      newId(),
-      user.id,
-      'transfer',
-      input.amount.toString(),
-      input.currencyCode,
-      fx.exchangeRate,
-      fx.convertedAmount?.toString() ?? null,
-      input.date,
-      input.fromAccountId,
-      input.toAccountId,
-      null,
-      null,
-      null,
-      input.note ?? null,
-      'api',
-      deps.clock.now(),
-    ]);
-    const created = toTransaction(row);
-    await attachEntry(deps, tx, user, created);
-    return created;
-  });
+export async function createTransfer(deps: LedgyDeps, tx: Queryable, user: LedgyUser, input: TransferInput): Promise<LedgyTransaction> {
+  validateAmounts(input);
+  if (input.fromAccountId === input.toAccountId) throw invalid('toAccountId', 'toAccountId must differ from fromAccountId');
+  const from = await ownAccount(tx, user, input.fromAccountId, 'fromAccountId');
+  const to = await ownAccount(tx, user, input.toAccountId, 'toAccountId');
+  if (from.currency_code !== input.currencyCode) throw invalid('currencyCode', `currencyCode must be the source account's currency ${from.currency_code}`);
+  if (to.currency_code !== from.currency_code) {
+    if (!input.exchangeRate) throw invalid('exchangeRate', 'exchangeRate is required when the accounts have different currencies');
+  }
+  // The destination is credited convertedAmount: it must be what the rate says (see conversion.ts).
+  const fx = settleConversion({ ...input, fromCurrency: from.currency_code, toCurrency: to.currency_code });
+  if (to.currency_code !== from.currency_code && (fx.convertedAmount == null || fx.convertedAmount <= 0n)) {
+    throw invalid('convertedAmount', 'convertedAmount (in the destination currency) must be greater than 0');
+  }
+  const [row] = await tx.query(INSERT, [
+    user.orgId,
+    newId(),
+    user.id,
+    'transfer',
+    input.amount.toString(),
+    input.currencyCode,
+    fx.exchangeRate,
+    fx.convertedAmount?.toString() ?? null,
+    input.date,
+    input.fromAccountId,
+    input.toAccountId,
+    null,
+    null,
+    null,
+    input.note ?? null,
+    'api',
+    deps.clock.now(),
+  ]);
+  const created = toTransaction(row);
+  await attachEntry(deps, tx, user, created);
+  return created;
 }
 
 async function ownLiveRow(tx: Queryable, user: LedgyUser, id: string): Promise<LedgyTransaction & { entryId: string | null }> {
@@ -267,7 +262,7 @@ async function ownLiveRow(tx: Queryable, user: LedgyUser, id: string): Promise<L
 }
 
 /** PUT: the row is replaced; its entry is reversed and a new one posted, never edited. */
-export async function replaceTransactionIn(deps: LedgyDeps, tx: Queryable, user: LedgyUser, id: string, given: TransactionInput): Promise<LedgyTransaction> {
+export async function replaceTransaction(deps: LedgyDeps, tx: Queryable, user: LedgyUser, id: string, given: TransactionInput): Promise<LedgyTransaction> {
   validateAmounts(given);
   const input = settled(user, given);
   const current = await ownLiveRow(tx, user, id);
@@ -300,9 +295,6 @@ export async function replaceTransactionIn(deps: LedgyDeps, tx: Queryable, user:
   return updated;
 }
 
-export const replaceTransaction = (deps: LedgyDeps, user: LedgyUser, id: string, input: TransactionInput) =>
-  deps.db.transaction((tx) => replaceTransactionIn(deps, tx, user, id, input));
-
 /** Reverses each row's entry and marks it deleted. Rows must be the user's own and live. */
 export async function softDeleteTransactions(deps: LedgyDeps, tx: Queryable, user: LedgyUser, ids: string[]): Promise<string[]> {
   if (ids.length === 0) return [];
@@ -322,11 +314,9 @@ export async function softDeleteTransactions(deps: LedgyDeps, tx: Queryable, use
   return rows.map((r) => r.id);
 }
 
-export async function deleteTransaction(deps: LedgyDeps, user: LedgyUser, id: string): Promise<void> {
-  await deps.db.transaction(async (tx) => {
-    await ownLiveRow(tx, user, id);
-    await softDeleteTransactions(deps, tx, user, [id]);
-  });
+export async function deleteTransaction(deps: LedgyDeps, tx: Queryable, user: LedgyUser, id: string): Promise<void> {
+  await ownLiveRow(tx, user, id);
+  await softDeleteTransactions(deps, tx, user, [id]);
 }
 
 /** Re-posts the entries of rows whose accounts changed (account deleted or moved). */
@@ -338,258 +328,4 @@ export async function rebuildEntries(deps: LedgyDeps, tx: Queryable, user: Ledgy
     if (raw.entry_id) await deps.ledger.reverseEntry(user.orgId, raw.entry_id, { effectiveAt: row.date, description: 'Account changed' }, tx);
     await attachEntry(deps, tx, user, row);
   }
-}
-
-/** Visible to the user: their own rows and those of groups they belong to. */
-export async function getTransaction(db: Queryable, user: LedgyUser, id: string): Promise<LedgyTransaction> {
-  const [row] = await db.query(
-    `SELECT * FROM ledgy_transactions t WHERE t.org_id = $1 AND t.id = $2 AND t.deleted_at IS NULL
-        AND (t.user_id = $3 OR t.group_id IN (SELECT group_id FROM ledgy_group_members WHERE org_id = $1 AND user_id = $3))`,
-    [user.orgId, id, user.id],
-  );
-  if (!row) throw notFound('transaction');
-  return toTransaction(row);
-}
-
-export interface ListFilter {
-  limit: number;
-  cursor: { date: Date; createdAt: Date; id: string; total: number } | null;
-  type?: TransactionType;
-  dateFrom?: Date;
-  /** Exclusive upper bound (the surface turns an inclusive date into the next midnight). */
-  dateTo?: Date;
-  categoryId?: string;
-  accountId?: string;
-  groupId?: string;
-  updatedSince?: Date;
-  /** Text search over payee and note (MCP). */
-  search?: string;
-}
-
-/**
- * Newest `date` first, then creation, then id: a keyset walk, so rows present for a whole walk
- * appear exactly once. `totalCount` is counted on the first page and carried in the cursor.
- */
-export async function listTransactions(db: Queryable, user: LedgyUser, f: ListFilter) {
-  const groups = await memberGroupIds(db, user);
-  const params: unknown[] = [user.orgId];
-  const p = (v: unknown) => {
-    params.push(v);
-    return `$${params.length}`;
-  };
-  const where: string[] = [];
-  if (f.updatedSince) where.push(`updated_at >= ${p(f.updatedSince)}`);
-  else where.push('deleted_at IS NULL');
-  if (f.type) where.push(`type = ${p(f.type)}`);
-  if (f.dateFrom) where.push(`date >= ${p(f.dateFrom)}`);
-  if (f.dateTo) where.push(`date < ${p(f.dateTo)}`);
-  if (f.categoryId) where.push(`category_id = ${p(f.categoryId)}`);
-  if (f.accountId) {
-    const a = p(f.accountId);
-    where.push(`(account_id = ${a} OR to_account_id = ${a})`);
-  }
-  if (f.groupId) where.push(`group_id = ${p(f.groupId)}`);
-  if (f.search) {
-    const s = p(`%${f.search.replace(/[\\%_]/g, (c) => '\\' + c)}%`);
-    where.push(`(payee ILIKE ${s} OR note ILIKE ${s})`);
-  }
-  const filters = where.join(' AND ');
-  const mine = `user_id = ${p(user.id)}`;
-  const inGroups = groups.length > 0 ? `group_id = ANY(${p(groups)}::uuid[])` : null;
-  const keyset = f.cursor ? ` AND (date, created_at, id) < (${p(f.cursor.date)}, ${p(f.cursor.createdAt)}, ${p(f.cursor.id)})` : '';
-  const limit = p(f.limit + 1);
-  const branch = (who: string) => `(SELECT * FROM ledgy_transactions WHERE org_id = $1 AND ${who} AND ${filters}${keyset} ORDER BY date DESC, created_at DESC, id DESC LIMIT ${limit})`;
-  // One index walk per branch (own rows, group rows), merged: no scan of everything visible.
-  const sql = inGroups
-    ? `SELECT * FROM (${branch(mine)} UNION ${branch(inGroups)}) x ORDER BY date DESC, created_at DESC, id DESC LIMIT ${limit}`
-    : `${branch(mine)}`;
-  const rows = await db.query(sql, params);
-  let total = f.cursor?.total;
-  if (total === undefined) {
-    const countParams = params.slice(0, params.length - (f.cursor ? 4 : 1));
-    const who = inGroups ? `(${mine} OR ${inGroups})` : mine;
-    const [{ n }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ledgy_transactions WHERE org_id = $1 AND ${who} AND ${filters}`, countParams);
-    total = n;
-  }
-  const items = rows.slice(0, f.limit).map(toTransaction);
-  const last = items[items.length - 1];
-  return {
-    items,
-    totalCount: total,
-    next: rows.length > f.limit ? { date: last.date, createdAt: last.createdAt, id: last.id, total } : null,
-  };
-}
-
-/**
- * Best-effort bulk create, set-based: references are read once for all rows, every entry is
- * posted in one pass where each row stands alone (a bad row fails by itself), and the good
- * rows are inserted with one statement, all in one transaction. Should the database still
- * refuse a row, each row is then made in a transaction of its own. Slots hold the row or the
- * reason it failed, in request order.
- */
-export async function bulkCreateTransactions(
-  deps: LedgyDeps,
-  user: LedgyUser,
-  inputs: (TransactionInput | DomainError)[],
-): Promise<(LedgyTransaction | DomainError)[]> {
-  try {
-    return await deps.db.transaction((tx) => createRows(deps, tx, user, inputs));
-  } catch (error) {
-    if (!rowRefusal(error)) throw error;
-  }
-  // The database refused a row that passed every check made here: none was written, so each
-  // row goes again in a transaction of its own, and only the one at fault fails.
-  const out: (LedgyTransaction | DomainError)[] = [];
-  for (const input of inputs) {
-    if (input instanceof DomainError) {
-      out.push(input);
-      continue;
-    }
-    try {
-      out.push(...(await deps.db.transaction((tx) => createRows(deps, tx, user, [input]))));
-    } catch (error) {
-      const refusal = rowRefusal(error);
-      if (!refusal) throw error;
-      out.push(refusal);
-    }
-  }
-  return out;
-}
-
-/**
- * Creates the rows that pass their checks, in `tx`: entries posted together (each standing
- * alone: a refused entry takes no other with it), then the rows in one insert.
- */
-async function createRows(deps: LedgyDeps, tx: Queryable, user: LedgyUser, inputs: (TransactionInput | DomainError)[]): Promise<(LedgyTransaction | DomainError)[]> {
-  const out: (LedgyTransaction | DomainError)[] = [...inputs] as any;
-  const valid = inputs.map((input, index) => ({ input, index })).filter((x): x is { input: TransactionInput; index: number } => !(x.input instanceof DomainError));
-  const accountIds = [...new Set(valid.map((v) => v.input.accountId).filter((x): x is string => !!x))];
-  const accounts = new Map(
-    (
-      await tx.query<AccountRef>(
-        'SELECT id, ledger_account_id, currency_code FROM ledgy_accounts WHERE org_id = $1 AND user_id = $2 AND id = ANY($3::uuid[]) AND deleted_at IS NULL',
-        [user.orgId, user.id, accountIds],
-      )
-    ).map((a) => [a.id, a]),
-  );
-  const categoryIds = [...new Set(valid.map((v) => v.input.categoryId).filter((c): c is string => !!c && !SYSTEM_CATEGORY_IDS.has(c)))];
-  const categories = new Set(
-    categoryIds.length === 0
-      ? []
-      : (
-          await tx.query<{ id: string }>(
-            'SELECT id::text AS id FROM ledgy_categories WHERE org_id = $1 AND user_id = $2 AND id::text = ANY($3::text[]) AND deleted_at IS NULL',
-            [user.orgId, user.id, categoryIds],
-          )
-        ).map((r) => r.id),
-  );
-  const groups = new Set(
-    valid.some((v) => v.input.groupId)
-      ? (
-          await tx.query<{ group_id: string }>(
-            `SELECT m.group_id FROM ledgy_group_members m JOIN ledgy_groups g ON g.org_id = m.org_id AND g.id = m.group_id
-              WHERE m.org_id = $1 AND m.user_id = $2 AND g.deleted_at IS NULL`,
-            [user.orgId, user.id],
-          )
-        ).map((r) => r.group_id)
-      : [],
-  );
-  const ready: { index: number; input: TransactionInput; entry: Awaited<ReturnType<typeof entryFor>> }[] = [];
-  for (const { input: given, index } of valid) {
-    try {
-      validateAmounts(given);
-      const input = settled(user, given);
-      const account = input.accountId ? accounts.get(input.accountId) : undefined;
-      if (input.accountId && !account) throw notFound('account', 'accountId');
-      if (account && account.currency_code !== input.currencyCode) throw invalid('currencyCode', `currencyCode must be the account's currency ${account.currency_code}`);
-      if (input.categoryId && !SYSTEM_CATEGORY_IDS.has(input.categoryId) && !categories.has(input.categoryId)) throw notFound('category', 'categoryId');
-      if (input.groupId && !groups.has(input.groupId)) throw notFound('group', 'groupId');
-      const entry = await entryFor(deps, tx, user.orgId, user.ledgerId, {
-        type: input.type,
-        amount: input.amount,
-        currencyCode: input.currencyCode,
-        convertedAmount: input.convertedAmount ?? null,
-        date: input.date,
-        payee: input.payee ?? null,
-        note: input.note ?? null,
-        from: { ledgerAccountId: account?.ledger_account_id ?? null, currency: input.currencyCode },
-      });
-      ready.push({ index, input, entry });
-    } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-      out[index] = error;
-    }
-  }
-  const posted = await deps.ledger.postEach(user.orgId, ready.map((r) => r.entry), tx);
-  const good: { index: number; input: TransactionInput; entryId: string; id: string }[] = [];
-  posted.forEach((result, i) => {
-    if (result instanceof Error) {
-      if (!(result instanceof DomainError)) throw result;
-      out[ready[i].index] = asRowError(result) as DomainError;
-    } else good.push({ index: ready[i].index, input: ready[i].input, entryId: result.entry.id, id: newId() });
-  });
-  if (good.length > 0) {
-    const now = deps.clock.now();
-    // A call names a few accounts and categories many times: each goes once (see Dictionary).
-    const accountRefs = new Dictionary();
-    const categoryRefs = new Dictionary();
-    const accountOf = good.map((g) => accountRefs.ref(g.input.accountId));
-    const categoryOf = good.map((g) => categoryRefs.ref(g.input.categoryId));
-    await tx.query(
-      `INSERT INTO ledgy_transactions (org_id, id, user_id, type, amount, currency_code, exchange_rate, converted_amount, date,
-                                       account_id, category_id, group_id, payee, note, source, entry_id, created_at, updated_at)
-       SELECT $1, r.id, $2, r.type, r.amount, r.currency_code, r.exchange_rate, r.converted_amount, r.date,
-              ($4::uuid[])[r.account], ($5::text[])[r.category], r.group_id, r.payee, r.note, 'api', r.entry_id, $3, $3
-         FROM unnest($6::uuid[], $7::text[], $8::int8[], $9::text[], $10::text[], $11::int8[], $12::timestamptz[],
-                     $13::int4[], $14::int4[], $15::uuid[], $16::text[], $17::text[], $18::uuid[])
-           AS r(id, type, amount, currency_code, exchange_rate, converted_amount, date, account, category, group_id, payee, note, entry_id)`,
-      [
-        user.orgId,
-        user.id,
-        now,
-        tokenArray(accountRefs.values),
-        // Category ids are uuids or system ids (`cat_food_drinks`): plain tokens too.
-        tokenArray(categoryRefs.values),
-        tokenArray(good.map((g) => g.id)),
-        tokenArray(good.map((g) => g.input.type)),
-        tokenArray(good.map((g) => g.input.amount)),
-        tokenArray(good.map((g) => g.input.currencyCode)),
-        tokenArray(good.map((g) => g.input.exchangeRate)),
-        tokenArray(good.map((g) => g.input.convertedAmount)),
-        tokenArray(good.map((g) => g.input.date.toISOString())),
-        tokenArray(accountOf),
-        tokenArray(categoryOf),
-        tokenArray(good.map((g) => g.input.groupId)),
-        good.map((g) => g.input.payee ?? null),
-        good.map((g) => g.input.note ?? null),
-        tokenArray(good.map((g) => g.entryId)),
-      ],
-    );
-    // The rows are what was just written: built here rather than read back.
-    for (const g of good) {
-      out[g.index] = {
-        id: g.id,
-        userId: user.id,
-        type: g.input.type,
-        amount: g.input.amount,
-        currencyCode: g.input.currencyCode,
-        exchangeRate: g.input.exchangeRate ?? null,
-        convertedAmount: g.input.convertedAmount ?? null,
-        date: g.input.date,
-        accountId: g.input.accountId ?? null,
-        toAccountId: null,
-        categoryId: g.input.categoryId ?? null,
-        groupId: g.input.groupId ?? null,
-        payee: g.input.payee ?? null,
-        note: g.input.note ?? null,
-        receiptImagePath: null,
-        recurringTransactionId: null,
-        source: 'api',
-        createdAt: now,
-        updatedAt: now,
-        deletedAt: null,
-      };
-    }
-  }
-  return out;
 }

@@ -1,8 +1,8 @@
 import type { Queryable } from '../platform/db.ts';
 import { DomainError } from '../platform/errors.ts';
 import { createOrg } from '../platform/orgs.ts';
-import { createUser, type User } from '../platform/identity/users.ts';
-import { hashPassword } from '../platform/identity/passwords.ts';
+import { createUser, findUserByEmail, getUser, type User } from '../platform/identity/users.ts';
+import { settingOrCreate } from '../platform/settings.ts';
 import type { LedgyDeps } from './deps.ts';
 
 export interface LedgyUser extends User {
@@ -16,68 +16,51 @@ const ORG_SETTING = 'ledgy.org_id';
 
 /** The org all Ledgy users live in (one per deployment), made on first use. */
 export async function ledgyOrgId(tx: Queryable, deps: Pick<LedgyDeps, 'clock'>): Promise<string> {
-  const [found] = await tx.query('SELECT value FROM settings WHERE key = $1', [ORG_SETTING]);
-  if (found) return found.value;
-  const org = await createOrg(tx, deps.clock, { name: 'Ledgy' });
-  const [row] = await tx.query(
-    `INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET key = EXCLUDED.key RETURNING value`,
-    [ORG_SETTING, org.id],
-  );
-  return row.value;
+  return settingOrCreate(tx, ORG_SETTING, async () => (await createOrg(tx, deps.clock, { name: 'Ledgy' })).id);
 }
 
-const toLedgyUser = (r: any): LedgyUser => ({
-  orgId: r.org_id,
-  id: r.id,
-  surface: 'ledgy',
-  email: r.email,
-  name: r.name,
-  createdAt: r.created_at,
+const toLedgyUser = (user: User, r: any): LedgyUser => ({
+  ...user,
   ledgerId: r.ledger_id,
   primaryCurrency: r.primary_currency,
   subscriptionStatus: r.subscription_status,
   trialEndsAt: r.trial_ends_at,
 });
 
-/** A new user on a trial that is active at once, with a ledger of their own. */
+/**
+ * A new user on a trial that is active at once, with a ledger of their own. The password is
+ * hashed by the caller before the transaction opens (`hashPassword`; see createUser).
+ */
 export async function registerLedgyUser(
-  deps: LedgyDeps,
-  input: { email: string; password: string; name: string; primaryCurrency: string },
+  deps: Pick<LedgyDeps, 'clock' | 'ledger' | 'trialDays'>,
+  tx: Queryable,
+  input: { email: string; passwordHash: string; name: string; primaryCurrency: string },
 ): Promise<LedgyUser> {
-  const passwordHash = await hashPassword(input.password); // before the transaction: see createUser
-  return deps.db.transaction(async (tx) => {
-    const orgId = await ledgyOrgId(tx, deps);
-    const user = await createUser(tx, deps.clock, { orgId, surface: 'ledgy', email: input.email, passwordHash, name: input.name });
-    const ledger = await deps.ledger.createLedger(orgId, { name: `ledgy:user:${user.id}`, owner: 'ledgy' }, tx);
-    const now = deps.clock.now();
-    const trialEnds = new Date(now.getTime() + deps.trialDays * 86_400_000);
-    await tx.query(
-      `INSERT INTO ledgy_users (org_id, id, ledger_id, primary_currency, subscription_status, trial_ends_at, created_at)
-       VALUES ($1, $2, $3, $4, 'trialing', $5, $6)`,
-      [orgId, user.id, ledger.id, input.primaryCurrency, trialEnds, now],
-    );
-    return { ...user, ledgerId: ledger.id, primaryCurrency: input.primaryCurrency, subscriptionStatus: 'trialing', trialEndsAt: trialEnds };
-  });
+  const orgId = await ledgyOrgId(tx, deps);
+  const user = await createUser(tx, deps.clock, { orgId, surface: 'ledgy', email: input.email, passwordHash: input.passwordHash, name: input.name });
+  const ledger = await deps.ledger.createLedger(orgId, { name: `ledgy:user:${user.id}`, owner: 'ledgy' }, tx);
+  const now = deps.clock.now();
+  const trialEnds = new Date(now.getTime() + deps.trialDays * 86_400_000);
+  await tx.query(
+    `INSERT INTO ledgy_users (org_id, id, ledger_id, primary_currency, subscription_status, trial_ends_at, created_at)
+     VALUES ($1, $2, $3, $4, 'trialing', $5, $6)`,
+    [orgId, user.id, ledger.id, input.primaryCurrency, trialEnds, now],
+  );
+  return { ...user, ledgerId: ledger.id, primaryCurrency: input.primaryCurrency, subscriptionStatus: 'trialing', trialEndsAt: trialEnds };
 }
 
+/** The user (identity's) with their Ledgy side; the two reads run side by side (this is the gate's look-up, on every request). */
 export async function getLedgyUser(db: Queryable, orgId: string, userId: string): Promise<LedgyUser | null> {
-  const [row] = await db.query(
-    `SELECT u.org_id, u.id, u.email, u.name, u.created_at, l.ledger_id, l.primary_currency, l.subscription_status, l.trial_ends_at
-       FROM users u JOIN ledgy_users l ON l.org_id = u.org_id AND l.id = u.id
-      WHERE u.org_id = $1 AND u.id = $2`,
-    [orgId, userId],
-  );
-  return row ? toLedgyUser(row) : null;
+  const [user, [row]] = await Promise.all([
+    getUser(db, orgId, userId),
+    db.query('SELECT ledger_id, primary_currency, subscription_status, trial_ends_at FROM ledgy_users WHERE org_id = $1 AND id = $2', [orgId, userId]),
+  ]);
+  return user && row ? toLedgyUser(user, row) : null;
 }
 
 export async function findLedgyUserByEmail(db: Queryable, email: string): Promise<LedgyUser | null> {
-  const [row] = await db.query(
-    `SELECT u.org_id, u.id, u.email, u.name, u.created_at, l.ledger_id, l.primary_currency, l.subscription_status, l.trial_ends_at
-       FROM users u JOIN ledgy_users l ON l.org_id = u.org_id AND l.id = u.id
-      WHERE u.surface = 'ledgy' AND lower(u.email) = lower($1)`,
-    [email],
-  );
-  return row ? toLedgyUser(row) : null;
+  const user = await findUserByEmail(db, 'ledgy', email);
+  return user ? getLedgyUser(db, user.orgId, user.id) : null;
 }
 
 export function subscriptionActive(user: Pick<LedgyUser, 'subscriptionStatus' | 'trialEndsAt'>, now: Date): boolean {

@@ -20,8 +20,6 @@ export interface Config {
   publicPerMinutePerAddress: number;
   publicPerMinutePerEmail: number;
   logLevel: string;
-  /** Length of a new Ledgy user's (active) trial. */
-  ledgyTrialDays: number;
   /** The environment this was read from: each surface reads its own settings from it (its manifest's `settings`). */
   env: Readonly<Env>;
 }
@@ -106,7 +104,6 @@ export function loadConfig(env: Env = process.env): Config {
     publicPerMinutePerAddress: integer(env, 'AUTH_RATE_PER_MINUTE_PER_ADDRESS', 60, 1, 10_000_000),
     publicPerMinutePerEmail: integer(env, 'AUTH_RATE_PER_MINUTE_PER_EMAIL', 10, 1, 10_000_000),
     logLevel,
-    ledgyTrialDays: integer(env, 'LEDGY_TRIAL_DAYS', 14, 0, 3650),
     env: { ...env },
   };
 }

@@ -15,7 +15,7 @@ import { bookAndReadBalance, kontorClient } from './openapi-client.ts';
  * converts them one at a time): their contract and lint checks run and report, as todo, without
  * failing the suite. A surface leaves this set once its document is clean.
  */
-const PENDING = new Set(['ledgy']);
+const PENDING = new Set<string>([]);
 const REGENERATE = 'run `npm run openapi` and commit docs/openapi/ and test/generated/';
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
 

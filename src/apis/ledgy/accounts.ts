@@ -1,7 +1,8 @@
-import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
+import type { SurfaceApp } from '../../platform/http/surface.ts';
+import { write } from '../../platform/http/write.ts';
 import { parseAsset } from '../../platform/money.ts';
-import { createAccount, deleteAccount, getAccount, listAccounts, replaceAccount, type AccountInput, type DeleteAction } from '../../ledgy/accounts.ts';
+import { createAccount, deleteAccount, getAccount, listAccounts, replaceAccount, type AccountInput } from '../../ledgy/accounts.ts';
 import type { LedgyDeps } from '../../ledgy/deps.ts';
 import { ledgyUser } from './context.ts';
 import { exactBody, moneyUnits } from './json.ts';
@@ -14,7 +15,7 @@ const Account = Type.Object({
   name: Type.String(),
   currencyCode: Type.String(),
   initialBalance: S.Money,
-  currentBalance: Type.Number({ description: 'Read-only: the ledger balance of the account, opening balance included.' }),
+  currentBalance: S.ExactNumber({ description: 'Read-only: the ledger balance of the account, opening balance included.' }),
   icon: S.Nullable(Type.String()),
   color: S.Nullable(Type.String()),
   iconColor: S.Nullable(Type.String()),
@@ -34,16 +35,9 @@ const AccountBody = Type.Object({
   iconColor: Type.Optional(S.Nullable(Type.String({ maxLength: 20 }))),
 });
 
-interface Body {
-  name: string;
-  currencyCode: string;
-  order: number;
-  icon?: string | null;
-  color?: string | null;
-  iconColor?: string | null;
-}
+type AccountBodyT = Static<typeof AccountBody>;
 
-function toInput(body: Body, exact: any): AccountInput {
+function toInput(body: AccountBodyT, exact: any): AccountInput {
   return {
     name: body.name,
     currencyCode: parseAsset(body.currencyCode, 'currencyCode').currency,
@@ -55,46 +49,54 @@ function toInput(body: Body, exact: any): AccountInput {
   };
 }
 
-export function accountRoutes(api: FastifyInstance, deps: LedgyDeps) {
-  api.get('/v1/accounts', { config: { scope: 'accounts:read' }, schema: { tags: ['accounts'], response: { 200: S.ListOf(Account), ...S.errors(401, 403) } } }, async (request) => {
-    const accounts = await listAccounts(deps.db, ledgyUser(request));
-    return { items: accounts.map(accountView), totalCount: accounts.length };
-  });
+export function accountRoutes(api: SurfaceApp, deps: LedgyDeps) {
+  const tags = ['accounts'];
 
-  api.get<{ Params: { id: string } }>(
-    '/v1/accounts/:id',
-    { config: { scope: 'accounts:read' }, schema: { tags: ['accounts'], params: S.IdParams, response: { 200: Account, ...S.errors(401, 403, 404) } } },
-    async (request) => accountView(await getAccount(deps.db, ledgyUser(request), uuidOf('account', request.params.id))),
-  );
-
-  api.post<{ Body: Body }>(
+  api.get(
     '/v1/accounts',
-    { config: { scope: 'accounts:write' }, schema: { tags: ['accounts'], body: AccountBody, response: { 201: Account, ...S.errors(400, 401, 403) } } },
-    async (request, reply) => {
-      const account = await createAccount(deps, ledgyUser(request), toInput(request.body, exactBody(request)));
-      return reply.code(201).header('location', `/api/v1/accounts/${id('account', account.id)}`).send(accountView(account));
+    { config: { scope: 'accounts:read' }, schema: { operationId: 'listAccounts', summary: 'Every account you own, with its current balance.', tags, response: { 200: S.ListOf(Account), ...S.errors(401, 403) } } },
+    async (request) => {
+      const accounts = await listAccounts(deps, ledgyUser(request));
+      return { items: accounts.map(accountView), totalCount: accounts.length };
     },
   );
 
-  api.put<{ Params: { id: string }; Body: Body }>(
+  api.get(
+    '/v1/accounts/:id',
+    { config: { scope: 'accounts:read' }, schema: { operationId: 'getAccount', summary: 'One account.', tags, params: S.IdParams, response: { 200: Account, ...S.errors(401, 403, 404) } } },
+    async (request) => accountView(await getAccount(deps, ledgyUser(request), uuidOf('account', request.params.id))),
+  );
+
+  api.post(
+    '/v1/accounts',
+    { config: { scope: 'accounts:write' }, schema: { operationId: 'createAccount', summary: 'Create an account; its initial balance is posted as an opening entry.', tags, body: AccountBody, response: { 201: Account, ...S.errors(400, 401, 403) } } },
+    write(async (tx, request, reply) => {
+      const account = await createAccount(deps, tx, ledgyUser(request), toInput(request.body, exactBody(request)));
+      reply.code(201).header('location', `/api/v1/accounts/${id('account', account.id)}`);
+      return accountView(account);
+    }),
+  );
+
+  api.put(
     '/v1/accounts/:id',
     {
       config: { scope: 'accounts:write' },
-      schema: { tags: ['accounts'], summary: 'Replace an account; every field is required.', params: S.IdParams, body: AccountBody, response: { 200: Account, ...S.errors(400, 401, 403, 404, 409) } },
+      schema: { operationId: 'replaceAccount', summary: 'Replace an account; every field is required.', tags, params: S.IdParams, body: AccountBody, response: { 200: Account, ...S.errors(400, 401, 403, 404, 409) } },
     },
-    async (request) => {
+    write(async (tx, request) => {
       const user = ledgyUser(request);
-      return accountView(await replaceAccount(deps, user, uuidOf('account', request.params.id), toInput(request.body, exactBody(request))));
-    },
+      return accountView(await replaceAccount(deps, tx, user, uuidOf('account', request.params.id), toInput(request.body, exactBody(request))));
+    }),
   );
 
-  api.delete<{ Params: { id: string }; Querystring: { action?: DeleteAction; moveTargetAccountId?: string } }>(
+  api.delete(
     '/v1/accounts/:id',
     {
       config: { scope: 'accounts:write' },
       schema: {
-        tags: ['accounts'],
+        operationId: 'deleteAccount',
         summary: 'Soft-delete an account: Detach (default) its transactions, Move them to moveTargetAccountId, or DeleteAll of them.',
+        tags,
         params: S.IdParams,
         querystring: Type.Object({
           action: Type.Optional(Type.Union([Type.Literal('Detach'), Type.Literal('Move'), Type.Literal('DeleteAll')])),
@@ -103,12 +105,12 @@ export function accountRoutes(api: FastifyInstance, deps: LedgyDeps) {
         response: { 204: Type.Null(), ...S.errors(400, 401, 403, 404) },
       },
     },
-    async (request, reply) => {
+    write(async (tx, request, reply) => {
       const user = ledgyUser(request);
       const action = request.query.action ?? 'Detach';
       const target = request.query.moveTargetAccountId ? uuidOf('account', request.query.moveTargetAccountId, 'moveTargetAccountId') : null;
-      await deleteAccount(deps, user, uuidOf('account', request.params.id), action, target);
-      return reply.code(204).send();
-    },
+      await deleteAccount(deps, tx, user, uuidOf('account', request.params.id), action, target);
+      reply.code(204);
+    }),
   );
 }

@@ -1,10 +1,12 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { Core } from '../../core.ts';
 import { DomainError, invalid, notFound } from '../../platform/errors.ts';
 import { parseAsset } from '../../platform/money.ts';
 import { authenticateUser } from '../../platform/identity/users.ts';
-import { PUBLIC_BODY_LIMIT } from '../../platform/http/surface.ts';
+import { PUBLIC_BODY_LIMIT, type SurfaceApp } from '../../platform/http/surface.ts';
+import { write } from '../../platform/http/write.ts';
+import { hashPassword } from '../../platform/identity/passwords.ts';
 import { getLedgyUser, registerLedgyUser } from '../../ledgy/users.ts';
 import type { LedgyDeps } from '../../ledgy/deps.ts';
 import { isActive, mintLedgyToken } from '../../ledgy/tokens.ts';
@@ -35,15 +37,20 @@ const Token = Type.Object({
   createdAt: Timestamp,
 });
 
+/** A sign-up's password hash, made before the write's transaction opens (see createUser). */
+const passwordHashes = new WeakMap<FastifyRequest, string>();
+
 /** Sign-up, sign-in and personal access tokens, outside /api/v1 and its subscription gate. */
-export function authRoutes(api: FastifyInstance, core: Core, deps: LedgyDeps) {
-  api.post<{ Body: { email: string; password: string; name: string; primaryCurrency?: string } }>(
+export function authRoutes(api: SurfaceApp, core: Core, deps: LedgyDeps) {
+  api.post(
     '/auth/register',
     {
       config: { public: true, secretAnswer: true },
       // An email, a password and a name: anything larger is not a sign-up or a log-in.
       bodyLimit: PUBLIC_BODY_LIMIT,
       schema: {
+        operationId: 'register',
+        summary: 'Sign up: a user on a trial, and a session token.',
         tags: ['auth'],
         body: Type.Object({
           email: Type.String({ format: 'email', maxLength: 254 }),
@@ -53,22 +60,30 @@ export function authRoutes(api: FastifyInstance, core: Core, deps: LedgyDeps) {
         }),
         response: { 201: Session, ...errors(400, 409) },
       },
+      preHandler: async (request) => {
+        passwordHashes.set(request, await hashPassword(request.body.password));
+      },
     },
-    async (request, reply) => {
+    write(async (tx, request, reply) => {
       const currency = parseAsset(request.body.primaryCurrency ?? 'USD', 'primaryCurrency').currency;
-      const user = await registerLedgyUser(deps, { ...request.body, primaryCurrency: currency });
+      const passwordHash = passwordHashes.get(request)!;
+      const user = await registerLedgyUser(deps, tx, { email: request.body.email, name: request.body.name, passwordHash, primaryCurrency: currency });
       const accessToken = await core.sessions.sign({ orgId: user.orgId, userId: user.id, surface: 'ledgy' });
-      return reply.code(201).send({ user: userView(user), accessToken });
-    },
+      reply.code(201);
+      return { user: userView(user), accessToken };
+    }),
   );
 
-  api.post<{ Body: { email: string; password: string } }>(
+  api.post(
     '/auth/login',
     {
-      config: { public: true, secretAnswer: true },
+      // Verifies a password and mints a JWT: nothing is written.
+      config: { public: true, secretAnswer: true, readOnly: true },
       // An email, a password and a name: anything larger is not a sign-up or a log-in.
       bodyLimit: PUBLIC_BODY_LIMIT,
       schema: {
+        operationId: 'login',
+        summary: 'Sign in with email and password: a session token.',
         tags: ['auth'],
         body: Type.Object({ email: Type.String({ maxLength: 254 }), password: Type.String({ maxLength: 200 }) }),
         response: { 200: Session, ...errors(400, 401) },
@@ -86,13 +101,14 @@ export function authRoutes(api: FastifyInstance, core: Core, deps: LedgyDeps) {
   // Tokens are managed with the session JWT only: a token cannot mint tokens.
   const sessionOnly = { ungated: true, sessionOnly: true };
 
-  api.post<{ Body: { name: string; scopes: string[]; expiresAt?: string | null } }>(
+  api.post(
     '/auth/tokens',
     {
       config: { ...sessionOnly, secretAnswer: true },
       schema: {
-        tags: ['tokens'],
+        operationId: 'createToken',
         summary: 'Mint a personal access token. The secret is in this answer only.',
+        tags: ['tokens'],
         body: Type.Object({
           name: Type.String({ ...NAME, maxLength: 100 }),
           scopes: Type.Array(Type.Union(LEDGY_SCOPES.map((s) => Type.Literal(s))), { uniqueItems: true, maxItems: LEDGY_SCOPES.length }),
@@ -101,21 +117,27 @@ export function authRoutes(api: FastifyInstance, core: Core, deps: LedgyDeps) {
         response: { 201: Type.Intersect([Token, Type.Object({ token: Type.String() })]), ...errors(400, 401, 409) },
       },
     },
-    async (request, reply) => {
+    write(async (tx, request, reply) => {
       const user = ledgyUser(request);
       const now = core.clock.now();
       const expiresAt = request.body.expiresAt ? new Date(request.body.expiresAt) : null;
       if (expiresAt && expiresAt.getTime() <= now.getTime()) throw invalid('expiresAt', 'expiresAt must be in the future');
-      const { key, secret } = await mintLedgyToken(core, core.apiKeys, user, { name: request.body.name, scopes: request.body.scopes, expiresAt });
-      return reply.code(201).header('location', `/api/auth/tokens/${id('token', key.id)}`).send({ ...tokenView(key, now), token: secret });
-    },
+      const { key, secret } = await mintLedgyToken(core.clock, core.apiKeys, tx, user, { name: request.body.name, scopes: request.body.scopes, expiresAt });
+      reply.code(201).header('location', `/api/auth/tokens/${id('token', key.id)}`);
+      return { ...tokenView(key, now), token: secret };
+    }),
   );
 
   api.get(
     '/auth/tokens',
     {
       config: sessionOnly,
-      schema: { tags: ['tokens'], response: { 200: Type.Object({ items: Type.Array(Token), totalCount: Type.Integer() }), ...errors(401) } },
+      schema: {
+        operationId: 'listTokens',
+        summary: 'Your active personal access tokens (neither revoked nor expired); never their secrets.',
+        tags: ['tokens'],
+        response: { 200: Type.Object({ items: Type.Array(Token), totalCount: Type.Integer() }), ...errors(401) },
+      },
     },
     async (request) => {
       const user = ledgyUser(request);
@@ -126,17 +148,25 @@ export function authRoutes(api: FastifyInstance, core: Core, deps: LedgyDeps) {
     },
   );
 
-  api.delete<{ Params: { id: string } }>(
+  api.delete(
     '/auth/tokens/:id',
-    { config: sessionOnly, schema: { tags: ['tokens'], params: Type.Object({ id: Type.String() }), response: { 204: Type.Null(), 404: ErrorBody, 401: ErrorBody } } },
-    async (request, reply) => {
+    {
+      config: sessionOnly,
+      schema: {
+        operationId: 'revokeToken',
+        summary: 'Revoke one of your personal access tokens; it stops working at once.',
+        tags: ['tokens'],
+        params: Type.Object({ id: Type.String() }),
+        response: { 204: Type.Null(), 404: ErrorBody, 401: ErrorBody },
+      },
+    },
+    write(async (tx, request, reply) => {
       const user = ledgyUser(request);
       const keyId = uuidOf('token', request.params.id);
       const now = core.clock.now();
       const owned = (await core.apiKeys.list(user.orgId, { surface: 'ledgy', userId: user.id })).some((k) => k.id === keyId && isActive(k, now));
-      if (!owned || !(await core.apiKeys.revoke(user.orgId, keyId))) throw notFound('token');
-      return reply.code(204).send();
-    },
+      if (!owned || !(await core.apiKeys.revoke(user.orgId, keyId, tx))) throw notFound('token');
+      reply.code(204);
+    }),
   );
-
 }

@@ -1,5 +1,6 @@
-import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
+import type { SurfaceApp } from '../../platform/http/surface.ts';
+import { write } from '../../platform/http/write.ts';
 import { invalid } from '../../platform/errors.ts';
 import { parseAsset } from '../../platform/money.ts';
 import { createBudget, deleteBudget, getBudget, listBudgets, replaceBudget, type BudgetInput, type BudgetPeriod } from '../../ledgy/budgets.ts';
@@ -22,8 +23,8 @@ const Budget = Type.Object({
   isActive: Type.Boolean(),
   categoryId: S.Nullable(Type.String()),
   groupId: S.Nullable(Type.String()),
-  spent: Type.Number({ description: 'Read-only: expense transactions in currencyCode within the current period.' }),
-  remaining: Type.Number({ description: 'Read-only: amount − spent; negative when overspent.' }),
+  spent: S.ExactNumber({ description: 'Read-only: expense transactions in currencyCode within the current period.' }),
+  remaining: S.ExactNumber({ description: 'Read-only: amount − spent; negative when overspent.' }),
   periodStart: { ...S.Timestamp, description: 'Read-only: the start of the current period.' },
   periodEnd: { ...S.Timestamp, description: 'Read-only: the end of the current period (exclusive).' },
   createdAt: S.Timestamp,
@@ -42,24 +43,13 @@ const BudgetBody = Type.Object({
   groupId: Type.Optional(S.Nullable(S.Id)),
 });
 
-interface Body {
-  currencyCode: string;
-  period: BudgetPeriod;
-  startDate: string;
-  isActive: boolean;
-  endDate?: string | null;
-  name?: string | null;
-  categoryId?: string | null;
-  groupId?: string | null;
-}
-
-function toInput(body: Body, exact: any): BudgetInput {
+function toInput(body: Static<typeof BudgetBody>, exact: any): BudgetInput {
   const amount = moneyUnits(exact.amount, 'amount');
   if (amount <= 0n) throw invalid('amount', 'amount must be greater than 0');
   return {
     amount,
     currencyCode: parseAsset(body.currencyCode, 'currencyCode').currency,
-    period: body.period,
+    period: body.period as BudgetPeriod,
     startDate: parseDate(body.startDate, 'startDate'),
     isActive: body.isActive,
     endDate: body.endDate ? parseDate(body.endDate, 'endDate') : null,
@@ -74,46 +64,47 @@ function toInput(body: Body, exact: any): BudgetInput {
  * (rules in src/ledgy/budgets.ts). A budget shared with a group is visible to its members;
  * only its creator changes it (403 for a member, 404 for anyone else).
  */
-export function budgetRoutes(api: FastifyInstance, deps: LedgyDeps) {
+export function budgetRoutes(api: SurfaceApp, deps: LedgyDeps) {
   const read = { scope: 'budgets:read' };
-  const write = { scope: 'budgets:write' };
+  const writes = { scope: 'budgets:write' };
   const tags = ['budgets'];
 
-  api.get('/v1/budgets', { config: read, schema: { tags, summary: 'Your budgets and those shared with your groups.', response: { 200: S.ListOf(Budget), ...S.errors(401, 403) } } }, async (request) => {
+  api.get('/v1/budgets', { config: read, schema: { operationId: 'listBudgets', tags, summary: 'Your budgets and those shared with your groups.', response: { 200: S.ListOf(Budget), ...S.errors(401, 403) } } }, async (request) => {
     const budgets = await listBudgets(deps, ledgyUser(request));
     return { items: budgets.map(budgetView), totalCount: budgets.length };
   });
 
-  api.get<{ Params: { id: string } }>(
+  api.get(
     '/v1/budgets/:id',
-    { config: read, schema: { tags, params: S.IdParams, response: { 200: Budget, ...S.errors(401, 403, 404) } } },
+    { config: read, schema: { operationId: 'getBudget', summary: 'One budget of yours or shared with your groups, with its current period.', tags, params: S.IdParams, response: { 200: Budget, ...S.errors(401, 403, 404) } } },
     async (request) => budgetView(await getBudget(deps, ledgyUser(request), uuidOf('budget', request.params.id))),
   );
 
-  api.post<{ Body: Body }>(
+  api.post(
     '/v1/budgets',
-    { config: write, schema: { tags, body: BudgetBody, response: { 201: Budget, ...S.errors(400, 401, 403, 404) } } },
-    async (request, reply) => {
-      const budget = await createBudget(deps, ledgyUser(request), toInput(request.body, exactBody(request)));
-      return reply.code(201).header('location', `/api/v1/budgets/${id('budget', budget.id)}`).send(budgetView(budget));
-    },
+    { config: writes, schema: { operationId: 'createBudget', summary: 'Create a budget: a spending limit per recurring period.', tags, body: BudgetBody, response: { 201: Budget, ...S.errors(400, 401, 403, 404) } } },
+    write(async (tx, request, reply) => {
+      const budget = await createBudget(deps, tx, ledgyUser(request), toInput(request.body, exactBody(request)));
+      reply.code(201).header('location', `/api/v1/budgets/${id('budget', budget.id)}`);
+      return budgetView(budget);
+    }),
   );
 
-  api.put<{ Params: { id: string }; Body: Body }>(
+  api.put(
     '/v1/budgets/:id',
     {
-      config: write,
-      schema: { tags, summary: 'Replace a budget; body as for create.', params: S.IdParams, body: BudgetBody, response: { 200: Budget, ...S.errors(400, 401, 403, 404) } },
+      config: writes,
+      schema: { operationId: 'replaceBudget', tags, summary: 'Replace a budget; body as for create.', params: S.IdParams, body: BudgetBody, response: { 200: Budget, ...S.errors(400, 401, 403, 404) } },
     },
-    async (request) => budgetView(await replaceBudget(deps, ledgyUser(request), uuidOf('budget', request.params.id), toInput(request.body, exactBody(request)))),
+    write(async (tx, request) => budgetView(await replaceBudget(deps, tx, ledgyUser(request), uuidOf('budget', request.params.id), toInput(request.body, exactBody(request))))),
   );
 
-  api.delete<{ Params: { id: string } }>(
+  api.delete(
     '/v1/budgets/:id',
-    { config: write, schema: { tags, params: S.IdParams, response: { 204: Type.Null(), ...S.errors(401, 403, 404) } } },
-    async (request, reply) => {
-      await deleteBudget(deps, ledgyUser(request), uuidOf('budget', request.params.id));
-      return reply.code(204).send();
-    },
+    { config: writes, schema: { operationId: 'deleteBudget', summary: 'Soft-delete a budget (its creator only).', tags, params: S.IdParams, response: { 204: Type.Null(), ...S.errors(401, 403, 404) } } },
+    write(async (tx, request, reply) => {
+      await deleteBudget(deps, tx, ledgyUser(request), uuidOf('budget', request.params.id));
+      reply.code(204);
+    }),
   );
 }

@@ -1,5 +1,6 @@
-import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
+import type { SurfaceApp } from '../../platform/http/surface.ts';
+import { write } from '../../platform/http/write.ts';
 import {
   createCategory,
   createCategoryGroup,
@@ -68,16 +69,7 @@ const CategoryGroupBody = Type.Object({
   color: Type.Optional(S.Nullable(Color)),
 });
 
-type CategoryBodyT = CategoryInput;
-
-interface GroupBodyT {
-  name: string;
-  order: number;
-  icon?: string | null;
-  color?: string | null;
-}
-
-const toCategoryInput = (b: CategoryBodyT): CategoryInput => ({
+const toCategoryInput = (b: Static<typeof CategoryBody>): CategoryInput => ({
   name: b.name,
   type: b.type,
   order: b.order,
@@ -87,7 +79,7 @@ const toCategoryInput = (b: CategoryBodyT): CategoryInput => ({
   color: b.color ?? null,
 });
 
-const toGroupInput = (b: GroupBodyT): CategoryGroupInput => ({ name: b.name, order: b.order, icon: b.icon ?? null, color: b.color ?? null });
+const toGroupInput = (b: Static<typeof CategoryGroupBody>): CategoryGroupInput => ({ name: b.name, order: b.order, icon: b.icon ?? null, color: b.color ?? null });
 
 /**
  * System categories, user categories and category groups. The static paths
@@ -95,9 +87,9 @@ const toGroupInput = (b: GroupBodyT): CategoryGroupInput => ({ name: b.name, ord
  * in Fastify's router whatever the registration order. A categoryGroupId that is not one of
  * the user's live groups is 404, like every reference to something the caller cannot see.
  */
-export function categoryRoutes(api: FastifyInstance, deps: LedgyDeps) {
+export function categoryRoutes(api: SurfaceApp, deps: LedgyDeps) {
   const read = { scope: 'categories:read' };
-  const write = { scope: 'categories:write' };
+  const writes = { scope: 'categories:write' };
   const tags = ['categories'];
 
   api.get(
@@ -105,6 +97,7 @@ export function categoryRoutes(api: FastifyInstance, deps: LedgyDeps) {
     {
       config: read,
       schema: {
+        operationId: 'listSystemCategories',
         tags,
         summary: "Ledgy's curated, read-only categories; versioned, safe to cache by version.",
         response: { 200: Type.Object({ version: Type.String(), items: Type.Array(SystemCategory), totalCount: Type.Integer() }), ...S.errors(401, 403) },
@@ -115,88 +108,90 @@ export function categoryRoutes(api: FastifyInstance, deps: LedgyDeps) {
 
   // ---- category groups ----
 
-  api.get('/v1/categories/groups', { config: read, schema: { tags, response: { 200: S.ListOf(CategoryGroup), ...S.errors(401, 403) } } }, async (request) => {
+  api.get('/v1/categories/groups', { config: read, schema: { operationId: 'listCategoryGroups', summary: 'Your category groups.', tags, response: { 200: S.ListOf(CategoryGroup), ...S.errors(401, 403) } } }, async (request) => {
     const groups = await listCategoryGroups(deps.db, ledgyUser(request));
     return { items: groups.map(categoryGroupView), totalCount: groups.length };
   });
 
-  api.get<{ Params: { id: string } }>(
+  api.get(
     '/v1/categories/groups/:id',
-    { config: read, schema: { tags, params: S.IdParams, response: { 200: CategoryGroup, ...S.errors(401, 403, 404) } } },
+    { config: read, schema: { operationId: 'getCategoryGroup', summary: 'One category group.', tags, params: S.IdParams, response: { 200: CategoryGroup, ...S.errors(401, 403, 404) } } },
     async (request) => categoryGroupView(await getCategoryGroup(deps.db, ledgyUser(request), uuidOf('categoryGroup', request.params.id))),
   );
 
-  api.post<{ Body: GroupBodyT }>(
+  api.post(
     '/v1/categories/groups',
-    { config: write, schema: { tags, body: CategoryGroupBody, response: { 201: CategoryGroup, ...S.errors(400, 401, 403) } } },
-    async (request, reply) => {
-      const group = await createCategoryGroup(deps, ledgyUser(request), toGroupInput(request.body));
-      return reply.code(201).header('location', `/api/v1/categories/groups/${id('categoryGroup', group.id)}`).send(categoryGroupView(group));
-    },
+    { config: writes, schema: { operationId: 'createCategoryGroup', summary: 'Create a category group.', tags, body: CategoryGroupBody, response: { 201: CategoryGroup, ...S.errors(400, 401, 403) } } },
+    write(async (tx, request, reply) => {
+      const group = await createCategoryGroup(deps, tx, ledgyUser(request), toGroupInput(request.body));
+      reply.code(201).header('location', `/api/v1/categories/groups/${id('categoryGroup', group.id)}`);
+      return categoryGroupView(group);
+    }),
   );
 
-  api.put<{ Params: { id: string }; Body: GroupBodyT }>(
+  api.put(
     '/v1/categories/groups/:id',
     {
-      config: write,
-      schema: { tags, summary: 'Replace a category group; body as for create.', params: S.IdParams, body: CategoryGroupBody, response: { 200: CategoryGroup, ...S.errors(400, 401, 403, 404) } },
+      config: writes,
+      schema: { operationId: 'replaceCategoryGroup', tags, summary: 'Replace a category group; body as for create.', params: S.IdParams, body: CategoryGroupBody, response: { 200: CategoryGroup, ...S.errors(400, 401, 403, 404) } },
     },
-    async (request) =>
-      categoryGroupView(await replaceCategoryGroup(deps, ledgyUser(request), uuidOf('categoryGroup', request.params.id), toGroupInput(request.body))),
+    write(async (tx, request) =>
+      categoryGroupView(await replaceCategoryGroup(deps, tx, ledgyUser(request), uuidOf('categoryGroup', request.params.id), toGroupInput(request.body)))),
   );
 
-  api.delete<{ Params: { id: string } }>(
+  api.delete(
     '/v1/categories/groups/:id',
     {
-      config: write,
-      schema: { tags, summary: 'Soft-delete a category group; its categories survive with categoryGroupId cleared.', params: S.IdParams, response: { 204: Type.Null(), ...S.errors(401, 403, 404) } },
+      config: writes,
+      schema: { operationId: 'deleteCategoryGroup', tags, summary: 'Soft-delete a category group; its categories survive with categoryGroupId cleared.', params: S.IdParams, response: { 204: Type.Null(), ...S.errors(401, 403, 404) } },
     },
-    async (request, reply) => {
-      await deleteCategoryGroup(deps, ledgyUser(request), uuidOf('categoryGroup', request.params.id));
-      return reply.code(204).send();
-    },
+    write(async (tx, request, reply) => {
+      await deleteCategoryGroup(deps, tx, ledgyUser(request), uuidOf('categoryGroup', request.params.id));
+      reply.code(204);
+    }),
   );
 
   // ---- user categories ----
 
-  api.get('/v1/categories', { config: read, schema: { tags, response: { 200: S.ListOf(Category), ...S.errors(401, 403) } } }, async (request) => {
+  api.get('/v1/categories', { config: read, schema: { operationId: 'listCategories', summary: 'Your categories.', tags, response: { 200: S.ListOf(Category), ...S.errors(401, 403) } } }, async (request) => {
     const categories = await listCategories(deps.db, ledgyUser(request));
     return { items: categories.map(categoryView), totalCount: categories.length };
   });
 
-  api.get<{ Params: { id: string } }>(
+  api.get(
     '/v1/categories/:id',
-    { config: read, schema: { tags, params: S.IdParams, response: { 200: Category, ...S.errors(401, 403, 404) } } },
+    { config: read, schema: { operationId: 'getCategory', summary: 'One of your categories.', tags, params: S.IdParams, response: { 200: Category, ...S.errors(401, 403, 404) } } },
     async (request) => categoryView(await getCategory(deps.db, ledgyUser(request), uuidOf('category', request.params.id))),
   );
 
-  api.post<{ Body: CategoryBodyT }>(
+  api.post(
     '/v1/categories',
-    { config: write, schema: { tags, body: CategoryBody, response: { 201: Category, ...S.errors(400, 401, 403, 404) } } },
-    async (request, reply) => {
-      const category = await createCategory(deps, ledgyUser(request), toCategoryInput(request.body));
-      return reply.code(201).header('location', `/api/v1/categories/${id('category', category.id)}`).send(categoryView(category));
-    },
+    { config: writes, schema: { operationId: 'createCategory', summary: 'Create a category.', tags, body: CategoryBody, response: { 201: Category, ...S.errors(400, 401, 403, 404) } } },
+    write(async (tx, request, reply) => {
+      const category = await createCategory(deps, tx, ledgyUser(request), toCategoryInput(request.body));
+      reply.code(201).header('location', `/api/v1/categories/${id('category', category.id)}`);
+      return categoryView(category);
+    }),
   );
 
-  api.put<{ Params: { id: string }; Body: CategoryBodyT }>(
+  api.put(
     '/v1/categories/:id',
     {
-      config: write,
-      schema: { tags, summary: 'Replace a user category; body as for create.', params: S.IdParams, body: CategoryBody, response: { 200: Category, ...S.errors(400, 401, 403, 404) } },
+      config: writes,
+      schema: { operationId: 'replaceCategory', tags, summary: 'Replace a user category; body as for create.', params: S.IdParams, body: CategoryBody, response: { 200: Category, ...S.errors(400, 401, 403, 404) } },
     },
-    async (request) => categoryView(await replaceCategory(deps, ledgyUser(request), uuidOf('category', request.params.id), toCategoryInput(request.body))),
+    write(async (tx, request) => categoryView(await replaceCategory(deps, tx, ledgyUser(request), uuidOf('category', request.params.id), toCategoryInput(request.body)))),
   );
 
-  api.delete<{ Params: { id: string } }>(
+  api.delete(
     '/v1/categories/:id',
     {
-      config: write,
-      schema: { tags, summary: 'Soft-delete a user category; its transactions survive with categoryId cleared.', params: S.IdParams, response: { 204: Type.Null(), ...S.errors(401, 403, 404) } },
+      config: writes,
+      schema: { operationId: 'deleteCategory', tags, summary: 'Soft-delete a user category; its transactions survive with categoryId cleared.', params: S.IdParams, response: { 204: Type.Null(), ...S.errors(401, 403, 404) } },
     },
-    async (request, reply) => {
-      await deleteCategory(deps, ledgyUser(request), uuidOf('category', request.params.id));
-      return reply.code(204).send();
-    },
+    write(async (tx, request, reply) => {
+      await deleteCategory(deps, tx, ledgyUser(request), uuidOf('category', request.params.id));
+      reply.code(204);
+    }),
   );
 }

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { invalid } from '../../platform/errors.ts';
-import type { ListFilter } from '../../ledgy/transactions.ts';
+import type { ListFilter } from '../../ledgy/transaction-list.ts';
 
 export interface Cursor {
   date: Date;

@@ -1,5 +1,6 @@
-import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
+import type { SurfaceApp } from '../../platform/http/surface.ts';
+import { write } from '../../platform/http/write.ts';
 import { createGroup, deleteGroup, getGroup, listGroups, removeGroupMember, replaceGroup, type GroupInput } from '../../ledgy/groups.ts';
 import type { LedgyDeps } from '../../ledgy/deps.ts';
 import { ledgyUser } from './context.ts';
@@ -35,77 +36,73 @@ const GroupBody = Type.Object({
   color: Type.Optional(S.Nullable(Type.String({ maxLength: 20 }))),
 });
 
-interface Body {
-  name: string;
-  description?: string | null;
-  icon?: string | null;
-  color?: string | null;
-}
-
-const toInput = (b: Body): GroupInput => ({ name: b.name, description: b.description ?? null, icon: b.icon ?? null, color: b.color ?? null });
+const toInput = (b: Static<typeof GroupBody>): GroupInput => ({ name: b.name, description: b.description ?? null, icon: b.icon ?? null, color: b.color ?? null });
 
 /**
  * Groups (shared ledgers) and, beyond the reference (which leaves membership to its app),
  * removing members and leaving; members join through invitations (invitations.ts). See
  * src/ledgy/groups.ts for the rules.
  */
-export function groupRoutes(api: FastifyInstance, deps: LedgyDeps) {
+export function groupRoutes(api: SurfaceApp, deps: LedgyDeps) {
   const read = { scope: 'groups:read' };
-  const write = { scope: 'groups:write' };
+  const writes = { scope: 'groups:write' };
   const tags = ['groups'];
   const location = (groupId: string) => `/api/v1/groups/${id('group', groupId)}`;
 
-  api.get('/v1/groups', { config: read, schema: { tags, summary: 'Groups you own or are a member of.', response: { 200: S.ListOf(Group), ...S.errors(401, 403) } } }, async (request) => {
+  api.get('/v1/groups', { config: read, schema: { operationId: 'listGroups', tags, summary: 'Groups you own or are a member of.', response: { 200: S.ListOf(Group), ...S.errors(401, 403) } } }, async (request) => {
     const groups = await listGroups(deps.db, ledgyUser(request));
     return { items: groups.map(groupView), totalCount: groups.length };
   });
 
-  api.get<{ Params: { id: string } }>(
+  api.get(
     '/v1/groups/:id',
-    { config: read, schema: { tags, params: S.IdParams, response: { 200: Group, ...S.errors(401, 403, 404) } } },
+    { config: read, schema: { operationId: 'getGroup', summary: 'One group you own or belong to, with its members.', tags, params: S.IdParams, response: { 200: Group, ...S.errors(401, 403, 404) } } },
     async (request) => groupView(await getGroup(deps.db, ledgyUser(request), uuidOf('group', request.params.id))),
   );
 
-  api.post<{ Body: Body }>(
+  api.post(
     '/v1/groups',
-    { config: write, schema: { tags, summary: 'Create a group; you become its owner and first member.', body: GroupBody, response: { 201: Group, ...S.errors(400, 401, 403) } } },
-    async (request, reply) => {
-      const group = await createGroup(deps, ledgyUser(request), toInput(request.body));
-      return reply.code(201).header('location', location(group.id)).send(groupView(group));
-    },
+    { config: writes, schema: { operationId: 'createGroup', tags, summary: 'Create a group; you become its owner and first member.', body: GroupBody, response: { 201: Group, ...S.errors(400, 401, 403) } } },
+    write(async (tx, request, reply) => {
+      const group = await createGroup(deps, tx, ledgyUser(request), toInput(request.body));
+      reply.code(201).header('location', location(group.id));
+      return groupView(group);
+    }),
   );
 
-  api.put<{ Params: { id: string }; Body: Body }>(
+  api.put(
     '/v1/groups/:id',
     {
-      config: write,
-      schema: { tags, summary: "Replace a group's metadata (owner only).", params: S.IdParams, body: GroupBody, response: { 200: Group, ...S.errors(400, 401, 403, 404) } },
+      config: writes,
+      schema: { operationId: 'replaceGroup', tags, summary: "Replace a group's metadata (owner only).", params: S.IdParams, body: GroupBody, response: { 200: Group, ...S.errors(400, 401, 403, 404) } },
     },
-    async (request) => groupView(await replaceGroup(deps, ledgyUser(request), uuidOf('group', request.params.id), toInput(request.body))),
+    write(async (tx, request) => groupView(await replaceGroup(deps, tx, ledgyUser(request), uuidOf('group', request.params.id), toInput(request.body)))),
   );
 
-  api.delete<{ Params: { id: string } }>(
+  api.delete(
     '/v1/groups/:id',
     {
-      config: write,
+      config: writes,
       schema: {
+        operationId: 'deleteGroup',
         tags,
         summary: 'Soft-delete a group (owner only): members lose visibility; its transactions and budgets revert to personal.',
         params: S.IdParams,
         response: { 204: Type.Null(), ...S.errors(401, 403, 404) },
       },
     },
-    async (request, reply) => {
-      await deleteGroup(deps, ledgyUser(request), uuidOf('group', request.params.id));
-      return reply.code(204).send();
-    },
+    write(async (tx, request, reply) => {
+      await deleteGroup(deps, tx, ledgyUser(request), uuidOf('group', request.params.id));
+      reply.code(204);
+    }),
   );
 
-  api.delete<{ Params: { id: string; userId: string } }>(
+  api.delete(
     '/v1/groups/:id/members/:userId',
     {
-      config: write,
+      config: writes,
       schema: {
+        operationId: 'removeGroupMember',
         tags,
         summary:
           'Remove a member (the owner), or leave the group (a member naming themselves); never the owner. Their transactions and budgets shared with the group revert to personal.',
@@ -113,11 +110,11 @@ export function groupRoutes(api: FastifyInstance, deps: LedgyDeps) {
         response: { 204: Type.Null(), ...S.errors(400, 401, 403, 404) },
       },
     },
-    async (request, reply) => {
+    write(async (tx, request, reply) => {
       // A user id that is not one of ours is simply not a member (404), once ownership is checked.
       const memberId = parseId(PREFIX.user, request.params.userId) ?? '00000000-0000-0000-0000-000000000000';
-      await removeGroupMember(deps, ledgyUser(request), uuidOf('group', request.params.id), memberId);
-      return reply.code(204).send();
-    },
+      await removeGroupMember(deps, tx, ledgyUser(request), uuidOf('group', request.params.id), memberId);
+      reply.code(204);
+    }),
   );
 }

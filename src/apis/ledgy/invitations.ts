@@ -1,5 +1,6 @@
-import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
+import type { SurfaceApp } from '../../platform/http/surface.ts';
+import { write } from '../../platform/http/write.ts';
 import type { LedgyDeps } from '../../ledgy/deps.ts';
 import { answerInvitation, inviteToGroup, listInvitations } from '../../ledgy/invitations.ts';
 import { ledgyUser } from './context.ts';
@@ -19,14 +20,15 @@ export const Invitation = Type.Object({
  * Group invitations, beyond the reference (which leaves membership to its app): the owner
  * invites by email, the invitee accepts or declines. See src/ledgy/invitations.ts.
  */
-export function invitationRoutes(api: FastifyInstance, deps: LedgyDeps) {
+export function invitationRoutes(api: SurfaceApp, deps: LedgyDeps) {
   const tags = ['groups'];
 
-  api.post<{ Params: { id: string }; Body: { email: string } }>(
+  api.post(
     '/v1/groups/:id/invitations',
     {
       config: { scope: 'groups:write' },
       schema: {
+        operationId: 'inviteToGroup',
         tags,
         summary: 'Invite someone to the group by email (owner only). The answer is the same whether or not the email has a Ledgy account; they join only by accepting.',
         params: S.IdParams,
@@ -34,17 +36,18 @@ export function invitationRoutes(api: FastifyInstance, deps: LedgyDeps) {
         response: { 202: Type.Object({ email: Type.String(), status: Type.Literal('invited') }), ...S.errors(400, 401, 403, 404, 409) },
       },
     },
-    async (request, reply) => {
-      const { email } = await inviteToGroup(deps, ledgyUser(request), uuidOf('group', request.params.id), request.body.email);
-      return reply.code(202).send({ email, status: 'invited' as const });
-    },
+    write(async (tx, request, reply) => {
+      const { email } = await inviteToGroup(deps, tx, ledgyUser(request), uuidOf('group', request.params.id), request.body.email);
+      reply.code(202);
+      return { email, status: 'invited' as const };
+    }),
   );
 
   api.get(
     '/v1/groups/invitations',
     {
       config: { scope: 'groups:read' },
-      schema: { tags, summary: 'Pending invitations addressed to you.', response: { 200: S.ListOf(Invitation), ...S.errors(401, 403) } },
+      schema: { operationId: 'listGroupInvitations', tags, summary: 'Pending invitations addressed to you.', response: { 200: S.ListOf(Invitation), ...S.errors(401, 403) } },
     },
     async (request) => {
       const items = await listInvitations(deps.db, ledgyUser(request));
@@ -52,24 +55,24 @@ export function invitationRoutes(api: FastifyInstance, deps: LedgyDeps) {
     },
   );
 
-  api.post<{ Params: { id: string } }>(
+  api.post(
     '/v1/groups/invitations/:id/accept',
     {
       config: { scope: 'groups:write' },
-      schema: { tags, summary: 'Accept an invitation addressed to you: you become a member. Answers the group.', params: S.IdParams, response: { 200: Group, ...S.errors(401, 403, 404) } },
+      schema: { operationId: 'acceptGroupInvitation', tags, summary: 'Accept an invitation addressed to you: you become a member. Answers the group.', params: S.IdParams, response: { 200: Group, ...S.errors(401, 403, 404) } },
     },
-    async (request) => groupView((await answerInvitation(deps, ledgyUser(request), uuidOf('invitation', request.params.id), true))!),
+    write(async (tx, request) => groupView((await answerInvitation(deps, tx, ledgyUser(request), uuidOf('invitation', request.params.id), true))!)),
   );
 
-  api.post<{ Params: { id: string } }>(
+  api.post(
     '/v1/groups/invitations/:id/decline',
     {
       config: { scope: 'groups:write' },
-      schema: { tags, summary: 'Decline an invitation addressed to you.', params: S.IdParams, response: { 204: Type.Null(), ...S.errors(401, 403, 404) } },
+      schema: { operationId: 'declineGroupInvitation', tags, summary: 'Decline an invitation addressed to you.', params: S.IdParams, response: { 204: Type.Null(), ...S.errors(401, 403, 404) } },
     },
-    async (request, reply) => {
-      await answerInvitation(deps, ledgyUser(request), uuidOf('invitation', request.params.id), false);
-      return reply.code(204).send();
-    },
+    write(async (tx, request, reply) => {
+      await answerInvitation(deps, tx, ledgyUser(request), uuidOf('invitation', request.params.id), false);
+      reply.code(204);
+    }),
   );
 }

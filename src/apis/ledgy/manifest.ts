@@ -1,9 +1,8 @@
-import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core.ts';
 import type { SurfaceManifest } from '../../platform/surface-manifest.ts';
 import { LEDGY_SCOPES } from './context.ts';
 import { registerLedgyApi } from './index.ts';
-import { registerLedgyMcp } from './mcp.ts';
+import { ledgySettings } from './settings.ts';
 
 /** Ledgy (reference 001) at `/api` and `/mcp`: personal access tokens `lgpat_` + 64 hex, and session JWTs. */
 export const ledgySurface: SurfaceManifest<Core> = {
@@ -13,8 +12,6 @@ export const ledgySurface: SurfaceManifest<Core> = {
   // The reference fixes the token format: the same prefix in both modes.
   keyFormat: { live: 'lgpat_', sandbox: 'lgpat_', body: 'hex64' },
   scopes: LEDGY_SCOPES,
-  async register(app: FastifyInstance, core: Core) {
-    await registerLedgyApi(app, core);
-    await registerLedgyMcp(app, core);
-  },
+  settings: ledgySettings,
+  register: registerLedgyApi,
 };

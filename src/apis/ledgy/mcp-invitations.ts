@@ -1,14 +1,13 @@
-import type { FastifyBaseLogger } from 'fastify';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import type { LedgyDeps } from '../../ledgy/deps.ts';
-import type { LedgyUser } from '../../ledgy/users.ts';
 import { answerInvitation, listInvitations } from '../../ledgy/invitations.ts';
 import { guarded, IdText, readOnly, writes } from './mcp-tools.ts';
+import type { ToolContext } from './mcp.ts';
 import { groupView, invitationView, uuidOf } from './views.ts';
 
 /** The invitee's side of group invitations, as on REST (`/api/v1/groups/invitations`). */
-export function registerInvitationTools(server: McpServer, deps: LedgyDeps, user: LedgyUser, log: FastifyBaseLogger): void {
+export function registerInvitationTools(server: McpServer, context: ToolContext): void {
+  const { deps, user, log } = context;
   server.registerTool(
     'list_group_invitations',
     {
@@ -38,7 +37,8 @@ export function registerInvitationTools(server: McpServer, deps: LedgyDeps, user
     },
     async (args, extra) =>
       guarded(log, extra, 'groups:write', async () => {
-        const group = await answerInvitation(deps, user, uuidOf('invitation', args.invitationId, 'invitationId'), args.response === 'accept');
+        const invitationId = uuidOf('invitation', args.invitationId, 'invitationId');
+        const group = await context.write('respond_to_group_invitation', (tx) => answerInvitation(deps, tx, user, invitationId, args.response === 'accept'));
         return group ? { status: 'accepted', group: groupView(group) } : { status: 'declined' };
       }),
   );

@@ -7,14 +7,13 @@ import { LosslessNumber, isSafeNumber, parse as parseLossless, stringify as stri
 import { DomainError, invalid } from '../../platform/errors.ts';
 import { parseId } from '../../platform/ids.ts';
 import { parseAsset } from '../../platform/money.ts';
-import type { LedgyDeps } from '../../ledgy/deps.ts';
-import type { LedgyUser } from '../../ledgy/users.ts';
 import { listAccounts } from '../../ledgy/accounts.ts';
-import { createTransaction, createTransfer, listTransactions, type ListFilter } from '../../ledgy/transactions.ts';
+import { createTransaction, createTransfer } from '../../ledgy/transactions.ts';
+import { listTransactions, type ListFilter } from '../../ledgy/transaction-list.ts';
 import { spendingByCategory } from '../../ledgy/reports.ts';
 import { moneyNumber, moneyUnits, rateText } from './json.ts';
 import { parseDate, toTransactionInput } from './transactions.ts';
-import type { CursorCodec } from './cursor.ts';
+import type { ToolContext } from './mcp.ts';
 import { registerInvitationTools } from './mcp-invitations.ts';
 import { accountView, categoryIdIn, categoryIdOut, transactionView, uuidOf } from './views.ts';
 
@@ -103,8 +102,12 @@ const Rate = z.union([z.number(), z.string().max(64)]).describe('FX rate when cu
 export const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
 export const writes = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false };
 
-/** A server with the seven Ledgy tools, acting for `user`; scopes come from each call's authInfo. */
-export function ledgyMcpServer(deps: LedgyDeps, cursors: CursorCodec, user: LedgyUser, log: FastifyBaseLogger): McpServer {
+/**
+ * A server with the seven Ledgy tools, acting for the context's user; scopes come from each
+ * call's authInfo. Input schemas are zod: the MCP SDK takes no other.
+ */
+export function ledgyMcpServer(context: ToolContext): McpServer {
+  const { deps, cursors, user, log } = context;
   const server = new McpServer({ name: 'ledgy', title: 'Ledgy', version: '1.0.0' });
 
   server.registerTool(
@@ -116,7 +119,7 @@ export function ledgyMcpServer(deps: LedgyDeps, cursors: CursorCodec, user: Ledg
     },
     async (extra) =>
       guarded(log, extra, 'accounts:read', async () => {
-        const accounts = await listAccounts(deps.db, user);
+        const accounts = await listAccounts(deps, user);
         return { items: accounts.map(accountView), totalCount: accounts.length };
       }),
   );
@@ -190,7 +193,7 @@ export function ledgyMcpServer(deps: LedgyDeps, cursors: CursorCodec, user: Ledg
           exchangeRate: exactOrNull(args.exchangeRate, 'exchangeRate'),
           convertedAmount: exactOrNull(args.convertedAmount, 'convertedAmount'),
         });
-        return transactionView(await createTransaction(deps, user, input));
+        return transactionView(await context.write('create_transaction', (tx) => createTransaction(deps, tx, user, input)));
       }),
   );
 
@@ -217,7 +220,7 @@ export function ledgyMcpServer(deps: LedgyDeps, cursors: CursorCodec, user: Ledg
       guarded(log, extra, 'transactions:write', async () => {
         const exchangeRate = exactOrNull(args.exchangeRate, 'exchangeRate');
         const convertedAmount = exactOrNull(args.convertedAmount, 'convertedAmount');
-        const created = await createTransfer(deps, user, {
+        const transfer = {
           fromAccountId: uuidOf('account', args.fromAccountId, 'fromAccountId'),
           toAccountId: uuidOf('account', args.toAccountId, 'toAccountId'),
           amount: moneyUnits(exact(args.amount, 'amount'), 'amount'),
@@ -226,8 +229,8 @@ export function ledgyMcpServer(deps: LedgyDeps, cursors: CursorCodec, user: Ledg
           exchangeRate: exchangeRate ? rateText(exchangeRate, 'exchangeRate') : null,
           convertedAmount: convertedAmount ? moneyUnits(convertedAmount, 'convertedAmount') : null,
           note: args.note ?? null,
-        });
-        return transactionView(created);
+        };
+        return transactionView(await context.write('create_transfer', (tx) => createTransfer(deps, tx, user, transfer)));
       }),
   );
 
@@ -266,6 +269,6 @@ export function ledgyMcpServer(deps: LedgyDeps, cursors: CursorCodec, user: Ledg
       }),
   );
 
-  registerInvitationTools(server, deps, user, log);
+  registerInvitationTools(server, context);
   return server;
 }

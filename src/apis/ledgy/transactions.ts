@@ -1,32 +1,21 @@
-import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
-import { DomainError, invalid, rowRefusal } from '../../platform/errors.ts';
+import { Type, type Static } from 'typebox';
+import { DomainError, invalid } from '../../platform/errors.ts';
 import { fromValidation } from '../../platform/http/errors.ts';
+import type { SurfaceApp } from '../../platform/http/surface.ts';
+import { write } from '../../platform/http/write.ts';
 import { rowValidator } from '../../platform/http/validation.ts';
 import { parseAsset } from '../../platform/money.ts';
 import { parseInstant } from '../../platform/dates.ts';
+import { parseId } from '../../platform/ids.ts';
 import type { LedgyDeps } from '../../ledgy/deps.ts';
-import type { LedgyUser } from '../../ledgy/users.ts';
-import {
-  bulkCreateTransactions,
-  createTransactionIn,
-  createTransfer,
-  deleteTransaction,
-  getTransaction,
-  listTransactions,
-  replaceTransaction,
-  replaceTransactionIn,
-  softDeleteTransactions,
-  type ListFilter,
-  type TransactionInput,
-  type TransactionType,
-} from '../../ledgy/transactions.ts';
+import { createTransaction, createTransfer, deleteTransaction, replaceTransaction, softDeleteTransactions, type LedgyTransaction, type TransactionInput } from '../../ledgy/transactions.ts';
+import { getTransaction, listTransactions, type ListFilter } from '../../ledgy/transaction-list.ts';
+import { bulkCreateTransactions, bulkReplaceTransactions, type BulkSlot } from '../../ledgy/transaction-bulk.ts';
 import { ledgyUser } from './context.ts';
 import { exactBody, moneyUnits, rateText } from './json.ts';
 import * as S from './schemas.ts';
 import type { CursorCodec } from './cursor.ts';
 import { categoryIdIn, id, transactionView, uuidOf } from './views.ts';
-import { parseId } from '../../platform/ids.ts';
 
 export const MAX_BULK = 100;
 
@@ -35,7 +24,7 @@ const Transaction = Type.Object({
   type: Type.String(),
   amount: S.Money,
   currencyCode: Type.String(),
-  exchangeRate: S.Nullable(Type.Number()),
+  exchangeRate: S.Nullable(S.ExactNumber()),
   convertedAmount: S.Nullable(S.Money),
   date: S.Timestamp,
   accountId: S.Nullable(Type.String()),
@@ -62,10 +51,11 @@ const TransactionBody = Type.Object({
   payee: Type.Optional(S.Nullable(Type.String({ maxLength: 200 }))),
   note: Type.Optional(S.Nullable(Type.String({ maxLength: 2000 }))),
   groupId: Type.Optional(S.Nullable(S.Id)),
-  exchangeRate: Type.Optional(S.Nullable(Type.Number({ exclusiveMinimum: 0 }))),
+  exchangeRate: Type.Optional(S.Nullable(S.ExactNumber({ exclusiveMinimum: 0 }))),
   convertedAmount: Type.Optional(S.Nullable(S.Money)),
 });
 const BulkUpdateItem = Type.Intersect([Type.Object({ id: S.Id }), TransactionBody]);
+type TransactionBodyT = Static<typeof TransactionBody>;
 
 const TransferBody = Type.Object({
   fromAccountId: S.Id,
@@ -73,7 +63,7 @@ const TransferBody = Type.Object({
   amount: S.Money,
   currencyCode: S.Currency,
   date: S.DateTime,
-  exchangeRate: Type.Optional(S.Nullable(Type.Number({ exclusiveMinimum: 0 }))),
+  exchangeRate: Type.Optional(S.Nullable(S.ExactNumber({ exclusiveMinimum: 0 }))),
   convertedAmount: Type.Optional(S.Nullable(S.Money)),
   note: Type.Optional(S.Nullable(Type.String({ maxLength: 2000 }))),
 });
@@ -81,8 +71,11 @@ const TransferBody = Type.Object({
 /** An ISO date is midnight UTC; a time is taken as given. */
 export const parseDate = (text: string, field: string): Date => parseInstant(text, field);
 
+/** An income or expense as the API takes it (REST bodies, MCP tool arguments). */
+export type TransactionFields = Pick<TransactionBodyT, 'type' | 'currencyCode' | 'date' | 'accountId' | 'categoryId' | 'payee' | 'note' | 'groupId'>;
+
 /** A validated body (plain numbers) plus its exact twin (numbers as text) → domain input. */
-export function toTransactionInput(body: any, exact: any): TransactionInput {
+export function toTransactionInput(body: TransactionFields, exact: any): TransactionInput {
   return {
     type: body.type,
     amount: moneyUnits(exact.amount, 'amount'),
@@ -108,53 +101,48 @@ function bulkItems(body: unknown, exact: any): { items: unknown[]; exact: any[] 
   return { items, exact: exactItems };
 }
 
-/** Runs each row in its own transaction; one bad row does not stop the others. */
-async function bestEffort<T>(items: unknown[], run: (index: number) => Promise<T>) {
-  const ok: T[] = [];
-  const errors: { index: number; error: string }[] = [];
-  for (let index = 0; index < items.length; index++) {
-    try {
-      ok.push(await run(index));
-    } catch (error) {
-      const refusal = error instanceof DomainError ? error : rowRefusal(error);
-      if (!refusal) throw error;
-      errors.push({ index, error: refusal.message });
-    }
+/** The row, or the domain error its checks threw (anything else is the whole call's error). */
+function slot<T>(make: () => T): BulkSlot<T> {
+  try {
+    return make();
+  } catch (error) {
+    if (error instanceof DomainError) return error;
+    throw error;
   }
-  return { items: ok, errors };
 }
 
-export function transactionRoutes(api: FastifyInstance, deps: LedgyDeps, cursors: CursorCodec) {
+/** A bulk answer: the rows made, and each refused row's index and reason. */
+function bulkAnswer(results: BulkSlot<LedgyTransaction>[]) {
+  return {
+    items: results.filter((r): r is LedgyTransaction => !(r instanceof DomainError)).map(transactionView),
+    errors: results.flatMap((r, index) => (r instanceof DomainError ? [{ index, error: r.message }] : [])),
+  };
+}
+
+export function transactionRoutes(api: SurfaceApp, deps: LedgyDeps, cursors: CursorCodec) {
   const checkCreate = rowValidator(TransactionBody);
   const checkUpdate = rowValidator(BulkUpdateItem);
   const rowProblem = (issues: any[] | null) => {
     if (!issues) return;
     throw new DomainError('validation', fromValidation(issues, 'body').message);
   };
+  const tags = ['transactions'];
+  const read = { scope: 'transactions:read' };
+  const writes = { scope: 'transactions:write' };
+  const location = (txId: string) => `/api/v1/transactions/${id('transaction', txId)}`;
 
-  api.get<{
-    Querystring: {
-      limit?: number;
-      cursor?: string;
-      type?: TransactionType;
-      dateFrom?: string;
-      dateTo?: string;
-      categoryId?: string;
-      accountId?: string;
-      groupId?: string;
-      updatedSince?: string;
-    };
-  }>(
+  api.get(
     '/v1/transactions',
     {
-      config: { scope: 'transactions:read' },
+      config: read,
       schema: {
-        tags: ['transactions'],
+        operationId: 'listTransactions',
         summary: 'Newest date first (ties by creation, then id). updatedSince also returns rows deleted since, with deletedAt.',
+        tags,
         querystring: Type.Object({
           limit: Type.Optional(Type.Integer()),
           cursor: Type.Optional(Type.String({ maxLength: 500 })),
-          type: Type.Optional(Type.Union(['income', 'expense', 'transfer', 'adjustment'].map((t) => Type.Literal(t)))),
+          type: Type.Optional(Type.Union([Type.Literal('income'), Type.Literal('expense'), Type.Literal('transfer'), Type.Literal('adjustment')])),
           dateFrom: Type.Optional(S.DateTime),
           dateTo: Type.Optional(S.DateTime),
           categoryId: Type.Optional(S.Id),
@@ -191,52 +179,56 @@ export function transactionRoutes(api: FastifyInstance, deps: LedgyDeps, cursors
     },
   );
 
-  api.get<{ Params: { id: string } }>(
+  api.get(
     '/v1/transactions/:id',
-    { config: { scope: 'transactions:read' }, schema: { tags: ['transactions'], params: S.IdParams, response: { 200: Transaction, ...S.errors(401, 403, 404) } } },
+    { config: read, schema: { operationId: 'getTransaction', summary: 'One transaction of yours or of a group you belong to.', tags, params: S.IdParams, response: { 200: Transaction, ...S.errors(401, 403, 404) } } },
     async (request) => transactionView(await getTransaction(deps.db, ledgyUser(request), uuidOf('transaction', request.params.id))),
   );
 
   api.post(
     '/v1/transactions',
-    { config: { scope: 'transactions:write' }, schema: { tags: ['transactions'], body: TransactionBody, response: { 201: Transaction, ...S.errors(400, 401, 403, 404) } } },
-    async (request, reply) => {
-      const user = ledgyUser(request);
-      const input = toTransactionInput(request.body, exactBody(request));
-      const created = await deps.db.transaction((tx) => createTransactionIn(deps, tx, user, input));
-      return reply.code(201).header('location', `/api/v1/transactions/${id('transaction', created.id)}`).send(transactionView(created));
+    {
+      config: writes,
+      schema: { operationId: 'createTransaction', summary: 'Create an income or expense; for transfers use /transfer.', tags, body: TransactionBody, response: { 201: Transaction, ...S.errors(400, 401, 403, 404) } },
     },
+    write(async (tx, request, reply) => {
+      const created = await createTransaction(deps, tx, ledgyUser(request), toTransactionInput(request.body, exactBody(request)));
+      reply.code(201).header('location', location(created.id));
+      return transactionView(created);
+    }),
   );
 
-  api.put<{ Params: { id: string } }>(
+  api.put(
     '/v1/transactions/:id',
     {
-      config: { scope: 'transactions:write' },
-      schema: { tags: ['transactions'], summary: 'Replace a transaction: its entry is reversed and a new one posted.', params: S.IdParams, body: TransactionBody, response: { 200: Transaction, ...S.errors(400, 401, 403, 404) } },
+      config: writes,
+      schema: { operationId: 'replaceTransaction', summary: 'Replace a transaction: its entry is reversed and a new one posted.', tags, params: S.IdParams, body: TransactionBody, response: { 200: Transaction, ...S.errors(400, 401, 403, 404) } },
     },
-    async (request) => {
-      const user = ledgyUser(request);
-      return transactionView(await replaceTransaction(deps, user, uuidOf('transaction', request.params.id), toTransactionInput(request.body, exactBody(request))));
-    },
+    write(async (tx, request) => {
+      const input = toTransactionInput(request.body, exactBody(request));
+      return transactionView(await replaceTransaction(deps, tx, ledgyUser(request), uuidOf('transaction', request.params.id), input));
+    }),
   );
 
-  api.delete<{ Params: { id: string } }>(
+  api.delete(
     '/v1/transactions/:id',
-    { config: { scope: 'transactions:write' }, schema: { tags: ['transactions'], params: S.IdParams, response: { 204: Type.Null(), ...S.errors(401, 403, 404) } } },
-    async (request, reply) => {
-      await deleteTransaction(deps, ledgyUser(request), uuidOf('transaction', request.params.id));
-      return reply.code(204).send();
-    },
+    { config: writes, schema: { operationId: 'deleteTransaction', summary: 'Soft-delete one transaction; its entry is reversed.', tags, params: S.IdParams, response: { 204: Type.Null(), ...S.errors(401, 403, 404) } } },
+    write(async (tx, request, reply) => {
+      await deleteTransaction(deps, tx, ledgyUser(request), uuidOf('transaction', request.params.id));
+      reply.code(204);
+    }),
   );
 
-  api.post<{ Body: any }>(
+  api.post(
     '/v1/transactions/transfer',
-    { config: { scope: 'transactions:write' }, schema: { tags: ['transactions'], body: TransferBody, response: { 201: Transaction, ...S.errors(400, 401, 403, 404) } } },
-    async (request, reply) => {
-      const user = ledgyUser(request);
-      const b = request.body as any;
+    {
+      config: writes,
+      schema: { operationId: 'createTransfer', summary: 'Move money between two of your accounts; across currencies give exchangeRate and convertedAmount.', tags, body: TransferBody, response: { 201: Transaction, ...S.errors(400, 401, 403, 404) } },
+    },
+    write(async (tx, request, reply) => {
+      const b = request.body;
       const exact = exactBody(request);
-      const created = await createTransfer(deps, user, {
+      const created = await createTransfer(deps, tx, ledgyUser(request), {
         fromAccountId: uuidOf('account', b.fromAccountId, 'fromAccountId'),
         toAccountId: uuidOf('account', b.toAccountId, 'toAccountId'),
         amount: moneyUnits(exact.amount, 'amount'),
@@ -246,8 +238,9 @@ export function transactionRoutes(api: FastifyInstance, deps: LedgyDeps, cursors
         convertedAmount: exact.convertedAmount != null ? moneyUnits(exact.convertedAmount, 'convertedAmount') : null,
         note: b.note ?? null,
       });
-      return reply.code(201).header('location', `/api/v1/transactions/${id('transaction', created.id)}`).send(transactionView(created));
-    },
+      reply.code(201).header('location', location(created.id));
+      return transactionView(created);
+    }),
   );
 
   const BulkResult = Type.Object({ items: Type.Array(Transaction), errors: Type.Array(Type.Object({ index: Type.Integer(), error: Type.String() })) });
@@ -255,68 +248,75 @@ export function transactionRoutes(api: FastifyInstance, deps: LedgyDeps, cursors
     description: `Up to ${MAX_BULK} transactions: a JSON array, or { "items": [...] }.`,
   });
 
-  api.post<{ Body: unknown }>(
+  api.post(
     '/v1/transactions/bulk',
     {
-      config: { scope: 'transactions:write' },
-      schema: { tags: ['transactions'], summary: 'Best effort: each row in its own transaction; failures are reported per row.', body: BulkBody, response: { 200: BulkResult, ...S.errors(400, 401, 403) } },
+      config: writes,
+      schema: {
+        operationId: 'bulkCreateTransactions',
+        summary: 'Best effort: each row stands alone (in a savepoint of the one transaction); failures are reported per row.',
+        tags,
+        body: BulkBody,
+        response: { 200: BulkResult, ...S.errors(400, 401, 403) },
+      },
     },
-    async (request) => {
-      const user = ledgyUser(request);
+    write(async (tx, request) => {
       const { items, exact } = bulkItems(request.body, exactBody(request));
       // Rows are checked one by one here; the good ones post together, each standing alone.
-      const inputs = items.map((item, i) => {
-        try {
+      const inputs = items.map((item, i) =>
+        slot(() => {
           rowProblem(checkCreate(item));
-          return toTransactionInput(item, exact[i]);
-        } catch (error) {
-          if (error instanceof DomainError) return error;
-          throw error;
-        }
-      });
-      const results = await bulkCreateTransactions(deps, user, inputs);
-      return {
-        items: results.filter((r): r is Exclude<typeof r, DomainError> => !(r instanceof DomainError)).map(transactionView),
-        errors: results.flatMap((r, index) => (r instanceof DomainError ? [{ index, error: r.message }] : [])),
-      };
-    },
+          return toTransactionInput(item as TransactionBodyT, exact[i]);
+        }),
+      );
+      return bulkAnswer(await bulkCreateTransactions(deps, tx, ledgyUser(request), inputs));
+    }),
   );
 
-  api.put<{ Body: unknown }>(
+  api.put(
     '/v1/transactions/bulk',
     {
-      config: { scope: 'transactions:write' },
-      schema: { tags: ['transactions'], summary: 'Best-effort update: each item carries its id and the full body.', body: BulkBody, response: { 200: BulkResult, ...S.errors(400, 401, 403) } },
+      config: writes,
+      schema: {
+        operationId: 'bulkUpdateTransactions',
+        summary: 'Best-effort update: each item carries its id and the full body; each row stands alone.',
+        tags,
+        body: BulkBody,
+        response: { 200: BulkResult, ...S.errors(400, 401, 403) },
+      },
     },
-    async (request) => {
-      const user = ledgyUser(request);
+    write(async (tx, request) => {
       const { items, exact } = bulkItems(request.body, exactBody(request));
-      const result = await bestEffort(items, async (i) => {
-        rowProblem(checkUpdate(items[i]));
-        const row = items[i] as { id: string };
-        const input = toTransactionInput(row, exact[i]);
-        return deps.db.transaction((tx) => replaceTransactionIn(deps, tx, user, uuidOf('transaction', row.id, 'id'), input));
-      });
-      return { items: result.items.map(transactionView), errors: result.errors };
-    },
+      const rows = items.map((item, i) =>
+        slot(() => {
+          rowProblem(checkUpdate(item));
+          const row = item as TransactionBodyT & { id: string };
+          const input = toTransactionInput(row, exact[i]);
+          return { id: uuidOf('transaction', row.id, 'id'), input };
+        }),
+      );
+      return bulkAnswer(await bulkReplaceTransactions(deps, tx, ledgyUser(request), rows));
+    }),
   );
 
-  api.post<{ Body: { ids: string[] } }>(
+  api.post(
     '/v1/transactions/bulk-delete',
     {
-      config: { scope: 'transactions:write' },
+      config: writes,
       schema: {
-        tags: ['transactions'],
+        operationId: 'bulkDeleteTransactions',
+        summary: 'Soft-delete up to 100 of your transactions; ids that are not found are listed.',
+        tags,
         body: Type.Object({ ids: Type.Array(S.Id, { minItems: 1, maxItems: MAX_BULK }) }),
         response: { 200: Type.Object({ deleted: Type.Integer(), notFound: Type.Array(Type.String()) }), ...S.errors(400, 401, 403) },
       },
     },
-    async (request) => {
-      const user: LedgyUser = ledgyUser(request);
-      const wanted = request.body.ids.map((text) => ({ text, uuid: parseId('tx', text) }));
+    write(async (tx, request) => {
+      const ids: string[] = request.body.ids;
+      const wanted = ids.map((text) => ({ text, uuid: parseId('tx', text) }));
       const uuids = [...new Set(wanted.map((w) => w.uuid).filter((u): u is string => u !== null))];
-      const deleted = new Set(await deps.db.transaction((tx) => softDeleteTransactions(deps, tx, user, uuids)));
+      const deleted = new Set(await softDeleteTransactions(deps, tx, ledgyUser(request), uuids));
       return { deleted: deleted.size, notFound: wanted.filter((w) => !w.uuid || !deleted.has(w.uuid)).map((w) => w.text) };
-    },
+    }),
   );
 }

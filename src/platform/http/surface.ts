@@ -57,6 +57,12 @@ export interface SurfaceOptions {
   rateLimit: (principal: Principal) => number;
   /** Security schemes for the OpenAPI document. */
   securitySchemes?: Record<string, unknown>;
+  /**
+   * Whether these routes are the surface's OpenAPI document (default true). False for a
+   * second mount of a surface under another prefix (Ledgy's `/mcp`): the same pipeline,
+   * the same principals and rate limits, no document of its own.
+   */
+  document?: boolean;
   routes: (app: SurfaceApp) => Promise<void> | void;
 }
 
@@ -99,6 +105,11 @@ export const PUBLIC_BODY_LIMIT = 16 * 1024;
 const ANONYMOUS_ORG = '00000000-0000-0000-0000-000000000000';
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
+/** The window of every per-credential rate limit. */
+export const RATE_WINDOW_MS = 60_000;
+/** What a credential's requests count against: one allowance per surface and principal, whichever mount of the surface they reach. */
+export const rateLimitKey = (surface: string, principal: Pick<Principal, 'id'>) => `${surface}:${principal.id}`;
+
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new DomainError('unauthenticated', 'missing or invalid credentials');
   return request.principal;
@@ -113,8 +124,10 @@ export async function registerSurface(root: FastifyInstance, core: PipelineServi
   const fingerprintKey = core.deriveKey('idempotency-fingerprint');
   await root.register(
     async (app) => {
-      await app.register(swagger, swaggerOptions(options));
-      core.openapi.set(options.name, () => app.swagger() as object);
+      if (options.document !== false) {
+        await app.register(swagger, swaggerOptions(options));
+        core.openapi.set(options.name, () => app.swagger() as object);
+      }
       app.decorate('surfaceName', options.name);
       app.addHook('onRoute', (route) => {
         if ((route.schema as { hide?: boolean } | undefined)?.hide) return;
@@ -175,9 +188,8 @@ export async function registerSurface(root: FastifyInstance, core: PipelineServi
         request.principal = principal;
         await options.gate?.(request, principal);
         const limit = options.rateLimit(principal);
-        const windowMs = 60_000;
-        const decision = await core.rateLimiter.take(`${options.name}:${principal.id}`, limit, windowMs, Date.now());
-        reply.headers(rateLimitHeaders(decision, windowMs));
+        const decision = await core.rateLimiter.take(rateLimitKey(options.name, principal), limit, RATE_WINDOW_MS, Date.now());
+        reply.headers(rateLimitHeaders(decision, RATE_WINDOW_MS));
         if (!decision.allowed) throw new DomainError('rate_limited', 'too many requests; retry after the time in Retry-After');
         if (config?.scope && principal.scopes !== null && !principal.scopes.has(config.scope)) {
           throw new DomainError('forbidden', `this credential lacks the scope ${config.scope}`, undefined, { scope: config.scope });

@@ -118,7 +118,23 @@ export class ApiKeys {
     return rows.map(toApiKey);
   }
 
-  /** Revokes at once; false when there is no such live key in the org. */
+  /**
+   * Keys of a user in a surface that are neither revoked nor expired at `now`; with `tx`, as
+   * that transaction sees them (a limit checked under the caller's lock).
+   */
+  async countActive(orgId: string, filter: { surface: string; userId: string }, now: Date, tx: Queryable = this.db): Promise<number> {
+    const [{ n }] = await tx.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM api_keys WHERE org_id = $1 AND user_id = $2 AND surface = $3
+          AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $4)`,
+      [orgId, filter.userId, filter.surface, now],
+    );
+    return n;
+  }
+
+  /**
+   * Revokes at once (with `tx`, when it commits: the announcement goes with the commit);
+   * false when there is no such live key in the org.
+   */
   async revoke(orgId: string, id: string, tx: Queryable = this.db): Promise<boolean> {
     const rows = await tx.query(
       `WITH revoked AS (

@@ -49,3 +49,16 @@ export async function getUser(db: Queryable, orgId: string, id: string): Promise
   const [row] = await db.query('SELECT * FROM users WHERE org_id = $1 AND id = $2', [orgId, id]);
   return row ? toUser(row) : null;
 }
+
+/** Several users of an org at once, by id; ids of another org (or none) are simply absent. */
+export async function getUsers(db: Queryable, orgId: string, ids: string[]): Promise<Map<string, User>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.query('SELECT * FROM users WHERE org_id = $1 AND id = ANY($2::uuid[])', [orgId, [...new Set(ids)]]);
+  return new Map(rows.map((r) => [r.id, toUser(r)]));
+}
+
+/** The user of `surface` with this email (compared without regard to case), or null. */
+export async function findUserByEmail(db: Queryable, surface: string, email: string): Promise<User | null> {
+  const [row] = await db.query('SELECT * FROM users WHERE surface = $1 AND lower(email) = lower($2)', [surface, email]);
+  return row ? toUser(row) : null;
+}
