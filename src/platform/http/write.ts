@@ -1,4 +1,15 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  FastifySchema,
+  FastifyTypeProvider,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+  RouteGenericInterface,
+  RouteHandlerMethod,
+} from 'fastify';
 import type { Queryable } from '../db.ts';
 import type { StoredResponse } from '../idempotency.ts';
 import type { WriteContext, WriteRunner } from '../write-runner.ts';
@@ -11,9 +22,6 @@ declare module 'fastify' {
     surfaceName: string;
   }
 }
-
-type AnyRequest = FastifyRequest<any, any, any, any, any, any, any, any>;
-type AnyReply = FastifyReply<any, any, any, any, any, any, any, any>;
 
 const WRITE_HANDLER = Symbol('kontor.write-handler');
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -65,19 +73,22 @@ function sendStored(request: FastifyRequest, reply: FastifyReply, response: Stor
  * the payload is serialised there, stored with the Idempotency-Key and audit row in the same
  * transaction, and exactly that text is sent.
  */
-export function write<Request extends AnyRequest, Reply extends AnyReply, Payload>(
-  handler: (tx: Queryable, request: Request, reply: Reply) => Promise<Payload>,
-): (this: FastifyInstance, request: Request, reply: Reply) => Promise<Payload> {
-  const route = async function (this: FastifyInstance, request: Request, reply: Reply) {
+export function write<RouteGeneric extends RouteGenericInterface, ContextConfig, SchemaCompiler extends FastifySchema, TypeProvider extends FastifyTypeProvider, Payload>(
+  handler: (
+    tx: Queryable,
+    request: FastifyRequest<RouteGeneric, RawServerDefault, RawRequestDefaultExpression, SchemaCompiler, TypeProvider, ContextConfig>,
+    reply: FastifyReply<RouteGeneric, RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, ContextConfig, SchemaCompiler, TypeProvider>,
+  ) => Promise<Payload>,
+): RouteHandlerMethod<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, RouteGeneric, ContextConfig, SchemaCompiler, TypeProvider> {
+  const route = async function (this: FastifyInstance, request: FastifyRequest<RouteGeneric, RawServerDefault, RawRequestDefaultExpression, SchemaCompiler, TypeProvider, ContextConfig>, reply: FastifyReply<RouteGeneric, RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, ContextConfig, SchemaCompiler, TypeProvider>) {
     const { response } = await request.server.writes.run(
-      writeContext(request),
+      writeContext(request as FastifyRequest),
       (tx) => handler(tx, request, reply),
-      (value) => answerOf(reply, value),
+      (value) => answerOf(reply as FastifyReply, value),
     );
-    // The reply is sent here; the payload type is what the route's schema checks.
-    return sendStored(request, reply, response) as unknown as Payload;
+    return sendStored(request as FastifyRequest, reply as FastifyReply, response);
   };
-  return Object.assign(route, { [WRITE_HANDLER]: true });
+  return Object.assign(route, { [WRITE_HANDLER]: true }) as any;
 }
 
 /**
@@ -85,15 +96,18 @@ export function write<Request extends AnyRequest, Reply extends AnyReply, Payloa
  * work): `handler` hands `seal` to the queue as its before-commit step and returns the answer
  * that step stored.
  */
-export function writeShared<Request extends AnyRequest, Reply extends AnyReply>(
-  handler: (seal: (tx: Queryable, response: StoredResponse) => Promise<void>, request: Request, reply: Reply) => Promise<StoredResponse>,
-): (this: FastifyInstance, request: Request, reply: Reply) => Promise<any> {
-  const route = async function (this: FastifyInstance, request: Request, reply: Reply) {
-    const context = writeContext(request);
-    const response = await handler((tx, answer) => request.server.writes.seal(tx, context, answer), request, reply);
-    return sendStored(request, reply, response);
+export function writeShared<RouteGeneric extends RouteGenericInterface, ContextConfig, SchemaCompiler extends FastifySchema, TypeProvider extends FastifyTypeProvider>(
+  handler: (
+    seal: (tx: Queryable, response: StoredResponse) => Promise<void>,
+    request: FastifyRequest<RouteGeneric, RawServerDefault, RawRequestDefaultExpression, SchemaCompiler, TypeProvider, ContextConfig>,
+  ) => Promise<StoredResponse>,
+): RouteHandlerMethod<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, RouteGeneric, ContextConfig, SchemaCompiler, TypeProvider> {
+  const route = async function (this: FastifyInstance, request: FastifyRequest<RouteGeneric, RawServerDefault, RawRequestDefaultExpression, SchemaCompiler, TypeProvider, ContextConfig>, reply: FastifyReply) {
+    const context = writeContext(request as FastifyRequest);
+    const response = await handler((tx, answer) => request.server.writes.seal(tx, context, answer), request);
+    return sendStored(request as FastifyRequest, reply, response);
   };
-  return Object.assign(route, { [WRITE_HANDLER]: true });
+  return Object.assign(route, { [WRITE_HANDLER]: true }) as any;
 }
 
 /** Whether a route handler goes through the write runner (checked for every mutating route). */
