@@ -4,6 +4,7 @@ import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { mycfoTenant } from '../helpers/mycfo.ts';
 import { ledgyUser } from '../helpers/ledgy.ts';
 import type { RouteEntry } from '../../src/platform/http/route-table.ts';
+import { SURFACES } from '../../src/surfaces.ts';
 
 /*
  * The pipeline's guarantees, checked on every route of every surface's route table, so a
@@ -132,26 +133,91 @@ async function mycfoFixture(): Promise<SurfaceFixture> {
   };
 }
 
+async function ledgyFixture(): Promise<SurfaceFixture> {
+  const mine = await ledgyUser(t);
+  const theirs = await ledgyUser(t);
+  const outsider = await ledgyUser(t);
+  const made = async (url: string, body: object) => {
+    const r = await theirs.call('POST', url, body);
+    assert.ok(r.statusCode < 300, `${url}: ${r.body}`);
+    return r.json();
+  };
+  const account = await theirs.account();
+  const transaction = await made('/api/v1/transactions', { type: 'expense', amount: 1, currencyCode: 'EUR', date: '2026-05-12', accountId: account.id });
+  const categoryGroup = await made('/api/v1/categories/groups', { name: 'Theirs', order: 0 });
+  const category = await made('/api/v1/categories', { name: 'Coffee', type: 'expense', order: 0, isPinned: false });
+  const group = await made('/api/v1/groups', { name: 'Theirs' });
+  const budget = await made('/api/v1/budgets', { amount: 10, currencyCode: 'EUR', period: 1, startDate: '2026-05-01T00:00:00Z', isActive: true });
+  await made(`/api/v1/groups/${group.id}/invitations`, { email: outsider.email });
+  const [invitation] = (await outsider.call('GET', '/api/v1/groups/invitations')).json().items;
+  const token = await theirs.pat(['accounts:read']);
+  assert.ok(invitation?.id, 'the outsider sees the invitation');
+  const all = (await import('../../src/apis/ledgy/context.ts')).LEDGY_SCOPES;
+  const lacking = new Map<string, string>();
+  const byResource: Record<string, string> = {
+    '/api/v1/accounts/:id': account.id,
+    '/api/v1/transactions/:id': transaction.id,
+    '/api/v1/categories/groups/:id': categoryGroup.id,
+    '/api/v1/categories/:id': category.id,
+    '/api/v1/groups/:id': group.id,
+    '/api/v1/groups/:id/members/:userId': group.id,
+    '/api/v1/groups/:id/invitations': group.id,
+    '/api/v1/groups/invitations/:id/accept': invitation.id,
+    '/api/v1/groups/invitations/:id/decline': invitation.id,
+    '/api/v1/budgets/:id': budget.id,
+    '/api/auth/tokens/:id': token.id,
+  };
+  const samples: Record<string, unknown> = {
+    'PUT /api/v1/accounts/:id': { name: 'Mine now', currencyCode: 'EUR', initialBalance: 0, order: 0 },
+    'PUT /api/v1/transactions/:id': { type: 'expense', amount: 2, currencyCode: 'EUR', date: '2026-05-12' },
+    'PUT /api/v1/categories/groups/:id': { name: 'Mine now', order: 0 },
+    'PUT /api/v1/categories/:id': { name: 'Mine now', type: 'expense', order: 0, isPinned: false },
+    'PUT /api/v1/groups/:id': { name: 'Mine now' },
+    'PUT /api/v1/budgets/:id': { amount: 10, currencyCode: 'EUR', period: 1, startDate: '2026-05-01T00:00:00Z', isActive: true },
+    'POST /api/v1/groups/:id/invitations': { email: mine.email },
+  };
+  return {
+    full: { authorization: `Bearer ${mine.token}` },
+    async without(scope) {
+      // One token per missing scope (a user holds at most 25 active tokens).
+      if (!lacking.has(scope)) lacking.set(scope, (await mine.pat(all.filter((s: string) => s !== scope))).token);
+      return { authorization: `Bearer ${lacking.get(scope)}` };
+    },
+    unauthenticated(res) {
+      assert.equal(res.statusCode, 401, res.body);
+      assert.deepEqual(Object.keys(res.json()), ['error']);
+      assert.equal(typeof res.json().error, 'string');
+    },
+    keyReused: 409,
+    foreignParams(route) {
+      const id = byResource[route.url];
+      return id ? { id, userId: theirs.user.id } : null;
+    },
+    sampleBody(route) {
+      return samples[`${route.method} ${route.url}`];
+    },
+  };
+}
+
 before(async () => {
   t = await startTestApp();
   fixtures.set('kontor', await nativeFixture());
   fixtures.set('mycfo', await mycfoFixture());
+  fixtures.set('ledgy', await ledgyFixture());
   foreignCredential.set('kontor', fixtures.get('kontor')!.full);
   foreignCredential.set('mycfo', fixtures.get('mycfo')!.full);
-  foreignCredential.set('ledgy', { authorization: `Bearer ${(await ledgyUser(t)).token}` });
+  foreignCredential.set('ledgy', fixtures.get('ledgy')!.full);
 });
 after(() => t.close());
 
-// Surfaces join as their routes are converted to declare their access (scope, public, session).
-const COVERED = new Set(['kontor', 'mycfo']);
-const routes = () => t.app.routeTable.filter((r) => COVERED.has(r.surface));
+const routes = () => t.app.routeTable;
 
 test('every surface in the route table has a fixture here, and every route declares its access', () => {
-  for (const surface of new Set(t.app.routeTable.map((r) => r.surface))) {
-    if (COVERED.has(surface)) assert.ok(fixtures.has(surface), `no guarantee fixture for ${surface}`);
-  }
-  const scopeless = routes().filter((r) => !r.public && r.scope === null && r.surface === 'kontor');
-  assert.deepEqual(scopeless.map((r) => `${r.method} ${r.url}`), []);
+  for (const surface of new Set(t.app.routeTable.map((r) => r.surface))) assert.ok(fixtures.has(surface), `no guarantee fixture for ${surface}`);
+  // Where a surface has scopes, a route names its scope, or says it is public or needs none.
+  const scoped = new Set(SURFACES.filter((s) => s.scopes.length > 0).map((s) => s.name));
+  const undeclared = routes().filter((r) => scoped.has(r.surface) && !r.public && !r.noScope && r.scope === null);
+  assert.deepEqual(undeclared.map((r) => `${r.surface} ${r.method} ${r.url}`), []);
 });
 
 test('no credential: 401 in the surface envelope, on every non-public route', async () => {

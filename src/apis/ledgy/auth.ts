@@ -99,7 +99,7 @@ export function authRoutes(api: SurfaceApp, core: Core, deps: LedgyDeps) {
   );
 
   // Tokens are managed with the session JWT only: a token cannot mint tokens.
-  const sessionOnly = { ungated: true, sessionOnly: true };
+  const sessionOnly = { ungated: true, sessionOnly: true, noScope: true };
 
   api.post(
     '/auth/tokens',

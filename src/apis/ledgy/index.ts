@@ -82,6 +82,7 @@ export async function registerLedgyApi(app: FastifyInstance, core: Core): Promis
       api.get(
         '/v1/icons',
         {
+          config: { noScope: true },
           schema: {
             operationId: 'getIcons',
             tags: ['icons'],

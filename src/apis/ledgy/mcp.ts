@@ -83,7 +83,7 @@ export function mcpRoutes(mcp: SurfaceApp, core: Core, deps: LedgyDeps, cursors:
     '',
     {
       // The endpoint changes nothing itself: each mutating tool call is a write of its own.
-      config: { readOnly: true },
+      config: { readOnly: true, noScope: true },
       schema: {
         operationId: 'mcp',
         summary: 'Model Context Protocol, Streamable HTTP, stateless: the Ledgy tools, each checking the scope of its REST twin.',

@@ -12,6 +12,8 @@ export interface RouteEntry {
   /** The scope an API key needs; null for public routes and session-only ones. */
   scope: string | null;
   public: boolean;
+  /** Declared to need no scope (any credential of the surface). */
+  noScope: boolean;
   /** Goes through the write runner (`write(...)`). */
   write: boolean;
   /** A POST that changes nothing (a log-in, the MCP endpoint that runs each tool call itself). */
@@ -23,7 +25,7 @@ const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export function routeEntry(surface: string, route: RouteOptions): RouteEntry[] {
   const methods = (Array.isArray(route.method) ? route.method : [route.method]).filter((m) => m !== 'HEAD');
   const schema = (route.schema ?? {}) as { operationId?: string; summary?: string; tags?: string[] };
-  const config = (route.config ?? {}) as { scope?: string; public?: boolean; readOnly?: boolean };
+  const config = (route.config ?? {}) as { scope?: string; public?: boolean; noScope?: boolean; readOnly?: boolean };
   return methods.map((method) => ({
     surface,
     method,
@@ -33,6 +35,7 @@ export function routeEntry(surface: string, route: RouteOptions): RouteEntry[] {
     tags: schema.tags ?? [],
     scope: config.scope ?? null,
     public: config.public === true,
+    noScope: config.noScope === true,
     write: isWriteHandler(route.handler),
     readOnly: config.readOnly === true,
   }));

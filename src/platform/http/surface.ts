@@ -80,6 +80,8 @@ declare module 'fastify' {
     readOnly?: boolean;
     /** No credential needed (sign-up, log-in). */
     public?: boolean;
+    /** Any credential of the surface will do, with no scope (declared, so a forgotten scope is not mistaken for this). */
+    noScope?: boolean;
     /** The scope an API key needs; sessions are not scope-limited. */
     scope?: string;
     /**
