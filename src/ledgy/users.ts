@@ -1,7 +1,7 @@
 import type { Queryable } from '../platform/db.ts';
 import { DomainError } from '../platform/errors.ts';
 import { createOrg } from '../platform/orgs.ts';
-import { createUser, findUserByEmail, getUser, type User } from '../platform/identity/users.ts';
+import { createUser, findUserByEmail, getUser, getUsers, type User } from '../platform/identity/users.ts';
 import { settingOrCreate } from '../platform/settings.ts';
 import type { LedgyDeps } from './deps.ts';
 
@@ -68,13 +68,23 @@ export function subscriptionActive(user: Pick<LedgyUser, 'subscriptionStatus' | 
   return user.subscriptionStatus === 'trialing' && user.trialEndsAt !== null && user.trialEndsAt.getTime() > now.getTime();
 }
 
+/** Every Ledgy user, oldest first. */
+export async function listLedgyUsers(db: Queryable): Promise<LedgyUser[]> {
+  const rows = await db.query('SELECT org_id, id, ledger_id, primary_currency, subscription_status, trial_ends_at FROM ledgy_users ORDER BY created_at, id');
+  const byOrg = new Map<string, string[]>();
+  for (const r of rows) byOrg.set(r.org_id, [...(byOrg.get(r.org_id) ?? []), r.id]);
+  const users = new Map<string, User>();
+  for (const [orgId, ids] of byOrg) for (const [id, user] of await getUsers(db, orgId, ids)) users.set(id, user);
+  return rows.flatMap((r) => (users.has(r.id) ? [toLedgyUser(users.get(r.id)!, r)] : []));
+}
+
 /** Operator control (CLI) and, later, the billing engine's hook. */
-export async function setSubscription(db: Queryable, email: string, status: LedgyUser['subscriptionStatus'], trialEndsAt?: Date | null): Promise<LedgyUser> {
-  const user = await findLedgyUserByEmail(db, email);
+export async function setSubscription(tx: Queryable, email: string, status: LedgyUser['subscriptionStatus'], trialEndsAt?: Date | null): Promise<LedgyUser> {
+  const user = await findLedgyUserByEmail(tx, email);
   if (!user) throw new DomainError('not_found', `no Ledgy user with email ${email}`, 'email');
-  await db.query(
+  await tx.query(
     `UPDATE ledgy_users SET subscription_status = $3, trial_ends_at = COALESCE($4, trial_ends_at) WHERE org_id = $1 AND id = $2`,
     [user.orgId, user.id, status, trialEndsAt ?? null],
   );
-  return (await getLedgyUser(db, user.orgId, user.id))!;
+  return (await getLedgyUser(tx, user.orgId, user.id))!;
 }

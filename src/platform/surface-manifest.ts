@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { KeyFormat } from './identity/key-formats.ts';
 import type { Env } from './config.ts';
+import type { OperatorCommand } from './operator/command.ts';
 
 /**
  * What a surface is, in one place: the server (src/app.ts) and the CLI iterate over the list
@@ -23,6 +24,8 @@ export interface SurfaceManifest<Services> {
    * variable: checked when the server or the CLI starts, before anything is opened.
    */
   settings?(env: Env): unknown;
+  /** Its operator commands (`kontor <name> …`), listed in the CLI's help after the CLI's own. */
+  commands?: readonly OperatorCommand[];
   /** Mounts its routes with its authentication, error envelope and OpenAPI document. */
   register(app: FastifyInstance, services: Services): Promise<void>;
 }

@@ -59,7 +59,7 @@ test('an Idempotency-Key answer is stored in the write transaction and replayed 
 test('operator changes from the CLI go through the write runner and are audited as the CLI', async () => {
   const { adminOperations } = await import('../../src/cli/operations.ts');
   const { WriteRunner } = await import('../../src/platform/write-runner.ts');
-  const ops = adminOperations({ db: t.db, clock: t.clock, apiKeys: t.core.apiKeys, writes: new WriteRunner(t.db, t.clock, null) });
+  const ops = adminOperations({ db: t.db, clock: t.clock, apiKeys: t.core.apiKeys, writes: new WriteRunner(t.db, t.clock, null), appliedMigrations: [] });
   const org = await ops.createOrg({ name: 'Operated' });
   const key = await ops.createKey({ org: org.id, scopes: ['ledger:read'] });
   await ops.revokeKey(org.id, key.id);

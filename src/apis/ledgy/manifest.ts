@@ -3,6 +3,7 @@ import type { SurfaceManifest } from '../../platform/surface-manifest.ts';
 import { LEDGY_SCOPES } from './context.ts';
 import { registerLedgyApi } from './index.ts';
 import { ledgySettings } from './settings.ts';
+import { ledgyCommands } from './commands.ts';
 
 /** Ledgy (reference 001) at `/api` and `/mcp`: personal access tokens `lgpat_` + 64 hex, and session JWTs. */
 export const ledgySurface: SurfaceManifest<Core> = {
@@ -13,5 +14,6 @@ export const ledgySurface: SurfaceManifest<Core> = {
   keyFormat: { live: 'lgpat_', sandbox: 'lgpat_', body: 'hex64' },
   scopes: LEDGY_SCOPES,
   settings: ledgySettings,
+  commands: ledgyCommands,
   register: registerLedgyApi,
 };
