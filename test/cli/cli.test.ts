@@ -455,7 +455,7 @@ describe('the server after kill -9', { skip }, () => {
     }
   });
 
-  test('Idempotency-Key batches killed mid-load: after the restart every key had one effect and replays its first answer byte for byte', async () => {
+  test('Idempotency-Key writes killed mid-load (shared commits and the write runner): after the restart every key had one effect and replays its first answer byte for byte', async () => {
     const dataDir = await tempDir();
     let server = await startServer(dataDir);
     const org = (await cliHere(dataDir, 'orgs', 'create', '--name', 'Crash', '--json')).stdout;
@@ -468,10 +468,27 @@ describe('the server after kill -9', { skip }, () => {
     const [a, b] = [await account('a'), await account('b')];
     const batch = { entries: Array.from({ length: 50 }, () => ({ ledger_id: ledger.id, postings: [{ account_id: a, side: 'debit', amount: '1.00' }, { account_id: b, side: 'credit', amount: '1.00' }] })) };
 
-    // Six clients posting batches, each with a new key, until the server is killed under them.
+    // Six clients posting batches (the ledger's shared commits) and three creating accounts (the
+    // write runner's own transaction), each request with a new key, until the server is killed.
     const sent: string[] = [];
     const answers = new Map<string, string>();
+    const accountKeys: string[] = [];
+    const accountAnswers = new Map<string, string>();
+    const newAccount = (key: string) => ({ ledger_id: ledger.id, code: key, name: key, type: 'asset', asset: 'USD' });
     let killed = false;
+    const accountClients = Array.from({ length: 3 }, async (_, c) => {
+      for (let n = 0; !killed; n++) {
+        const key = `acct-${c}-${n}`;
+        accountKeys.push(key);
+        try {
+          const res = await post(server.base, '/kontor/v1/accounts', newAccount(key), key);
+          const text = await res.text();
+          if (res.status === 201) accountAnswers.set(key, text);
+        } catch {
+          return;
+        }
+      }
+    });
     const clients = Array.from({ length: 6 }, async (_, c) => {
       for (let n = 0; !killed; n++) {
         const key = `c${c}-${n}`;
@@ -488,9 +505,10 @@ describe('the server after kill -9', { skip }, () => {
     await new Promise((r) => setTimeout(r, 1500));
     killed = true;
     server.child.kill('SIGKILL');
-    await Promise.all(clients);
+    await Promise.all([...clients, ...accountClients]);
     await server.exited;
     assert.ok(answers.size >= 6, `only ${answers.size} batches were acknowledged before the kill`);
+    assert.ok(accountAnswers.size >= 3, `only ${accountAnswers.size} accounts were acknowledged before the kill`);
 
     server = await startServer(dataDir);
     try {
@@ -503,13 +521,28 @@ describe('the server after kill -9', { skip }, () => {
           assert.equal(text, answers.get(key), `${key} replayed other bytes`);
         }
       }
-      // Exactly one effect per key: 50 entries each, whether its first try committed or not.
+      for (const key of accountKeys) {
+        const res = await post(server.base, '/kontor/v1/accounts', newAccount(key), key);
+        const text = await res.text();
+        assert.equal(res.status, 201, `${key}: ${text}`);
+        if (accountAnswers.has(key)) {
+          assert.equal(res.headers.get('idempotent-replayed'), 'true', key);
+          assert.equal(text, accountAnswers.get(key), `${key} replayed other bytes`);
+        }
+      }
+      // Exactly one effect per key: 50 entries each, whether its first try committed or not;
+      // one account and one audit row per account key.
       const { default: pg } = await import('pg');
       const client = new pg.Client((await cliHere(dataDir, 'db', 'url')).stdout.trim());
       await client.connect();
       const { rows } = await client.query('SELECT count(*)::int AS n FROM entries WHERE ledger_id = (SELECT id FROM ledgers WHERE name = $1)', ['main']);
+      const accounts = await client.query(`SELECT count(*)::int AS n FROM accounts WHERE code LIKE 'acct-%'`);
+      const audited = await client.query(`SELECT count(*)::int AS n FROM write_audit WHERE operation = 'createAccount' AND surface = 'kontor'`);
       await client.end();
       assert.equal(rows[0].n, 50 * sent.length, `${sent.length} keys`);
+      assert.equal(accounts.rows[0].n, accountKeys.length, `${accountKeys.length} account keys`);
+      // Two accounts (a, b) were made before the load, without keys.
+      assert.equal(audited.rows[0].n, accountKeys.length + 2);
     } finally {
       server.child.kill('SIGTERM');
       await server.exited;
