@@ -3,11 +3,10 @@ import {
   CliError,
   checkFlags,
   parseExpires,
-  printFields,
+  printCredential,
   printJson,
   printTable,
   requiredFlag,
-  SECRET_SHOWN_ONCE,
   shortTime,
   type CliIo,
   type OperatorCommand,
@@ -25,7 +24,7 @@ function printOrg(io: CliIo, org: OrgView) {
 }
 
 function printKey(io: CliIo, key: KeyView & { secret?: string }) {
-  const lines: [string, string][] = [
+  printCredential(io, [
     ['id', key.id],
     ['org', key.org_id],
     ['surface', key.surface],
@@ -35,11 +34,7 @@ function printKey(io: CliIo, key: KeyView & { secret?: string }) {
     ['user', key.user_id ?? '-'],
     ['status', key.status],
     ['expires', shortTime(key.expires_at)],
-  ];
-  if (key.revoked_at) lines.push(['revoked', shortTime(key.revoked_at)]);
-  if (key.secret) lines.push(['secret', key.secret]);
-  printFields(io, lines);
-  if (key.secret) io.stdout.write(SECRET_SHOWN_ONCE);
+  ], key);
 }
 
 export const coreCommands: OperatorCommand[] = [

@@ -182,6 +182,16 @@ export function settled<T extends TransactionInput>(user: LedgyUser, input: T): 
   return { ...input, ...settleConversion({ ...input, fromCurrency: input.currencyCode, toCurrency: user.primaryCurrency }) };
 }
 
+/** An income or expense row's money and date columns, in table order (type … date), as parameters. */
+const amountColumns = (input: TransactionInput) => [
+  input.type,
+  input.amount.toString(),
+  input.currencyCode,
+  input.exchangeRate ?? null,
+  input.convertedAmount?.toString() ?? null,
+  input.date,
+];
+
 /** Creates an income or expense row and its entry. */
 export async function createTransaction(deps: LedgyDeps, tx: Queryable, user: LedgyUser, given: TransactionInput): Promise<LedgyTransaction> {
   validateAmounts(given);
@@ -191,12 +201,7 @@ export async function createTransaction(deps: LedgyDeps, tx: Queryable, user: Le
     user.orgId,
     newId(),
     user.id,
-    input.type,
-    input.amount.toString(),
-    input.currencyCode,
-    input.exchangeRate ?? null,
-    input.convertedAmount?.toString() ?? null,
-    input.date,
+    ...amountColumns(input),
     input.accountId ?? null,
     null,
     input.categoryId ?? null,
@@ -276,12 +281,7 @@ export async function replaceTransaction(deps: LedgyDeps, tx: Queryable, user: L
     [
       user.orgId,
       id,
-      input.type,
-      input.amount.toString(),
-      input.currencyCode,
-      input.exchangeRate ?? null,
-      input.convertedAmount?.toString() ?? null,
-      input.date,
+      ...amountColumns(input),
       input.accountId ?? null,
       input.categoryId ?? null,
       input.groupId ?? null,

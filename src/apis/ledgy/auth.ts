@@ -4,7 +4,7 @@ import type { Core } from '../../core.ts';
 import { DomainError, invalid, notFound } from '../../platform/errors.ts';
 import { parseAsset } from '../../platform/money.ts';
 import { authenticateUser } from '../../platform/identity/users.ts';
-import { PUBLIC_BODY_LIMIT, type SurfaceApp } from '../../platform/http/surface.ts';
+import { SIGN_UP_ROUTE, LOG_IN_ROUTE, type SurfaceApp } from '../../platform/http/surface.ts';
 import { write } from '../../platform/http/write.ts';
 import { hashPassword } from '../../platform/identity/passwords.ts';
 import { getLedgyUser, registerLedgyUser } from '../../ledgy/users.ts';
@@ -45,9 +45,7 @@ export function authRoutes(api: SurfaceApp, core: Core, deps: LedgyDeps) {
   api.post(
     '/auth/register',
     {
-      config: { public: true, secretAnswer: true },
-      // An email, a password and a name: anything larger is not a sign-up or a log-in.
-      bodyLimit: PUBLIC_BODY_LIMIT,
+      ...SIGN_UP_ROUTE,
       schema: {
         operationId: 'register',
         summary: 'Sign up: a user on a trial, and a session token.',
@@ -77,10 +75,7 @@ export function authRoutes(api: SurfaceApp, core: Core, deps: LedgyDeps) {
   api.post(
     '/auth/login',
     {
-      // Verifies a password and mints a JWT: nothing is written.
-      config: { public: true, secretAnswer: true, readOnly: true },
-      // An email, a password and a name: anything larger is not a sign-up or a log-in.
-      bodyLimit: PUBLIC_BODY_LIMIT,
+      ...LOG_IN_ROUTE,
       schema: {
         operationId: 'login',
         summary: 'Sign in with email and password: a session token.',

@@ -1,11 +1,11 @@
 import {
   checkFlags,
   parseExpires,
+  printCredential,
   printFields,
   printJson,
   printTable,
   requiredFlag,
-  SECRET_SHOWN_ONCE,
   shortTime,
   UsageError,
   type CliIo,
@@ -45,7 +45,7 @@ function printLedgyUser(io: CliIo, user: LedgyUserView) {
 }
 
 function printLedgyToken(io: CliIo, token: LedgyTokenView & { secret?: string }) {
-  const lines: [string, string][] = [
+  printCredential(io, [
     ['id', token.id],
     ['user', token.user_id],
     ['email', token.email],
@@ -53,11 +53,7 @@ function printLedgyToken(io: CliIo, token: LedgyTokenView & { secret?: string })
     ['scopes', token.scopes.join(',')],
     ['status', token.status],
     ['expires', shortTime(token.expires_at)],
-  ];
-  if (token.revoked_at) lines.push(['revoked', shortTime(token.revoked_at)]);
-  if (token.secret) lines.push(['secret', token.secret]);
-  printFields(io, lines);
-  if (token.secret) io.stdout.write(SECRET_SHOWN_ONCE);
+  ], token);
 }
 
 export const ledgyCommands: OperatorCommand[] = [

@@ -3,7 +3,7 @@ import { formatId } from '../../platform/ids.ts';
 import { DomainError, invalid } from '../../platform/errors.ts';
 import { operatorWrite, type OperatorServices } from '../../platform/operator/command.ts';
 import { emailFrom, idFrom, isoOrNull, label, objectBody, scopesFrom, shown, timeFrom } from '../../platform/operator/input.ts';
-import { keyView } from '../../platform/operator/key-view.ts';
+import { keyView, type KeyView } from '../../platform/operator/key-view.ts';
 import { findLedgyUserByEmail, listLedgyUsers, setSubscription, subscriptionActive, type LedgyUser } from '../../ledgy/users.ts';
 import { MAX_ACTIVE_TOKENS, TokenLimitError, mintLedgyToken } from '../../ledgy/tokens.ts';
 import { LEDGY_SCOPES } from './context.ts';
@@ -74,21 +74,8 @@ export interface LedgyUserView {
   created_at: string;
 }
 
-export interface LedgyTokenView {
-  id: string;
-  object: 'ledgy_token';
-  user_id: string;
-  email: string;
-  name: string | null;
-  /** The first characters of the secret; never the secret. */
-  start: string;
-  scopes: string[];
-  status: 'active' | 'revoked' | 'expired';
-  expires_at: string | null;
-  revoked_at: string | null;
-  last_used_at: string | null;
-  created_at: string;
-}
+/** A personal access token as operators see it: an API key's view, named as Ledgy names its tokens and users. */
+export type LedgyTokenView = Omit<KeyView, 'object' | 'org_id' | 'surface' | 'mode' | 'user_id'> & { object: 'ledgy_token'; user_id: string; email: string };
 
 export const ledgyUserView = (user: LedgyUser, now: Date): LedgyUserView => ({
   id: formatId(LEDGY_USER_PREFIX, user.id),

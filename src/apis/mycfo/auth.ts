@@ -5,7 +5,7 @@ import { createOrg, getOrg } from '../../platform/orgs.ts';
 import { authenticateUser, createUser } from '../../platform/identity/users.ts';
 import { hashPassword } from '../../platform/identity/passwords.ts';
 import { NAME } from '../../platform/http/validation.ts';
-import { PUBLIC_BODY_LIMIT, type SurfaceApp } from '../../platform/http/surface.ts';
+import { SIGN_UP_ROUTE, LOG_IN_ROUTE, type SurfaceApp } from '../../platform/http/surface.ts';
 import { write } from '../../platform/http/write.ts';
 import { errors, Id } from './schemas.ts';
 import { orgView } from './views.ts';
@@ -27,9 +27,7 @@ export function authRoutes(api: SurfaceApp, core: Core) {
   api.post(
     '/auth/register',
     {
-      config: { public: true, secretAnswer: true },
-      // An email, a password and a name: anything larger is not a sign-up or a log-in.
-      bodyLimit: PUBLIC_BODY_LIMIT,
+      ...SIGN_UP_ROUTE,
       schema: {
         operationId: 'register',
         tags: ['auth'],
@@ -55,10 +53,7 @@ export function authRoutes(api: SurfaceApp, core: Core) {
   api.post(
     '/auth/login',
     {
-      // Verifies a password and mints a token: nothing is written.
-      config: { public: true, secretAnswer: true, readOnly: true },
-      // An email, a password and a name: anything larger is not a sign-up or a log-in.
-      bodyLimit: PUBLIC_BODY_LIMIT,
+      ...LOG_IN_ROUTE,
       schema: {
         operationId: 'login',
         tags: ['auth'],

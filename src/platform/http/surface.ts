@@ -102,8 +102,12 @@ const PUBLIC_CONCURRENT_PER_ADDRESS = 1;
  */
 const PUBLIC_REFUSAL_DELAY_MS = 250;
 const slowRefusal = () => new Promise((resolve) => setTimeout(resolve, PUBLIC_REFUSAL_DELAY_MS));
-/** The body limit of sign-up and log-in routes. */
+/** The body limit of sign-up and log-in routes: an email, a password and a name, nothing larger. */
 export const PUBLIC_BODY_LIMIT = 16 * 1024;
+/** Route options of a sign-up: public, its answer (a session) a secret shown once, a small body. */
+export const SIGN_UP_ROUTE = { config: { public: true, secretAnswer: true }, bodyLimit: PUBLIC_BODY_LIMIT };
+/** Route options of a log-in: as a sign-up, and it writes nothing (it verifies a password and mints a token). */
+export const LOG_IN_ROUTE = { config: { public: true, secretAnswer: true, readOnly: true }, bodyLimit: PUBLIC_BODY_LIMIT };
 const ANONYMOUS_ORG = '00000000-0000-0000-0000-000000000000';
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 

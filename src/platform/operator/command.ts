@@ -78,7 +78,16 @@ export function printFields(io: CliIo, lines: [string, string][], width = 9): vo
   for (const [name, value] of lines) io.stdout.write(`${(name + ':').padEnd(width)}${value}\n`);
 }
 
-export const SECRET_SHOWN_ONCE = '\nStore the secret now: it is not shown again and cannot be recovered.\n';
+const SECRET_SHOWN_ONCE = '\nStore the secret now: it is not shown again and cannot be recovered.\n';
+
+/** A key or token: its fields, when it was revoked, and its secret the one time it is shown. */
+export function printCredential(io: CliIo, lines: [string, string][], credential: { revoked_at: string | null; secret?: string }): void {
+  const all = [...lines];
+  if (credential.revoked_at) all.push(['revoked', shortTime(credential.revoked_at)]);
+  if (credential.secret) all.push(['secret', credential.secret]);
+  printFields(io, all);
+  if (credential.secret) io.stdout.write(SECRET_SHOWN_ONCE);
+}
 
 // ---------------------------------------------------------------------------------------
 // Flags
