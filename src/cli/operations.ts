@@ -2,9 +2,10 @@ import type { KeyMode } from '../platform/identity/api-keys.ts';
 import { getUser } from '../platform/identity/users.ts';
 import { createOrg, getOrg, listOrgs, type Org } from '../platform/orgs.ts';
 import { formatId } from '../platform/ids.ts';
+import { Type } from 'typebox';
 import { DomainError, invalid } from '../platform/errors.ts';
 import { operatorWrite, type OperatorServices } from '../platform/operator/command.ts';
-import { idFrom, isoOrNull, label, objectBody, scopesFrom, shown, timeFrom, UUID } from '../platform/operator/input.ts';
+import { checkScopes, idFrom, isoOrNull, Label, OperatorBody, operatorInput, Scopes, shown, Time, timeOf, trimmed, Uuid } from '../platform/operator/input.ts';
 import { KEY_PREFIX, ORG_PREFIX, keyView, type KeyView } from '../platform/operator/key-view.ts';
 import { SURFACES, surfaceKeyFormats } from '../surfaces.ts';
 
@@ -30,11 +31,11 @@ export interface NewOrgInput {
   name: string;
 }
 
-/** Checks the body of "create an org": `{ name }`. */
-export function newOrgInput(body: unknown): NewOrgInput {
-  const b = objectBody(body, ['name']);
-  return { name: label(b.name, 'name', true)! };
-}
+/** The body of "create an org". */
+const NewOrgBody = OperatorBody({ name: Label(true) });
+const checkNewOrg = operatorInput(NewOrgBody);
+
+export const newOrgInput = (body: unknown): NewOrgInput => ({ name: trimmed(checkNewOrg(body).name)! });
 
 export interface NewKeyInput {
   orgId: string;
@@ -46,34 +47,39 @@ export interface NewKeyInput {
   userId: string | null;
 }
 
-/**
- * Checks the body of "create an API key":
- * `{ org, surface = "kontor", scopes: [...], mode = "live", expires_at?, name?, user_id? }`.
- */
+/** The body of "create an API key"; which surfaces and scopes are known is checked after (newKeyInput). */
+const NewKeyBody = OperatorBody({
+  org: Type.String(),
+  surface: Type.Optional(Type.String({ default: 'kontor' })),
+  scopes: Scopes,
+  mode: Type.Optional(Type.Union([Type.Literal('live'), Type.Literal('sandbox')], { default: 'live', errorMessage: 'must be live or sandbox' })),
+  expires_at: Type.Optional(Type.Union([Time, Type.Null()])),
+  name: Type.Optional(Type.Union([Label(false), Type.Null()])),
+  user_id: Type.Optional(Type.Union([Uuid("a user's"), Type.Null()])),
+});
+const checkNewKey = operatorInput(NewKeyBody);
+
+/** One of the surfaces that issue API keys. */
+function keySurface(surface: string): string {
+  if (!KEY_SURFACES.includes(surface)) throw invalid('surface', `surface must be one of ${KEY_SURFACES.join(', ')}, got ${shown(surface)}`);
+  return surface;
+}
+
+/** Checks the body of "create an API key": `{ org, surface = "kontor", scopes: [...], mode = "live", expires_at?, name?, user_id? }`. */
 export function newKeyInput(body: unknown): NewKeyInput {
-  const b = objectBody(body, ['org', 'surface', 'scopes', 'mode', 'expires_at', 'name', 'user_id']);
+  const b = checkNewKey(body);
   const orgId = orgIdFrom(b.org);
-
-  const surface = b.surface ?? 'kontor';
-  if (typeof surface !== 'string' || !KEY_SURFACES.includes(surface)) {
-    throw invalid('surface', `surface must be one of ${KEY_SURFACES.join(', ')}, got ${shown(surface)}`);
-  }
-
-  const mode = b.mode ?? 'live';
-  if (mode !== 'live' && mode !== 'sandbox') throw invalid('mode', `mode must be live or sandbox, got ${shown(mode)}`);
-
-  const scopes = scopesFrom(b.scopes, knownScopes(surface), surface);
-  const expiresAt = timeFrom(b.expires_at, 'expires_at');
-
-  let userId: string | null = null;
-  if (b.user_id !== undefined && b.user_id !== null) {
-    if (typeof b.user_id !== 'string' || !UUID.test(b.user_id.trim())) {
-      throw invalid('user_id', `user_id must be a user's uuid, got ${shown(b.user_id)}`);
-    }
-    userId = b.user_id.trim().toLowerCase();
-  }
-
-  return { orgId, surface, scopes, mode, expiresAt, name: label(b.name, 'name', false), userId };
+  // The schema's defaults are filled in.
+  const surface = keySurface(b.surface!);
+  return {
+    orgId,
+    surface,
+    scopes: checkScopes(b.scopes, knownScopes(surface), surface),
+    mode: b.mode!,
+    expiresAt: timeOf(b.expires_at),
+    name: trimmed(b.name),
+    userId: b.user_id ? b.user_id.trim().toLowerCase() : null,
+  };
 }
 
 export interface OrgView {

@@ -2,7 +2,8 @@ import type { ApiKey } from '../../platform/identity/api-keys.ts';
 import { formatId } from '../../platform/ids.ts';
 import { DomainError, invalid } from '../../platform/errors.ts';
 import { operatorWrite, type OperatorServices } from '../../platform/operator/command.ts';
-import { emailFrom, idFrom, isoOrNull, label, objectBody, scopesFrom, shown, timeFrom } from '../../platform/operator/input.ts';
+import { Type } from 'typebox';
+import { checkScopes, Email, emailFrom, idFrom, isoOrNull, Label, mustBeFuture, OperatorBody, operatorInput, Scopes, Time, timeOf, trimmed } from '../../platform/operator/input.ts';
 import { keyView, type KeyView } from '../../platform/operator/key-view.ts';
 import { findLedgyUserByEmail, listLedgyUsers, setSubscription, subscriptionActive, type LedgyUser } from '../../ledgy/users.ts';
 import { MAX_ACTIVE_TOKENS, TokenLimitError, mintLedgyToken } from '../../ledgy/tokens.ts';
@@ -15,7 +16,6 @@ import { LEDGY_SCOPES } from './context.ts';
 
 const LEDGY_USER_PREFIX = 'usr';
 export const LEDGY_TOKEN_PREFIX = 'tok';
-const SUBSCRIPTION_STATUSES = ['active', 'inactive', 'trialing'] as const;
 /** The Ledgy API's limit on a token's name (POST /api/auth/tokens). */
 const MAX_LEDGY_TOKEN_NAME = 100;
 
@@ -29,18 +29,20 @@ export interface LedgySubscriptionInput {
   trialEndsAt: Date | null;
 }
 
-/** Checks the body of "set a Ledgy user's subscription": `{ email, status, trial_ends_at? }`. */
+/** The body of "set a Ledgy user's subscription". */
+const SubscriptionBody = OperatorBody({
+  email: Email,
+  status: Type.Union([Type.Literal('active'), Type.Literal('inactive'), Type.Literal('trialing')], { errorMessage: 'must be active, inactive or trialing' }),
+  trial_ends_at: Type.Optional(Type.Union([Time, Type.Null()])),
+});
+const checkSubscription = operatorInput(SubscriptionBody);
+
+/** Checks the body of "set a Ledgy user's subscription": `{ email, status, trial_ends_at? }`; a trial end only with status trialing. */
 export function ledgySubscriptionInput(body: unknown): LedgySubscriptionInput {
-  const b = objectBody(body, ['email', 'status', 'trial_ends_at']);
-  const email = emailFrom(b.email);
-  if (b.status === undefined || b.status === null || b.status === '') throw invalid('status', 'status is required');
-  const status = b.status as LedgyUser['subscriptionStatus'];
-  if (!SUBSCRIPTION_STATUSES.includes(status)) {
-    throw invalid('status', `status must be active, inactive or trialing, got ${shown(b.status)}`);
-  }
-  const trialEndsAt = timeFrom(b.trial_ends_at, 'trial_ends_at');
-  if (trialEndsAt && status !== 'trialing') throw invalid('trial_ends_at', `trial_ends_at is set only with status trialing, not ${status}`);
-  return { email, status, trialEndsAt };
+  const b = checkSubscription(body);
+  const trialEndsAt = timeOf(b.trial_ends_at);
+  if (trialEndsAt && b.status !== 'trialing') throw invalid('trial_ends_at', `trial_ends_at is set only with status trialing, not ${b.status}`);
+  return { email: b.email.trim(), status: b.status, trialEndsAt };
 }
 
 export interface NewLedgyTokenInput {
@@ -50,15 +52,19 @@ export interface NewLedgyTokenInput {
   expiresAt: Date | null;
 }
 
+/** The body of "mint a Ledgy personal access token"; its scopes are checked after, against LEDGY_SCOPES. */
+const NewTokenBody = OperatorBody({
+  email: Email,
+  name: Label(true, MAX_LEDGY_TOKEN_NAME),
+  scopes: Scopes,
+  expires_at: Type.Optional(Type.Union([Time, Type.Null()])),
+});
+const checkNewToken = operatorInput(NewTokenBody);
+
 /** Checks the body of "mint a Ledgy personal access token": `{ email, name, scopes: [...], expires_at? }`. */
 export function newLedgyTokenInput(body: unknown): NewLedgyTokenInput {
-  const b = objectBody(body, ['email', 'name', 'scopes', 'expires_at']);
-  return {
-    email: emailFrom(b.email),
-    name: label(b.name, 'name', true, MAX_LEDGY_TOKEN_NAME)!,
-    scopes: scopesFrom(b.scopes, LEDGY_SCOPES, 'ledgy'),
-    expiresAt: timeFrom(b.expires_at, 'expires_at'),
-  };
+  const b = checkNewToken(body);
+  return { email: b.email.trim(), name: trimmed(b.name)!, scopes: checkScopes(b.scopes, LEDGY_SCOPES, 'ledgy'), expiresAt: timeOf(b.expires_at) };
 }
 
 export interface LedgyUserView {
@@ -128,7 +134,7 @@ export function ledgyOperations(services: OperatorServices) {
     },
     async createToken(body: unknown): Promise<LedgyTokenView & { secret: string }> {
       const input = newLedgyTokenInput(body);
-      if (input.expiresAt && input.expiresAt.getTime() <= clock.now().getTime()) throw invalid('expires_at', 'expires_at must be in the future');
+      mustBeFuture(input.expiresAt, clock.now(), 'expires_at');
       const user = await ledgyUser(input.email);
       try {
         const { key, secret } = await operatorWrite(services, 'createLedgyToken', user.orgId, (tx) => mintLedgyToken(clock, apiKeys, tx, user, input));

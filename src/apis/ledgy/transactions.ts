@@ -41,7 +41,8 @@ const Transaction = Type.Object({
   deletedAt: S.Nullable(S.Timestamp),
 });
 
-const TransactionBody = Type.Object({
+/** The body of POST /v1/transactions; Ledgy's MCP tool create_transaction takes the same fields (mcp-tools.ts). */
+export const TransactionBody = Type.Object({
   type: Type.Union([Type.Literal('income'), Type.Literal('expense')]),
   amount: S.Money,
   currencyCode: S.Currency,
@@ -57,7 +58,8 @@ const TransactionBody = Type.Object({
 const BulkUpdateItem = Type.Intersect([Type.Object({ id: S.Id }), TransactionBody]);
 type TransactionBodyT = Static<typeof TransactionBody>;
 
-const TransferBody = Type.Object({
+/** The body of POST /v1/transactions/transfer, and of the MCP tool create_transfer. */
+export const TransferBody = Type.Object({
   fromAccountId: S.Id,
   toAccountId: S.Id,
   amount: S.Money,
@@ -66,6 +68,19 @@ const TransferBody = Type.Object({
   exchangeRate: Type.Optional(S.Nullable(S.ExactNumber({ exclusiveMinimum: 0 }))),
   convertedAmount: Type.Optional(S.Nullable(S.Money)),
   note: Type.Optional(S.Nullable(Type.String({ maxLength: 2000 }))),
+});
+
+/** The filters of GET /v1/transactions; the MCP tool list_transactions takes them too (less updatedSince, plus a text query). */
+export const TransactionQuery = Type.Object({
+  limit: Type.Optional(Type.Integer()),
+  cursor: Type.Optional(Type.String({ maxLength: 500 })),
+  type: Type.Optional(Type.Union([Type.Literal('income'), Type.Literal('expense'), Type.Literal('transfer'), Type.Literal('adjustment')])),
+  dateFrom: Type.Optional(S.DateTime),
+  dateTo: Type.Optional(S.DateTime),
+  categoryId: Type.Optional(S.Id),
+  accountId: Type.Optional(S.Id),
+  groupId: Type.Optional(S.Id),
+  updatedSince: Type.Optional(S.DateTime),
 });
 
 /** An ISO date is midnight UTC; a time is taken as given. */
@@ -139,17 +154,7 @@ export function transactionRoutes(api: SurfaceApp, deps: LedgyDeps, cursors: Cur
         operationId: 'listTransactions',
         summary: 'Newest date first (ties by creation, then id). updatedSince also returns rows deleted since, with deletedAt.',
         tags,
-        querystring: Type.Object({
-          limit: Type.Optional(Type.Integer()),
-          cursor: Type.Optional(Type.String({ maxLength: 500 })),
-          type: Type.Optional(Type.Union([Type.Literal('income'), Type.Literal('expense'), Type.Literal('transfer'), Type.Literal('adjustment')])),
-          dateFrom: Type.Optional(S.DateTime),
-          dateTo: Type.Optional(S.DateTime),
-          categoryId: Type.Optional(S.Id),
-          accountId: Type.Optional(S.Id),
-          groupId: Type.Optional(S.Id),
-          updatedSince: Type.Optional(S.DateTime),
-        }),
+        querystring: TransactionQuery,
         response: { 200: Type.Object({ items: Type.Array(Transaction), totalCount: Type.Integer(), nextCursor: S.Nullable(Type.String()) }), ...S.errors(400, 401, 403) },
       },
     },

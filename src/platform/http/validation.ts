@@ -1,15 +1,18 @@
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
+import type { Static, TSchema } from 'typebox';
 import { isDateTime, isDay } from '../dates.ts';
+import { DomainError } from '../errors.ts';
+import { fromValidation, pointerToField } from './errors.ts';
 
 /**
  * The shared Ajv setup: formats, with dates limited to years 0001–9999 (platform/dates.ts);
  * `discriminator` so a tagged union (`{ type: … }`) reports the field of the branch its tag
  * picks, not the first branch's; and `notBlank` for names, which must hold more than spaces.
  */
-function newAjv(coerceTypes: false | 'array'): Ajv {
-  const ajv = new Ajv({ allErrors: false, strict: false, useDefaults: true, removeAdditional: false, coerceTypes, discriminator: true });
+function newAjv(coerceTypes: false | 'array', verbose = false): Ajv {
+  const ajv = new Ajv({ allErrors: false, strict: false, useDefaults: true, removeAdditional: false, coerceTypes, discriminator: true, verbose });
   ((addFormats as any).default ?? addFormats)(ajv);
   ajv.addFormat('date', isDay);
   ajv.addFormat('date-time', isDateTime);
@@ -39,4 +42,52 @@ const rowAjv = newAjv(false);
 export function rowValidator(schema: object): (value: unknown) => { instancePath: string; keyword: string; message?: string; params: Record<string, any> }[] | null {
   const validate = rowAjv.compile(schema);
   return (value) => (validate(value) ? null : (validate.errors as any[]));
+}
+
+const inputAjv = newAjv(false, true);
+
+type InputIssue = { instancePath: string; keyword: string; message?: string; params: Record<string, any>; parentSchema?: { errorMessage?: unknown; anyOf?: { const?: unknown }[] }; data?: unknown };
+
+/**
+ * The wording a schema gives for its own refusals: `errorMessage`, one text or one per
+ * keyword; else, for a choice of constants (a union of literals), the values it takes.
+ */
+function ownWording(issues: InputIssue[]): { issue: InputIssue; text: string } | null {
+  for (const issue of issues) {
+    const own = issue.parentSchema?.errorMessage;
+    const text = typeof own === 'string' ? own : own && typeof own === 'object' ? (own as Record<string, unknown>)[issue.keyword] : undefined;
+    if (typeof text === 'string') return { issue, text };
+  }
+  const choice = issues.find((i) => i.keyword === 'anyOf' && i.parentSchema?.anyOf?.every((branch) => 'const' in branch));
+  if (choice) return { issue: choice, text: `must be one of ${choice.parentSchema!.anyOf!.map((branch) => JSON.stringify(branch.const)).join(', ')}` };
+  return null;
+}
+
+export interface InputOptions {
+  /** Shows the refused value after a schema's own wording (`…, got "x"`). */
+  echo?: (value: unknown) => string;
+}
+
+/**
+ * A validator for input that reaches no Fastify route (MCP tool arguments, operator input):
+ * the set-up of request bodies (strict types, defaults filled in, which changes the value
+ * given), and a refusal as the validation error a route would give, naming the field —
+ * `date is required`, `payee must NOT have more than 200 characters` — or in the schema's own
+ * words where it has them (`errorMessage`: `{ …, errorMessage: 'must be live or sandbox' }`
+ * → `mode must be live or sandbox`; or `{ maxLength: '…' }`, one per keyword).
+ */
+export function compileInput<T extends TSchema>(schema: T, options: InputOptions = {}): (value: unknown) => Static<T> {
+  const validate = inputAjv.compile(schema);
+  return (value) => {
+    if (validate(value)) return value as Static<T>;
+    const issues = validate.errors as InputIssue[];
+    const own = ownWording(issues);
+    if (!own) {
+      const { message, field } = fromValidation(issues, 'body');
+      throw new DomainError('validation', message, field);
+    }
+    const field = pointerToField(own.issue.instancePath);
+    const echo = options.echo ? `, got ${options.echo(own.issue.data)}` : '';
+    throw new DomainError('validation', `${field || 'the request body'} ${own.text}${echo}`, field || undefined);
+  };
 }

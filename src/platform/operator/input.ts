@@ -1,23 +1,92 @@
+import { Type, type Static, type TProperties, type TSchema } from 'typebox';
 import { invalid } from '../errors.ts';
+import { compileInput } from '../http/validation.ts';
 import { parseId } from '../ids.ts';
 
 /*
- * Checks of operator input (the CLI's flags, as a JSON-like body): each refusal is a
- * validation error naming the field, which the CLI turns into the flag.
+ * Operator input (the CLI's flags, as a JSON-like body): TypeBox schemas checked by the same
+ * ajv set-up as HTTP input (platform/http/validation.ts), then the few checks a schema cannot
+ * say (a known surface or scope, a time in the future) as small functions. Each refusal is a
+ * validation error naming the field, which the CLI turns into the flag (command.ts).
  */
 
-const EMAIL = /^[^\s@]+@[^\s@]+$/;
-const MAX_EMAIL = 254;
-const SCOPE = /^[a-z][a-z0-9_.-]*(:[a-z][a-z0-9_.-]*)*$/;
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 const MAX_NAME = 200;
+const UUID_TEXT = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
+const UUID = new RegExp(`^${UUID_TEXT}$`);
+const SCOPE = /^[a-z][a-z0-9_.-]*(:[a-z][a-z0-9_.-]*)*$/;
 
 /** A value as an error message shows it: quoted, cut at 60 characters. */
 export const shown = (value: unknown) => {
   const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
   return JSON.stringify(text.length > 60 ? text.slice(0, 57) + '...' : text);
 };
+
+// ---- schemas -------------------------------------------------------------------------
+
+/** An operation's body: a JSON object of these fields and no others. */
+export const OperatorBody = <P extends TProperties>(properties: P) =>
+  Type.Object(properties, { additionalProperties: false, errorMessage: { type: 'must be a JSON object' } });
+
+/**
+ * A label: at most `max` characters, none of them control characters (surrounding spaces are
+ * trimmed after); a required one must hold more than spaces.
+ */
+export const Label = (required: boolean, max = MAX_NAME) =>
+  Type.String({
+    maxLength: max,
+    pattern: '^[^\\u0000-\\u001f\\u007f]*$',
+    ...(required ? { notBlank: true } : {}),
+    errorMessage: { type: 'must be a string', maxLength: `must be at most ${max} characters`, pattern: 'must not contain control characters', notBlank: 'must not be empty' },
+  });
+
+/** An email address (surrounding spaces are trimmed after; looked up without regard to case). */
+export const Email = Type.String({ maxLength: 254, pattern: '^\\s*[^\\s@]+@[^\\s@]+\\s*$', errorMessage: 'must be an email address' });
+
+/** A list of scope names; which names a surface knows is checked after (checkScopes). */
+export const Scopes = Type.Array(Type.String({ maxLength: 100, errorMessage: { type: 'must be a string' } }), { errorMessage: { type: 'must be a list of strings' } });
+
+/** An ISO 8601 time (RFC 3339) or a date (midnight UTC), in years 0001–9999. */
+export const Time = Type.String({ anyOf: [{ format: 'date-time' }, { format: 'date' }], errorMessage: 'must be an ISO 8601 time such as 2030-01-31T00:00:00Z' });
+
+/** A uuid (surrounding spaces are trimmed after). */
+export const Uuid = (what: string) => Type.String({ pattern: `^\\s*${UUID_TEXT}\\s*$`, errorMessage: `must be ${what} uuid` });
+
+/**
+ * A checker of an operation's body: the schema (defaults filled into a copy, never the
+ * caller's object), a refusal naming the field and, in the schema's words, the value refused.
+ */
+export function operatorInput<T extends TSchema>(schema: T): (body: unknown) => Static<T> {
+  const check = compileInput(schema, { echo: shown });
+  return (body) => check(typeof body === 'object' && body !== null && !Array.isArray(body) ? { ...body } : body);
+}
+
+// ---- what a schema cannot say ----------------------------------------------------------
+
+/** The distinct scopes named (blanks dropped), at least one, each in `known` when given, else well-formed. */
+export function checkScopes(list: readonly string[], known: readonly string[] | undefined, surface: string): string[] {
+  const scopes = [...new Set(list.map((s) => s.trim()).filter((s) => s !== ''))];
+  if (scopes.length === 0) throw invalid('scopes', 'scopes must name at least one scope');
+  for (const scope of scopes) {
+    if (known ? !known.includes(scope) : !SCOPE.test(scope)) {
+      throw invalid(
+        'scopes',
+        known ? `scope ${shown(scope)} is not known to the ${surface} surface (known: ${known.join(', ')})` : `scope ${shown(scope)} is not a valid scope name`,
+      );
+    }
+  }
+  return scopes;
+}
+
+/** A validated time (Time) as a Date; absent is null. */
+export const timeOf = (text: string | null | undefined): Date | null => (text == null ? null : new Date(text));
+
+/** A time that must be later than `now`. */
+export function mustBeFuture(at: Date | null, now: Date, field: string): void {
+  if (at && at.getTime() <= now.getTime()) throw invalid(field, `${field} must be in the future`);
+}
+
+/** A validated label, trimmed; an optional one that is blank is null. */
+export const trimmed = (text: string | null | undefined): string | null => (text == null || text.trim() === '' ? null : text.trim());
 
 /** The uuid of a thing given as `<prefix>_<ULID>` or as the uuid itself. */
 export function idFrom(prefix: string, what: string, value: unknown, field: string): string {
@@ -31,65 +100,9 @@ export function idFrom(prefix: string, what: string, value: unknown, field: stri
   throw invalid(field, `${field} must be ${what} id (${prefix}_<ULID>) or a uuid, got ${shown(value)}`);
 }
 
-/** An email address, as given (looked up without regard to case). */
-export function emailFrom(value: unknown, field = 'email'): string {
-  if (value === undefined || value === null || value === '') throw invalid(field, `${field} is required`);
-  const text = typeof value === 'string' ? value.trim() : '';
-  if (!EMAIL.test(text) || text.length > MAX_EMAIL) throw invalid(field, `${field} must be an email address, got ${shown(value)}`);
-  return text;
-}
+const checkEmail = operatorInput(Type.Object({ email: Email }));
 
-export function objectBody(body: unknown, fields: string[]): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw invalid('body', 'the request body must be a JSON object');
-  }
-  for (const name of Object.keys(body)) if (!fields.includes(name)) throw invalid(name, `${name} is not a known field`);
-  return body as Record<string, unknown>;
-}
-
-/** A trimmed label without control characters, at most `max` long; null when optional and absent. */
-export function label(value: unknown, field: string, required: boolean, max = MAX_NAME): string | null {
-  if (value === undefined || value === null) {
-    if (required) throw invalid(field, `${field} is required`);
-    return null;
-  }
-  if (typeof value !== 'string') throw invalid(field, `${field} must be a string`);
-  const text = value.trim();
-  if (text === '') {
-    if (required) throw invalid(field, `${field} must not be empty`);
-    return null;
-  }
-  if (text.length > max) throw invalid(field, `${field} must be at most ${max} characters`);
-  if (/[\u0000-\u001f\u007f]/.test(text)) throw invalid(field, `${field} must not contain control characters`);
-  return text;
-}
-
-/** A non-empty list of distinct scopes, each in `known` when given, else well-formed. */
-export function scopesFrom(value: unknown, known: readonly string[] | undefined, surface: string): string[] {
-  if (value === undefined || value === null) throw invalid('scopes', 'scopes is required');
-  if (!Array.isArray(value) || value.some((s) => typeof s !== 'string')) throw invalid('scopes', 'scopes must be a list of strings');
-  const scopes = [...new Set((value as string[]).map((s) => s.trim()).filter((s) => s !== ''))];
-  if (scopes.length === 0) throw invalid('scopes', 'scopes must name at least one scope');
-  for (const scope of scopes) {
-    if (known ? !known.includes(scope) : !SCOPE.test(scope) || scope.length > 100) {
-      throw invalid(
-        'scopes',
-        known
-          ? `scope ${shown(scope)} is not known to the ${surface} surface (known: ${known.join(', ')})`
-          : `scope ${shown(scope)} is not a valid scope name`,
-      );
-    }
-  }
-  return scopes;
-}
-
-/** An optional ISO 8601 time. */
-export function timeFrom(value: unknown, field: string): Date | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'string' || !ISO_TIME.test(value.trim()) || Number.isNaN(Date.parse(value.trim()))) {
-    throw invalid(field, `${field} must be an ISO 8601 time such as 2030-01-31T00:00:00Z, got ${shown(value)}`);
-  }
-  return new Date(value.trim());
-}
+/** An email address given on its own (`--email`), as given but trimmed. */
+export const emailFrom = (value: unknown): string => checkEmail({ email: value }).email.trim();
 
 export const isoOrNull = (d: Date | null) => (d ? new Date(d).toISOString() : null);
