@@ -52,6 +52,8 @@ CREATE TABLE billing_subscriptions (
   current_period_end timestamptz NOT NULL,
   -- Stored, not recovered from the period: a 29 February anchor survives common years.
   billing_anchor_day smallint NOT NULL CHECK (billing_anchor_day BETWEEN 1 AND 31),
+  -- The seats the subscription holds: a seat feature's use, and what a downgrade must allow.
+  seats bigint NOT NULL CHECK (seats >= 0),
   trial_start timestamptz,
   trial_end timestamptz,
   cancel_at timestamptz,

@@ -13,6 +13,8 @@ export interface SubscriptionRecord extends Subscription {
   orgId: string;
   mode: string;
   tenantId: string;
+  /** Seats held: a seat feature's use, and what a plan change must allow (`invalid_downgrade`). */
+  seats: bigint;
   metadata: Record<string, string>;
   createdAt: Date;
   updatedAt: Date;
@@ -23,6 +25,7 @@ const toRecord = (r: any): SubscriptionRecord => ({
   orgId: r.org_id,
   mode: r.mode,
   tenantId: r.tenant_id,
+  seats: r.seats,
   planId: r.plan_id,
   status: r.status,
   currentPeriodStart: r.current_period_start,
@@ -70,6 +73,7 @@ export interface NewSubscription {
   /** The plan's uuid; null for text that is no plan id. */
   planId: string | null;
   status?: 'active' | 'trialing';
+  seats?: bigint;
   metadata?: Record<string, string>;
 }
 
@@ -97,9 +101,9 @@ export async function createSubscription(tx: Queryable, scope: BillingScope, inp
   try {
     const rows = await tx.query(
       `INSERT INTO billing_subscriptions (org_id, mode, id, tenant_id, plan_id, status, current_period_start, current_period_end, billing_anchor_day,
-                                         trial_start, trial_end, metadata, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING *`,
-      [scope.orgId, scope.mode, newId(), input.tenantId, plan.id, s.status, s.currentPeriodStart, s.currentPeriodEnd, s.billingAnchorDay, s.trialStart, s.trialEnd, jsonText(input.metadata ?? {}), now],
+                                         seats, trial_start, trial_end, metadata, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING *`,
+      [scope.orgId, scope.mode, newId(), input.tenantId, plan.id, s.status, s.currentPeriodStart, s.currentPeriodEnd, s.billingAnchorDay, input.seats ?? 0n, s.trialStart, s.trialEnd, jsonText(input.metadata ?? {}), now],
     );
     return toRecord(rows[0]);
   } catch (error) {
@@ -138,14 +142,20 @@ export async function getSubscription(db: Queryable, scope: BillingScope, id: st
   return toRecord(rows[0]);
 }
 
-/** `PUT /ledger/subscriptions/{id}`: the metadata, replaced whole; status changes have their own endpoints. */
-export async function updateSubscriptionMetadata(tx: Queryable, scope: BillingScope, id: string | null, tenantId: string | null, metadata: Record<string, string> | undefined, now: Date): Promise<SubscriptionRecord> {
+export interface SubscriptionPatch {
+  metadata?: Record<string, string>;
+  seats?: bigint;
+}
+
+/** `PUT /ledger/subscriptions/{id}`: metadata (replaced whole) and seats; status changes have their own endpoints. */
+export async function updateSubscription(tx: Queryable, scope: BillingScope, id: string | null, tenantId: string | null, patch: SubscriptionPatch, now: Date): Promise<SubscriptionRecord> {
   const current = await getSubscription(tx, scope, id, tenantId, 'FOR UPDATE');
-  const rows = await tx.query(`UPDATE billing_subscriptions SET metadata = $4, updated_at = $5 WHERE org_id = $1 AND mode = $2 AND id = $3 RETURNING *`, [
+  const rows = await tx.query(`UPDATE billing_subscriptions SET metadata = $4, seats = $5, updated_at = $6 WHERE org_id = $1 AND mode = $2 AND id = $3 RETURNING *`, [
     scope.orgId,
     scope.mode,
     current.id,
-    jsonText(metadata ?? current.metadata),
+    jsonText(patch.metadata ?? current.metadata),
+    patch.seats ?? current.seats,
     now,
   ]);
   return toRecord(rows[0]);
@@ -170,7 +180,7 @@ export const resume = (tx: Queryable, scope: BillingScope, id: string | null, te
 
 /** `POST …/change-plan`: the target plan must exist in this app and mode (`plan_not_found`); the rest is `changePlan`'s. */
 export const switchPlan = (tx: Queryable, scope: BillingScope, id: string | null, tenantId: string | null, now: Date, newPlanId: string | null, prorate: boolean) =>
-  command(tx, scope, id, tenantId, now, async (s, plan) => changePlan(s, plan, await getPlanById(tx, scope, newPlanId, 'plan_id', 'FOR SHARE'), now, { prorate }));
+  command(tx, scope, id, tenantId, now, async (s, plan) => changePlan(s, plan, await getPlanById(tx, scope, newPlanId, 'plan_id', 'FOR SHARE'), now, { prorate, seats: s.seats }));
 
 /** The pending lines of a subscription not yet on an invoice, oldest first. */
 export async function pendingLines(db: Queryable, scope: BillingScope, subscriptionId: string) {

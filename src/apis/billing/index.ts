@@ -3,6 +3,7 @@ import type { Core } from '../../core.ts';
 import { registerSurface } from '../../platform/http/surface.ts';
 import { installExactSerializer } from '../../platform/http/exact-serializer.ts';
 import { billingEnvelope } from './errors.ts';
+import { tenantOf } from './context.ts';
 import { planRoutes } from './plans.ts';
 import { customerRoutes } from './customers.ts';
 import { subscriptionRoutes } from './subscriptions.ts';
@@ -33,6 +34,8 @@ export async function registerBillingApi(app: FastifyInstance, core: Core): Prom
       const key = keyOf(request.headers['x-api-key'], bearer);
       return key ? core.apiKeys.authenticate(key) : null;
     },
+    // A malformed X-Tenant-ID is no valid tenant context on any route, even one that needs none.
+    gate: async (request) => void tenantOf(request),
     rateLimit: () => core.config.rateLimitPerMinute,
     routes: async (api) => {
       installExactSerializer(api);

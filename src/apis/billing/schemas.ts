@@ -153,6 +153,7 @@ export const Customer = Type.Object({
 });
 
 // Subscriptions.
+const Seats = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: "Seats held: a seat feature's use (default 0). A plan change must allow them." });
 export const SubscriptionStatus = Type.Union([
   Type.Literal('active'),
   Type.Literal('trialing'),
@@ -165,9 +166,10 @@ export const NewSubscription = Type.Object({
   tenant_id: Type.Optional(Type.String({ maxLength: 255, description: 'Defaults to the X-Tenant-ID tenant; must match it when both are sent.' })),
   plan_id: Type.Optional(Type.String({ maxLength: 64 })),
   status: Type.Optional(Type.String({ description: "active (no trial) or trialing; by default trialing when the plan has trial days." })),
+  seats: Type.Optional(Seats),
   metadata: Type.Optional(Metadata),
 });
-export const SubscriptionPatch = Type.Object({ metadata: Type.Optional(Metadata) });
+export const SubscriptionPatch = Type.Object({ metadata: Type.Optional(Metadata), seats: Type.Optional(Seats) });
 export const Cancel = Type.Object({ immediately: Type.Optional(Type.Boolean({ default: false })) });
 export const Pause = Type.Object({ resume_at: Type.Optional(Nullable(Type.String({ format: 'date-time' }))) });
 export const ChangePlan = Type.Object({ plan_id: Type.Optional(Type.String({ maxLength: 64 })), prorate: Type.Optional(Type.Boolean({ default: true })) });
@@ -179,6 +181,7 @@ export const Subscription = Type.Object({
   current_period_start: Time,
   current_period_end: Time,
   billing_anchor_day: Type.Integer({ minimum: 1, maximum: 31, description: 'The day of the month periods end on, clamped to shorter months.' }),
+  seats: Type.Unsafe<bigint>(Type.Integer({ minimum: 0 })),
   trial_start: Nullable(Time),
   trial_end: Nullable(Time),
   cancel_at: Nullable(Time),

@@ -6,7 +6,7 @@ import { write } from '../../platform/http/write.ts';
 import { billingError } from '../../billing/errors.ts';
 import { pageRequest } from '../../billing/scope.ts';
 import type { SubscriptionStatus } from '../../billing/subscription-states.ts';
-import { cancel, createSubscription, getSubscription, listSubscriptions, pause, resume, switchPlan, updateSubscriptionMetadata } from '../../billing/subscription-store.ts';
+import { cancel, createSubscription, getSubscription, listSubscriptions, pause, resume, switchPlan, updateSubscription } from '../../billing/subscription-store.ts';
 import * as S from './schemas.ts';
 import { scopeOf, tenantOf } from './context.ts';
 import { PREFIX, pageView, subscriptionView, uuidOf } from './views.ts';
@@ -61,10 +61,10 @@ export function subscriptionRoutes(api: SurfaceApp, { db, clock }: Core) {
       },
     },
     write(async (tx, request, reply) => {
-      const { tenant_id, plan_id, status, metadata } = request.body;
+      const { tenant_id, plan_id, status, seats, metadata } = request.body;
       const tenantId = tenantFor(request, tenant_id);
       if (!plan_id) throw billingError('invalid_input', 'plan_id is required', 'plan_id');
-      const created = await createSubscription(tx, scopeOf(request), { tenantId, planId: uuidOf(PREFIX.plan, plan_id), status: startStatus(status), metadata }, clock.now());
+      const created = await createSubscription(tx, scopeOf(request), { tenantId, planId: uuidOf(PREFIX.plan, plan_id), status: startStatus(status), seats: seats === undefined ? undefined : BigInt(seats), metadata }, clock.now());
       reply.code(201);
       return subscriptionView(created);
     }),
@@ -108,14 +108,14 @@ export function subscriptionRoutes(api: SurfaceApp, { db, clock }: Core) {
       config: { scope: 'billing:write' },
       schema: {
         operationId: 'updateSubscription',
-        summary: "Update a subscription's metadata (status changes have their own endpoints).",
+        summary: "Update a subscription's metadata and seats (status changes have their own endpoints).",
         tags,
         params: IdParams,
         body: S.SubscriptionPatch,
         response: { 200: S.Subscription, ...S.errorResponses(400, 401, 403, 404) },
       },
     },
-    write(async (tx, request) => subscriptionView(await updateSubscriptionMetadata(tx, scopeOf(request), subscriptionId(request), tenantOf(request), request.body.metadata, clock.now()))),
+    write(async (tx, request) => subscriptionView(await updateSubscription(tx, scopeOf(request), subscriptionId(request), tenantOf(request), { metadata: request.body.metadata, seats: request.body.seats === undefined ? undefined : BigInt(request.body.seats) }, clock.now()))),
   );
 
   api.post(

@@ -69,6 +69,7 @@ export function subscriptionView(s: SubscriptionRecord) {
     current_period_start: s.currentPeriodStart.toISOString(),
     current_period_end: s.currentPeriodEnd.toISOString(),
     billing_anchor_day: s.billingAnchorDay,
+    seats: s.seats,
     trial_start: time(s.trialStart),
     trial_end: time(s.trialEnd),
     cancel_at: time(s.cancelAt),
