@@ -211,6 +211,7 @@ async function billingFixture(): Promise<SurfaceFixture> {
     plans: { name: plan.slug },
     customers: { id: customer.id, email: customer.email },
     subscriptions: { id: subscription.id },
+    entitlements: { customerId: customer.id },
   };
   const samples: Record<string, unknown> = {
     'PUT /ledger/plans/:name': { description: 'Mine now' },

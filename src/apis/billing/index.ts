@@ -7,6 +7,7 @@ import { tenantOf } from './context.ts';
 import { planRoutes } from './plans.ts';
 import { customerRoutes } from './customers.ts';
 import { subscriptionRoutes } from './subscriptions.ts';
+import { entitlementRoutes } from './entitlements.ts';
 
 /** The API key of a request: `X-API-Key`, else `Authorization: Bearer`. */
 function keyOf(header: string | string[] | undefined, bearer: string | null): string | null {
@@ -21,7 +22,7 @@ export async function registerBillingApi(app: FastifyInstance, core: Core): Prom
     title: 'Kontor Billing API',
     version: '1.0.0',
     description:
-      'Plans, customers and subscriptions for your app (reference 003). Money is `{amount, currency, display}` in integer ' +
+      'Plans, customers, subscriptions and entitlements for your app (reference 003). Money is `{amount, currency, display}` in integer ' +
       'minor units; lists are `{data, pagination}`; errors are `{error: {code, message, type, param, details}}`. A `bk_test_` ' +
       'key sees only sandbox data, a `bk_live_` key only live data. Tenant context is the `X-Tenant-ID` header. ' +
       'Writes accept Idempotency-Key.',
@@ -42,6 +43,7 @@ export async function registerBillingApi(app: FastifyInstance, core: Core): Prom
       planRoutes(api, core);
       customerRoutes(api, core);
       subscriptionRoutes(api, core);
+      entitlementRoutes(api, core);
     },
   });
 }
