@@ -5,9 +5,10 @@ import { KeyFormats, type KeyFormat } from './platform/identity/key-formats.ts';
 import { nativeSurface } from './apis/native/manifest.ts';
 import { mycfoSurface } from './apis/mycfo/manifest.ts';
 import { ledgySurface } from './apis/ledgy/manifest.ts';
+import { billingSurface } from './apis/billing/manifest.ts';
 
 /** Every surface this server runs, in mounting order. */
-export const SURFACES: readonly SurfaceManifest<Core>[] = [nativeSurface, mycfoSurface, ledgySurface];
+export const SURFACES: readonly SurfaceManifest<Core>[] = [nativeSurface, mycfoSurface, ledgySurface, billingSurface];
 
 /** The API key formats the surfaces declare. */
 export function surfaceKeyFormats(surfaces: readonly SurfaceManifest<Core>[] = SURFACES): KeyFormats {

@@ -19,11 +19,15 @@ export const BILLING_ERRORS = {
   invalid_state: { status: 400, type: 'validation', kind: 'validation' },
   invalid_upgrade: { status: 400, type: 'validation', kind: 'validation' },
   invalid_downgrade: { status: 400, type: 'validation', kind: 'validation' },
+  invalid_email: { status: 400, type: 'validation', kind: 'validation' },
+  has_active_subscriptions: { status: 400, type: 'conflict', kind: 'validation' },
   no_active_subscription: { status: 403, type: 'validation', kind: 'forbidden' },
   plan_not_found: { status: 404, type: 'not_found', kind: 'not_found' },
   subscription_not_found: { status: 404, type: 'not_found', kind: 'not_found' },
+  customer_not_found: { status: 404, type: 'not_found', kind: 'not_found' },
   already_exists: { status: 409, type: 'conflict', kind: 'conflict' },
   subscription_exists: { status: 409, type: 'conflict', kind: 'conflict' },
+  duplicate_customer_email: { status: 409, type: 'conflict', kind: 'conflict' },
 } as const satisfies Record<string, { status: number; type: string; kind: DomainErrorCode }>;
 
 export type BillingErrorCode = keyof typeof BILLING_ERRORS;

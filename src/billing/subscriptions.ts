@@ -64,12 +64,15 @@ export function assertNoLiveSubscription(tenantStatuses: readonly SubscriptionSt
 
 /**
  * `POST /ledger/subscriptions`: the plan must be active. Trialing when the plan has trial
- * days (the trial does not move the billing period), active otherwise.
+ * days (the trial does not move the billing period), active otherwise. A caller asking for
+ * `active` (the reference's example does, on a plan with a trial) starts without the trial;
+ * asking for `trialing` on a plan without trial days is refused.
  */
-export function startSubscription(plan: SubscribablePlan, now: Date, tenantStatuses: readonly SubscriptionStatus[] = []): Subscription {
+export function startSubscription(plan: SubscribablePlan, now: Date, tenantStatuses: readonly SubscriptionStatus[] = [], status?: 'active' | 'trialing'): Subscription {
   if (plan.status !== 'active') throw billingError('invalid_input', `plan ${plan.id} is ${plan.status}, not active`, 'plan_id');
+  if (status === 'trialing' && plan.trialDays === 0) throw billingError('invalid_input', `plan ${plan.id} has no trial days`, 'status');
   assertNoLiveSubscription(tenantStatuses);
-  const trial = plan.trialDays > 0;
+  const trial = status === undefined ? plan.trialDays > 0 : status === 'trialing';
   return {
     planId: plan.id,
     status: trial ? 'trialing' : 'active',

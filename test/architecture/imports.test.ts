@@ -74,13 +74,14 @@ test('surfaces issue no SQL and open no transactions: they call domain functions
 
 test('the checks see every layer (a rename cannot make them pass by accident)', () => {
   const layers = new Set(sourceFiles(SRC).map(layerOf));
-  for (const expected of ['platform', 'ledger', 'apis', 'cli', 'root', 'ledgy', 'mycfo']) assert.ok(layers.has(expected), expected);
+  for (const expected of ['platform', 'ledger', 'apis', 'cli', 'root', 'ledgy', 'mycfo', 'billing']) assert.ok(layers.has(expected), expected);
 });
 
 /** Which module owns each table: only that module's SQL names it. */
 function ownerOfTable(table: string): string {
   if (table.startsWith('ledgy_')) return 'ledgy';
   if (table.startsWith('cfo_')) return 'mycfo';
+  if (table.startsWith('billing_')) return 'billing';
   if (['ledgers', 'accounts', 'entries', 'postings', 'account_days'].includes(table)) return 'ledger';
   return 'platform';
 }

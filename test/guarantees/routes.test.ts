@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { mycfoTenant } from '../helpers/mycfo.ts';
 import { ledgyUser } from '../helpers/ledgy.ts';
+import { billingApp, simplePlan } from '../helpers/billing.ts';
 import type { RouteEntry } from '../../src/platform/http/route-table.ts';
 import { SURFACES } from '../../src/surfaces.ts';
 
@@ -199,14 +200,63 @@ async function ledgyFixture(): Promise<SurfaceFixture> {
   };
 }
 
+async function billingFixture(): Promise<SurfaceFixture> {
+  const mine = await billingApp(t);
+  const theirs = await billingApp(t);
+  const myPlan = await mine.made('/ledger/plans', simplePlan('mine', 100));
+  const plan = await theirs.made('/ledger/plans', simplePlan('theirs', 100));
+  const customer = await theirs.made('/ledger/customers', { name: 'Theirs', email: 'theirs@example.com' }, { 'x-tenant-id': 'acme-corp' });
+  const subscription = await theirs.made('/ledger/subscriptions', { tenant_id: 'acme-corp', plan_id: plan.id });
+  const params: Record<string, Record<string, string>> = {
+    plans: { name: plan.slug },
+    customers: { id: customer.id, email: customer.email },
+    subscriptions: { id: subscription.id },
+    entitlements: { customerId: customer.id },
+  };
+  const samples: Record<string, unknown> = {
+    'PUT /ledger/plans/:name': { description: 'Mine now' },
+    'PUT /ledger/customers/:id': { name: 'Mine now' },
+    'PUT /ledger/subscriptions/:id': { metadata: { mine: 'now' } },
+    'POST /ledger/subscriptions/:id/cancel': { immediately: true },
+    'POST /ledger/subscriptions/:id/pause': {},
+    'POST /ledger/subscriptions/:id/change-plan': { plan_id: myPlan.id },
+  };
+  return {
+    // A tenant in context too, so tenant-scoped routes reach their own checks.
+    full: { ...mine.headers, 'x-tenant-id': 'acme-corp' },
+    async without(scope) {
+      const app = await billingApp(t, { scopes: [scope === 'billing:read' ? 'billing:write' : 'billing:read'] });
+      return { ...app.headers, 'x-tenant-id': 'acme-corp' };
+    },
+    unauthenticated(res) {
+      assert.equal(res.statusCode, 401, res.body);
+      const { error } = res.json();
+      assert.deepEqual(Object.keys(error).sort(), ['code', 'details', 'message', 'param', 'type']);
+      assert.equal(error.code, 'unauthorized');
+    },
+    keyReused: 409,
+    foreignParams(route) {
+      // DELETE /ledger/plans/:name takes the plan's id (the reference deletes by id).
+      if (route.method === 'DELETE' && route.url === '/ledger/plans/:name') return { name: plan.id };
+      const resource = route.url.includes('/:') ? /^\/ledger\/(\w+)\//.exec(route.url)?.[1] : undefined;
+      return resource && params[resource] ? params[resource] : null;
+    },
+    sampleBody(route) {
+      return samples[`${route.method} ${route.url}`];
+    },
+  };
+}
+
 before(async () => {
   t = await startTestApp();
   fixtures.set('kontor', await nativeFixture());
   fixtures.set('mycfo', await mycfoFixture());
   fixtures.set('ledgy', await ledgyFixture());
+  fixtures.set('billing', await billingFixture());
   foreignCredential.set('kontor', fixtures.get('kontor')!.full);
   foreignCredential.set('mycfo', fixtures.get('mycfo')!.full);
   foreignCredential.set('ledgy', fixtures.get('ledgy')!.full);
+  foreignCredential.set('billing', fixtures.get('billing')!.full);
 });
 after(() => t.close());
 

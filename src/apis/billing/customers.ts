@@ -1,0 +1,133 @@
+import { Type } from 'typebox';
+import type { Core } from '../../core.ts';
+import type { SurfaceApp } from '../../platform/http/surface.ts';
+import { write } from '../../platform/http/write.ts';
+import { createCustomer, deleteCustomer, getCustomer, getCustomerByEmail, listCustomers, updateCustomerById } from '../../billing/customer-store.ts';
+import { tenantSubscriptions } from '../../billing/subscription-store.ts';
+import { pageRequest } from '../../billing/scope.ts';
+import * as S from './schemas.ts';
+import { requireTenant, scopeOf, tenantOf } from './context.ts';
+import { PREFIX, customerView, pageView, subscriptionView, uuidOf } from './views.ts';
+
+const tags = ['customers'];
+const IdParams = Type.Object({ id: Type.String({ maxLength: 64, description: 'A customer id, cst_…' }) });
+
+/**
+ * A customer is made for the tenant in context (`X-Tenant-ID`, required) and is that tenant's
+ * one customer. Reads and changes by id need only the key; with a tenant in context they
+ * reach only that tenant's customer.
+ */
+export function customerRoutes(api: SurfaceApp, { db, clock }: Core) {
+  const customerId = (id: string) => uuidOf(PREFIX.customer, id);
+
+  api.post(
+    '/customers',
+    {
+      config: { scope: 'billing:write' },
+      schema: {
+        operationId: 'createCustomer',
+        summary: 'Create the customer of the tenant in context.',
+        tags,
+        body: S.NewCustomer,
+        response: { 201: S.Customer, ...S.errorResponses(400, 401, 403, 409) },
+      },
+    },
+    write(async (tx, request, reply) => {
+      const customer = await createCustomer(tx, scopeOf(request), requireTenant(request), request.body, clock.now());
+      reply.code(201);
+      return customerView(customer);
+    }),
+  );
+
+  api.get(
+    '/customers',
+    {
+      config: { scope: 'billing:read' },
+      schema: {
+        operationId: 'listCustomers',
+        summary: "List the app's customers, oldest first.",
+        tags,
+        querystring: Type.Object(S.PageQuery),
+        response: { 200: S.PageOf(S.Customer), ...S.errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => pageView(await listCustomers(db, scopeOf(request), tenantOf(request), pageRequest(request.query.limit, request.query.offset)), customerView),
+  );
+
+  api.get(
+    '/customers/:id',
+    {
+      config: { scope: 'billing:read' },
+      schema: { operationId: 'getCustomer', summary: 'Get a customer by id.', tags, params: IdParams, response: { 200: S.Customer, ...S.errorResponses(401, 403, 404) } },
+    },
+    async (request) => customerView(await getCustomer(db, scopeOf(request), customerId(request.params.id), tenantOf(request))),
+  );
+
+  api.get(
+    '/customers/email/:email',
+    {
+      config: { scope: 'billing:read' },
+      schema: {
+        operationId: 'getCustomerByEmail',
+        summary: 'Look up a customer by email address (case-insensitive).',
+        tags,
+        params: Type.Object({ email: Type.String({ maxLength: 254 }) }),
+        response: { 200: S.Customer, ...S.errorResponses(401, 403, 404) },
+      },
+    },
+    async (request) => customerView(await getCustomerByEmail(db, scopeOf(request), request.params.email, tenantOf(request))),
+  );
+
+  api.put(
+    '/customers/:id',
+    {
+      config: { scope: 'billing:write' },
+      schema: {
+        operationId: 'updateCustomer',
+        summary: 'Update a customer: only the fields given change.',
+        tags,
+        params: IdParams,
+        body: S.CustomerPatch,
+        response: { 200: S.Customer, ...S.errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    write(async (tx, request) => customerView(await updateCustomerById(tx, scopeOf(request), customerId(request.params.id), tenantOf(request), request.body, clock.now()))),
+  );
+
+  api.delete(
+    '/customers/:id',
+    {
+      config: { scope: 'billing:write' },
+      schema: {
+        operationId: 'deleteCustomer',
+        summary: 'Delete a customer; refused while its tenant has a live subscription.',
+        tags,
+        params: IdParams,
+        response: { 204: Type.Null(), ...S.errorResponses(400, 401, 403, 404) },
+      },
+    },
+    write(async (tx, request, reply) => {
+      await deleteCustomer(tx, scopeOf(request), customerId(request.params.id), tenantOf(request));
+      reply.code(204);
+    }),
+  );
+
+  api.get(
+    '/customers/:id/subscriptions',
+    {
+      config: { scope: 'billing:read' },
+      schema: {
+        operationId: 'listCustomerSubscriptions',
+        summary: "List a customer's subscriptions (its tenant's), newest first.",
+        tags,
+        params: IdParams,
+        response: { 200: Type.Array(S.Subscription), ...S.errorResponses(401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const scope = scopeOf(request);
+      const customer = await getCustomer(db, scope, customerId(request.params.id), tenantOf(request));
+      return (await tenantSubscriptions(db, scope, customer.tenantId)).map(subscriptionView);
+    },
+  );
+}

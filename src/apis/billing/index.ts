@@ -1,0 +1,49 @@
+import type { FastifyInstance } from 'fastify';
+import type { Core } from '../../core.ts';
+import { registerSurface } from '../../platform/http/surface.ts';
+import { installExactSerializer } from '../../platform/http/exact-serializer.ts';
+import { billingEnvelope } from './errors.ts';
+import { tenantOf } from './context.ts';
+import { planRoutes } from './plans.ts';
+import { customerRoutes } from './customers.ts';
+import { subscriptionRoutes } from './subscriptions.ts';
+import { entitlementRoutes } from './entitlements.ts';
+
+/** The API key of a request: `X-API-Key`, else `Authorization: Bearer`. */
+function keyOf(header: string | string[] | undefined, bearer: string | null): string | null {
+  return typeof header === 'string' && header.length > 0 ? header : bearer;
+}
+
+/** Billing (reference 003) at `/ledger`: plans, customers and subscriptions, in live and sandbox worlds. */
+export async function registerBillingApi(app: FastifyInstance, core: Core): Promise<void> {
+  await registerSurface(app, core, {
+    name: 'billing',
+    prefix: '/ledger',
+    title: 'Kontor Billing API',
+    version: '1.0.0',
+    description:
+      'Plans, customers, subscriptions and entitlements for your app (reference 003). Money is `{amount, currency, display}` in integer ' +
+      'minor units; lists are `{data, pagination}`; errors are `{error: {code, message, type, param, details}}`. A `bk_test_` ' +
+      'key sees only sandbox data, a `bk_live_` key only live data. Tenant context is the `X-Tenant-ID` header. ' +
+      'Writes accept Idempotency-Key.',
+    errors: billingEnvelope,
+    securitySchemes: {
+      apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'An API key: bk_live_… or bk_test_…' },
+      bearer: { type: 'http', scheme: 'bearer', description: 'The same API key as a bearer token' },
+    },
+    authenticate: async (request, bearer) => {
+      const key = keyOf(request.headers['x-api-key'], bearer);
+      return key ? core.apiKeys.authenticate(key) : null;
+    },
+    // A malformed X-Tenant-ID is no valid tenant context on any route, even one that needs none.
+    gate: async (request) => void tenantOf(request),
+    rateLimit: () => core.config.rateLimitPerMinute,
+    routes: async (api) => {
+      installExactSerializer(api);
+      planRoutes(api, core);
+      customerRoutes(api, core);
+      subscriptionRoutes(api, core);
+      entitlementRoutes(api, core);
+    },
+  });
+}

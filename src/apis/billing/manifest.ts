@@ -1,0 +1,14 @@
+import type { Core } from '../../core.ts';
+import type { SurfaceManifest } from '../../platform/surface-manifest.ts';
+import { BILLING_SCOPES } from './context.ts';
+import { registerBillingApi } from './index.ts';
+
+/** Billing (reference 003) at `/ledger`, API keys `bk_live_…` / `bk_test_…`. */
+export const billingSurface: SurfaceManifest<Core> = {
+  name: 'billing',
+  title: 'Kontor Billing API',
+  prefixes: ['/ledger'],
+  keyFormat: { live: 'bk_live_', sandbox: 'bk_test_', body: 'checksum' },
+  scopes: BILLING_SCOPES,
+  register: registerBillingApi,
+};
