@@ -15,6 +15,9 @@ export interface LockedAccount {
   scale: number;
   min_balance: bigint | null;
   balance: bigint;
+  /** The account's latest effective day ('YYYY-MM-DD') and its total, kept on the row (0012). */
+  open_day: string | null;
+  open_day_delta: bigint;
 }
 
 /**
@@ -25,7 +28,7 @@ export interface LockedAccount {
 export async function lockAccounts(tx: Queryable, pairs: [id: string, orgId: string][], into: Map<string, LockedAccount>): Promise<void> {
   if (pairs.length === 0) return;
   const rows = await tx.query<LockedAccount>(
-    `SELECT a.org_id, a.id, a.ledger_id, a.type, a.currency, a.scale, a.min_balance, a.balance
+    `SELECT a.org_id, a.id, a.ledger_id, a.type, a.currency, a.scale, a.min_balance, a.balance, a.open_day, a.open_day_delta
        FROM accounts a JOIN unnest($1::uuid[], $2::uuid[]) AS k(org_id, id) ON a.org_id = k.org_id AND a.id = k.id
       ORDER BY a.id FOR UPDATE OF a`,
     [pairs.map(([, org]) => org), pairs.map(([id]) => id)],
@@ -92,6 +95,8 @@ export async function prepareTradingAccounts(tx: Queryable, units: PostingUnit[]
       scale: need.asset.scale,
       min_balance: null,
       balance: 0n,
+      open_day: null,
+      open_day_delta: 0n,
     });
   }
   return { ids, toCreate };
