@@ -1,7 +1,7 @@
 import { DomainError, invalid } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import { assetCode, parseRate, type Asset } from '../platform/money.ts';
-import { normalSign, type Entry } from './types.ts';
+import { normalSign, type Entry, type Posting } from './types.ts';
 import { tradingCode, type LockedAccount } from './accounts-for-posting.ts';
 import type { PostingUnit, ValidEntry } from './post-entries.ts';
 
@@ -31,18 +31,25 @@ export function buildEntry(
   now: Date,
 ): Entry {
   const field = (rest: string) => fieldOf(unit, index, rest);
-  input.postings.forEach((p, i) => {
+  const postings: Posting[] = new Array(input.postings.length);
+  // Nearly every entry is in one asset and sums to zero: checked in this one pass.
+  let first: LockedAccount | null = null;
+  let oneAsset = true;
+  let sum = 0n;
+  for (let i = 0; i < input.postings.length; i++) {
+    const p = input.postings[i];
     const account = accounts.get(p.accountId);
     // Another org's account, or one of another ledger, is simply not there.
     if (!account || account.org_id !== unit.orgId || account.ledger_id !== input.ledgerId) {
       throw new DomainError('not_found', 'account not found in this ledger', field(`postings[${i}].account_id`));
     }
-  });
+    if (first === null) first = account;
+    else if (account.currency !== first.currency || account.scale !== first.scale) oneAsset = false;
+    sum += p.amount;
+    postings[i] = { accountId: p.accountId, amount: p.amount, asset: account.asset };
+  }
+  if (oneAsset && sum === 0n) return entryOf(unit, input, postings, null, now);
   const assets = entryAssets(unit.orgId, input, accounts)!;
-  const postings = input.postings.map((p) => {
-    const a = accounts.get(p.accountId)!;
-    return { accountId: p.accountId, amount: p.amount, asset: { currency: a.currency, scale: a.scale } };
-  });
   const unbalanced = [...assets.values()].filter((a) => a.sum !== 0n);
   let rates: Record<string, string> | null = null;
   if (unbalanced.length > 0) {
@@ -78,6 +85,10 @@ export function buildEntry(
     }
     rates = { [found.key]: found.text };
   }
+  return entryOf(unit, input, postings, rates, now);
+}
+
+function entryOf(unit: PostingUnit, input: ValidEntry, postings: Posting[], rates: Record<string, string> | null, now: Date): Entry {
   return {
     orgId: unit.orgId,
     id: newId(),
@@ -110,16 +121,17 @@ export function checkLimits(
   before: Map<string, bigint>,
   field: (rest: string) => string,
 ) {
-  const touched = new Set(entry.postings.map((p) => p.accountId));
-  for (const id of touched) {
+  const postings = entry.postings;
+  for (let i = 0; i < postings.length; i++) {
+    const id = postings[i].accountId;
+    if (postings.findIndex((p) => p.accountId === id) !== i) continue; // seen already
     const account = accounts.get(id)!;
     if (account.min_balance === null) continue;
     const sign = normalSign(account.type);
     const after = balances.get(id)! * sign;
     const was = before.get(id)! * sign;
     if (after < account.min_balance && after < was) {
-      const index = entry.postings.findIndex((p) => p.accountId === id);
-      throw new DomainError('insufficient_funds', 'the entry would take the account below its limit', field(`postings[${index}]`), {
+      throw new DomainError('insufficient_funds', 'the entry would take the account below its limit', field(`postings[${i}]`), {
         account_id: id,
       });
     }

@@ -18,6 +18,15 @@ async function insertEntries(tx: Queryable, text: string, params: unknown[]): Pr
   }
 }
 
+/**
+ * Null for a column with no value at all (most writes have no external ids, descriptions,
+ * reversals, rates or metadata): unnest reads a NULL array as empty and pads it with NULLs,
+ * so a thousand NULLs are neither escaped here nor parsed by the server.
+ */
+function unlessAllNull<T>(values: (T | null)[]): (T | null)[] | null {
+  return values.some((v) => v !== null) ? values : null;
+}
+
 /** What a write does to one account: its net change, split by effective day. */
 interface AccountChange {
   account: LockedAccount;
@@ -117,7 +126,9 @@ export async function writeEntries(tx: Queryable, entries: Entry[], accounts: Ma
     }
   }
   const plan = planDayTotals(changes.values());
-  // Every account and org below is already in its dictionary (named by a posting).
+  // Every account and org below is already in its dictionary (named by a posting). The
+  // update names its rows by `= ANY` too, so they are probed through the primary key rather
+  // than found by hashing the whole accounts table.
   const a = plan.accounts;
   const d = plan.pastDays;
   await insertEntries(
@@ -135,7 +146,7 @@ export async function writeEntries(tx: Queryable, entries: Entry[], accounts: Ma
        UPDATE accounts a SET balance = a.balance + d.delta, open_day = d.open_day, open_day_delta = d.open_day_delta
          FROM (SELECT ($1::uuid[])[u.o] AS org_id, ($3::uuid[])[u.a] AS id, u.delta, u.open_day, u.open_day_delta
                  FROM unnest($19::int4[], $20::int4[], $21::int8[], $22::date[], $23::int8[]) AS u(o, a, delta, open_day, open_day_delta)) AS d
-        WHERE a.org_id = d.org_id AND a.id = d.id
+        WHERE a.org_id = ANY($1::uuid[]) AND a.id = ANY($3::uuid[]) AND a.org_id = d.org_id AND a.id = d.id
      )
      INSERT INTO account_days (org_id, account_id, day, delta)
      SELECT ($1::uuid[])[u.o], ($3::uuid[])[u.a], u.day, u.delta
@@ -150,11 +161,11 @@ export async function writeEntries(tx: Queryable, entries: Entry[], accounts: Ma
       tokenArray(e.id),
       tokenArray(e.ledger),
       tokenArray(e.at),
-      entries.map((x) => x.externalId),
-      entries.map((x) => x.description),
-      tokenArray(entries.map((x) => x.reversesId)),
-      entries.map((x) => (x.rates ? JSON.stringify(x.rates) : null)),
-      entries.map((x) => (x.metadata ? JSON.stringify(x.metadata) : null)),
+      unlessAllNull(entries.map((x) => x.externalId)),
+      unlessAllNull(entries.map((x) => x.description)),
+      unlessAllNull(entries.map((x) => x.reversesId)) && tokenArray(entries.map((x) => x.reversesId)),
+      unlessAllNull(entries.map((x) => (x.rates ? JSON.stringify(x.rates) : null))),
+      unlessAllNull(entries.map((x) => (x.metadata ? JSON.stringify(x.metadata) : null))),
       tokenArray(p.org),
       tokenArray(p.entry),
       tokenArray(p.seq),
