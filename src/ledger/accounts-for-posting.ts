@@ -1,4 +1,4 @@
-import { tokenArray, type Queryable } from '../platform/db.ts';
+import { prepared, tokenArray, type Queryable } from '../platform/db.ts';
 import { newId } from '../platform/ids.ts';
 import { assetCode, type Asset } from '../platform/money.ts';
 import type { AccountType } from './types.ts';
@@ -40,6 +40,9 @@ function locked(row: Omit<LockedAccount, 'asset'>): LockedAccount {
 }
 
 const LOCKED_COLUMNS = 'a.org_id, a.id, a.ledger_id, a.type, a.currency, a.scale, a.min_balance, a.balance, a.open_day, a.open_day_delta';
+const LOCK_ONE_ORG = prepared(
+  `SELECT ${LOCKED_COLUMNS} FROM accounts a WHERE a.org_id = $1 AND a.id = ANY($2::uuid[]) ORDER BY a.id FOR UPDATE OF a`,
+);
 
 /**
  * Row locks in one fixed order, as a statement of its own, so concurrent writers queue
@@ -54,7 +57,7 @@ export async function lockAccounts(tx: Queryable, pairs: [id: string, orgId: str
   const org = pairs[0][1];
   const rows = pairs.every(([, o]) => o === org)
     ? await tx.query<Omit<LockedAccount, 'asset'>>(
-        `SELECT ${LOCKED_COLUMNS} FROM accounts a WHERE a.org_id = $1 AND a.id = ANY($2::uuid[]) ORDER BY a.id FOR UPDATE OF a`,
+        LOCK_ONE_ORG,
         [org, tokenArray(pairs.map(([id]) => id))],
       )
     : await tx.query<Omit<LockedAccount, 'asset'>>(

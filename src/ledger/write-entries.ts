@@ -1,4 +1,4 @@
-import { Dictionary, tokenArray, type Queryable } from '../platform/db.ts';
+import { Dictionary, prepared, tokenArray, type Queryable } from '../platform/db.ts';
 import type { Entry } from './types.ts';
 import type { LockedAccount } from './accounts-for-posting.ts';
 
@@ -82,6 +82,28 @@ export function planDayTotals(changes: Iterable<AccountChange>): DayTotalsPlan {
   return plan;
 }
 
+const WRITE = prepared(
+  `WITH e AS (
+     INSERT INTO entries (org_id, id, ledger_id, effective_at, created_at, external_id, description, reverses_id, rates, metadata)
+     SELECT ($1::uuid[])[u.o], u.id, ($2::uuid[])[u.l], u.effective_at, $4, u.external_id, u.description, u.reverses_id, u.rates, u.metadata
+       FROM unnest($5::int4[], $6::uuid[], $7::int4[], $8::timestamptz[], $9::text[], $10::text[], $11::uuid[], $12::jsonb[], $13::jsonb[])
+         AS u(o, id, l, effective_at, external_id, description, reverses_id, rates, metadata)
+   ), p AS (
+     INSERT INTO postings (org_id, entry_id, seq, account_id, amount)
+     SELECT ($1::uuid[])[u.o], ($6::uuid[])[u.e], u.seq, ($3::uuid[])[u.a], u.amount
+       FROM unnest($14::int4[], $15::int4[], $16::int2[], $17::int4[], $18::int8[]) AS u(o, e, seq, a, amount)
+   ), b AS (
+     UPDATE accounts a SET balance = a.balance + d.delta, open_day = d.open_day, open_day_delta = d.open_day_delta
+       FROM (SELECT ($1::uuid[])[u.o] AS org_id, ($3::uuid[])[u.a] AS id, u.delta, u.open_day, u.open_day_delta
+               FROM unnest($19::int4[], $20::int4[], $21::int8[], $22::date[], $23::int8[]) AS u(o, a, delta, open_day, open_day_delta)) AS d
+      WHERE a.org_id = ANY($1::uuid[]) AND a.id = ANY($3::uuid[]) AND a.org_id = d.org_id AND a.id = d.id
+   )
+   INSERT INTO account_days (org_id, account_id, day, delta)
+   SELECT ($1::uuid[])[u.o], ($3::uuid[])[u.a], u.day, u.delta
+     FROM unnest($24::int4[], $25::int4[], $26::date[], $27::int8[]) AS u(o, a, day, delta)
+   ON CONFLICT (org_id, account_id, day) DO UPDATE SET delta = account_days.delta + EXCLUDED.delta`,
+);
+
 /**
  * Inserts entries and postings, moves balances and per-day totals: one statement (four
  * data-modifying parts) so a commit costs one round trip for all of it. Orgs, ledgers,
@@ -133,25 +155,7 @@ export async function writeEntries(tx: Queryable, entries: Entry[], accounts: Ma
   const d = plan.pastDays;
   await insertEntries(
     tx,
-    `WITH e AS (
-       INSERT INTO entries (org_id, id, ledger_id, effective_at, created_at, external_id, description, reverses_id, rates, metadata)
-       SELECT ($1::uuid[])[u.o], u.id, ($2::uuid[])[u.l], u.effective_at, $4, u.external_id, u.description, u.reverses_id, u.rates, u.metadata
-         FROM unnest($5::int4[], $6::uuid[], $7::int4[], $8::timestamptz[], $9::text[], $10::text[], $11::uuid[], $12::jsonb[], $13::jsonb[])
-           AS u(o, id, l, effective_at, external_id, description, reverses_id, rates, metadata)
-     ), p AS (
-       INSERT INTO postings (org_id, entry_id, seq, account_id, amount)
-       SELECT ($1::uuid[])[u.o], ($6::uuid[])[u.e], u.seq, ($3::uuid[])[u.a], u.amount
-         FROM unnest($14::int4[], $15::int4[], $16::int2[], $17::int4[], $18::int8[]) AS u(o, e, seq, a, amount)
-     ), b AS (
-       UPDATE accounts a SET balance = a.balance + d.delta, open_day = d.open_day, open_day_delta = d.open_day_delta
-         FROM (SELECT ($1::uuid[])[u.o] AS org_id, ($3::uuid[])[u.a] AS id, u.delta, u.open_day, u.open_day_delta
-                 FROM unnest($19::int4[], $20::int4[], $21::int8[], $22::date[], $23::int8[]) AS u(o, a, delta, open_day, open_day_delta)) AS d
-        WHERE a.org_id = ANY($1::uuid[]) AND a.id = ANY($3::uuid[]) AND a.org_id = d.org_id AND a.id = d.id
-     )
-     INSERT INTO account_days (org_id, account_id, day, delta)
-     SELECT ($1::uuid[])[u.o], ($3::uuid[])[u.a], u.day, u.delta
-       FROM unnest($24::int4[], $25::int4[], $26::date[], $27::int8[]) AS u(o, a, day, delta)
-     ON CONFLICT (org_id, account_id, day) DO UPDATE SET delta = account_days.delta + EXCLUDED.delta`,
+    WRITE,
     [
       tokenArray(orgs.values),
       tokenArray(ledgers.values),
