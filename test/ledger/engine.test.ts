@@ -140,6 +140,36 @@ test('as-of balances stay exact when the open day moves on, entries are dated be
   assert.deepEqual(totals.get('cash'), [521n, 65000n]);
 });
 
+test('a plain transfer posts in one statement; one that a limit refuses takes the full path and writes nothing', async () => {
+  const { org, book, cash, revenue, bank } = await setup();
+  let transactions = 0;
+  const counted: Db = { ...db, query: (text, params) => db.query(text, params), transaction: (fn) => (transactions++, db.transaction(fn)) };
+  const engine = new LedgerEngine(counted, clock);
+  await engine.postEntry(org.id, { ledgerId: book.id, postings: [{ accountId: cash.id, amount: 500n }, { accountId: revenue.id, amount: -500n }] });
+  assert.equal(transactions, 0, 'no explicit transaction for a transfer every check accepts');
+  assert.equal((await engine.getAccount(org.id, cash.id)).balance, 500n);
+  // Cash may not go negative: 600 out of 500 is refused by the full path, with its own error.
+  await assert.rejects(
+    engine.postEntry(org.id, { ledgerId: book.id, postings: [{ accountId: bank.id, amount: 600n }, { accountId: cash.id, amount: -600n }] }),
+    (e: any) => e.code === 'insufficient_funds' && e.field === 'postings[1]',
+  );
+  assert.equal(transactions, 1);
+  // An unknown account, and another ledger's account, are not found (full path again).
+  const other = await ledger.createLedger(org.id, { owner: 'kontor', name: 'other' });
+  const stranger = await ledger.createAccount(org.id, { ledgerId: other.id, code: 'x', name: 'X', type: 'asset', asset: { currency: 'USD', scale: 2 } });
+  await assert.rejects(
+    engine.postEntry(org.id, { ledgerId: book.id, postings: [{ accountId: stranger.id, amount: 1n }, { accountId: cash.id, amount: -1n }] }),
+    (e: any) => e.code === 'not_found' && e.field === 'postings[0].account_id',
+  );
+  // 400 out of 500 is within the limit: one statement.
+  await engine.postEntry(org.id, { ledgerId: book.id, postings: [{ accountId: bank.id, amount: 400n }, { accountId: cash.id, amount: -400n }] });
+  assert.equal(transactions, 2);
+  const [row] = await db.query<{ n: bigint }>('SELECT count(*)::int8 AS n FROM entries WHERE org_id = $1', [org.id]);
+  assert.equal(row.n, 2n);
+  assert.equal((await engine.getAccount(org.id, cash.id)).balance, 100n);
+  assert.equal((await engine.getAccount(org.id, stranger.id)).balance, 0n);
+});
+
 test('two currencies balance through trading accounts at the given rate', async () => {
   const { org, book, cash } = await setup();
   const eur = await ledger.createAccount(org.id, { ledgerId: book.id, code: 'eur', name: 'EUR cash', type: 'asset', asset: { currency: 'EUR', scale: 2 } });
