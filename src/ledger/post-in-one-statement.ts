@@ -14,7 +14,7 @@ import type { PostingUnit, UnitOutcome } from './post-entries.ts';
  * The locking CTE is read by the main query, so it runs first and whole; the data-modifying
  * parts run after it, each gated on the same verdict, and read the rows as locked.
  */
-const POST = prepared(
+export const ONE_STATEMENT_POST = prepared(
   `WITH locked AS (
      SELECT a.id, a.ledger_id, a.type, a.currency, a.scale, a.min_balance, a.balance, a.open_day, a.open_day_delta
        FROM accounts a WHERE a.org_id = $1 AND a.id = ANY($3::uuid[]) ORDER BY a.id FOR UPDATE OF a
@@ -148,7 +148,7 @@ export async function postInOneStatement(db: Queryable, units: PostingUnit[], no
   const past = [...otherDays.values()];
   let rows: { ok: boolean; id: string; currency: string; scale: number }[];
   try {
-    rows = await db.query(POST, [
+    rows = await db.query(ONE_STATEMENT_POST, [
       orgId,
       tokenArray(ledgers.values),
       tokenArray(accounts.values),
