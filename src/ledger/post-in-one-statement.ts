@@ -18,7 +18,7 @@ export const ONE_STATEMENT_POST = prepared(
   `WITH locked AS (
      SELECT a.id, a.ledger_id, a.type, a.currency, a.scale, a.min_balance, a.balance, a.open_day, a.open_day_delta
        FROM accounts a WHERE a.org_id = $1 AND a.id = ANY($3::uuid[]) ORDER BY a.id FOR UPDATE OF a
-   ), pi AS (
+   ), pi AS NOT MATERIALIZED (
      SELECT u.e, u.seq, ($3::uuid[])[u.a] AS account_id, u.amount, ($2::uuid[])[($6::int4[])[u.e]] AS ledger_id
        FROM unnest($10::int4[], $11::int2[], $12::int4[], $13::int8[]) AS u(e, seq, a, amount)
    ), acc AS (
@@ -35,11 +35,13 @@ export const ONE_STATEMENT_POST = prepared(
                                        HAVING bool_or(l.id IS NULL OR l.ledger_id <> pi.ledger_id)
                                            OR min(l.currency) <> max(l.currency) OR min(l.scale) <> max(l.scale)) END AS ok
        FROM (SELECT count(*) AS n,
-                    coalesce(bool_and(l.balance::numeric + d.up <= 9223372036854775807
-                                      AND l.balance::numeric + d.down >= -9223372036854775808
+                    -- (bigint arithmetic: should a term overflow anyway, the error sends the
+                    -- group to the full path)
+                    coalesce(bool_and(l.balance <= 9223372036854775807 - d.up
+                                      AND l.balance >= -9223372036854775808 - d.down
                                       AND (l.min_balance IS NULL OR CASE WHEN l.type IN ('asset', 'expense')
-                                             THEN d.down = 0 OR l.balance::numeric + d.down >= l.min_balance
-                                             ELSE d.up = 0 OR -(l.balance::numeric + d.up) >= l.min_balance END)), true) AS within,
+                                             THEN d.down = 0 OR l.balance + d.down >= l.min_balance
+                                             ELSE d.up = 0 OR -(l.balance + d.up) >= l.min_balance END)), true) AS within,
                     cardinality($2::uuid[]) = 1 AND coalesce(bool_and(l.ledger_id = ($2::uuid[])[1]), true) AS one_ledger,
                     min(l.currency) = max(l.currency) AND min(l.scale) = max(l.scale) AS one_asset
                FROM locked l JOIN acc d ON d.id = l.id) AS s
