@@ -3,6 +3,7 @@ import { httpLoad } from './lib/http-load.ts';
 import { startBenchServer } from './lib/http-app.ts';
 import { percentile, round } from './lib/measure.ts';
 import type { Benchmark } from './lib/types.ts';
+import { watchStalls } from './lib/stalls.ts';
 
 const RATE = 200;
 const ACCOUNTS = 1_000;
@@ -35,6 +36,7 @@ export default {
         });
       });
       await ctx.settle();
+      const stalls = await watchStalls(ctx);
       const r = await httpLoad({
         url: `${server.base}/kontor/v1/entries`,
         method: 'POST',
@@ -45,12 +47,16 @@ export default {
         ratePerSecond: RATE,
       });
       const errors = r.requests - (r.statuses['201'] ?? 0);
+      const stalled = await stalls.stop();
       return {
         ops_per_s: round(r.requests / r.seconds),
         p50_ms: round(percentile(r.latenciesMs, 50), 3),
         p99_ms: round(percentile(r.latenciesMs, 99), 3),
         max_ms: round(Math.max(...r.latenciesMs), 3),
         errors,
+        // What else happened during the window: a single pause of X ms holds up X/5 requests
+        // at 200 a second, so one long enough sets the p99 by itself.
+        ...stalled,
       };
     } finally {
       await server.close();

@@ -56,7 +56,7 @@ export default {
     const [row] = await ctx.db.query<{ stored: bigint; replay: bigint; days: bigint; entries: bigint }>(
       `SELECT a.balance AS stored,
               (SELECT coalesce(sum(p.amount), 0) FROM postings p WHERE p.org_id = a.org_id AND p.account_id = a.id)::int8 AS replay,
-              (SELECT coalesce(sum(d.delta), 0) FROM account_days d WHERE d.org_id = a.org_id AND d.account_id = a.id)::int8 AS days,
+              (SELECT coalesce(sum(d.delta), 0) FROM account_day_totals d WHERE d.org_id = a.org_id AND d.account_id = a.id)::int8 AS days,
               (SELECT count(*) FROM entries e WHERE e.org_id = a.org_id)::int8 AS entries
          FROM accounts a WHERE a.org_id = $1 AND a.id = $2`,
       [f.orgId, hot.id],
@@ -65,7 +65,7 @@ export default {
     const [mismatch] = await ctx.db.query<{ n: bigint }>(
       `SELECT count(*)::int8 AS n FROM accounts a
          LEFT JOIN (SELECT account_id, sum(amount) AS s FROM postings WHERE org_id = $1 GROUP BY account_id) p ON p.account_id = a.id
-         LEFT JOIN (SELECT account_id, sum(delta) AS s FROM account_days WHERE org_id = $1 GROUP BY account_id) d ON d.account_id = a.id
+         LEFT JOIN (SELECT account_id, sum(delta) AS s FROM account_day_totals WHERE org_id = $1 GROUP BY account_id) d ON d.account_id = a.id
         WHERE a.org_id = $1 AND (a.balance <> coalesce(p.s, 0) OR a.balance <> coalesce(d.s, 0))`,
       [f.orgId],
     );

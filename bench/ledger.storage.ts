@@ -5,7 +5,8 @@ import { summary } from './lib/measure.ts';
 const ACCOUNTS = 10_000;
 const TRANSFERS = 20_000;
 const PER_CALL = 1_000;
-const TABLES = ['entries', 'postings', 'account_days'];
+// accounts too: since 0012 the per-day total of each account's latest day is on its row.
+const TABLES = ['entries', 'postings', 'account_days', 'accounts'];
 
 /**
  * Bytes on disk a simple transfer costs: growth of the ledger's write tables (heap, indexes,
@@ -38,6 +39,7 @@ export default {
       entries_bytes: per('entries'),
       postings_bytes: per('postings'),
       account_days_bytes: per('account_days'),
+      accounts_bytes: per('accounts'),
       account_days_rows: Number(days.n),
     };
   },

@@ -3,6 +3,7 @@ import type { Db } from '../../src/platform/db.ts';
 import { newId } from '../../src/platform/ids.ts';
 import { createOrg } from '../../src/platform/orgs.ts';
 import { LedgerEngine } from '../../src/ledger/engine.ts';
+import { ONE_STATEMENT_POST } from '../../src/ledger/post-in-one-statement.ts';
 import type { AccountType } from '../../src/ledger/types.ts';
 
 export interface SeedOptions {
@@ -22,17 +23,23 @@ export interface LedgerFixture {
   ledgerId: string;
   accountIds: string[];
   asset: { currency: string; scale: number };
-  /** Transactions the engine has asked for so far (a retry inside Db.transaction counts once). */
+  /** Commits the engine has asked for so far (a retry inside Db.transaction counts once). */
   transactions: () => number;
 }
 
-/** The same database, counting the transactions opened through it. */
+/**
+ * The same database, counting the commits of ledger writes through it: transactions opened,
+ * and writes posted in one statement outside any (each its own commit).
+ */
 function countingDb(db: Db): { db: Db; count: () => number } {
   let n = 0;
   const counted: Db = {
     listen: (channel, onMessage, onReconnect) => db.listen(channel, onMessage, onReconnect),
     holdAdvisoryLock: (key) => db.holdAdvisoryLock(key),
-    query: (text, params) => db.query(text, params),
+    query: (text, params) => {
+      if (text === ONE_STATEMENT_POST) n++;
+      return db.query(text, params);
+    },
     transaction: (fn) => {
       n++;
       return db.transaction(fn);

@@ -1,6 +1,7 @@
 import type { Db } from '../platform/db.ts';
 import type { Clock } from '../platform/clock.ts';
 import { applyUnits, type PostingUnit, type UnitOutcome } from './post-entries.ts';
+import { postInOneStatement } from './post-in-one-statement.ts';
 import type { PostResult } from './types.ts';
 
 interface Waiting {
@@ -55,7 +56,10 @@ export class CommitQueue {
     try {
       let outcomes: UnitOutcome[];
       try {
-        outcomes = await this.db.transaction((tx) => applyUnits(tx, group.map((w) => w.unit), this.clock.now()));
+        const units = group.map((w) => w.unit);
+        // One statement when the group qualifies and nothing in it can be refused; else the
+        // full path in a transaction of its own.
+        outcomes = (await postInOneStatement(this.db, units, this.clock.now())) ?? (await this.db.transaction((tx) => applyUnits(tx, units, this.clock.now())));
       } catch (error) {
         if (group.length === 1) {
           outcomes = [{ ok: false, error: error as Error }];

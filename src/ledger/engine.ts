@@ -3,12 +3,12 @@ import { ReadBatcher } from '../platform/read-batcher.ts';
 import type { Clock } from '../platform/clock.ts';
 import { DomainError, invalid, notFound } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
-import { assetCode, type Asset } from '../platform/money.ts';
+import type { Asset } from '../platform/money.ts';
 import { isDay } from '../platform/dates.ts';
-import { appendAuditLog } from '../platform/audit.ts';
 import { CommitQueue } from './commit-queue.ts';
 import { applyUnits, type PostingUnit, type ValidEntry } from './post-entries.ts';
 import { ACCOUNT_COLUMNS, loadEntries, toAccount, toEntry, toLedger, type AccountRow } from './queries.ts';
+import { accountHistory, periodTotals, purgeLedger, rawBalanceAsOf, trialBalance, type HistoryLine, type TrialBalance } from './reports.ts';
 import {
   ACCOUNT_TYPES,
   normalSign,
@@ -40,28 +40,7 @@ export interface ListOptions {
   after?: string | null;
 }
 
-export interface HistoryLine {
-  entryId: string;
-  effectiveAt: Date;
-  createdAt: Date;
-  description: string | null;
-  /** Signed on the account's normal side: positive raises its balance. */
-  amount: bigint;
-}
-
-export interface TrialBalanceLine {
-  account: Account;
-  debit: bigint;
-  credit: bigint;
-}
-
-export interface TrialBalance {
-  asOf: string | null;
-  lines: TrialBalanceLine[];
-  totals: { asset: Asset; debit: bigint; credit: bigint }[];
-}
-
-
+export type { HistoryLine, TrialBalance, TrialBalanceLine } from './reports.ts';
 
 /**
  * The double-entry ledger of every surface. All amounts are bigint units of an asset;
@@ -349,22 +328,7 @@ export class LedgerEngine {
   /** The postings of one account, newest first by insertion. */
   async accountHistory(orgId: string, accountId: string, page: ListOptions): Promise<Page<HistoryLine>> {
     const account = await this.getAccount(orgId, accountId);
-    const rows = await this.db.query<any>(
-      `SELECT p.entry_id, p.amount, e.effective_at, e.created_at, e.description
-         FROM postings p JOIN entries e ON e.org_id = p.org_id AND e.id = p.entry_id
-        WHERE p.org_id = $1 AND p.account_id = $2 AND ($3::uuid IS NULL OR p.entry_id < $3)
-        ORDER BY p.entry_id DESC LIMIT $4`,
-      [orgId, accountId, page.after ?? null, page.limit + 1],
-    );
-    const sign = normalSign(account.type);
-    const lines: HistoryLine[] = rows.map((r) => ({
-      entryId: r.entry_id,
-      effectiveAt: r.effective_at,
-      createdAt: r.created_at,
-      description: r.description,
-      amount: r.amount * sign,
-    }));
-    return paginate(lines, page.limit, (l) => l.entryId);
+    return paginate(await accountHistory(this.db, account, page), page.limit, (l) => l.entryId);
   }
 
   /** The account's normal-side balance now, or at the end of an effective day (UTC). */
@@ -372,87 +336,27 @@ export class LedgerEngine {
     const account = await this.getAccount(orgId, accountId);
     if (!asOf) return { account, balance: account.balance };
     if (!isDay(asOf)) throw invalid('as_of', 'as_of must be a date like 2026-01-31');
-    const [row] = await this.db.query<{ total: bigint | null }>(
-      `SELECT sum(delta)::int8 AS total FROM account_days WHERE org_id = $1 AND account_id = $2 AND day <= $3`,
-      [orgId, accountId, asOf],
-    );
-    return { account, balance: (row.total ?? 0n) * normalSign(account.type) };
+    return { account, balance: (await rawBalanceAsOf(this.db, orgId, accountId, asOf)) * normalSign(account.type) };
   }
 
-  /**
-   * Normal-side totals per account code of a ledger over each inclusive day range, read from
-   * the per-day deltas: the cost does not grow with the number of entries.
-   */
-  async periodTotals(orgId: string, ledgerId: string, ranges: { from: string; to: string }[]): Promise<Map<string, bigint[]>> {
-    const rows = await this.db.query<{ code: string; type: AccountType; idx: number; total: bigint }>(
-      `SELECT a.code, a.type, r.idx, sum(d.delta)::int8 AS total
-         FROM accounts a
-         JOIN account_days d ON d.org_id = a.org_id AND d.account_id = a.id
-         JOIN unnest($3::int[], $4::date[], $5::date[]) AS r(idx, from_day, to_day) ON d.day BETWEEN r.from_day AND r.to_day
-        WHERE a.org_id = $1 AND a.ledger_id = $2
-        GROUP BY a.code, a.type, r.idx`,
-      [orgId, ledgerId, ranges.map((_, i) => i), ranges.map((r) => r.from), ranges.map((r) => r.to)],
-    );
-    const totals = new Map<string, bigint[]>();
-    for (const row of rows) {
-      const list = totals.get(row.code) ?? ranges.map(() => 0n);
-      list[Number(row.idx)] = row.total * normalSign(row.type);
-      totals.set(row.code, list);
-    }
-    return totals;
+  /** Normal-side totals per account code of a ledger over each inclusive day range. */
+  periodTotals(orgId: string, ledgerId: string, ranges: { from: string; to: string }[]): Promise<Map<string, bigint[]>> {
+    return periodTotals(this.db, orgId, ledgerId, ranges);
   }
 
   async trialBalance(orgId: string, ledgerId: string, asOf?: string | null): Promise<TrialBalance> {
     const found = await this.db.query('SELECT 1 FROM ledgers WHERE org_id = $1 AND id = $2', [orgId, ledgerId]);
     if (found.length === 0) throw notFound('ledger');
     if (asOf && !isDay(asOf)) throw invalid('as_of', 'as_of must be a date like 2026-01-31');
-    const rows = await this.db.query<AccountRow & { raw: bigint }>(
-      asOf
-        ? `SELECT ${ACCOUNT_COLUMNS.split(', ').map((c) => 'a.' + c).join(', ')},
-                  coalesce((SELECT sum(d.delta) FROM account_days d
-                             WHERE d.org_id = a.org_id AND d.account_id = a.id AND d.day <= $3), 0)::int8 AS raw
-             FROM accounts a WHERE a.org_id = $1 AND a.ledger_id = $2 ORDER BY a.code`
-        : `SELECT ${ACCOUNT_COLUMNS}, balance AS raw FROM accounts WHERE org_id = $1 AND ledger_id = $2 ORDER BY code`,
-      asOf ? [orgId, ledgerId, asOf] : [orgId, ledgerId],
-    );
-    const totals = new Map<string, { asset: Asset; debit: bigint; credit: bigint }>();
-    const lines = rows.map((row) => {
-      const account = toAccount({ ...row, balance: row.raw });
-      const line = { account, debit: row.raw > 0n ? row.raw : 0n, credit: row.raw < 0n ? -row.raw : 0n };
-      const code = assetCode(account.asset);
-      const total = totals.get(code) ?? { asset: account.asset, debit: 0n, credit: 0n };
-      total.debit += line.debit;
-      total.credit += line.credit;
-      totals.set(code, total);
-      return line;
-    });
-    return { asOf: asOf ?? null, lines, totals: [...totals.values()] };
+    return trialBalance(this.db, orgId, ledgerId, asOf ?? null);
   }
 
   /** Deletes a ledger and everything in it in one transaction, and logs that it did. */
   async purgeLedger(orgId: string, ledgerId: string, actor: string, tx?: Queryable): Promise<{ entries: number; accounts: number }> {
-    const run = async (q: Queryable) => {
-      const found = await q.query('SELECT name FROM ledgers WHERE org_id = $1 AND id = $2 FOR UPDATE', [orgId, ledgerId]);
-      if (found.length === 0) throw notFound('ledger');
-      await q.query(
-        `DELETE FROM account_days d USING accounts a
-          WHERE a.org_id = $1 AND a.ledger_id = $2 AND d.org_id = a.org_id AND d.account_id = a.id`,
-        [orgId, ledgerId],
-      );
-      await q.query(
-        `DELETE FROM postings p USING entries e
-          WHERE e.org_id = $1 AND e.ledger_id = $2 AND p.org_id = e.org_id AND p.entry_id = e.id`,
-        [orgId, ledgerId],
-      );
-      const entries = await q.query('DELETE FROM entries WHERE org_id = $1 AND ledger_id = $2 RETURNING 1', [orgId, ledgerId]);
-      const accounts = await q.query('DELETE FROM accounts WHERE org_id = $1 AND ledger_id = $2 RETURNING 1', [orgId, ledgerId]);
-      await q.query('DELETE FROM ledgers WHERE org_id = $1 AND id = $2', [orgId, ledgerId]);
-      this.ownerCache.delete(`${orgId}|${ledgerId}`);
-      const counts = { entries: entries.length, accounts: accounts.length };
-      await appendAuditLog(q, { orgId, action: 'ledger.purged', subject: ledgerId, actor, details: { name: found[0].name, ...counts }, at: this.clock.now() });
-      return counts;
-    };
-    return tx ? run(tx) : this.db.transaction(run);
+    const run = (q: Queryable) => purgeLedger(q, orgId, ledgerId, actor, this.clock.now());
+    const counts = await (tx ? run(tx) : this.db.transaction(run));
+    this.ownerCache.delete(`${orgId}|${ledgerId}`);
+    return counts;
   }
 
   /** Waits for queued commits (shutdown). */

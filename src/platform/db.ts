@@ -115,7 +115,7 @@ class PostgresDb implements Db {
     private readonly config: pg.PoolConfig,
   ) {}
   async query<T>(text: string, params?: unknown[]): Promise<T[]> {
-    const result = await this.pool.query(text, params as any[]);
+    const result = await this.pool.query(withName(text, params));
     return result.rows as T[];
   }
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
@@ -124,7 +124,7 @@ class PostgresDb implements Db {
       try {
         await client.query('BEGIN');
         const handle: Queryable = {
-          query: async <R>(text: string, params?: unknown[]) => (await client.query(text, params as any[])).rows as R[],
+          query: async <R>(text: string, params?: unknown[]) => (await client.query(withName(text, params))).rows as R[],
         };
         const result = await fn(handle);
         await client.query('COMMIT');
@@ -156,6 +156,25 @@ class PostgresDb implements Db {
   async close(): Promise<void> {
     await this.pool.end();
   }
+}
+
+const preparedNames = new Map<string, string>();
+
+/**
+ * Marks SQL to run as a named prepared statement: parsed and planned once per connection
+ * (after five runs PostgreSQL may keep a generic plan), where other SQL is parsed and
+ * planned on every call. For the statements of the write path, whose planning costs more
+ * than running them for one transfer (a four-part write: ~0.5 ms of ~1 ms). Returns the text
+ * itself, so callers and wrappers still pass plain strings.
+ */
+export function prepared(text: string): string {
+  if (!preparedNames.has(text)) preparedNames.set(text, `kontor_${preparedNames.size + 1}`);
+  return text;
+}
+
+function withName(text: string, params?: unknown[]): pg.QueryConfig {
+  const name = preparedNames.get(text);
+  return name ? { name, text, values: params as any[] } : { text, values: params as any[] };
 }
 
 /**

@@ -139,7 +139,7 @@ test(
     const rows = await db.query<{ id: string; balance: bigint; replay: bigint; days: bigint }>(
       `SELECT a.id, a.balance,
               coalesce((SELECT sum(p.amount) FROM postings p WHERE p.org_id = a.org_id AND p.account_id = a.id), 0)::int8 AS replay,
-              coalesce((SELECT sum(d.delta) FROM account_days d WHERE d.org_id = a.org_id AND d.account_id = a.id), 0)::int8 AS days
+              coalesce((SELECT sum(d.delta) FROM account_day_totals d WHERE d.org_id = a.org_id AND d.account_id = a.id), 0)::int8 AS days
          FROM accounts a WHERE a.org_id = $1`,
       [org.id],
     );

@@ -110,7 +110,7 @@ async function crashAndCheck(env: Record<string, string>, reopen: () => Promise<
     const accounts = await db.query<{ code: string; currency: string; scale: number; balance: bigint; replay: bigint; days: bigint }>(
       `SELECT a.code, a.currency, a.scale, a.balance,
               coalesce((SELECT sum(p.amount) FROM postings p WHERE p.org_id = a.org_id AND p.account_id = a.id), 0)::int8 AS replay,
-              coalesce((SELECT sum(d.delta) FROM account_days d WHERE d.org_id = a.org_id AND d.account_id = a.id), 0)::int8 AS days
+              coalesce((SELECT sum(d.delta) FROM account_day_totals d WHERE d.org_id = a.org_id AND d.account_id = a.id), 0)::int8 AS days
          FROM accounts a ORDER BY a.code`,
     );
     assert.equal(accounts.length, 9, 'seven accounts and two trading accounts');

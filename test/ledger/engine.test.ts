@@ -110,6 +110,66 @@ test('balances as of a past date use the effective date', async () => {
   assert.deepEqual(tb.totals.map((t) => [t.debit, t.credit]), [[100n, 100n]]);
 });
 
+test('as-of balances stay exact when the open day moves on, entries are dated before it, and one batch spans days', async () => {
+  // The latest day's total lives on the account row, the others in account_days (0012).
+  const { org, book, cash, revenue } = await setup();
+  const post = (day: string, amount: bigint) =>
+    ledger.postEntry(org.id, { ledgerId: book.id, effectiveAt: new Date(`${day}T12:00:00Z`), postings: [{ accountId: cash.id, amount }, { accountId: revenue.id, amount: -amount }] });
+  await post('2026-03-10', 100n); // opens 03-10
+  await post('2026-03-10', 1n); // same open day
+  await post('2026-03-05', 20n); // before the open day
+  await post('2026-03-12', 3n); // a later day: 03-10 closes
+  await post('2026-03-10', 400n); // a closed day again
+  await post('2026-03-12', -3n); // the open day nets to zero
+  await ledger.postBatch(org.id, [
+    { ledgerId: book.id, effectiveAt: new Date('2026-03-11T00:00:00Z'), postings: [{ accountId: cash.id, amount: 5000n }, { accountId: revenue.id, amount: -5000n }] },
+    { ledgerId: book.id, effectiveAt: new Date('2026-03-15T23:59:59Z'), postings: [{ accountId: cash.id, amount: 60000n }, { accountId: revenue.id, amount: -60000n }] },
+  ]);
+  const expected: [string, bigint][] = [
+    ['2026-03-04', 0n], ['2026-03-05', 20n], ['2026-03-09', 20n], ['2026-03-10', 521n], ['2026-03-11', 5521n],
+    ['2026-03-12', 5521n], ['2026-03-14', 5521n], ['2026-03-15', 65521n], ['2026-12-31', 65521n],
+  ];
+  for (const [day, balance] of expected) {
+    assert.equal((await ledger.balance(org.id, cash.id, day)).balance, balance, `cash as of ${day}`);
+    assert.equal((await ledger.balance(org.id, revenue.id, day)).balance, balance, `revenue as of ${day}`);
+    const tb = await ledger.trialBalance(org.id, book.id, day);
+    assert.deepEqual(tb.totals.map((t) => [t.debit, t.credit]), balance === 0n ? [[0n, 0n]] : [[balance, balance]], `trial balance as of ${day}`);
+  }
+  assert.equal((await ledger.balance(org.id, cash.id)).balance, 65521n);
+  const totals = await ledger.periodTotals(org.id, book.id, [{ from: '2026-03-01', to: '2026-03-10' }, { from: '2026-03-11', to: '2026-03-31' }]);
+  assert.deepEqual(totals.get('cash'), [521n, 65000n]);
+});
+
+test('a plain transfer posts in one statement; one that a limit refuses takes the full path and writes nothing', async () => {
+  const { org, book, cash, revenue, bank } = await setup();
+  let transactions = 0;
+  const counted: Db = { ...db, query: (text, params) => db.query(text, params), transaction: (fn) => (transactions++, db.transaction(fn)) };
+  const engine = new LedgerEngine(counted, clock);
+  await engine.postEntry(org.id, { ledgerId: book.id, postings: [{ accountId: cash.id, amount: 500n }, { accountId: revenue.id, amount: -500n }] });
+  assert.equal(transactions, 0, 'no explicit transaction for a transfer every check accepts');
+  assert.equal((await engine.getAccount(org.id, cash.id)).balance, 500n);
+  // Cash may not go negative: 600 out of 500 is refused by the full path, with its own error.
+  await assert.rejects(
+    engine.postEntry(org.id, { ledgerId: book.id, postings: [{ accountId: bank.id, amount: 600n }, { accountId: cash.id, amount: -600n }] }),
+    (e: any) => e.code === 'insufficient_funds' && e.field === 'postings[1]',
+  );
+  assert.equal(transactions, 1);
+  // An unknown account, and another ledger's account, are not found (full path again).
+  const other = await ledger.createLedger(org.id, { owner: 'kontor', name: 'other' });
+  const stranger = await ledger.createAccount(org.id, { ledgerId: other.id, code: 'x', name: 'X', type: 'asset', asset: { currency: 'USD', scale: 2 } });
+  await assert.rejects(
+    engine.postEntry(org.id, { ledgerId: book.id, postings: [{ accountId: stranger.id, amount: 1n }, { accountId: cash.id, amount: -1n }] }),
+    (e: any) => e.code === 'not_found' && e.field === 'postings[0].account_id',
+  );
+  // 400 out of 500 is within the limit: one statement.
+  await engine.postEntry(org.id, { ledgerId: book.id, postings: [{ accountId: bank.id, amount: 400n }, { accountId: cash.id, amount: -400n }] });
+  assert.equal(transactions, 2);
+  const [row] = await db.query<{ n: bigint }>('SELECT count(*)::int8 AS n FROM entries WHERE org_id = $1', [org.id]);
+  assert.equal(row.n, 2n);
+  assert.equal((await engine.getAccount(org.id, cash.id)).balance, 100n);
+  assert.equal((await engine.getAccount(org.id, stranger.id)).balance, 0n);
+});
+
 test('two currencies balance through trading accounts at the given rate', async () => {
   const { org, book, cash } = await setup();
   const eur = await ledger.createAccount(org.id, { ledgerId: book.id, code: 'eur', name: 'EUR cash', type: 'asset', asset: { currency: 'EUR', scale: 2 } });

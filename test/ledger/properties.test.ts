@@ -232,7 +232,7 @@ async function snapshot(orgId: string): Promise<Snapshot> {
     [orgId],
   );
   const days = await db.query<{ account_id: string; day: string; delta: bigint }>(
-    'SELECT account_id, day, delta FROM account_days WHERE org_id = $1 ORDER BY account_id, day',
+    'SELECT account_id, day, delta FROM account_day_totals WHERE org_id = $1 ORDER BY account_id, day',
     [orgId],
   );
   return { ...counts, accounts, days: days.map((d) => `${d.account_id}@${d.day}=${d.delta}`) };
@@ -267,7 +267,7 @@ async function checkInvariants(orgId: string, ledgerId: string, model: Model) {
   // (c) and from the per-day deltas.
   const days = new Map(
     (await db.query<{ account_id: string; total: bigint }>(
-      'SELECT account_id, sum(delta)::int8 AS total FROM account_days WHERE org_id = $1 GROUP BY account_id',
+      'SELECT account_id, sum(delta)::int8 AS total FROM account_day_totals WHERE org_id = $1 GROUP BY account_id',
       [orgId],
     )).map((r) => [r.account_id, r.total]),
   );

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Dictionary, tokenArray, type Db } from '../../src/platform/db.ts';
+import { Dictionary, prepared, tokenArray, type Db } from '../../src/platform/db.ts';
 import { openTestDb, testDbKind } from '../helpers/db.ts';
 
 describe(`data layer on ${testDbKind}`, () => {
@@ -40,6 +40,21 @@ describe(`data layer on ${testDbKind}`, () => {
       rows.map((r) => r.v),
       ['x', 'y', 'x', null, 'z', 'y'],
     );
+  });
+
+  test('a prepared statement runs again and again, on the pool and in transactions, and keeps its errors', async () => {
+    const sql = prepared('SELECT sum(x)::int8 AS total FROM unnest($1::int8[]) AS x WHERE x > $2');
+    assert.equal(prepared(sql), sql);
+    // Past five runs PostgreSQL may switch to a generic plan: the answers must not change.
+    for (let i = 0; i < 8; i++) {
+      const [row] = await db.query<{ total: bigint }>(sql, [tokenArray([1n, 2n, BigInt(i)]), 0]);
+      assert.equal(row.total, 3n + BigInt(i));
+      const [inTx] = await db.transaction((tx) => tx.query<{ total: bigint }>(sql, [[5, i], 4]));
+      assert.equal(inTx.total, i > 4 ? 5n + BigInt(i) : 5n);
+    }
+    await assert.rejects(db.query(sql, ['{x}', 0]), (error: any) => error.code === '22P02');
+    const [after] = await db.query<{ total: bigint }>(sql, ['{7}', 0]);
+    assert.equal(after.total, 7n);
   });
 
   test('a failed statement rolls its transaction back and the next one works', async () => {

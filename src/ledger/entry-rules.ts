@@ -1,0 +1,139 @@
+import { DomainError, invalid } from '../platform/errors.ts';
+import { newId } from '../platform/ids.ts';
+import { assetCode, parseRate, type Asset } from '../platform/money.ts';
+import { normalSign, type Entry, type Posting } from './types.ts';
+import { tradingCode, type LockedAccount } from './accounts-for-posting.ts';
+import type { PostingUnit, ValidEntry } from './post-entries.ts';
+
+export const fieldOf = (unit: PostingUnit, index: number, rest: string) => (unit.batch ? `entries[${index}].${rest}` : rest);
+
+/** The distinct assets an entry posts in, or null when one of its accounts is unknown. */
+export function entryAssets(orgId: string, entry: ValidEntry, accounts: Map<string, LockedAccount>) {
+  const assets = new Map<string, { asset: Asset; sum: bigint }>();
+  for (const p of entry.postings) {
+    const account = accounts.get(p.accountId);
+    if (!account || account.org_id !== orgId || account.ledger_id !== entry.ledgerId) return null;
+    const asset = { currency: account.currency, scale: account.scale };
+    const code = assetCode(asset);
+    const slot = assets.get(code) ?? { asset, sum: 0n };
+    slot.sum += p.amount;
+    assets.set(code, slot);
+  }
+  return assets;
+}
+
+export function buildEntry(
+  unit: PostingUnit,
+  input: ValidEntry,
+  index: number,
+  accounts: Map<string, LockedAccount>,
+  tradingIds: Map<string, string>,
+  now: Date,
+): Entry {
+  const field = (rest: string) => fieldOf(unit, index, rest);
+  const postings: Posting[] = new Array(input.postings.length);
+  // Nearly every entry is in one asset and sums to zero: checked in this one pass.
+  let first: LockedAccount | null = null;
+  let oneAsset = true;
+  let sum = 0n;
+  for (let i = 0; i < input.postings.length; i++) {
+    const p = input.postings[i];
+    const account = accounts.get(p.accountId);
+    // Another org's account, or one of another ledger, is simply not there.
+    if (!account || account.org_id !== unit.orgId || account.ledger_id !== input.ledgerId) {
+      throw new DomainError('not_found', 'account not found in this ledger', field(`postings[${i}].account_id`));
+    }
+    if (first === null) first = account;
+    else if (account.currency !== first.currency || account.scale !== first.scale) oneAsset = false;
+    sum += p.amount;
+    postings[i] = { accountId: p.accountId, amount: p.amount, asset: account.asset };
+  }
+  if (oneAsset && sum === 0n) return entryOf(unit, input, postings, null, now);
+  const assets = entryAssets(unit.orgId, input, accounts)!;
+  const unbalanced = [...assets.values()].filter((a) => a.sum !== 0n);
+  let rates: Record<string, string> | null = null;
+  if (unbalanced.length > 0) {
+    const sums = Object.fromEntries(unbalanced.map((a) => [assetCode(a.asset), a.sum.toString()]));
+    if (unbalanced.length !== 2 || assets.size !== 2) {
+      throw new DomainError('unbalanced', 'postings must sum to zero in each asset', field('postings'), { sums });
+    }
+    const [x, y] = unbalanced;
+    const found = findRate(input.rates ?? null, x.asset, y.asset);
+    if (!found) {
+      throw new DomainError(
+        'unbalanced',
+        `postings in ${x.asset.currency} and ${y.asset.currency} need a rate "${x.asset.currency}/${y.asset.currency}"`,
+        field('rates'),
+        { sums },
+      );
+    }
+    const [base, quote] = found.inverse ? [y, x] : [x, y];
+    const { num, den } = parseRate(found.text, field(`rates.${found.key}`));
+    // quote_units must equal -base_units × rate, rescaled between the two scales, within one unit.
+    const lhs = quote.sum * den * 10n ** BigInt(base.asset.scale);
+    const rhs = -base.sum * num * 10n ** BigInt(quote.asset.scale);
+    const diff = lhs - rhs < 0n ? rhs - lhs : lhs - rhs;
+    if ((base.sum > 0n) === (quote.sum > 0n) || diff > den * 10n ** BigInt(base.asset.scale)) {
+      throw new DomainError('unbalanced', `postings do not match the rate ${found.key} = ${found.text}`, field('rates'), {
+        sums,
+      });
+    }
+    const pair = [assetCode(x.asset), assetCode(y.asset)].sort().join(':');
+    for (const side of [x, y]) {
+      const id = tradingIds.get(`${unit.orgId}|${input.ledgerId}|${tradingCode(pair, side.asset)}`)!;
+      postings.push({ accountId: id, amount: -side.sum, asset: side.asset });
+    }
+    rates = { [found.key]: found.text };
+  }
+  return entryOf(unit, input, postings, rates, now);
+}
+
+function entryOf(unit: PostingUnit, input: ValidEntry, postings: Posting[], rates: Record<string, string> | null, now: Date): Entry {
+  return {
+    orgId: unit.orgId,
+    id: newId(),
+    ledgerId: input.ledgerId,
+    effectiveAt: input.effectiveAt,
+    createdAt: now,
+    externalId: input.externalId ?? null,
+    description: input.description ?? null,
+    reversesId: input.reversesId ?? null,
+    rates,
+    metadata: input.metadata ?? null,
+    postings,
+  };
+}
+
+function findRate(rates: Record<string, string> | null, a: Asset, b: Asset) {
+  if (!rates) return null;
+  for (const [key, text] of Object.entries(rates)) {
+    if (key === `${a.currency}/${b.currency}`) return { key, text, inverse: false };
+    if (key === `${b.currency}/${a.currency}`) return { key, text, inverse: true };
+  }
+  return null;
+}
+
+/** An entry may not take an account below its limit; one that moves it up is always allowed. */
+export function checkLimits(
+  entry: Entry,
+  accounts: Map<string, LockedAccount>,
+  balances: Map<string, bigint>,
+  before: Map<string, bigint>,
+  field: (rest: string) => string,
+) {
+  const postings = entry.postings;
+  for (let i = 0; i < postings.length; i++) {
+    const id = postings[i].accountId;
+    if (postings.findIndex((p) => p.accountId === id) !== i) continue; // seen already
+    const account = accounts.get(id)!;
+    if (account.min_balance === null) continue;
+    const sign = normalSign(account.type);
+    const after = balances.get(id)! * sign;
+    const was = before.get(id)! * sign;
+    if (after < account.min_balance && after < was) {
+      throw new DomainError('insufficient_funds', 'the entry would take the account below its limit', field(`postings[${i}]`), {
+        account_id: id,
+      });
+    }
+  }
+}
