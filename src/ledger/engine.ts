@@ -21,6 +21,9 @@ import {
   type PostResult,
 } from './types.ts';
 
+/** What a caller commits with its entries: its audit row (as data) and its own rows (a hook). */
+export type SharedCommitOptions = Pick<PostingUnit, 'beforeCommit' | 'audit'>;
+
 export const MAX_BATCH_ENTRIES = 1000;
 export const MAX_POSTINGS = 100;
 
@@ -219,9 +222,9 @@ export class LedgerEngine {
   }
 
   /** Posts one balanced entry. Concurrent calls share commits; `beforeCommit` runs in the one that commits it. */
-  async postEntry(orgId: string, input: EntryInput, options: { beforeCommit?: PostingUnit['beforeCommit'] } = {}): Promise<PostResult> {
+  async postEntry(orgId: string, input: EntryInput, options: SharedCommitOptions = {}): Promise<PostResult> {
     const entry = this.validate(input, '');
-    const [result] = await this.queue.submit({ orgId, entries: [entry], batch: false, beforeCommit: options.beforeCommit });
+    const [result] = await this.queue.submit({ orgId, entries: [entry], batch: false, ...options });
     return result;
   }
 
@@ -230,7 +233,7 @@ export class LedgerEngine {
    * duplicates. With `tx`, posts inside the caller's transaction (so a surface can write its
    * own rows in the same commit) instead of sharing a commit with other callers.
    */
-  async postBatch(orgId: string, inputs: EntryInput[], tx?: Queryable, options: { beforeCommit?: PostingUnit['beforeCommit'] } = {}): Promise<PostResult[]> {
+  async postBatch(orgId: string, inputs: EntryInput[], tx?: Queryable, options: SharedCommitOptions = {}): Promise<PostResult[]> {
     if (inputs.length === 0) throw invalid('entries', 'a batch needs at least one entry');
     if (inputs.length > MAX_BATCH_ENTRIES) throw invalid('entries', `a batch holds at most ${MAX_BATCH_ENTRIES} entries`);
     const seen = new Set<string>();
@@ -243,7 +246,7 @@ export class LedgerEngine {
       }
       return entry;
     });
-    return this.post({ orgId, entries, batch: true, beforeCommit: options.beforeCommit }, tx);
+    return this.post({ orgId, entries, batch: true, ...options }, tx);
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { Queryable } from '../platform/db.ts';
+import { appendWriteAudit, type WriteAuditRow } from '../platform/write-audit.ts';
 import { DomainError, invalid } from '../platform/errors.ts';
 import { BIGINT_MAX, BIGINT_MIN } from '../platform/money.ts';
 import type { Entry, EntryInput, PostResult } from './types.ts';
@@ -19,6 +20,19 @@ export interface PostingUnit {
    * rows (an Idempotency-Key's stored answer) commit with the entries or not at all.
    */
   beforeCommit?: (tx: Queryable, results: PostResult[]) => Promise<void>;
+  /** The write's audit row, committed with the unit's entries on either path (as data, so the one-statement path can take it too). */
+  audit?: UnitAudit;
+}
+
+/** A unit's audit row but for its status: `created` when it posted anything new, else `existing` (an external id seen before). */
+export interface UnitAudit {
+  row: Omit<WriteAuditRow, 'status' | 'at'>;
+  status: { created: number; existing: number };
+}
+
+/** The audit row of a unit that posted `results`. */
+export function auditRowOf(audit: UnitAudit, results: PostResult[], at: Date): WriteAuditRow {
+  return { ...audit.row, status: results.some((r) => !r.duplicate) ? audit.status.created : audit.status.existing, at };
 }
 
 /** An entry that passed the checks that need no database. */
@@ -37,6 +51,11 @@ export type UnitOutcome = { ok: true; results: PostResult[] } | { ok: false; err
  */
 export async function applyUnits(tx: Queryable, units: PostingUnit[], now: Date): Promise<UnitOutcome[]> {
   const outcomes = await postUnits(tx, units, now);
+  const audited = units.flatMap((unit, i) => {
+    const outcome = outcomes[i];
+    return outcome.ok && unit.audit ? [auditRowOf(unit.audit, outcome.results, now)] : [];
+  });
+  await appendWriteAudit(tx, audited);
   // After every unit has posted, in the same transaction: a hook that fails fails the commit.
   for (let i = 0; i < units.length; i++) {
     const outcome = outcomes[i];

@@ -1,6 +1,7 @@
 import { Dictionary, prepared, tokenArray, type Queryable } from '../platform/db.ts';
 import { BIGINT_MAX, BIGINT_MIN, type Asset } from '../platform/money.ts';
 import { newId } from '../platform/ids.ts';
+import { writeAuditInsert } from '../platform/write-audit.ts';
 import type { Entry, Posting } from './types.ts';
 import type { PostingUnit, UnitOutcome } from './post-entries.ts';
 
@@ -14,8 +15,7 @@ import type { PostingUnit, UnitOutcome } from './post-entries.ts';
  * The locking CTE is read by the main query, so it runs first and whole; the data-modifying
  * parts run after it, each gated on the same verdict, and read the rows as locked.
  */
-export const ONE_STATEMENT_POST = prepared(
-  `WITH locked AS (
+const POST_BODY = `WITH locked AS (
      SELECT a.id, a.ledger_id, a.type, a.currency, a.scale, a.min_balance, a.balance, a.open_day, a.open_day_delta
        FROM accounts a WHERE a.org_id = $1 AND a.id = ANY($3::uuid[]) ORDER BY a.id FOR UPDATE OF a
    ), pi AS NOT MATERIALIZED (
@@ -74,8 +74,14 @@ export const ONE_STATEMENT_POST = prepared(
       GROUP BY t.id, t.day
      HAVING sum(t.delta) <> 0
      ON CONFLICT (org_id, account_id, day) DO UPDATE SET delta = account_days.delta + EXCLUDED.delta
-   )
-   SELECT (SELECT ok FROM gate) AS ok, l.id, l.currency, l.scale FROM locked l`,
+   )`;
+const POST_ANSWER = `SELECT (SELECT ok FROM gate) AS ok, l.id, l.currency, l.scale FROM locked l`;
+/** The statement's parameters end at $21; the audit rows' start at $22. */
+const AUDIT_FIRST_PARAM = 22;
+export const ONE_STATEMENT_POST = prepared(`${POST_BODY}\n   ${POST_ANSWER}`);
+/** The same, with the writes' audit rows committed by it too (gated like every other write). */
+const ONE_STATEMENT_POST_AUDITED = prepared(
+  `${POST_BODY}, audit AS (${writeAuditInsert([], AUDIT_FIRST_PARAM).sql} WHERE (SELECT ok FROM gate))\n   ${POST_ANSWER}`,
 );
 
 /** Per account: net, the sums that raise and lower it, and its latest day in this write. */
@@ -148,9 +154,11 @@ export async function postInOneStatement(db: Queryable, units: PostingUnit[], no
   const list = [...moves.values()]; // in dictionary order, as the SQL numbers them
   if (list.some((m) => !inBigint(m.up) || !inBigint(m.down) || !inBigint(m.dayDelta))) return null;
   const past = [...otherDays.values()];
+  // Every entry here is new (no external ids), so each audited unit has its `created` status.
+  const audited = units.flatMap((unit) => (unit.audit ? [{ ...unit.audit.row, status: unit.audit.status.created, at: now }] : []));
   let rows: { ok: boolean; id: string; currency: string; scale: number }[];
   try {
-    rows = await db.query(ONE_STATEMENT_POST, [
+    rows = await db.query(audited.length > 0 ? ONE_STATEMENT_POST_AUDITED : ONE_STATEMENT_POST, [
       orgId,
       tokenArray(ledgers.values),
       tokenArray(accounts.values),
@@ -172,6 +180,7 @@ export async function postInOneStatement(db: Queryable, units: PostingUnit[], no
       tokenArray(past.map((d) => d.ref)),
       tokenArray(past.map((d) => d.day)),
       tokenArray(past.map((d) => d.delta)),
+      ...(audited.length > 0 ? writeAuditInsert(audited, AUDIT_FIRST_PARAM).params : []),
     ]);
   } catch (error: any) {
     // A value out of range (a day's total past bigint) or a deadlock: the full path decides.

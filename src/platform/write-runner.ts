@@ -1,6 +1,6 @@
 import type { Db, Queryable } from './db.ts';
 import type { Clock } from './clock.ts';
-import { newId } from './ids.ts';
+import { appendWriteAudit, type WriteAuditRow } from './write-audit.ts';
 import type { IdempotencyScope, IdempotencyStore, StoredResponse } from './idempotency.ts';
 
 /** Who writes, through what, and the Idempotency-Key this write answers (claimed, not replayed). */
@@ -54,10 +54,12 @@ export class WriteRunner {
 
   /** The audit row and the stored answer, in the transaction that commits the work. */
   async seal(tx: Queryable, context: WriteContext, response: StoredResponse): Promise<void> {
-    await tx.query(
-      `INSERT INTO write_audit (id, org_id, principal_id, surface, operation, request_id, status, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [newId(), context.orgId, context.principalId, context.surface, context.operation, context.requestId, response.status, this.clock.now()],
-    );
+    await appendWriteAudit(tx, [{ ...auditOf(context), status: response.status, at: this.clock.now() }]);
+    await this.storeAnswer(tx, context, response);
+  }
+
+  /** The Idempotency-Key's answer (if the write holds a claim), in the transaction that commits the work. */
+  async storeAnswer(tx: Queryable, context: WriteContext, response: StoredResponse): Promise<void> {
     if (context.claim) {
       if (!this.idempotency) throw new Error('an Idempotency-Key claim reached a write runner with no key store');
       const withheld = context.secretAnswer === true && response.status < 300;
@@ -65,3 +67,12 @@ export class WriteRunner {
     }
   }
 }
+
+/** The audit row of a write, but for its status and time. */
+export const auditOf = (context: WriteContext): Omit<WriteAuditRow, 'status' | 'at'> => ({
+  orgId: context.orgId,
+  principalId: context.principalId,
+  surface: context.surface,
+  operation: context.operation,
+  requestId: context.requestId,
+});

@@ -69,3 +69,33 @@ test('operator changes from the CLI go through the write runner and are audited 
   assert.deepEqual(new Set(rows.map((r) => r.operation)), new Set(['createOrg', 'createKey', 'revokeKey']));
   assert.ok(rows.every((r) => r.principal_id === 'operator'));
 });
+
+test('entries committed by the shared commit queue carry their audit row on either path: one statement (no key) and the full path (a key, a known external id)', async () => {
+  const { headers } = await t.tenant();
+  const post = (url: string, payload: object, extra: Record<string, string> = {}) =>
+    t.request({ method: 'POST', url: `/kontor/v1${url}`, headers: { ...headers, ...extra }, payload });
+  const ledger = (await post('/ledgers', { name: 'audited entries' })).json();
+  const cash = (await post('/accounts', { ledger_id: ledger.id, code: 'cash', name: 'Cash', type: 'asset', asset: 'USD/2' })).json();
+  const equity = (await post('/accounts', { ledger_id: ledger.id, code: 'eq', name: 'Equity', type: 'equity', asset: 'USD/2' })).json();
+  const entry = (externalId?: string) => ({
+    ledger_id: ledger.id,
+    ...(externalId ? { external_id: externalId } : {}),
+    postings: [{ account_id: cash.id, side: 'debit', amount: '1.00' }, { account_id: equity.id, side: 'credit', amount: '1.00' }],
+  });
+  const audit = async (requestId: string) =>
+    (await t.db.query<{ operation: string; status: number }>('SELECT operation, status FROM write_audit WHERE request_id = $1', [requestId])).map((r) => [r.operation, r.status]);
+
+  assert.equal((await post('/entries', entry(), { 'x-request-id': 'shared-1' })).statusCode, 201);
+  assert.deepEqual(await audit('shared-1'), [['postEntry', 201]]);
+  assert.equal((await post('/entries', entry(), { 'x-request-id': 'shared-2', 'idempotency-key': 'shared-key' })).statusCode, 201);
+  assert.deepEqual(await audit('shared-2'), [['postEntry', 201]]);
+  assert.equal((await post('/entries', entry('ext-1'), { 'x-request-id': 'shared-3' })).statusCode, 201);
+  assert.equal((await post('/entries', entry('ext-1'), { 'x-request-id': 'shared-4' })).statusCode, 200);
+  assert.deepEqual(await audit('shared-4'), [['postEntry', 200]]);
+  assert.equal((await post('/entries/batch', { entries: [entry(), entry()] }, { 'x-request-id': 'shared-5' })).statusCode, 201);
+  assert.deepEqual(await audit('shared-5'), [['postEntryBatch', 201]]);
+  // A refused post (unbalanced) leaves no audit row.
+  const unbalanced = { ...entry(), postings: [{ account_id: cash.id, side: 'debit', amount: '1.00' }, { account_id: equity.id, side: 'credit', amount: '2.00' }] };
+  assert.ok((await post('/entries', unbalanced, { 'x-request-id': 'shared-6' })).statusCode >= 400);
+  assert.deepEqual(await audit('shared-6'), []);
+});

@@ -74,21 +74,15 @@ export function entryRoutes(api: SurfaceApp, core: Core) {
         response: { 200: S.Entry, 201: S.Entry, ...S.errorResponses(400, 401, 403, 404, 409, 422) },
       },
     },
-    writeShared(async (seal, request) => {
+    writeShared(async (commit, request) => {
       const orgId = principalOf(request).orgId;
       const [input] = await toEntryInputs(ledger, orgId, [request.body], false);
-      let answer: StoredResponse | null = null;
-      await ledger.postEntry(orgId, input, {
-        beforeCommit: (tx, [result]) => {
-          answer = {
-            status: result.duplicate ? 200 : 201,
-            headers: { 'content-type': JSON_TYPE, location: location(result) },
-            body: JSON.stringify(entryView(result.entry)),
-          };
-          return seal(tx, answer);
-        },
+      const answer = ([result]: PostResult[]): StoredResponse => ({
+        status: result.duplicate ? 200 : 201,
+        headers: { 'content-type': JSON_TYPE, location: location(result) },
+        body: JSON.stringify(entryView(result.entry)),
       });
-      return answer!;
+      return answer([await ledger.postEntry(orgId, input, commit.options(answer, { created: 201, existing: 200 }))]);
     }),
   );
 
@@ -105,17 +99,15 @@ export function entryRoutes(api: SurfaceApp, core: Core) {
         response: { 201: Type.Object({ data: Type.Array(S.Entry) }), ...S.errorResponses(400, 401, 403, 404, 409, 422) },
       },
     },
-    writeShared(async (seal, request) => {
+    writeShared(async (commit, request) => {
       const orgId = principalOf(request).orgId;
       const inputs = await toEntryInputs(ledger, orgId, request.body.entries, true);
-      let answer: StoredResponse | null = null;
-      await ledger.postBatch(orgId, inputs, undefined, {
-        beforeCommit: (tx, results) => {
-          answer = { status: 201, headers: { 'content-type': JSON_TYPE }, body: JSON.stringify({ data: results.map((r) => entryView(r.entry)) }) };
-          return seal(tx, answer);
-        },
+      const answer = (results: PostResult[]): StoredResponse => ({
+        status: 201,
+        headers: { 'content-type': JSON_TYPE },
+        body: JSON.stringify({ data: results.map((r) => entryView(r.entry)) }),
       });
-      return answer!;
+      return answer(await ledger.postBatch(orgId, inputs, undefined, commit.options(answer, { created: 201, existing: 201 })));
     }),
   );
 

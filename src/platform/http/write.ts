@@ -12,7 +12,7 @@ import type {
 } from 'fastify';
 import type { Queryable } from '../db.ts';
 import type { StoredResponse } from '../idempotency.ts';
-import type { WriteContext, WriteRunner } from '../write-runner.ts';
+import { auditOf, type WriteContext, type WriteRunner } from '../write-runner.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -92,20 +92,46 @@ export function write<RouteGeneric extends RouteGenericInterface, ContextConfig,
 }
 
 /**
+ * What a write committed by the ledger's commit queue hands it: its audit row as data (the
+ * queue's one-statement post can then commit it too) and, when it holds an Idempotency-Key,
+ * a before-commit step that stores its answer there. `answer` makes the answer from what
+ * posted; `status` gives the audit row's status when something new posted or when it all
+ * had been posted before (a known external id).
+ */
+export interface SharedCommit {
+  options<R>(
+    answer: (results: R) => StoredResponse,
+    status: { created: number; existing: number },
+  ): { audit: { row: ReturnType<typeof auditOf>; status: { created: number; existing: number } }; beforeCommit?: (tx: Queryable, results: R) => Promise<void> };
+}
+
+/**
  * A mutating route whose work the ledger's commit queue commits (shared with other requests'
- * work): `handler` hands `seal` to the queue as its before-commit step and returns the answer
- * that step stored.
+ * work): `handler` passes `commit.options(...)` to the queue and returns its answer, which is
+ * the one stored with the key when it holds one.
  */
 export function writeShared<RouteGeneric extends RouteGenericInterface, ContextConfig, SchemaCompiler extends FastifySchema, TypeProvider extends FastifyTypeProvider>(
   handler: (
-    seal: (tx: Queryable, response: StoredResponse) => Promise<void>,
+    commit: SharedCommit,
     request: FastifyRequest<RouteGeneric, RawServerDefault, RawRequestDefaultExpression, SchemaCompiler, TypeProvider, ContextConfig>,
   ) => Promise<StoredResponse>,
 ): RouteHandlerMethod<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, RouteGeneric, ContextConfig, SchemaCompiler, TypeProvider> {
   const route = async function (this: FastifyInstance, request: FastifyRequest<RouteGeneric, RawServerDefault, RawRequestDefaultExpression, SchemaCompiler, TypeProvider, ContextConfig>, reply: FastifyReply) {
     const context = writeContext(request as FastifyRequest);
-    const response = await handler((tx, answer) => request.server.writes.seal(tx, context, answer), request);
-    return sendStored(request as FastifyRequest, reply, response);
+    let stored: StoredResponse | null = null;
+    const commit: SharedCommit = {
+      options: (answer, status) => ({
+        audit: { row: auditOf(context), status },
+        beforeCommit: context.claim
+          ? async (tx, results) => {
+              stored = answer(results);
+              await request.server.writes.storeAnswer(tx, context, stored);
+            }
+          : undefined,
+      }),
+    };
+    const response = await handler(commit, request);
+    return sendStored(request as FastifyRequest, reply, stored ?? response);
   };
   return Object.assign(route, { [WRITE_HANDLER]: true }) as any;
 }

@@ -1,0 +1,46 @@
+import type { Queryable } from './db.ts';
+import { tokenArray } from './db.ts';
+import { newId } from './ids.ts';
+
+/** One committed write: who, through what, for which request, when, with which status. */
+export interface WriteAuditRow {
+  orgId: string | null;
+  principalId: string;
+  surface: string;
+  operation: string;
+  requestId: string | null;
+  status: number;
+  at: Date;
+}
+
+const COLUMNS = 'id, org_id, principal_id, surface, operation, request_id, status, at';
+
+/** Appends audit rows in the caller's transaction, in one statement. */
+export async function appendWriteAudit(tx: Queryable, rows: WriteAuditRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const { sql, params } = writeAuditInsert(rows, 1);
+  await tx.query(sql, params);
+}
+
+/**
+ * The audit rows as an INSERT whose parameters start at `$first`, for a statement that
+ * commits them with its own writes (the ledger's one-statement post splices it in as a
+ * data-modifying CTE, so the rows and the entries commit together or not at all).
+ */
+export function writeAuditInsert(rows: WriteAuditRow[], first: number): { sql: string; params: unknown[] } {
+  const n = (i: number) => `$${first + i}`;
+  return {
+    sql: `INSERT INTO write_audit (${COLUMNS})
+          SELECT * FROM unnest(${n(0)}::uuid[], ${n(1)}::uuid[], ${n(2)}::text[], ${n(3)}::text[], ${n(4)}::text[], ${n(5)}::text[], ${n(6)}::int2[], ${n(7)}::timestamptz[])`,
+    params: [
+      tokenArray(rows.map(() => newId())),
+      tokenArray(rows.map((r) => r.orgId)),
+      rows.map((r) => r.principalId),
+      rows.map((r) => r.surface),
+      rows.map((r) => r.operation),
+      rows.map((r) => r.requestId),
+      tokenArray(rows.map((r) => r.status)),
+      tokenArray(rows.map((r) => r.at.toISOString())),
+    ],
+  };
+}
