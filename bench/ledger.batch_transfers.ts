@@ -18,7 +18,7 @@ export default {
     let posted = 0;
     const result = await ctx.loop({ seconds: ctx.seconds, warmupSeconds: 0.5 }, async () => {
       const batch = Array.from({ length: PER_CALL }, transfer);
-      const results = await f.engine.postBatch(f.orgId, batch);
+      const results = await f.engine.submitBatch(f.orgId, batch);
       if (results.length !== PER_CALL || results.some((r) => r.duplicate)) throw new Error('postBatch did not post every transfer');
       posted += PER_CALL;
       return PER_CALL;

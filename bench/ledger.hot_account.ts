@@ -21,9 +21,9 @@ export default {
   ],
   async run(ctx) {
     const f = await ctx.seedLedger({ accounts: ACCOUNTS });
-    const hot = await f.engine.createAccount(f.orgId, { ledgerId: f.ledgerId, code: 'hot', name: 'Hot', type: 'asset', asset: f.asset, minBalance: 0n });
-    const funding = await f.engine.createAccount(f.orgId, { ledgerId: f.ledgerId, code: 'funding', name: 'Funding', type: 'equity', asset: f.asset });
-    await f.engine.postEntry(f.orgId, {
+    const hot = await f.engine.createAccount(f.orgId, { ledgerId: f.ledgerId, code: 'hot', name: 'Hot', type: 'asset', asset: f.asset, minBalance: 0n }, ctx.db);
+    const funding = await f.engine.createAccount(f.orgId, { ledgerId: f.ledgerId, code: 'funding', name: 'Funding', type: 'equity', asset: f.asset }, ctx.db);
+    await f.engine.submitEntry(f.orgId, {
       ledgerId: f.ledgerId,
       postings: [
         { accountId: hot.id, amount: FUNDING },
@@ -40,7 +40,7 @@ export default {
       const amount = BigInt(1 + ctx.randomInt(1_000));
       // Half pay out of the hot account, which is where its limit is checked.
       const hotAmount = ctx.random() < 0.5 ? -amount : amount;
-      await f.engine.postEntry(f.orgId, {
+      await f.engine.submitEntry(f.orgId, {
         ledgerId: f.ledgerId,
         postings: [
           { accountId: hot.id, amount: hotAmount },

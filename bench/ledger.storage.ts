@@ -23,7 +23,7 @@ export default {
     await ctx.settle();
     const before = await ctx.tableBytes(TABLES);
     const result = await ctx.loop({ seconds: 600, maxCalls: TRANSFERS / PER_CALL }, async () => {
-      await f.engine.postBatch(f.orgId, Array.from({ length: PER_CALL }, transfer));
+      await f.engine.submitBatch(f.orgId, Array.from({ length: PER_CALL }, transfer));
       return PER_CALL;
     });
     await f.engine.drain();

@@ -57,7 +57,7 @@ export async function seedLedger(db: Db, clock: Clock, options: SeedOptions): Pr
   const counting = countingDb(db);
   const engine = new LedgerEngine(counting.db, clock);
   const org = await createOrg(db, clock, { name: `bench ${newId()}` });
-  const ledger = await engine.createLedger(org.id, { owner: 'kontor', name: 'bench' });
+  const ledger = await engine.createLedger(org.id, { owner: 'kontor', name: 'bench' }, db);
   const asset = { currency: options.currency ?? 'USD', scale: options.scale ?? 2 };
   const accountIds = Array.from({ length: options.accounts }, () => newId());
   for (let from = 0; from < accountIds.length; from += 5000) {

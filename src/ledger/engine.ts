@@ -77,7 +77,7 @@ export class LedgerEngine {
     );
   }
 
-  async createLedger(orgId: string, input: { name: string; owner: string; metadata?: Record<string, unknown> | null }, tx: Queryable = this.db): Promise<Ledger> {
+  async createLedger(orgId: string, input: { name: string; owner: string; metadata?: Record<string, unknown> | null }, tx: Queryable): Promise<Ledger> {
     const rows = await tx.query(
       `INSERT INTO ledgers (org_id, id, owner, name, metadata, created_at) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (org_id, owner, name) DO NOTHING RETURNING *`,
@@ -125,7 +125,7 @@ export class LedgerEngine {
     return paginate(rows.map(toLedger), page.limit, (l) => l.id);
   }
 
-  async createAccount(orgId: string, input: NewAccount, tx: Queryable = this.db): Promise<Account> {
+  async createAccount(orgId: string, input: NewAccount, tx: Queryable): Promise<Account> {
     if (!ACCOUNT_TYPES.includes(input.type)) throw invalid('type', `type must be one of ${ACCOUNT_TYPES.join(', ')}`);
     if (input.code.startsWith('_')) throw invalid('code', 'codes starting with "_" are reserved for system accounts');
     const ledger = await tx.query('SELECT 1 FROM ledgers WHERE org_id = $1 AND id = $2', [orgId, input.ledgerId]);
@@ -156,7 +156,7 @@ export class LedgerEngine {
    * The account with this code in the ledger, created as described when it is missing;
    * `created` says whether this call made it.
    */
-  async ensureAccount(orgId: string, input: NewAccount, tx: Queryable = this.db): Promise<{ id: string; created: boolean }> {
+  async ensureAccount(orgId: string, input: NewAccount, tx: Queryable): Promise<{ id: string; created: boolean }> {
     const inserted = await tx.query<{ id: string }>(
       `INSERT INTO accounts (org_id, id, ledger_id, code, name, type, currency, scale, min_balance, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
@@ -203,9 +203,10 @@ export class LedgerEngine {
   }
 
   /** Several accounts at once, by id; ids of another org are simply absent. */
-  async getAccounts(orgId: string, ids: string[]): Promise<Map<string, Account>> {
+  /** Accounts by id; with `reader`, as that transaction sees them (its own postings included). */
+  async getAccounts(orgId: string, ids: string[], reader: Queryable = this.db): Promise<Map<string, Account>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.db.query<AccountRow>(
+    const rows = await reader.query<AccountRow>(
       `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE org_id = $1 AND id = ANY($2::uuid[])`,
       [orgId, ids],
     );
@@ -221,23 +222,38 @@ export class LedgerEngine {
     return paginate(rows.map(toAccount), page.limit, (a) => a.id);
   }
 
-  /** Posts one balanced entry. Concurrent calls share commits; `beforeCommit` runs in the one that commits it. */
-  async postEntry(orgId: string, input: EntryInput, options: SharedCommitOptions = {}): Promise<PostResult> {
+  /**
+   * Posts one balanced entry, sharing a commit with concurrent callers (the commit queue):
+   * `options` carries what commits with it (its audit row, its Idempotency-Key's answer).
+   */
+  async submitEntry(orgId: string, input: EntryInput, options: SharedCommitOptions = {}): Promise<PostResult> {
     const entry = this.validate(input, '');
     const [result] = await this.queue.submit({ orgId, entries: [entry], batch: false, ...options });
     return result;
   }
 
   /**
-   * Posts every entry or none. Entries whose external id already posted are returned as
-   * duplicates. With `tx`, posts inside the caller's transaction (so a surface can write its
-   * own rows in the same commit) instead of sharing a commit with other callers.
+   * Posts every entry or none, inside the caller's transaction (so a surface writes its own
+   * rows in the same commit). Entries whose external id already posted are returned as
+   * duplicates.
    */
-  async postBatch(orgId: string, inputs: EntryInput[], tx?: Queryable, options: SharedCommitOptions = {}): Promise<PostResult[]> {
+  async postBatch(orgId: string, inputs: EntryInput[], tx: Queryable): Promise<PostResult[]> {
+    return this.post({ orgId, entries: this.validBatch(inputs), batch: true }, tx);
+  }
+
+  /**
+   * As postBatch, sharing a commit with other callers (the commit queue): for a write whose
+   * only rows are its entries, its audit row and its Idempotency-Key's answer (`options`).
+   */
+  async submitBatch(orgId: string, inputs: EntryInput[], options: SharedCommitOptions = {}): Promise<PostResult[]> {
+    return this.queue.submit({ orgId, entries: this.validBatch(inputs), batch: true, ...options });
+  }
+
+  private validBatch(inputs: EntryInput[]): ValidEntry[] {
     if (inputs.length === 0) throw invalid('entries', 'a batch needs at least one entry');
     if (inputs.length > MAX_BATCH_ENTRIES) throw invalid('entries', `a batch holds at most ${MAX_BATCH_ENTRIES} entries`);
     const seen = new Set<string>();
-    const entries = inputs.map((input, i) => {
+    return inputs.map((input, i) => {
       const entry = this.validate(input, `entries[${i}].`);
       if (entry.externalId) {
         const key = `${entry.ledgerId}|${entry.externalId}`;
@@ -246,7 +262,6 @@ export class LedgerEngine {
       }
       return entry;
     });
-    return this.post({ orgId, entries, batch: true, ...options }, tx);
   }
 
   /**
@@ -275,8 +290,8 @@ export class LedgerEngine {
   async reverseEntry(
     orgId: string,
     entryId: string,
-    options: { effectiveAt?: Date; externalId?: string | null; description?: string | null } = {},
-    tx?: Queryable,
+    options: { effectiveAt?: Date; externalId?: string | null; description?: string | null },
+    tx: Queryable,
   ): Promise<PostResult> {
     const original = await this.getEntry(orgId, entryId, tx);
     // Trading postings are reversed too, so the reversal balances per asset by itself.
@@ -296,9 +311,8 @@ export class LedgerEngine {
     return result;
   }
 
-  /** Through the shared-commit queue, or directly in the caller's transaction. */
-  private async post(unit: PostingUnit, tx?: Queryable): Promise<PostResult[]> {
-    if (!tx) return this.queue.submit(unit);
+  /** Directly in the caller's transaction. */
+  private async post(unit: PostingUnit, tx: Queryable): Promise<PostResult[]> {
     const [outcome] = await applyUnits(tx, [unit], this.clock.now());
     if (!outcome.ok) throw outcome.error;
     return outcome.results;
@@ -355,9 +369,9 @@ export class LedgerEngine {
   }
 
   /** Deletes a ledger and everything in it in one transaction, and logs that it did. */
-  async purgeLedger(orgId: string, ledgerId: string, actor: string, tx?: Queryable): Promise<{ entries: number; accounts: number }> {
+  async purgeLedger(orgId: string, ledgerId: string, actor: string, tx: Queryable): Promise<{ entries: number; accounts: number }> {
     const run = (q: Queryable) => purgeLedger(q, orgId, ledgerId, actor, this.clock.now());
-    const counts = await (tx ? run(tx) : this.db.transaction(run));
+    const counts = await run(tx);
     this.ownerCache.delete(`${orgId}|${ledgerId}`);
     return counts;
   }

@@ -1,4 +1,4 @@
-import { DomainError, invalid } from '../platform/errors.ts';
+import { DomainError } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import { assetCode, parseRate, type Asset } from '../platform/money.ts';
 import { normalSign, type Entry, type Posting } from './types.ts';

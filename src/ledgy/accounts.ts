@@ -1,7 +1,6 @@
 import type { Queryable } from '../platform/db.ts';
 import { DomainError, notFound } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
-import { normalSign, type AccountType } from '../ledger/types.ts';
 import type { LedgerEngine } from '../ledger/engine.ts';
 import { LEDGY_SCALE, type LedgyDeps } from './deps.ts';
 import type { LedgyUser } from './users.ts';
@@ -60,16 +59,6 @@ const toRow = (r: any): AccountRow => ({
 async function withBalances(ledger: LedgerEngine, orgId: string, rows: AccountRow[]): Promise<LedgyAccount[]> {
   const accounts = await ledger.getAccounts(orgId, rows.map((r) => r.ledgerAccountId));
   return rows.map((r) => ({ ...r, currentBalance: accounts.get(r.ledgerAccountId)?.balance ?? 0n }));
-}
-
-/**
- * The balance of a ledger account as the write's own transaction sees it (its postings
- * included), for the answer of that write. The engine reads balances through the pool only,
- * outside the transaction, so this is the one read of the ledger's table left here.
- */
-async function balanceInTransaction(tx: Queryable, orgId: string, ledgerAccountId: string): Promise<bigint> {
-  const [row] = await tx.query<{ balance: bigint; type: AccountType }>('SELECT balance, type FROM accounts WHERE org_id = $1 AND id = $2', [orgId, ledgerAccountId]);
-  return row ? row.balance * normalSign(row.type) : 0n;
 }
 
 async function accountRows(db: Queryable, user: LedgyUser): Promise<AccountRow[]> {
@@ -161,7 +150,9 @@ export async function replaceAccount(deps: LedgyDeps, tx: Queryable, user: Ledgy
       WHERE org_id = $1 AND id = $2 RETURNING *`,
     [user.orgId, id, input.name, input.currencyCode, input.initialBalance.toString(), input.order, input.icon ?? null, input.color ?? null, input.iconColor ?? null, ledgerAccountId, openingEntryId, now],
   );
-  return { ...toRow(updated), currentBalance: await balanceInTransaction(tx, user.orgId, ledgerAccountId) };
+  // As the write's own transaction sees it: the opening entry just posted is included.
+  const balance = (await deps.ledger.getAccounts(user.orgId, [ledgerAccountId], tx)).get(ledgerAccountId)?.balance ?? 0n;
+  return { ...toRow(updated), currentBalance: balance };
 }
 
 export type DeleteAction = 'Detach' | 'Move' | 'DeleteAll';

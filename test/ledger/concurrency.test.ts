@@ -63,15 +63,15 @@ test(
     const [engine] = engines;
 
     const org = await createOrg(db, systemClock, { name: 'Hot' });
-    const book = await engine.createLedger(org.id, { owner: 'kontor', name: 'main' });
+    const book = await engine.createLedger(org.id, { owner: 'kontor', name: 'main' }, db);
     const usd = { currency: 'USD', scale: 2 };
-    const hot = await engine.createAccount(org.id, { ledgerId: book.id, code: 'hot', name: 'Hot wallet', type: 'asset', asset: usd, minBalance: 0n });
-    const equity = await engine.createAccount(org.id, { ledgerId: book.id, code: 'equity', name: 'Equity', type: 'equity', asset: usd });
+    const hot = await engine.createAccount(org.id, { ledgerId: book.id, code: 'hot', name: 'Hot wallet', type: 'asset', asset: usd, minBalance: 0n }, db);
+    const equity = await engine.createAccount(org.id, { ledgerId: book.id, code: 'equity', name: 'Equity', type: 'equity', asset: usd }, db);
     const sinks: Account[] = [];
     for (let w = 0; w < WRITERS; w++) {
-      sinks.push(await engine.createAccount(org.id, { ledgerId: book.id, code: `sink-${w}`, name: `Sink ${w}`, type: 'expense', asset: usd }));
+      sinks.push(await engine.createAccount(org.id, { ledgerId: book.id, code: `sink-${w}`, name: `Sink ${w}`, type: 'expense', asset: usd }, db));
     }
-    await engine.postEntry(org.id, { ledgerId: book.id, postings: [{ accountId: hot.id, amount: FUNDS }, { accountId: equity.id, amount: -FUNDS }] });
+    await engine.submitEntry(org.id, { ledgerId: book.id, postings: [{ accountId: hot.id, amount: FUNDS }, { accountId: equity.id, amount: -FUNDS }] });
 
     const hotBalance = async () =>
       (await db.query<{ balance: bigint }>('SELECT balance FROM accounts WHERE org_id = $1 AND id = $2', [org.id, hot.id]))[0].balance;
@@ -96,7 +96,7 @@ test(
         let refused = false;
         for (let i = 0; i < TRANSFERS_PER_WRITER; i++) {
           try {
-            await engine.postEntry(org.id, {
+            await engine.submitEntry(org.id, {
               ledgerId: book.id,
               externalId: `w${w}-${i}`,
               postings: [{ accountId: sink.id, amount: 1n }, { accountId: hot.id, amount: -1n }],
@@ -172,7 +172,7 @@ test('concurrent first entries in a currency pair create its trading accounts on
   const engines = [new LedgerEngine(first.db, systemClock), new LedgerEngine(second.db, systemClock)];
   const [engine] = engines;
   const org = await createOrg(db, systemClock, { name: 'Pairs' });
-  const book = await engine.createLedger(org.id, { owner: 'kontor', name: 'main' });
+  const book = await engine.createLedger(org.id, { owner: 'kontor', name: 'main' }, db);
   const WRITERS_FX = 16;
   const EACH = 5;
   // Each writer has accounts of its own, so the only rows they share are the trading
@@ -181,8 +181,8 @@ test('concurrent first entries in a currency pair create its trading accounts on
   for (let w = 0; w < WRITERS_FX; w++) {
     const asset = (currency: string) => ({ currency, scale: 2 });
     accounts.push({
-      eur: await engine.createAccount(org.id, { ledgerId: book.id, code: `eur-${w}`, name: 'EUR', type: 'asset', asset: asset('EUR') }),
-      usd: await engine.createAccount(org.id, { ledgerId: book.id, code: `usd-${w}`, name: 'USD', type: 'liability', asset: asset('USD') }),
+      eur: await engine.createAccount(org.id, { ledgerId: book.id, code: `eur-${w}`, name: 'EUR', type: 'asset', asset: asset('EUR') }, db),
+      usd: await engine.createAccount(org.id, { ledgerId: book.id, code: `usd-${w}`, name: 'USD', type: 'liability', asset: asset('USD') }, db),
     });
   }
 
@@ -195,7 +195,7 @@ test('concurrent first entries in a currency pair create its trading accounts on
       postings: [{ accountId: accounts[w].eur.id, amount: 1000n }, { accountId: accounts[w].usd.id, amount: -1085n }],
     };
     const e = engines[w % 2];
-    return w % 4 === 3 ? (w % 2 ? second : first).db.transaction((tx) => e.postBatch(org.id, [input], tx)) : e.postEntry(org.id, input);
+    return w % 4 === 3 ? (w % 2 ? second : first).db.transaction((tx) => e.postBatch(org.id, [input], tx)) : e.submitEntry(org.id, input);
   };
   await Promise.all(
     Array.from({ length: WRITERS_FX }, async (_, w) => {
@@ -233,17 +233,17 @@ test(
   async () => {
     const engines = [new LedgerEngine(db, systemClock), new LedgerEngine(db, systemClock)];
     const org = await createOrg(db, systemClock, { name: 'Twice' });
-    const book = await engines[0].createLedger(org.id, { owner: 'kontor', name: 'main' });
+    const book = await engines[0].createLedger(org.id, { owner: 'kontor', name: 'main' }, db);
     const usd = { currency: 'USD', scale: 2 };
     const accounts: Account[] = [];
     for (let i = 0; i < 4; i++) {
-      accounts.push(await engines[0].createAccount(org.id, { ledgerId: book.id, code: `a${i}`, name: `A${i}`, type: 'asset', asset: usd }));
+      accounts.push(await engines[0].createAccount(org.id, { ledgerId: book.id, code: `a${i}`, name: `A${i}`, type: 'asset', asset: usd }, db));
     }
     for (let k = 0; k < 20; k++) {
       // Two retries of one request that disagree on the accounts, so no row lock orders them.
       const [x, y] = await Promise.all(
         engines.map((engine, e) =>
-          engine.postEntry(org.id, {
+          engine.submitEntry(org.id, {
             ledgerId: book.id,
             externalId: `once-${k}`,
             postings: [{ accountId: accounts[2 * e].id, amount: 1n }, { accountId: accounts[2 * e + 1].id, amount: -1n }],

@@ -18,17 +18,17 @@ after(async () => db.close());
 
 async function setup() {
   const org = await createOrg(db, clock, { name: 'Acme' });
-  const book = await ledger.createLedger(org.id, { owner: 'kontor', name: 'main' });
+  const book = await ledger.createLedger(org.id, { owner: 'kontor', name: 'main' }, db);
   const usd = { currency: 'USD', scale: 2 };
-  const cash = await ledger.createAccount(org.id, { ledgerId: book.id, code: 'cash', name: 'Cash', type: 'asset', asset: usd, minBalance: 0n });
-  const revenue = await ledger.createAccount(org.id, { ledgerId: book.id, code: 'rev', name: 'Revenue', type: 'income', asset: usd });
-  const bank = await ledger.createAccount(org.id, { ledgerId: book.id, code: 'bank', name: 'Bank', type: 'asset', asset: usd });
+  const cash = await ledger.createAccount(org.id, { ledgerId: book.id, code: 'cash', name: 'Cash', type: 'asset', asset: usd, minBalance: 0n }, db);
+  const revenue = await ledger.createAccount(org.id, { ledgerId: book.id, code: 'rev', name: 'Revenue', type: 'income', asset: usd }, db);
+  const bank = await ledger.createAccount(org.id, { ledgerId: book.id, code: 'bank', name: 'Bank', type: 'asset', asset: usd }, db);
   return { org, book, cash, revenue, bank };
 }
 
 test('a balanced entry moves both balances on their normal sides', async () => {
   const { org, book, cash, revenue } = await setup();
-  const { entry, duplicate } = await ledger.postEntry(org.id, {
+  const { entry, duplicate } = await ledger.submitEntry(org.id, {
     ledgerId: book.id,
     postings: [
       { accountId: cash.id, amount: 1250n },
@@ -44,7 +44,7 @@ test('a balanced entry moves both balances on their normal sides', async () => {
 test('an unbalanced entry is refused and writes nothing', async () => {
   const { org, book, cash, revenue } = await setup();
   await assert.rejects(
-    ledger.postEntry(org.id, { ledgerId: book.id, postings: [{ accountId: cash.id, amount: 100n }, { accountId: revenue.id, amount: -99n }] }),
+    ledger.submitEntry(org.id, { ledgerId: book.id, postings: [{ accountId: cash.id, amount: 100n }, { accountId: revenue.id, amount: -99n }] }),
     (e: any) => e.code === 'unbalanced' && e.field === 'postings',
   );
   assert.equal((await ledger.getAccount(org.id, cash.id)).balance, 0n);
@@ -52,20 +52,20 @@ test('an unbalanced entry is refused and writes nothing', async () => {
 
 test('a no-negative limit refuses the entry that would break it', async () => {
   const { org, book, cash, revenue, bank } = await setup();
-  await ledger.postEntry(org.id, { ledgerId: book.id, postings: [{ accountId: cash.id, amount: 500n }, { accountId: revenue.id, amount: -500n }] });
+  await ledger.submitEntry(org.id, { ledgerId: book.id, postings: [{ accountId: cash.id, amount: 500n }, { accountId: revenue.id, amount: -500n }] });
   await assert.rejects(
-    ledger.postEntry(org.id, { ledgerId: book.id, postings: [{ accountId: bank.id, amount: 501n }, { accountId: cash.id, amount: -501n }] }),
+    ledger.submitEntry(org.id, { ledgerId: book.id, postings: [{ accountId: bank.id, amount: 501n }, { accountId: cash.id, amount: -501n }] }),
     (e: any) => e.code === 'insufficient_funds' && e.field === 'postings[1]',
   );
-  await ledger.postEntry(org.id, { ledgerId: book.id, postings: [{ accountId: bank.id, amount: 500n }, { accountId: cash.id, amount: -500n }] });
+  await ledger.submitEntry(org.id, { ledgerId: book.id, postings: [{ accountId: bank.id, amount: 500n }, { accountId: cash.id, amount: -500n }] });
   assert.equal((await ledger.getAccount(org.id, cash.id)).balance, 0n);
 });
 
 test('an external id makes a retry post nothing twice', async () => {
   const { org, book, cash, revenue } = await setup();
   const input = { ledgerId: book.id, externalId: 'inv-1', postings: [{ accountId: cash.id, amount: 100n }, { accountId: revenue.id, amount: -100n }] };
-  const first = await ledger.postEntry(org.id, input);
-  const again = await ledger.postEntry(org.id, input);
+  const first = await ledger.submitEntry(org.id, input);
+  const again = await ledger.submitEntry(org.id, input);
   assert.equal(again.duplicate, true);
   assert.equal(again.entry.id, first.entry.id);
   assert.equal((await ledger.getAccount(org.id, cash.id)).balance, 100n);
@@ -74,14 +74,14 @@ test('an external id makes a retry post nothing twice', async () => {
 test('a batch posts every entry or none', async () => {
   const { org, book, cash, revenue, bank } = await setup();
   await assert.rejects(
-    ledger.postBatch(org.id, [
+    ledger.submitBatch(org.id, [
       { ledgerId: book.id, postings: [{ accountId: cash.id, amount: 100n }, { accountId: revenue.id, amount: -100n }] },
       { ledgerId: book.id, postings: [{ accountId: bank.id, amount: 200n }, { accountId: cash.id, amount: -200n }] },
     ]),
     (e: any) => e.code === 'insufficient_funds' && e.field === 'entries[1].postings[1]',
   );
   assert.equal((await ledger.getAccount(org.id, cash.id)).balance, 0n);
-  const results = await ledger.postBatch(org.id, [
+  const results = await ledger.submitBatch(org.id, [
     { ledgerId: book.id, postings: [{ accountId: cash.id, amount: 300n }, { accountId: revenue.id, amount: -300n }] },
     { ledgerId: book.id, postings: [{ accountId: bank.id, amount: 200n }, { accountId: cash.id, amount: -200n }] },
   ]);
@@ -91,17 +91,17 @@ test('a batch posts every entry or none', async () => {
 
 test('a reversal restores balances, links the original and happens once', async () => {
   const { org, book, cash, revenue } = await setup();
-  const { entry } = await ledger.postEntry(org.id, { ledgerId: book.id, postings: [{ accountId: cash.id, amount: 700n }, { accountId: revenue.id, amount: -700n }] });
-  const reversal = await ledger.reverseEntry(org.id, entry.id);
+  const { entry } = await ledger.submitEntry(org.id, { ledgerId: book.id, postings: [{ accountId: cash.id, amount: 700n }, { accountId: revenue.id, amount: -700n }] });
+  const reversal = await db.transaction((tx) => ledger.reverseEntry(org.id, entry.id, {}, tx));
   assert.equal(reversal.entry.reversesId, entry.id);
   assert.equal((await ledger.getAccount(org.id, cash.id)).balance, 0n);
-  await assert.rejects(ledger.reverseEntry(org.id, entry.id), (e: any) => e.code === 'already_reversed');
+  await assert.rejects(db.transaction((tx) => ledger.reverseEntry(org.id, entry.id, {}, tx)), (e: any) => e.code === 'already_reversed');
 });
 
 test('balances as of a past date use the effective date', async () => {
   const { org, book, cash, revenue } = await setup();
-  await ledger.postEntry(org.id, { ledgerId: book.id, effectiveAt: new Date('2026-01-10T10:00:00Z'), postings: [{ accountId: cash.id, amount: 100n }, { accountId: revenue.id, amount: -100n }] });
-  await ledger.postEntry(org.id, { ledgerId: book.id, effectiveAt: new Date('2026-02-10T10:00:00Z'), postings: [{ accountId: cash.id, amount: 50n }, { accountId: revenue.id, amount: -50n }] });
+  await ledger.submitEntry(org.id, { ledgerId: book.id, effectiveAt: new Date('2026-01-10T10:00:00Z'), postings: [{ accountId: cash.id, amount: 100n }, { accountId: revenue.id, amount: -100n }] });
+  await ledger.submitEntry(org.id, { ledgerId: book.id, effectiveAt: new Date('2026-02-10T10:00:00Z'), postings: [{ accountId: cash.id, amount: 50n }, { accountId: revenue.id, amount: -50n }] });
   assert.equal((await ledger.balance(org.id, cash.id, '2026-01-09')).balance, 0n);
   assert.equal((await ledger.balance(org.id, cash.id, '2026-01-10')).balance, 100n);
   assert.equal((await ledger.balance(org.id, cash.id, '2026-02-10')).balance, 150n);
@@ -114,14 +114,14 @@ test('as-of balances stay exact when the open day moves on, entries are dated be
   // The latest day's total lives on the account row, the others in account_days (0012).
   const { org, book, cash, revenue } = await setup();
   const post = (day: string, amount: bigint) =>
-    ledger.postEntry(org.id, { ledgerId: book.id, effectiveAt: new Date(`${day}T12:00:00Z`), postings: [{ accountId: cash.id, amount }, { accountId: revenue.id, amount: -amount }] });
+    ledger.submitEntry(org.id, { ledgerId: book.id, effectiveAt: new Date(`${day}T12:00:00Z`), postings: [{ accountId: cash.id, amount }, { accountId: revenue.id, amount: -amount }] });
   await post('2026-03-10', 100n); // opens 03-10
   await post('2026-03-10', 1n); // same open day
   await post('2026-03-05', 20n); // before the open day
   await post('2026-03-12', 3n); // a later day: 03-10 closes
   await post('2026-03-10', 400n); // a closed day again
   await post('2026-03-12', -3n); // the open day nets to zero
-  await ledger.postBatch(org.id, [
+  await ledger.submitBatch(org.id, [
     { ledgerId: book.id, effectiveAt: new Date('2026-03-11T00:00:00Z'), postings: [{ accountId: cash.id, amount: 5000n }, { accountId: revenue.id, amount: -5000n }] },
     { ledgerId: book.id, effectiveAt: new Date('2026-03-15T23:59:59Z'), postings: [{ accountId: cash.id, amount: 60000n }, { accountId: revenue.id, amount: -60000n }] },
   ]);
@@ -145,24 +145,24 @@ test('a plain transfer posts in one statement; one that a limit refuses takes th
   let transactions = 0;
   const counted: Db = { ...db, query: (text, params) => db.query(text, params), transaction: (fn) => (transactions++, db.transaction(fn)) };
   const engine = new LedgerEngine(counted, clock);
-  await engine.postEntry(org.id, { ledgerId: book.id, postings: [{ accountId: cash.id, amount: 500n }, { accountId: revenue.id, amount: -500n }] });
+  await engine.submitEntry(org.id, { ledgerId: book.id, postings: [{ accountId: cash.id, amount: 500n }, { accountId: revenue.id, amount: -500n }] });
   assert.equal(transactions, 0, 'no explicit transaction for a transfer every check accepts');
   assert.equal((await engine.getAccount(org.id, cash.id)).balance, 500n);
   // Cash may not go negative: 600 out of 500 is refused by the full path, with its own error.
   await assert.rejects(
-    engine.postEntry(org.id, { ledgerId: book.id, postings: [{ accountId: bank.id, amount: 600n }, { accountId: cash.id, amount: -600n }] }),
+    engine.submitEntry(org.id, { ledgerId: book.id, postings: [{ accountId: bank.id, amount: 600n }, { accountId: cash.id, amount: -600n }] }),
     (e: any) => e.code === 'insufficient_funds' && e.field === 'postings[1]',
   );
   assert.equal(transactions, 1);
   // An unknown account, and another ledger's account, are not found (full path again).
-  const other = await ledger.createLedger(org.id, { owner: 'kontor', name: 'other' });
-  const stranger = await ledger.createAccount(org.id, { ledgerId: other.id, code: 'x', name: 'X', type: 'asset', asset: { currency: 'USD', scale: 2 } });
+  const other = await ledger.createLedger(org.id, { owner: 'kontor', name: 'other' }, db);
+  const stranger = await ledger.createAccount(org.id, { ledgerId: other.id, code: 'x', name: 'X', type: 'asset', asset: { currency: 'USD', scale: 2 } }, db);
   await assert.rejects(
-    engine.postEntry(org.id, { ledgerId: book.id, postings: [{ accountId: stranger.id, amount: 1n }, { accountId: cash.id, amount: -1n }] }),
+    engine.submitEntry(org.id, { ledgerId: book.id, postings: [{ accountId: stranger.id, amount: 1n }, { accountId: cash.id, amount: -1n }] }),
     (e: any) => e.code === 'not_found' && e.field === 'postings[0].account_id',
   );
   // 400 out of 500 is within the limit: one statement.
-  await engine.postEntry(org.id, { ledgerId: book.id, postings: [{ accountId: bank.id, amount: 400n }, { accountId: cash.id, amount: -400n }] });
+  await engine.submitEntry(org.id, { ledgerId: book.id, postings: [{ accountId: bank.id, amount: 400n }, { accountId: cash.id, amount: -400n }] });
   assert.equal(transactions, 2);
   const [row] = await db.query<{ n: bigint }>('SELECT count(*)::int8 AS n FROM entries WHERE org_id = $1', [org.id]);
   assert.equal(row.n, 2n);
@@ -172,13 +172,13 @@ test('a plain transfer posts in one statement; one that a limit refuses takes th
 
 test('two currencies balance through trading accounts at the given rate', async () => {
   const { org, book, cash } = await setup();
-  const eur = await ledger.createAccount(org.id, { ledgerId: book.id, code: 'eur', name: 'EUR cash', type: 'asset', asset: { currency: 'EUR', scale: 2 } });
+  const eur = await ledger.createAccount(org.id, { ledgerId: book.id, code: 'eur', name: 'EUR cash', type: 'asset', asset: { currency: 'EUR', scale: 2 } }, db);
   await assert.rejects(
-    ledger.postEntry(org.id, { ledgerId: book.id, postings: [{ accountId: eur.id, amount: 1000n }, { accountId: cash.id, amount: -1085n }] }),
+    ledger.submitEntry(org.id, { ledgerId: book.id, postings: [{ accountId: eur.id, amount: 1000n }, { accountId: cash.id, amount: -1085n }] }),
     (e: any) => e.code === 'unbalanced' && e.field === 'rates',
   );
-  await ledger.postEntry(org.id, { ledgerId: book.id, postings: [{ accountId: cash.id, amount: 2000n }, { accountId: (await ledger.createAccount(org.id, { ledgerId: book.id, code: 'eq', name: 'Equity', type: 'equity', asset: { currency: 'USD', scale: 2 } })).id, amount: -2000n }] });
-  const { entry } = await ledger.postEntry(org.id, {
+  await ledger.submitEntry(org.id, { ledgerId: book.id, postings: [{ accountId: cash.id, amount: 2000n }, { accountId: (await ledger.createAccount(org.id, { ledgerId: book.id, code: 'eq', name: 'Equity', type: 'equity', asset: { currency: 'USD', scale: 2 } }, db)).id, amount: -2000n }] });
+  const { entry } = await ledger.submitEntry(org.id, {
     ledgerId: book.id,
     rates: { 'EUR/USD': '1.085' },
     postings: [{ accountId: eur.id, amount: 1000n }, { accountId: cash.id, amount: -1085n }],
@@ -194,15 +194,15 @@ test("another org's ids are not found", async () => {
   const b = await setup();
   await assert.rejects(ledger.getAccount(b.org.id, a.cash.id), (e: any) => e.code === 'not_found');
   await assert.rejects(
-    ledger.postEntry(b.org.id, { ledgerId: b.book.id, postings: [{ accountId: a.cash.id, amount: 1n }, { accountId: b.revenue.id, amount: -1n }] }),
+    ledger.submitEntry(b.org.id, { ledgerId: b.book.id, postings: [{ accountId: a.cash.id, amount: 1n }, { accountId: b.revenue.id, amount: -1n }] }),
     (e: any) => e.code === 'not_found' && e.field === 'postings[0].account_id',
   );
 });
 
 test('purging a ledger removes everything in it and logs it', async () => {
   const { org, book, cash, revenue } = await setup();
-  await ledger.postEntry(org.id, { ledgerId: book.id, postings: [{ accountId: cash.id, amount: 1n }, { accountId: revenue.id, amount: -1n }] });
-  const counts = await ledger.purgeLedger(org.id, book.id, 'test');
+  await ledger.submitEntry(org.id, { ledgerId: book.id, postings: [{ accountId: cash.id, amount: 1n }, { accountId: revenue.id, amount: -1n }] });
+  const counts = await db.transaction((tx) => ledger.purgeLedger(org.id, book.id, 'test', tx));
   assert.deepEqual(counts, { entries: 1, accounts: 3 });
   const [{ n }] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM postings WHERE org_id = $1', [org.id]);
   assert.equal(n, 0);
@@ -212,11 +212,11 @@ test('purging a ledger removes everything in it and logs it', async () => {
 
 test('a refused entry in two currencies writes no trading accounts', async () => {
   const { org, book, cash } = await setup();
-  const eur = await ledger.createAccount(org.id, { ledgerId: book.id, code: 'eur', name: 'EUR', type: 'asset', asset: { currency: 'EUR', scale: 2 } });
+  const eur = await ledger.createAccount(org.id, { ledgerId: book.id, code: 'eur', name: 'EUR', type: 'asset', asset: { currency: 'EUR', scale: 2 } }, db);
   const count = async () => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM accounts WHERE org_id = $1', [org.id]))[0].n;
   const before = await count();
   await assert.rejects(
-    ledger.postEntry(org.id, { ledgerId: book.id, rates: { 'EUR/USD': '2' }, postings: [{ accountId: eur.id, amount: 100n }, { accountId: cash.id, amount: -100n }] }),
+    ledger.submitEntry(org.id, { ledgerId: book.id, rates: { 'EUR/USD': '2' }, postings: [{ accountId: eur.id, amount: 100n }, { accountId: cash.id, amount: -100n }] }),
     (e: any) => e.code === 'unbalanced',
   );
   assert.equal(await count(), before);

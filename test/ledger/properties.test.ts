@@ -435,8 +435,8 @@ function runner(orgId: string, ledgerId: string, model: Model) {
       inTx
         ? db.transaction((tx) => engine.postBatch(orgId, inputs, tx))
         : batch
-          ? engine.postBatch(orgId, inputs)
-          : engine.postEntry(orgId, inputs[0]).then((r) => [r]),
+          ? engine.submitBatch(orgId, inputs)
+          : engine.submitEntry(orgId, inputs[0]).then((r) => [r]),
     );
     const label = JSON.stringify(specs.map((s) => s.input), (_, v) => (typeof v === 'bigint' ? v.toString() : v));
     if (!prediction.ok) {
@@ -481,7 +481,7 @@ function runner(orgId: string, ledgerId: string, model: Model) {
     const prediction = model.predict([mirror], original);
     const before = await snapshot(orgId);
     const outcome = await settle(
-      inTx ? db.transaction((tx) => engine.reverseEntry(orgId, original.id, {}, tx)) : engine.reverseEntry(orgId, original.id),
+      db.transaction((tx) => engine.reverseEntry(orgId, original.id, {}, tx)),
     );
     if (!prediction.ok) {
       assert.equal(outcome.ok, false, `expected ${prediction.code} reversing ${original.id}`);
@@ -526,7 +526,7 @@ function runner(orgId: string, ledgerId: string, model: Model) {
     );
     if (twin) specs.push(specs[0]);
     const before = await snapshot(orgId);
-    const outcomes = await Promise.all(specs.map((s) => settle(engine.postEntry(orgId, s.input))));
+    const outcomes = await Promise.all(specs.map((s) => settle(engine.submitEntry(orgId, s.input))));
     const got = outcomes.map((o) => (o.ok ? (o.value.duplicate ? 'duplicate' : 'posted') : codeOf(o.error)));
     const serial = (order: number[]) => {
       const state = { raw: new Map(model.raw), externalIds: new Map(model.externalIds) };
@@ -616,7 +616,7 @@ async function withCause(run: Promise<void>) {
 
 async function newBook(model: Model) {
   const org = await createOrg(db, clock, { name: 'Prop' });
-  const book = await engine.createLedger(org.id, { owner: 'kontor', name: 'main' });
+  const book = await engine.createLedger(org.id, { owner: 'kontor', name: 'main' }, db);
   for (const spec of ACCOUNT_SPECS) {
     const account = await engine.createAccount(org.id, {
       ledgerId: book.id,
@@ -625,14 +625,14 @@ async function newBook(model: Model) {
       type: spec.type,
       asset: spec.asset,
       minBalance: spec.min,
-    });
+    }, db);
     const info = { id: account.id, code: spec.code, type: spec.type, asset: spec.asset, min: spec.min };
     model.add(info);
     model.byAsset[ASSETS.indexOf(spec.asset)].push(info);
   }
   // Opening balances, so that most transfers can post and limits still bite.
   const code = (c: string) => [...model.info.values()].find((a) => a.code === c)!.id;
-  const opening = await engine.postBatch(org.id, [
+  const opening = await engine.submitBatch(org.id, [
     [code('usd_cash'), code('usd_revenue'), 100_000n],
     [code('eur_cash'), code('eur_equity'), 100_000n],
     [code('eur_cash'), code('eur_wallet'), 50_000n],
@@ -723,13 +723,13 @@ test('a refused entry in two currencies creates no trading accounts', async () =
   const codes = async () => (await db.query<{ code: string }>('SELECT code FROM accounts WHERE org_id = $1', [orgId])).map((r) => r.code).sort();
   const before = await codes();
   await assert.rejects(
-    engine.postEntry(orgId, { ledgerId, postings: [{ accountId: usd.id, amount: 100n }, { accountId: eur.id, amount: -100n }] }),
+    engine.submitEntry(orgId, { ledgerId, postings: [{ accountId: usd.id, amount: 100n }, { accountId: eur.id, amount: -100n }] }),
     (e: any) => e.code === 'unbalanced' && e.field === 'rates',
   );
   assert.deepEqual(await codes(), before);
   const [refused, posted] = await Promise.allSettled([
-    engine.postEntry(orgId, { ledgerId, postings: [{ accountId: usd.id, amount: 100n }, { accountId: jpy.id, amount: -100n }] }),
-    engine.postEntry(orgId, { ledgerId, rates: { 'EUR/USD': '1.085' }, postings: [{ accountId: eur.id, amount: 1000n }, { accountId: usd.id, amount: -1085n }] }),
+    engine.submitEntry(orgId, { ledgerId, postings: [{ accountId: usd.id, amount: 100n }, { accountId: jpy.id, amount: -100n }] }),
+    engine.submitEntry(orgId, { ledgerId, rates: { 'EUR/USD': '1.085' }, postings: [{ accountId: eur.id, amount: 1000n }, { accountId: usd.id, amount: -1085n }] }),
   ]);
   assert.equal(refused.status, 'rejected');
   assert.equal(posted.status, 'fulfilled');

@@ -93,8 +93,8 @@ test('keys expire after their lifetime and are purged', async () => {
 test('a 5xx answer is not kept: the key is released and a retry runs', async () => {
   const { headers, org, body } = await setup();
   const ledger = t.core.ledger;
-  const original = ledger.postEntry;
-  ledger.postEntry = async () => {
+  const original = ledger.submitEntry;
+  ledger.submitEntry = async () => {
     throw new Error('database went away: secret internals');
   };
   try {
@@ -102,7 +102,7 @@ test('a 5xx answer is not kept: the key is released and a retry runs', async () 
     assert.equal(failed.statusCode, 500);
     assert.doesNotMatch(failed.body, /secret internals/);
   } finally {
-    ledger.postEntry = original;
+    ledger.submitEntry = original;
   }
   const retried = await t.request({ method: 'POST', url: '/kontor/v1/entries', headers: { ...headers, 'idempotency-key': 'flaky' }, payload: body });
   assert.equal(retried.statusCode, 201);

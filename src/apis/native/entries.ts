@@ -82,7 +82,7 @@ export function entryRoutes(api: SurfaceApp, core: Core) {
         headers: { 'content-type': JSON_TYPE, location: location(result) },
         body: JSON.stringify(entryView(result.entry)),
       });
-      return answer([await ledger.postEntry(orgId, input, commit.options(answer, { created: 201, existing: 200 }))]);
+      return answer([await ledger.submitEntry(orgId, input, commit.options(answer, { created: 201, existing: 200 }))]);
     }),
   );
 
@@ -107,7 +107,7 @@ export function entryRoutes(api: SurfaceApp, core: Core) {
         headers: { 'content-type': JSON_TYPE },
         body: JSON.stringify({ data: results.map((r) => entryView(r.entry)) }),
       });
-      return answer(await ledger.postBatch(orgId, inputs, undefined, commit.options(answer, { created: 201, existing: 201 })));
+      return answer(await ledger.submitBatch(orgId, inputs, commit.options(answer, { created: 201, existing: 201 })));
     }),
   );
 
