@@ -6,19 +6,15 @@ import { formatId } from '../../platform/ids.ts';
 import { invalid } from '../../platform/errors.ts';
 import { assetCode, formatDecimal, parseAsset, parseDecimal } from '../../platform/money.ts';
 import * as S from './schemas.ts';
+import { reads, writes } from './route-options.ts';
 import { PREFIX, accountView, historyView, idFrom } from './views.ts';
 import { cursorFrom } from './paging.ts';
 import { nativeAccount, requireNativeLedgers } from './owned.ts';
 
-const security = [{ apiKey: [] }];
-
 export function accountRoutes(api: SurfaceApp, { ledger }: Core) {
   api.post(
     '/accounts',
-    {
-      config: { scope: 'ledger:write' },
-      schema: { operationId: 'createAccount', summary: 'Create an account in a ledger, in one asset.', tags: ['accounts'], security, body: S.NewAccount, response: { 201: S.Account, ...S.errorResponses(400, 401, 403, 404, 409) } },
-    },
+    writes({ operationId: 'createAccount', summary: 'Create an account in a ledger, in one asset.', tags: ['accounts'], body: S.NewAccount, response: { 201: S.Account, ...S.errorResponses(400, 401, 403, 404, 409) } }),
     write(async (tx, request, reply) => {
       const body = request.body;
       const asset = parseAsset(body.asset, 'asset');
@@ -46,16 +42,12 @@ export function accountRoutes(api: SurfaceApp, { ledger }: Core) {
 
   api.get(
     '/accounts',
-    {
-      config: { scope: 'ledger:read' },
-      schema: {
-        operationId: 'listAccounts', summary: 'List the accounts of a ledger.',
-        tags: ['accounts'],
-        security,
-        querystring: Type.Object({ ledger_id: S.Id('ldg'), ...S.PageQuery }),
-        response: { 200: S.PageOf(S.Account), ...S.errorResponses(400, 401, 403, 404) },
-      },
-    },
+    reads({
+      operationId: 'listAccounts', summary: 'List the accounts of a ledger.',
+      tags: ['accounts'],
+      querystring: Type.Object({ ledger_id: S.Id('ldg'), ...S.PageQuery }),
+      response: { 200: S.PageOf(S.Account), ...S.errorResponses(400, 401, 403, 404) },
+    }),
     async (request) => {
       const orgId = principalOf(request).orgId;
       const ledgerId = idFrom('ledger', request.query.ledger_id, 'ledger_id');
@@ -70,26 +62,19 @@ export function accountRoutes(api: SurfaceApp, { ledger }: Core) {
 
   api.get(
     '/accounts/:id',
-    {
-      config: { scope: 'ledger:read' },
-      schema: { operationId: 'getAccount', summary: 'Get an account with its balance.', tags: ['accounts'], security, params: S.IdParams('acct'), response: { 200: S.Account, ...S.errorResponses(401, 403, 404) } },
-    },
+    reads({ operationId: 'getAccount', summary: 'Get an account with its balance.', tags: ['accounts'], params: S.IdParams('acct'), response: { 200: S.Account, ...S.errorResponses(401, 403, 404) } }),
     async (request) => accountView(await nativeAccount(ledger, principalOf(request).orgId, idFrom('account', request.params.id))),
   );
 
   api.get(
     '/accounts/:id/balance',
-    {
-      config: { scope: 'ledger:read' },
-      schema: {
-        operationId: 'getAccountBalance', summary: 'Balance of an account, now or as of the end of a day.',
-        tags: ['accounts'],
-        security,
-        params: S.IdParams('acct'),
-        querystring: Type.Object({ as_of: Type.Optional(S.Day) }),
-        response: { 200: S.Balance, ...S.errorResponses(400, 401, 403, 404) },
-      },
-    },
+    reads({
+      operationId: 'getAccountBalance', summary: 'Balance of an account, now or as of the end of a day.',
+      tags: ['accounts'],
+      params: S.IdParams('acct'),
+      querystring: Type.Object({ as_of: Type.Optional(S.Day) }),
+      response: { 200: S.Balance, ...S.errorResponses(400, 401, 403, 404) },
+    }),
     async (request) => {
       const orgId = principalOf(request).orgId;
       const accountId = idFrom('account', request.params.id);
@@ -107,17 +92,13 @@ export function accountRoutes(api: SurfaceApp, { ledger }: Core) {
 
   api.get(
     '/accounts/:id/history',
-    {
-      config: { scope: 'ledger:read' },
-      schema: {
-        operationId: 'listAccountHistory', summary: 'Postings of an account, newest first.',
-        tags: ['accounts'],
-        security,
-        params: S.IdParams('acct'),
-        querystring: Type.Object(S.PageQuery),
-        response: { 200: S.PageOf(S.HistoryLine), ...S.errorResponses(400, 401, 403, 404) },
-      },
-    },
+    reads({
+      operationId: 'listAccountHistory', summary: 'Postings of an account, newest first.',
+      tags: ['accounts'],
+      params: S.IdParams('acct'),
+      querystring: Type.Object(S.PageQuery),
+      response: { 200: S.PageOf(S.HistoryLine), ...S.errorResponses(400, 401, 403, 404) },
+    }),
     async (request) => {
       const orgId = principalOf(request).orgId;
       const accountId = idFrom('account', request.params.id);

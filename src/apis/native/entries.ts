@@ -10,11 +10,10 @@ import { parseInstant } from '../../platform/dates.ts';
 import type { LedgerEngine } from '../../ledger/engine.ts';
 import type { EntryInput, PostResult } from '../../ledger/types.ts';
 import * as S from './schemas.ts';
+import { reads, writes } from './route-options.ts';
 import { PREFIX, entryView, idFrom } from './views.ts';
 import { cursorFrom } from './paging.ts';
 import { nativeEntry, requireNativeLedgers } from './owned.ts';
-
-const security = [{ apiKey: [] }];
 
 type EntryBody = Static<typeof S.NewEntry>;
 
@@ -63,17 +62,13 @@ export function entryRoutes(api: SurfaceApp, core: Core) {
   const { ledger } = core;
   api.post(
     '/entries',
-    {
-      config: { scope: 'ledger:write' },
-      schema: {
-        operationId: 'postEntry',
-        tags: ['entries'],
-        summary: 'Post a balanced entry. A known external_id answers 200 with the entry it already posted.',
-        security,
-        body: S.NewEntry,
-        response: { 200: S.Entry, 201: S.Entry, ...S.errorResponses(400, 401, 403, 404, 409, 422) },
-      },
-    },
+    writes({
+      operationId: 'postEntry',
+      tags: ['entries'],
+      summary: 'Post a balanced entry. A known external_id answers 200 with the entry it already posted.',
+      body: S.NewEntry,
+      response: { 200: S.Entry, 201: S.Entry, ...S.errorResponses(400, 401, 403, 404, 409, 422) },
+    }),
     writeShared(async (commit, request) => {
       const orgId = principalOf(request).orgId;
       const [input] = await toEntryInputs(ledger, orgId, [request.body], false);
@@ -88,17 +83,13 @@ export function entryRoutes(api: SurfaceApp, core: Core) {
 
   api.post(
     '/entries/batch',
-    {
-      config: { scope: 'ledger:write' },
-      schema: {
-        operationId: 'postEntryBatch',
-        tags: ['entries'],
-        summary: 'Post up to 1,000 entries atomically: all of them or none.',
-        security,
-        body: S.NewBatch,
-        response: { 201: Type.Object({ data: Type.Array(S.Entry) }), ...S.errorResponses(400, 401, 403, 404, 409, 422) },
-      },
-    },
+    writes({
+      operationId: 'postEntryBatch',
+      tags: ['entries'],
+      summary: 'Post up to 1,000 entries atomically: all of them or none.',
+      body: S.NewBatch,
+      response: { 201: Type.Object({ data: Type.Array(S.Entry) }), ...S.errorResponses(400, 401, 403, 404, 409, 422) },
+    }),
     writeShared(async (commit, request) => {
       const orgId = principalOf(request).orgId;
       const inputs = await toEntryInputs(ledger, orgId, request.body.entries, true);
@@ -113,22 +104,18 @@ export function entryRoutes(api: SurfaceApp, core: Core) {
 
   api.get(
     '/entries',
-    {
-      config: { scope: 'ledger:read' },
-      schema: {
-        operationId: 'listEntries',
-        tags: ['entries'],
-        summary: 'Entries of a ledger, newest first, optionally within effective times [effective_from, effective_to).',
-        security,
-        querystring: Type.Object({
-          ledger_id: S.Id('ldg'),
-          effective_from: Type.Optional(S.Timestamp),
-          effective_to: Type.Optional(S.Timestamp),
-          ...S.PageQuery,
-        }),
-        response: { 200: S.PageOf(S.Entry), ...S.errorResponses(400, 401, 403, 404) },
-      },
-    },
+    reads({
+      operationId: 'listEntries',
+      tags: ['entries'],
+      summary: 'Entries of a ledger, newest first, optionally within effective times [effective_from, effective_to).',
+      querystring: Type.Object({
+        ledger_id: S.Id('ldg'),
+        effective_from: Type.Optional(S.Timestamp),
+        effective_to: Type.Optional(S.Timestamp),
+        ...S.PageQuery,
+      }),
+      response: { 200: S.PageOf(S.Entry), ...S.errorResponses(400, 401, 403, 404) },
+    }),
     async (request) => {
       const q = request.query;
       const orgId = principalOf(request).orgId;
@@ -146,29 +133,24 @@ export function entryRoutes(api: SurfaceApp, core: Core) {
 
   api.get(
     '/entries/:id',
-    {
-      config: { scope: 'ledger:read' },
-      schema: { operationId: 'getEntry', summary: 'Get an entry with its postings.', tags: ['entries'], security, params: S.IdParams('ent'), response: { 200: S.Entry, ...S.errorResponses(401, 403, 404) } },
-    },
+    reads({ operationId: 'getEntry', summary: 'Get an entry with its postings.', tags: ['entries'], params: S.IdParams('ent'), response: { 200: S.Entry, ...S.errorResponses(401, 403, 404) } }),
     async (request) => entryView(await nativeEntry(ledger, principalOf(request).orgId, idFrom('entry', request.params.id))),
   );
 
   api.post(
     '/entries/:id/reversal',
     {
-      config: { scope: 'ledger:write' },
-      // The body is optional: an empty POST reverses with today's date.
-      preValidation: async (request) => {
-        request.body ??= {};
-      },
-      schema: {
+      ...writes({
         operationId: 'reverseEntry',
         tags: ['entries'],
         summary: 'Reverse an entry: posts its mirror image, linked to it. An entry is reversed at most once.',
-        security,
         params: S.IdParams('ent'),
         body: S.Reversal,
         response: { 201: S.Entry, ...S.errorResponses(400, 401, 403, 404, 409, 422) },
+      }),
+      // The body is optional: an empty POST reverses with today's date.
+      preValidation: async (request) => {
+        request.body ??= {};
       },
     },
     write(async (tx, request, reply) => {

@@ -4,19 +4,15 @@ import { principalOf, type SurfaceApp } from '../../platform/http/surface.ts';
 import { write } from '../../platform/http/write.ts';
 import { formatId } from '../../platform/ids.ts';
 import * as S from './schemas.ts';
+import { reads, writes } from './route-options.ts';
 import { PREFIX, idFrom, ledgerView, trialBalanceView } from './views.ts';
 import { cursorFrom } from './paging.ts';
 import { NATIVE_OWNER, requireNativeLedgers } from './owned.ts';
 
-const security = [{ apiKey: [] }];
-
 export function ledgerRoutes(api: SurfaceApp, { ledger }: Core) {
   api.post(
     '/ledgers',
-    {
-      config: { scope: 'ledger:write' },
-      schema: { operationId: 'createLedger', summary: 'Create a ledger.', tags: ['ledgers'], security, body: S.NewLedger, response: { 201: S.Ledger, ...S.errorResponses(400, 401, 403, 409) } },
-    },
+    writes({ operationId: 'createLedger', summary: 'Create a ledger.', tags: ['ledgers'], body: S.NewLedger, response: { 201: S.Ledger, ...S.errorResponses(400, 401, 403, 409) } }),
     write(async (tx, request, reply) => {
       const created = await ledger.createLedger(principalOf(request).orgId, { ...request.body, owner: NATIVE_OWNER }, tx);
       reply.code(201).header('location', `/kontor/v1/ledgers/${formatId(PREFIX.ledger, created.id)}`);
@@ -26,10 +22,7 @@ export function ledgerRoutes(api: SurfaceApp, { ledger }: Core) {
 
   api.get(
     '/ledgers',
-    {
-      config: { scope: 'ledger:read' },
-      schema: { operationId: 'listLedgers', summary: 'List ledgers, oldest first.', tags: ['ledgers'], security, querystring: Type.Object(S.PageQuery), response: { 200: S.PageOf(S.Ledger), ...S.errorResponses(400, 401, 403) } },
-    },
+    reads({ operationId: 'listLedgers', summary: 'List ledgers, oldest first.', tags: ['ledgers'], querystring: Type.Object(S.PageQuery), response: { 200: S.PageOf(S.Ledger), ...S.errorResponses(400, 401, 403) } }),
     async (request) => {
       const page = await ledger.listLedgers(principalOf(request).orgId, NATIVE_OWNER, {
         limit: request.query.limit ?? 50,
@@ -41,26 +34,19 @@ export function ledgerRoutes(api: SurfaceApp, { ledger }: Core) {
 
   api.get(
     '/ledgers/:id',
-    {
-      config: { scope: 'ledger:read' },
-      schema: { operationId: 'getLedger', summary: 'Get a ledger.', tags: ['ledgers'], security, params: S.IdParams('ldg'), response: { 200: S.Ledger, ...S.errorResponses(401, 403, 404) } },
-    },
+    reads({ operationId: 'getLedger', summary: 'Get a ledger.', tags: ['ledgers'], params: S.IdParams('ldg'), response: { 200: S.Ledger, ...S.errorResponses(401, 403, 404) } }),
     async (request) => ledgerView(await ledger.getLedger(principalOf(request).orgId, idFrom('ledger', request.params.id), NATIVE_OWNER)),
   );
 
   api.delete(
     '/ledgers/:id',
-    {
-      config: { scope: 'ledger:write' },
-      schema: {
-        operationId: 'purgeLedger',
-        tags: ['ledgers'],
-        summary: 'Purge a ledger: deletes it and everything in it in one transaction, and logs the purge.',
-        security,
-        params: S.IdParams('ldg'),
-        response: { 204: Type.Null(), ...S.errorResponses(401, 403, 404) },
-      },
-    },
+    writes({
+      operationId: 'purgeLedger',
+      tags: ['ledgers'],
+      summary: 'Purge a ledger: deletes it and everything in it in one transaction, and logs the purge.',
+      params: S.IdParams('ldg'),
+      response: { 204: Type.Null(), ...S.errorResponses(401, 403, 404) },
+    }),
     write(async (tx, request, reply) => {
       const principal = principalOf(request);
       const ledgerId = idFrom('ledger', request.params.id);
@@ -72,17 +58,13 @@ export function ledgerRoutes(api: SurfaceApp, { ledger }: Core) {
 
   api.get(
     '/ledgers/:id/trial-balance',
-    {
-      config: { scope: 'ledger:read' },
-      schema: {
-        operationId: 'getTrialBalance', summary: 'Trial balance of a ledger, now or as of the end of a day.',
-        tags: ['ledgers'],
-        security,
-        params: S.IdParams('ldg'),
-        querystring: Type.Object({ as_of: Type.Optional(S.Day) }),
-        response: { 200: S.TrialBalance, ...S.errorResponses(400, 401, 403, 404) },
-      },
-    },
+    reads({
+      operationId: 'getTrialBalance', summary: 'Trial balance of a ledger, now or as of the end of a day.',
+      tags: ['ledgers'],
+      params: S.IdParams('ldg'),
+      querystring: Type.Object({ as_of: Type.Optional(S.Day) }),
+      response: { 200: S.TrialBalance, ...S.errorResponses(400, 401, 403, 404) },
+    }),
     async (request) => {
       const orgId = principalOf(request).orgId;
       const ledgerId = idFrom('ledger', request.params.id);
