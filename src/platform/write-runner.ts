@@ -22,8 +22,9 @@ export interface WriteContext {
  * with its handle, then writes the audit row and the Idempotency-Key's answer, and commits
  * (the database layer retries serialisation failures and deadlocks). The work, its audit row
  * and its stored answer therefore exist together or not at all, even across a crash. The
- * ledger's commit queue is this runner's batching for hot single writes: it calls `seal` in
- * the shared transaction that commits each request's entries.
+ * ledger's commit queue is this runner's batching for hot single writes: it commits each
+ * request's audit row (handed to it as data) and, through `storeAnswer`, its stored answer
+ * with that request's entries (`writeShared` in http/write.ts).
  */
 export class WriteRunner {
   constructor(
