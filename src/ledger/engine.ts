@@ -6,7 +6,8 @@ import { newId } from '../platform/ids.ts';
 import type { Asset } from '../platform/money.ts';
 import { isDay } from '../platform/dates.ts';
 import { CommitQueue } from './commit-queue.ts';
-import { applyUnits, type PostingUnit, type ValidEntry } from './post-entries.ts';
+import { applyUnits, type PostingUnit } from './post-entries.ts';
+import { validBatch, validEntry } from './entry-rules.ts';
 import { ACCOUNT_COLUMNS, loadEntries, toAccount, toEntry, toLedger, type AccountRow } from './queries.ts';
 import { accountHistory, periodTotals, purgeLedger, rawBalanceAsOf, trialBalance, type HistoryLine, type TrialBalance } from './reports.ts';
 import {
@@ -24,8 +25,7 @@ import {
 /** What a caller commits with its entries: its audit row (as data) and its own rows (a hook). */
 export type SharedCommitOptions = Pick<PostingUnit, 'beforeCommit' | 'audit'>;
 
-export const MAX_BATCH_ENTRIES = 1000;
-export const MAX_POSTINGS = 100;
+export { MAX_BATCH_ENTRIES, MAX_POSTINGS } from './entry-rules.ts';
 
 export interface NewAccount {
   ledgerId: string;
@@ -227,7 +227,7 @@ export class LedgerEngine {
    * `options` carries what commits with it (its audit row, its Idempotency-Key's answer).
    */
   async submitEntry(orgId: string, input: EntryInput, options: SharedCommitOptions = {}): Promise<PostResult> {
-    const entry = this.validate(input, '');
+    const entry = validEntry(input, '', this.clock.now());
     const [result] = await this.queue.submit({ orgId, entries: [entry], batch: false, ...options });
     return result;
   }
@@ -238,7 +238,7 @@ export class LedgerEngine {
    * duplicates.
    */
   async postBatch(orgId: string, inputs: EntryInput[], tx: Queryable): Promise<PostResult[]> {
-    return this.post({ orgId, entries: this.validBatch(inputs), batch: true }, tx);
+    return this.post({ orgId, entries: validBatch(inputs, this.clock.now()), batch: true }, tx);
   }
 
   /**
@@ -246,23 +246,9 @@ export class LedgerEngine {
    * only rows are its entries, its audit row and its Idempotency-Key's answer (`options`).
    */
   async submitBatch(orgId: string, inputs: EntryInput[], options: SharedCommitOptions = {}): Promise<PostResult[]> {
-    return this.queue.submit({ orgId, entries: this.validBatch(inputs), batch: true, ...options });
+    return this.queue.submit({ orgId, entries: validBatch(inputs, this.clock.now()), batch: true, ...options });
   }
 
-  private validBatch(inputs: EntryInput[]): ValidEntry[] {
-    if (inputs.length === 0) throw invalid('entries', 'a batch needs at least one entry');
-    if (inputs.length > MAX_BATCH_ENTRIES) throw invalid('entries', `a batch holds at most ${MAX_BATCH_ENTRIES} entries`);
-    const seen = new Set<string>();
-    return inputs.map((input, i) => {
-      const entry = this.validate(input, `entries[${i}].`);
-      if (entry.externalId) {
-        const key = `${entry.ledgerId}|${entry.externalId}`;
-        if (seen.has(key)) throw invalid(`entries[${i}].external_id`, 'external_id appears twice in the batch');
-        seen.add(key);
-      }
-      return entry;
-    });
-  }
 
   /**
    * Posts each entry on its own terms inside the caller's transaction: one that breaks a rule
@@ -274,7 +260,7 @@ export class LedgerEngine {
     const units: { index: number; unit: PostingUnit }[] = [];
     inputs.forEach((input, index) => {
       try {
-        units.push({ index, unit: { orgId, entries: [this.validate(input, '')], batch: false } });
+        units.push({ index, unit: { orgId, entries: [validEntry(input, '', this.clock.now())], batch: false } });
       } catch (error) {
         out[index] = error as Error;
       }
@@ -295,7 +281,7 @@ export class LedgerEngine {
   ): Promise<PostResult> {
     const original = await this.getEntry(orgId, entryId, tx);
     // Trading postings are reversed too, so the reversal balances per asset by itself.
-    const entry = this.validate(
+    const entry = validEntry(
       {
         ledgerId: original.ledgerId,
         postings: original.postings.map((p) => ({ accountId: p.accountId, amount: -p.amount })),
@@ -305,6 +291,7 @@ export class LedgerEngine {
         rates: original.rates,
       },
       '',
+      this.clock.now(),
     );
     entry.reversesId = original.id;
     const [result] = await this.post({ orgId, entries: [entry], batch: false }, tx);
@@ -381,21 +368,6 @@ export class LedgerEngine {
     return this.queue.drain();
   }
 
-  private validate(input: EntryInput, prefix: string): ValidEntry {
-    if (!Array.isArray(input.postings) || input.postings.length < 2) {
-      throw invalid(`${prefix}postings`, 'an entry needs at least two postings');
-    }
-    if (input.postings.length > MAX_POSTINGS) throw invalid(`${prefix}postings`, `an entry holds at most ${MAX_POSTINGS} postings`);
-    input.postings.forEach((p, i) => {
-      if (typeof p.amount !== 'bigint' || p.amount === 0n) throw invalid(`${prefix}postings[${i}].amount`, 'amount must not be zero');
-    });
-    const effectiveAt = input.effectiveAt ?? this.clock.now();
-    if (Number.isNaN(effectiveAt.getTime())) throw invalid(`${prefix}effective_at`, 'effective_at is not a valid time');
-    if (input.externalId != null && (input.externalId.length === 0 || input.externalId.length > 255)) {
-      throw invalid(`${prefix}external_id`, 'external_id must be 1 to 255 characters');
-    }
-    return { ...input, effectiveAt };
-  }
 }
 
 function paginate<T>(rows: T[], limit: number, idOf: (row: T) => string): Page<T> {

@@ -1,9 +1,45 @@
-import { DomainError } from '../platform/errors.ts';
+import { DomainError, invalid } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import { assetCode, parseRate, type Asset } from '../platform/money.ts';
-import { normalSign, type Entry, type Posting } from './types.ts';
+import { normalSign, type Entry, type EntryInput, type Posting } from './types.ts';
 import { tradingCode, type LockedAccount } from './accounts-for-posting.ts';
 import type { PostingUnit, ValidEntry } from './post-entries.ts';
+
+export const MAX_BATCH_ENTRIES = 1000;
+export const MAX_POSTINGS = 100;
+
+/** The checks of an entry that need no database; `now` is its effective time when it names none. */
+export function validEntry(input: EntryInput, prefix: string, now: Date): ValidEntry {
+  if (!Array.isArray(input.postings) || input.postings.length < 2) {
+    throw invalid(`${prefix}postings`, 'an entry needs at least two postings');
+  }
+  if (input.postings.length > MAX_POSTINGS) throw invalid(`${prefix}postings`, `an entry holds at most ${MAX_POSTINGS} postings`);
+  input.postings.forEach((p, i) => {
+    if (typeof p.amount !== 'bigint' || p.amount === 0n) throw invalid(`${prefix}postings[${i}].amount`, 'amount must not be zero');
+  });
+  const effectiveAt = input.effectiveAt ?? now;
+  if (Number.isNaN(effectiveAt.getTime())) throw invalid(`${prefix}effective_at`, 'effective_at is not a valid time');
+  if (input.externalId != null && (input.externalId.length === 0 || input.externalId.length > 255)) {
+    throw invalid(`${prefix}external_id`, 'external_id must be 1 to 255 characters');
+  }
+  return { ...input, effectiveAt };
+}
+
+/** A batch's entries checked, each field named `entries[i].…`; an external id may appear once. */
+export function validBatch(inputs: EntryInput[], now: Date): ValidEntry[] {
+  if (inputs.length === 0) throw invalid('entries', 'a batch needs at least one entry');
+  if (inputs.length > MAX_BATCH_ENTRIES) throw invalid('entries', `a batch holds at most ${MAX_BATCH_ENTRIES} entries`);
+  const seen = new Set<string>();
+  return inputs.map((input, i) => {
+    const entry = validEntry(input, `entries[${i}].`, now);
+    if (entry.externalId) {
+      const key = `${entry.ledgerId}|${entry.externalId}`;
+      if (seen.has(key)) throw invalid(`entries[${i}].external_id`, 'external_id appears twice in the batch');
+      seen.add(key);
+    }
+    return entry;
+  });
+}
 
 export const fieldOf = (unit: PostingUnit, index: number, rest: string) => (unit.batch ? `entries[${index}].${rest}` : rest);
 
