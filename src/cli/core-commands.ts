@@ -32,6 +32,7 @@ function printKey(io: CliIo, key: KeyView & { secret?: string }) {
     ['scopes', key.scopes.join(',')],
     ['name', key.name ?? '-'],
     ['user', key.user_id ?? '-'],
+    ['tenant', key.tenant ?? '-'],
     ['status', key.status],
     ['expires', shortTime(key.expires_at)],
   ], key);
@@ -109,7 +110,7 @@ Lists every org, oldest first.
   {
     name: 'keys create',
     synopsis: `  kontor keys create --org <org> --scopes <a,b> [--surface <s>] [--mode live|sandbox]
-                     [--expires <time|30d>] [--name <name>] [--user <user id>]
+                     [--expires <time|30d>] [--name <name>] [--user <user id>] [--tenant <tenant id>]
                                                 create an API key; its secret is shown once`,
     usage: `Usage: kontor keys create --org <org> --scopes <scope,...> [options]
 
@@ -125,6 +126,8 @@ Kontor keeps nothing but its SHA-256.
                        or a duration from now (30d, 12h, 90m, 2w); default never
   --name <name>        a label shown in listings
   --user <user id>     the user (uuid) the key acts for
+  --tenant <tenant id> the one tenant of the app the key acts for (billing's X-Tenant-ID):
+                       requests naming another tenant are refused with 403
   --json               print the key as JSON, secret included
 `,
     options: {
@@ -135,6 +138,7 @@ Kontor keeps nothing but its SHA-256.
       expires: { type: 'string' },
       name: { type: 'string' },
       user: { type: 'string' },
+      tenant: { type: 'string' },
     },
     async run(values, { io, withServices }) {
       const body: Record<string, unknown> = {
@@ -146,6 +150,7 @@ Kontor keeps nothing but its SHA-256.
       if (values.expires !== undefined) body.expires_at = parseExpires(String(values.expires));
       if (values.name !== undefined) body.name = values.name;
       if (values.user !== undefined) body.user_id = values.user;
+      if (values.tenant !== undefined) body.tenant = values.tenant;
       checkFlags(() => newKeyInput(body));
       const key = await withServices((s) => adminOperations(s).createKey(body));
       if (values.json) printJson(io, key);

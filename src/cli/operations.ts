@@ -45,6 +45,8 @@ export interface NewKeyInput {
   expiresAt: Date | null;
   name: string | null;
   userId: string | null;
+  /** The tenant of the app the key acts for only; null: the whole app. */
+  tenant: string | null;
 }
 
 /** The body of "create an API key"; which surfaces and scopes are known is checked after (newKeyInput). */
@@ -56,6 +58,8 @@ const NewKeyBody = OperatorBody({
   expires_at: Type.Optional(Type.Union([Time, Type.Null()])),
   name: Type.Optional(Type.Union([Label(false), Type.Null()])),
   user_id: Type.Optional(Type.Union([Uuid("a user's"), Type.Null()])),
+  // As the surfaces name tenants (billing's X-Tenant-ID): visible ASCII.
+  tenant: Type.Optional(Type.Union([Type.String({ pattern: '^[\\x21-\\x7e]{1,255}$', errorMessage: 'must be 1 to 255 visible ASCII characters' }), Type.Null()])),
 });
 const checkNewKey = operatorInput(NewKeyBody);
 
@@ -65,7 +69,7 @@ function keySurface(surface: string): string {
   return surface;
 }
 
-/** Checks the body of "create an API key": `{ org, surface = "kontor", scopes: [...], mode = "live", expires_at?, name?, user_id? }`. */
+/** Checks the body of "create an API key": `{ org, surface = "kontor", scopes: [...], mode = "live", expires_at?, name?, user_id?, tenant? }`. */
 export function newKeyInput(body: unknown): NewKeyInput {
   const b = checkNewKey(body);
   const orgId = orgIdFrom(b.org);
@@ -79,6 +83,7 @@ export function newKeyInput(body: unknown): NewKeyInput {
     expiresAt: timeOf(b.expires_at),
     name: trimmed(b.name),
     userId: b.user_id ? b.user_id.trim().toLowerCase() : null,
+    tenant: b.tenant ?? null,
   };
 }
 

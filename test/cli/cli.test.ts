@@ -209,6 +209,15 @@ describe('kontor CLI', { skip }, () => {
       assert.equal(revoked.stdout, `revoked ${keyId}\n`);
     });
 
+    test('keys create --surface billing --mode sandbox --tenant: a bk_test_ key bound to that tenant', async () => {
+      const created = await cliJson(dataDir, 'keys', 'create', '--org', org, '--surface', 'billing', '--scopes', 'billing:read,billing:write', '--mode', 'sandbox', '--tenant', 'acme-corp');
+      assert.match(created.secret, /^bk_test_[0-9A-Za-z]{38}$/);
+      assert.deepEqual([created.surface, created.mode, created.tenant], ['billing', 'sandbox', 'acme-corp']);
+      const refused = await cli(dataDir, 'keys', 'create', '--org', org, '--surface', 'billing', '--scopes', 'billing:read', '--tenant', 'has space');
+      assert.equal(refused.code, 2);
+      assertOneLine(refused.stderr, /^kontor: --tenant must be 1 to 255 visible ASCII characters/);
+    });
+
     test('a usage error is one line on stderr and exit code 2', async () => {
       const result = await cli(dataDir, 'keys', 'create', '--org', org);
       assert.equal(result.code, 2);

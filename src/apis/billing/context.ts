@@ -15,14 +15,19 @@ export function scopeOf(request: FastifyRequest): BillingScope {
 const TENANT_ID = /^[\x21-\x7e]{1,255}$/;
 
 /**
- * The tenant in context: the `X-Tenant-ID` header, or null when absent. A malformed header is
- * no valid tenant context: 401, as the reference answers requests without one.
+ * The tenant in context: the `X-Tenant-ID` header, else the tenant the key is bound to, else
+ * null. A malformed header is no valid tenant context: 401, as the reference answers requests
+ * without one. A key bound to a tenant acts for it only: another tenant in the header is 403.
  */
 export function tenantOf(request: FastifyRequest): string | null {
+  const bound = principalOf(request).tenant ?? null;
   const header = request.headers['x-tenant-id'];
-  if (header === undefined) return null;
+  if (header === undefined) return bound;
   if (typeof header !== 'string' || !TENANT_ID.test(header)) {
     throw new DomainError('unauthenticated', 'X-Tenant-ID must be 1 to 255 visible ASCII characters', 'X-Tenant-ID');
+  }
+  if (bound !== null && header !== bound) {
+    throw new DomainError('forbidden', 'this key is bound to another tenant than X-Tenant-ID names', 'X-Tenant-ID');
   }
   return header;
 }

@@ -81,7 +81,7 @@ export interface LedgyUserView {
 }
 
 /** A personal access token as operators see it: an API key's view, named as Ledgy names its tokens and users. */
-export type LedgyTokenView = Omit<KeyView, 'object' | 'org_id' | 'surface' | 'mode' | 'user_id'> & { object: 'ledgy_token'; user_id: string; email: string };
+export type LedgyTokenView = Omit<KeyView, 'object' | 'org_id' | 'surface' | 'mode' | 'user_id' | 'tenant'> & { object: 'ledgy_token'; user_id: string; email: string };
 
 export const ledgyUserView = (user: LedgyUser, now: Date): LedgyUserView => ({
   id: formatId(LEDGY_USER_PREFIX, user.id),

@@ -18,6 +18,8 @@ export interface ApiKey {
   start: string;
   scopes: string[];
   mode: KeyMode;
+  /** The one tenant of its app the key acts for; null: the whole app. */
+  tenant: string | null;
   expiresAt: Date | null;
   revokedAt: Date | null;
   lastUsedAt: Date | null;
@@ -35,6 +37,8 @@ export interface Principal {
   /** Granted scopes; null for a session, which is not scope-limited. */
   scopes: ReadonlySet<string> | null;
   mode: KeyMode;
+  /** A key bound to one tenant of its app acts for it only (absent: not bound). */
+  tenant?: string | null;
 }
 
 export interface NewApiKey {
@@ -44,6 +48,7 @@ export interface NewApiKey {
   name?: string | null;
   scopes: string[];
   mode: KeyMode;
+  tenant?: string | null;
   expiresAt?: Date | null;
 }
 
@@ -56,6 +61,7 @@ const toApiKey = (r: any): ApiKey => ({
   start: r.start,
   scopes: r.scopes,
   mode: r.mode,
+  tenant: r.tenant ?? null,
   expiresAt: r.expires_at,
   revokedAt: r.revoked_at,
   lastUsedAt: r.last_used_at,
@@ -90,8 +96,8 @@ export class ApiKeys {
     const expiresAt = input.expiresAt ?? null;
     if (expiresAt && expiresAt.getTime() <= this.clock.now().getTime()) throw invalid('expires_at', 'expiry must be in the future');
     const rows = await tx.query(
-      `INSERT INTO api_keys (org_id, id, surface, user_id, name, start, secret_sha256, scopes, mode, expires_at, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *`,
+      `INSERT INTO api_keys (org_id, id, surface, user_id, name, start, secret_sha256, scopes, mode, expires_at, created_at, tenant)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *`,
       [
         input.orgId,
         newId(),
@@ -104,6 +110,7 @@ export class ApiKeys {
         input.mode,
         expiresAt,
         this.clock.now(),
+        input.tenant ?? null,
       ],
     );
     return { key: toApiKey(rows[0]), secret };
@@ -169,7 +176,7 @@ export class ApiKeys {
       if (rows.length === 0) return null;
       const key = toApiKey(rows[0]);
       // One principal per cached key: the hot path builds nothing per request.
-      const principal: Principal = { orgId: key.orgId, surface: key.surface, kind: 'api_key', id: key.id, userId: key.userId, scopes: new Set(key.scopes), mode: key.mode };
+      const principal: Principal = { orgId: key.orgId, surface: key.surface, kind: 'api_key', id: key.id, userId: key.userId, scopes: new Set(key.scopes), mode: key.mode, tenant: key.tenant };
       entry = { key, principal, until: Date.now() + this.cacheTtlMs };
       if (this.cacheTtlMs > 0) this.cache.set(cacheKey, entry);
     }

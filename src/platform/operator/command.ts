@@ -111,6 +111,7 @@ const FLAG: Record<string, string> = {
   email: '--email',
   status: '--status',
   trial_ends_at: '--trial-ends',
+  tenant: '--tenant',
 };
 
 /** Runs an input check; a validation error becomes a usage error naming the flag. */

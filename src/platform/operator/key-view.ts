@@ -14,6 +14,8 @@ export interface KeyView {
   mode: KeyMode;
   name: string | null;
   user_id: string | null;
+  /** The one tenant of its app the key acts for; null: the whole app. */
+  tenant: string | null;
   /** The first characters of the secret, to tell keys apart; never the secret. */
   start: string;
   scopes: string[];
@@ -34,6 +36,7 @@ export function keyView(key: ApiKey, now: Date): KeyView {
     mode: key.mode,
     name: key.name,
     user_id: key.userId,
+    tenant: key.tenant,
     start: key.start,
     scopes: key.scopes,
     status: key.revokedAt ? 'revoked' : expired ? 'expired' : 'active',
