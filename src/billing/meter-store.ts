@@ -44,9 +44,9 @@ export async function storeUsageEvents(tx: Queryable, pending: readonly PendingU
   if (rows.length === 0) return stored;
   await tx.query(
     `INSERT INTO billing_usage_events (org_id, mode, id, tenant_id, feature_key, quantity, at, idempotency_key, metadata, created_at)
-     SELECT e.org_id, e.mode, e.id, e.tenant_id, e.feature_key, e.quantity, e.at, e.key, e.metadata, $10
-       FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::int8[], $7::timestamptz[], $8::text[], $9::jsonb[])
-         AS e(org_id, mode, id, tenant_id, feature_key, quantity, at, key, metadata)`,
+     SELECT e.org_id, e.mode, e.id, e.tenant_id, e.feature_key, e.quantity, e.at, e.key, $9::jsonb -> (e.n::int - 1), $10
+       FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::int8[], $7::timestamptz[], $8::text[]) WITH ORDINALITY
+         AS e(org_id, mode, id, tenant_id, feature_key, quantity, at, key, n)`,
     [
       tokenArray(rows.map((p) => p.scope.orgId)),
       rows.map((p) => p.scope.mode),
@@ -56,7 +56,8 @@ export async function storeUsageEvents(tx: Queryable, pending: readonly PendingU
       tokenArray(rows.map((p) => p.event.quantity)),
       tokenArray(rows.map((p) => p.event.at.toISOString())),
       rows.map((p) => p.event.idempotencyKey),
-      rows.map((p) => jsonText(p.event.metadata)),
+      // One JSON array, element i the metadata of row i: a jsonb[] parameter parses each element apart, several times slower.
+      jsonText(rows.map((p) => p.event.metadata)),
       now,
     ],
   );
