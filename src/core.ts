@@ -28,6 +28,11 @@ export interface Core {
   deriveKey(purpose: string): Buffer;
   /** Each surface's OpenAPI document, by surface name. */
   openapi: Map<string, () => object>;
+  /**
+   * Work a surface started (billing's meter queue) to finish when the core closes, before
+   * anything it needs: `main.ts`'s SIGTERM drains it after the server stopped taking requests.
+   */
+  atClose(finish: () => Promise<unknown>): void;
   close(): Promise<void>;
 }
 
@@ -55,6 +60,7 @@ export async function createCore(config: Config, db: Db, options: { clock?: Cloc
   const sweeper = setInterval(() => void idempotency.purgeExpired().catch(() => {}), 10 * 60_000);
   sweeper.unref();
   const ledger = new LedgerEngine(db, clock);
+  const surfaceWork: (() => Promise<unknown>)[] = [];
   return {
     config,
     db,
@@ -68,7 +74,9 @@ export async function createCore(config: Config, db: Db, options: { clock?: Cloc
     writes: new WriteRunner(db, clock, idempotency),
     rateLimiter,
     openapi: new Map(),
+    atClose: (finish) => void surfaceWork.push(finish),
     async close() {
+      for (const finish of surfaceWork) await finish();
       clearInterval(sweeper);
       await ledger.drain();
       await apiKeys.close();

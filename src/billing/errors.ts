@@ -28,6 +28,9 @@ export const BILLING_ERRORS = {
   already_exists: { status: 409, type: 'conflict', kind: 'conflict' },
   subscription_exists: { status: 409, type: 'conflict', kind: 'conflict' },
   duplicate_customer_email: { status: 409, type: 'conflict', kind: 'conflict' },
+  duplicate_event: { status: 409, type: 'conflict', kind: 'conflict' },
+  // The reference's types have none for "try later"; like the surface's own 429 it is `validation`.
+  meter_buffer_full: { status: 429, type: 'validation', kind: 'rate_limited' },
 } as const satisfies Record<string, { status: number; type: string; kind: DomainErrorCode }>;
 
 export type BillingErrorCode = keyof typeof BILLING_ERRORS;

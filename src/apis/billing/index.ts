@@ -8,6 +8,29 @@ import { planRoutes } from './plans.ts';
 import { customerRoutes } from './customers.ts';
 import { subscriptionRoutes } from './subscriptions.ts';
 import { entitlementRoutes } from './entitlements.ts';
+import { meterRoutes } from './meter.ts';
+import { billingSettings } from './settings.ts';
+import { MeterQueue } from '../../billing/meter-queue.ts';
+import { sweepMeterKeys } from '../../billing/meter-store.ts';
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * The meter queue this server commits usage events through, drained when the core closes;
+ * and the sweeper that forgets idempotency keys past their retention.
+ */
+function startMetering(core: Core) {
+  const { meter: settings } = billingSettings(core.config.env);
+  const queue = new MeterQueue(core.db, core.clock, { capacity: settings.bufferEvents, lingerMs: settings.flushMs, maxConcurrent: 2, maxGroupEvents: 5_000 });
+  const sweep = () => sweepMeterKeys(core.db, new Date(core.clock.now().getTime() - settings.keyRetentionHours * HOUR_MS)).catch(() => 0);
+  const sweeper = setInterval(() => void sweep(), 10 * 60_000);
+  sweeper.unref();
+  core.atClose(async () => {
+    clearInterval(sweeper);
+    await queue.drain();
+  });
+  return queue;
+}
 
 /** The API key of a request: `X-API-Key`, else `Authorization: Bearer`. */
 function keyOf(header: string | string[] | undefined, bearer: string | null): string | null {
@@ -22,7 +45,7 @@ export async function registerBillingApi(app: FastifyInstance, core: Core): Prom
     title: 'Kontor Billing API',
     version: '1.0.0',
     description:
-      'Plans, customers, subscriptions and entitlements for your app (reference 003). Money is `{amount, currency, display}` in integer ' +
+      'Plans, customers, subscriptions, metering and entitlements for your app (reference 003). Money is `{amount, currency, display}` in integer ' +
       'minor units; lists are `{data, pagination}`; errors are `{error: {code, message, type, param, details}}`. A `bk_test_` ' +
       'key sees only sandbox data, a `bk_live_` key only live data. Tenant context is the `X-Tenant-ID` header. ' +
       'Writes accept Idempotency-Key.',
@@ -39,11 +62,13 @@ export async function registerBillingApi(app: FastifyInstance, core: Core): Prom
     gate: async (request) => void tenantOf(request),
     rateLimit: () => core.config.rateLimitPerMinute,
     routes: async (api) => {
+      const meter = startMetering(core);
       installExactSerializer(api);
       planRoutes(api, core);
       customerRoutes(api, core);
       subscriptionRoutes(api, core);
       entitlementRoutes(api, core);
+      meterRoutes(api, core, meter);
     },
   });
 }

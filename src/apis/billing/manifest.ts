@@ -2,6 +2,7 @@ import type { Core } from '../../core.ts';
 import type { SurfaceManifest } from '../../platform/surface-manifest.ts';
 import { BILLING_SCOPES } from './context.ts';
 import { registerBillingApi } from './index.ts';
+import { billingSettings } from './settings.ts';
 
 /** Billing (reference 003) at `/ledger`, API keys `bk_live_…` / `bk_test_…`. */
 export const billingSurface: SurfaceManifest<Core> = {
@@ -10,5 +11,6 @@ export const billingSurface: SurfaceManifest<Core> = {
   prefixes: ['/ledger'],
   keyFormat: { live: 'bk_live_', sandbox: 'bk_test_', body: 'checksum' },
   scopes: BILLING_SCOPES,
+  settings: billingSettings,
   register: registerBillingApi,
 };

@@ -251,7 +251,8 @@ export async function registerSurface(root: FastifyInstance, core: PipelineServi
         // Stored with the work it answers, and this is that answer: nothing left to do. (Any
         // other status means the work's transaction did not commit: store or release below.)
         if (claim.storedInTransaction && claim.storedInTransaction.status === reply.statusCode) return payload;
-        if (reply.statusCode >= 500 || (typeof payload !== 'string' && payload !== null && payload !== undefined && !Buffer.isBuffer(payload))) {
+        // A 429 (rate limit, a full buffer) refuses to run the work now: no answer, a retry runs again.
+        if (reply.statusCode >= 500 || reply.statusCode === 429 || (typeof payload !== 'string' && payload !== null && payload !== undefined && !Buffer.isBuffer(payload))) {
           await core.idempotency.release(claim.scope);
           return payload;
         }

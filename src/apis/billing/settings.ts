@@ -1,0 +1,23 @@
+import { integer, type Env } from '../../platform/config.ts';
+
+/** Billing's own settings, read from the server's environment. */
+export interface BillingSettings {
+  meter: {
+    /** METER_BUFFER_EVENTS: events accepted and not yet committed, at most; past it 429 `meter_buffer_full`. */
+    bufferEvents: number;
+    /** METER_FLUSH_MS: how long a group commit waits for more events (0: only while a commit is in flight). */
+    flushMs: number;
+    /** METER_KEY_RETENTION_HOURS: how long an `idempotency_key` refuses a repeat (at least the 24 h issue 13 asks). */
+    keyRetentionHours: number;
+  };
+}
+
+export function billingSettings(env: Env): BillingSettings {
+  return {
+    meter: {
+      bufferEvents: integer(env, 'METER_BUFFER_EVENTS', 50_000, 1, 10_000_000),
+      flushMs: integer(env, 'METER_FLUSH_MS', 2, 0, 1000),
+      keyRetentionHours: integer(env, 'METER_KEY_RETENTION_HOURS', 24, 24, 24 * 366),
+    },
+  };
+}

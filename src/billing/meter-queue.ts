@@ -1,0 +1,152 @@
+import type { Db, Queryable } from '../platform/db.ts';
+import type { Clock } from '../platform/clock.ts';
+import { billingError } from './errors.ts';
+import type { EventOutcome } from './meter-events.ts';
+import { storeUsageEvents, type PendingUsageEvent } from './meter-store.ts';
+
+/** One request's events: stored together with its own rows, or not at all. */
+export interface MeterUnit {
+  events: PendingUsageEvent[];
+  /**
+   * Runs in the transaction that stores the events, once every unit of the group is written,
+   * with what became of each event: the request's audit row and Idempotency-Key answer commit
+   * with its events or not at all. A throw fails the commit.
+   */
+  beforeCommit?: (tx: Queryable, outcomes: EventOutcome[]) => Promise<void>;
+}
+
+export interface MeterQueueOptions {
+  /** Events accepted but not yet committed, at most: past it, `meter_buffer_full` (429). */
+  capacity: number;
+  /** How long the first event of a group waits for others before the group commits. */
+  lingerMs: number;
+  /** Group commits in flight at once. */
+  maxConcurrent: number;
+  /** Events in one group commit, at most (one request's events are never split). */
+  maxGroupEvents: number;
+}
+
+interface Waiting {
+  unit: MeterUnit;
+  resolve: (outcomes: EventOutcome[]) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Usage events committed in shared groups (the ledger's commit queue, for metering): events
+ * of every request that arrives within a few milliseconds, or while a commit is in flight,
+ * are written in one transaction, so one commit and its fsync carry thousands of events. A
+ * request is answered only after its group committed: an acknowledged event survives a
+ * `kill -9`. What waits is bounded, in events; past the bound a request is refused at once,
+ * never queued.
+ */
+export class MeterQueue {
+  private waiting: Waiting[] = [];
+  private waitingEvents = 0;
+  /** Events accepted and not yet committed or refused (waiting and in flight). */
+  private pendingEvents = 0;
+  private running = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private draining = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly options: MeterQueueOptions,
+  ) {}
+
+  /** Queues a request's events; resolves with each event's outcome once their group committed. */
+  submit(unit: MeterUnit): Promise<EventOutcome[]> {
+    const n = unit.events.length;
+    if (this.pendingEvents + n > this.options.capacity) {
+      return Promise.reject(billingError('meter_buffer_full', 'the meter buffer is full; try again later'));
+    }
+    this.pendingEvents += n;
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ unit, resolve, reject });
+      this.waitingEvents += n;
+      this.schedule();
+    });
+  }
+
+  /** Resolves once nothing waits or is in flight (at shutdown: SIGTERM drains the buffer). */
+  async drain(): Promise<void> {
+    this.draining = true;
+    this.schedule();
+    while (this.running > 0 || this.waiting.length > 0) await new Promise((r) => setTimeout(r, 2));
+  }
+
+  /** `waited`: the events waiting have already waited out a commit in flight; no need to linger. */
+  private schedule(waited = false) {
+    if (this.waiting.length === 0 || this.running >= this.options.maxConcurrent) return;
+    const full = this.waitingEvents >= this.options.maxGroupEvents;
+    if (full || waited || this.draining || this.options.lingerMs === 0) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+      setImmediate(() => void this.flush());
+      this.running++; // reserved for that flush, so no second one starts for the same events
+      return;
+    }
+    this.timer ??= setTimeout(() => {
+      this.timer = null;
+      if (this.running >= this.options.maxConcurrent) return; // a finishing flush schedules again
+      this.running++;
+      void this.flush();
+    }, this.options.lingerMs);
+  }
+
+  /** Takes whole units up to the group size (at least one). */
+  private takeGroup(): Waiting[] {
+    let events = 0;
+    let count = 0;
+    while (count < this.waiting.length && (count === 0 || events + this.waiting[count].unit.events.length <= this.options.maxGroupEvents)) {
+      events += this.waiting[count].unit.events.length;
+      count++;
+    }
+    this.waitingEvents -= events;
+    return this.waiting.splice(0, count);
+  }
+
+  /** Runs with `running` already counted for it. */
+  private async flush() {
+    const group = this.takeGroup();
+    try {
+      if (group.length === 0) return;
+      let outcomes: (EventOutcome[] | Error)[];
+      try {
+        outcomes = await this.db.transaction((tx) => this.commit(tx, group.map((w) => w.unit)));
+      } catch (error) {
+        if (group.length === 1) outcomes = [error as Error];
+        else {
+          // Something no check foresaw (a failing before-commit step): each unit alone, so one cannot fail the others.
+          outcomes = [];
+          for (const w of group) {
+            try {
+              outcomes.push((await this.db.transaction((tx) => this.commit(tx, [w.unit])))[0]);
+            } catch (e) {
+              outcomes.push(e as Error);
+            }
+          }
+        }
+      }
+      group.forEach((w, i) => {
+        this.pendingEvents -= w.unit.events.length;
+        const outcome = outcomes[i];
+        if (outcome instanceof Error) w.reject(outcome);
+        else w.resolve(outcome);
+      });
+    } finally {
+      this.running--;
+      this.schedule(true);
+    }
+  }
+
+  private async commit(tx: Queryable, units: MeterUnit[]): Promise<EventOutcome[][]> {
+    const stored = await storeUsageEvents(tx, units.flatMap((u) => u.events), this.clock.now());
+    const outcomes = units.map((u) =>
+      u.events.map(({ event }): EventOutcome => (stored.has(event.id) ? { stored: true, event } : { stored: false, event, code: 'duplicate_event' })),
+    );
+    for (let i = 0; i < units.length; i++) if (units[i].beforeCommit) await units[i].beforeCommit!(tx, outcomes[i]);
+    return outcomes;
+  }
+}
