@@ -88,7 +88,7 @@ export function meterRoutes(api: SurfaceApp, { db, clock }: Core, meter: MeterQu
         response: { 202: Buffered, ...S.errorResponses(400, 401, 403, 409, 429) },
       },
     },
-    writeShared(async (seal, request) => {
+    writeShared(async (commit, request) => {
       const tenant = requireTenant(request);
       const event = validUsageEvent(inputOf(request.body), newId(), clock.now());
       let stored: StoredResponse | null = null;
@@ -97,7 +97,7 @@ export function meterRoutes(api: SurfaceApp, { db, clock }: Core, meter: MeterQu
         beforeCommit: async (tx, [o]) => {
           if (!o.stored) return; // refused: nothing of this request commits
           stored = answer(202, { id: idOf('uevt', event.id), status: 'buffered' });
-          await seal(tx, stored);
+          await commit.seal(tx, stored);
         },
       });
       if (!outcome.stored) throw billingError('duplicate_event', duplicateMessage(outcome), 'idempotency_key');
@@ -122,7 +122,7 @@ export function meterRoutes(api: SurfaceApp, { db, clock }: Core, meter: MeterQu
         },
       },
     },
-    writeShared(async (seal, request) => {
+    writeShared(async (commit, request) => {
       const tenant = requireTenant(request);
       const given = request.body.events ?? [];
       if (given.length === 0) throw billingError('invalid_input', 'events must hold at least one event', 'events');
@@ -138,7 +138,7 @@ export function meterRoutes(api: SurfaceApp, { db, clock }: Core, meter: MeterQu
           );
           const accepted = outcomes.filter((o) => o.stored).length;
           stored = answer(202, { accepted, rejected: outcomes.length - accepted, results });
-          await seal(tx, stored);
+          await commit.seal(tx, stored);
         },
       });
       return stored!;

@@ -99,6 +99,9 @@ export function write<RouteGeneric extends RouteGenericInterface, ContextConfig,
  * had been posted before (a known external id).
  */
 export interface SharedCommit {
+  /** For a queue that runs a before-commit step for every request: the audit row and the stored answer, in its transaction. */
+  seal(tx: Queryable, response: StoredResponse): Promise<void>;
+  /** For the ledger's commit queue, which takes the audit row as data (see above). */
   options<R>(
     answer: (results: R) => StoredResponse,
     status: { created: number; existing: number },
@@ -120,6 +123,10 @@ export function writeShared<RouteGeneric extends RouteGenericInterface, ContextC
     const context = writeContext(request as FastifyRequest);
     let stored: StoredResponse | null = null;
     const commit: SharedCommit = {
+      seal: (tx, response) => {
+        stored = response;
+        return request.server.writes.seal(tx, context, response);
+      },
       options: (answer, status) => ({
         audit: { row: auditOf(context), status },
         beforeCommit: context.claim
