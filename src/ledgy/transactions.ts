@@ -197,10 +197,7 @@ export async function createTransaction(deps: LedgyDeps, tx: Queryable, user: Le
   validateAmounts(given);
   const input = settled(user, given);
   await checkInputReferences(tx, user, input);
-  const [row] = await tx.query(INSERT, [
-    user.orgId,
-    newId(),
-    user.id,
+  return insertRow(deps, tx, user, [
     ...amountColumns(input),
     input.accountId ?? null,
     null,
@@ -208,9 +205,12 @@ export async function createTransaction(deps: LedgyDeps, tx: Queryable, user: Le
     input.groupId ?? null,
     input.payee ?? null,
     input.note ?? null,
-    'api',
-    deps.clock.now(),
   ]);
+}
+
+/** Inserts a row of the user's (the columns from type to note, in table order) and posts its entry. */
+async function insertRow(deps: LedgyDeps, tx: Queryable, user: LedgyUser, columns: unknown[]): Promise<LedgyTransaction> {
+  const [row] = await tx.query(INSERT, [user.orgId, newId(), user.id, ...columns, 'api', deps.clock.now()]);
   const created = toTransaction(row);
   await attachEntry(deps, tx, user, created);
   return created;
@@ -230,10 +230,7 @@ export async function createTransfer(deps: LedgyDeps, tx: Queryable, user: Ledgy
   if (to.currency_code !== from.currency_code && (fx.convertedAmount == null || fx.convertedAmount <= 0n)) {
     throw invalid('convertedAmount', 'convertedAmount (in the destination currency) must be greater than 0');
   }
-  const [row] = await tx.query(INSERT, [
-    user.orgId,
-    newId(),
-    user.id,
+  return insertRow(deps, tx, user, [
     'transfer',
     input.amount.toString(),
     input.currencyCode,
@@ -246,12 +243,7 @@ export async function createTransfer(deps: LedgyDeps, tx: Queryable, user: Ledgy
     null,
     null,
     input.note ?? null,
-    'api',
-    deps.clock.now(),
   ]);
-  const created = toTransaction(row);
-  await attachEntry(deps, tx, user, created);
-  return created;
 }
 
 async function ownLiveRow(tx: Queryable, user: LedgyUser, id: string): Promise<LedgyTransaction & { entryId: string | null }> {
