@@ -1,7 +1,17 @@
 import type { Core } from '../../core.ts';
+import { integer, type Env } from '../../platform/config.ts';
 import type { SurfaceManifest } from '../../platform/surface-manifest.ts';
+import { BillingScheduler } from '../../billing/scheduler.ts';
 import { BILLING_SCOPES } from './context.ts';
 import { registerBillingApi } from './index.ts';
+
+/** Billing's own settings, read from the server's environment. */
+export function billingSettings(env: Env) {
+  return {
+    /** BILLING_CLOCK_INTERVAL_MS: how often the scheduler looks for due work (0: never, e.g. a server that only reads). */
+    clockIntervalMs: integer(env, 'BILLING_CLOCK_INTERVAL_MS', 1_000, 0, 3_600_000),
+  };
+}
 
 /** Billing (reference 003) at `/ledger`, API keys `bk_live_…` / `bk_test_…`. */
 export const billingSurface: SurfaceManifest<Core> = {
@@ -10,5 +20,12 @@ export const billingSurface: SurfaceManifest<Core> = {
   prefixes: ['/ledger'],
   keyFormat: { live: 'bk_live_', sandbox: 'bk_test_', body: 'checksum' },
   scopes: BILLING_SCOPES,
+  settings: billingSettings,
   register: registerBillingApi,
+  // The clock: trial ends, period roll-overs, scheduled cancels and resumes, from the database.
+  background(core) {
+    const scheduler = new BillingScheduler(core.db, core.writes, core.clock, (error) => console.error(`kontor: billing clock: ${error instanceof Error ? error.message : String(error)}`));
+    scheduler.start(billingSettings(core.config.env).clockIntervalMs);
+    return scheduler;
+  },
 };
