@@ -90,7 +90,7 @@ test('two servers on one database: every due step runs once', async () => {
   }
   t.clock.set('2025-08-02T00:00:00.000Z');
   const one = new BillingScheduler(t.db, t.core.writes, t.clock);
-  const two = new BillingScheduler(other.core.db, other.core.writes, other.clock);
+  const two = new BillingScheduler(other.core.db, other.core.writes, other.core.clock);
   const [r1, r2, r3] = await Promise.all([one.runDue(t.clock.now()), two.runDue(t.clock.now()), one.runDue(t.clock.now())]);
   // Three roll-overs each (1 Jun, 1 Jul, 1 Aug), each recorded once (other tests' apps may be due too).
   assert.ok(r1.events + r2.events + r3.events >= 3 * N);
