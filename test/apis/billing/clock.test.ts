@@ -212,3 +212,18 @@ test('a cached answer expires when the clock reaches its next step, before the s
   t.clock.set('2025-11-01T00:00:00.001Z');
   assertError(await check(), 403, 'no_active_subscription');
 });
+
+test('the billing surface background task runs the scheduler on its interval until stopped', async () => {
+  const { billingSurface } = await import('../../../src/apis/billing/manifest.ts');
+  t.clock.set('2025-12-01T00:00:00.000Z');
+  const app = await billingApp(t);
+  const plan = await app.made('/ledger/plans', simplePlan('background', 100));
+  const sub = await app.made('/ledger/subscriptions', { tenant_id: 'bg', plan_id: plan.id });
+  t.clock.set('2026-01-01T00:00:01.000Z');
+  const task = billingSurface.background!({ ...t.core, config: { ...t.core.config, env: { BILLING_CLOCK_INTERVAL_MS: '10' } } });
+  try {
+    await eventually(async () => (await app.call('GET', `/ledger/subscriptions/${sub.id}`)).json().current_period_start === '2026-01-01T00:00:00.000Z');
+  } finally {
+    await task.stop();
+  }
+});
