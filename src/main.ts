@@ -4,7 +4,7 @@ import type { Db } from './platform/db.ts';
 import { migrate } from './platform/migrate.ts';
 import { createCore, type Core } from './core.ts';
 import { buildApp } from './app.ts';
-import { checkSurfaceSettings } from './surfaces.ts';
+import { checkSurfaceSettings, startBackgroundTasks } from './surfaces.ts';
 import type { FastifyInstance } from 'fastify';
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0];
@@ -40,6 +40,7 @@ async function main() {
   const server = app;
   const services = core!;
   const database = db;
+  const background = startBackgroundTasks(services);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -49,6 +50,7 @@ async function main() {
     let code = 0;
     try {
       await server.close();
+      for (const task of background) await task.stop();
       await services.close();
       // Last: the embedded PostgreSQL stops once nothing uses it.
       await database.close();

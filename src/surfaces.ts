@@ -1,5 +1,5 @@
 import type { Core } from './core.ts';
-import type { SurfaceManifest } from './platform/surface-manifest.ts';
+import type { BackgroundTask, SurfaceManifest } from './platform/surface-manifest.ts';
 import type { Env } from './platform/config.ts';
 import { KeyFormats, type KeyFormat } from './platform/identity/key-formats.ts';
 import { nativeSurface } from './apis/native/manifest.ts';
@@ -20,4 +20,9 @@ export function surfaceKeyFormats(surfaces: readonly SurfaceManifest<Core>[] = S
 /** Every surface's settings, read once at start so a bad value stops start-up with its variable named. */
 export function checkSurfaceSettings(env: Env, surfaces: readonly SurfaceManifest<Core>[] = SURFACES): void {
   for (const surface of surfaces) surface.settings?.(env);
+}
+
+/** Starts every surface's background work (the server does, once it listens). */
+export function startBackgroundTasks(core: Core, surfaces: readonly SurfaceManifest<Core>[] = SURFACES): BackgroundTask[] {
+  return surfaces.flatMap((surface) => (surface.background ? [surface.background(core)] : []));
 }

@@ -1,7 +1,8 @@
 import type { Queryable } from '../platform/db.ts';
 import { newId } from '../platform/ids.ts';
 import { billingError } from './errors.ts';
-import { assertPlanDeletable, updatePlan, validatePlan, type Feature, type Money, type PlanDefinition, type PlanInput, type PlanStatus, type Pricing } from './plans.ts';
+import { assertPlanDeletable, billingPeriodOf, updatePlan, validatePlan, type Feature, type Money, type PlanDefinition, type PlanInput, type PlanStatus, type Pricing } from './plans.ts';
+import { noticeWorld } from './entitlement-notices.ts';
 import { jsonText, pageOf, violates, type BillingScope, type Page, type PageRequest } from './scope.ts';
 
 /** A stored plan: the validated definition with its id, app, mode and times. */
@@ -16,7 +17,7 @@ export interface Plan extends PlanDefinition {
 const money = (m: { amount: string; currency: string }): Money => ({ amount: BigInt(m.amount), currency: m.currency });
 
 /** Features and pricing come back from jsonb with their integers as strings (see jsonText). */
-function toPlan(r: any): Plan {
+export function toPlan(r: any): Plan {
   const pricing = r.pricing as any;
   return {
     id: r.id,
@@ -94,6 +95,12 @@ export async function updatePlanBySlug(tx: Queryable, scope: BillingScope, slug:
         WHERE org_id = $1 AND mode = $2 AND id = $3 RETURNING *`,
       [scope.orgId, scope.mode, current.id, plan.slug, plan.name, plan.description, plan.status, plan.trialDays, jsonText(plan.features), plan.pricing && jsonText(plan.pricing), jsonText(plan.metadata), now],
     );
+    if (billingPeriodOf(current) !== billingPeriodOf(plan)) {
+      // Its subscriptions' next clock step moved: the scheduler wakes them now and works it out again.
+      await tx.query(`UPDATE billing_subscriptions SET next_due_at = $3 WHERE org_id = $1 AND plan_id = $2 AND status IN ('active', 'trialing', 'past_due', 'paused')`, [scope.orgId, current.id, now]);
+    }
+    // Every tenant on the plan reads its features: one notice for the app's world.
+    await noticeWorld(tx, scope);
     return toPlan(rows[0]);
   } catch (error) {
     if (violates(error, 'billing_plans_slug')) throw slugTaken(plan.slug);

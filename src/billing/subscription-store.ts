@@ -5,7 +5,9 @@ import { getPlanById, type Plan } from './plan-store.ts';
 import type { ProrationLine } from './proration.ts';
 import { jsonText, pageOf, violates, type BillingScope, type Page, type PageRequest } from './scope.ts';
 import { LIVE_STATUSES, type SubscriptionStatus } from './subscription-states.ts';
-import { cancelSubscription, catchUp, changePlan, pauseSubscription, resumeSubscription, startSubscription, type Subscription, type SubscriptionChange } from './subscriptions.ts';
+import { cancelSubscription, catchUp, changePlan, nextDueAt, pauseSubscription, resumeSubscription, startSubscription, type Subscription, type SubscriptionChange } from './subscriptions.ts';
+import { noticeTenant } from './entitlement-notices.ts';
+import { recordClockEvents } from './subscription-events.ts';
 
 /** A stored subscription: the state the commands work on, with its id, tenant, app, mode, metadata and times. */
 export interface SubscriptionRecord extends Subscription {
@@ -20,7 +22,7 @@ export interface SubscriptionRecord extends Subscription {
   updatedAt: Date;
 }
 
-const toRecord = (r: any): SubscriptionRecord => ({
+export const toRecord = (r: any): SubscriptionRecord => ({
   id: r.id,
   orgId: r.org_id,
   mode: r.mode,
@@ -46,15 +48,23 @@ const toRecord = (r: any): SubscriptionRecord => ({
 const exists = (tenantId: string) => billingError('subscription_exists', `tenant "${tenantId}" already has an active subscription`, 'tenant_id');
 const notFound = () => billingError('subscription_not_found', 'the subscription does not exist', 'id');
 
-/** The command's state written back over the row (never its id, tenant, plan history or creation time). */
-async function save(tx: Queryable, scope: BillingScope, id: string, s: Subscription, now: Date): Promise<SubscriptionRecord> {
+/**
+ * A change written back over the row (never its id, tenant, plan history or creation time),
+ * with when the clock next has work for it, the clock steps it took, and a notice that the
+ * tenant's entitlements changed. `plan` is the plan the subscription is on after the change.
+ */
+async function save(tx: Queryable, scope: BillingScope, id: string, change: SubscriptionChange, plan: Plan, now: Date): Promise<SubscriptionRecord> {
+  const s = change.subscription;
   const rows = await tx.query(
     `UPDATE billing_subscriptions SET plan_id = $4, status = $5, current_period_start = $6, current_period_end = $7, billing_anchor_day = $8,
-            trial_start = $9, trial_end = $10, cancel_at = $11, canceled_at = $12, ended_at = $13, paused_at = $14, resume_at = $15, updated_at = $16
+            trial_start = $9, trial_end = $10, cancel_at = $11, canceled_at = $12, ended_at = $13, paused_at = $14, resume_at = $15, updated_at = $16, next_due_at = $17
       WHERE org_id = $1 AND mode = $2 AND id = $3 RETURNING *`,
-    [scope.orgId, scope.mode, id, s.planId, s.status, s.currentPeriodStart, s.currentPeriodEnd, s.billingAnchorDay, s.trialStart, s.trialEnd, s.cancelAt, s.canceledAt, s.endedAt, s.pausedAt, s.resumeAt, now],
+    [scope.orgId, scope.mode, id, s.planId, s.status, s.currentPeriodStart, s.currentPeriodEnd, s.billingAnchorDay, s.trialStart, s.trialEnd, s.cancelAt, s.canceledAt, s.endedAt, s.pausedAt, s.resumeAt, now, nextDueAt(s, plan)],
   );
-  return toRecord(rows[0]);
+  await recordClockEvents(tx, scope, [{ subscriptionId: id, change }], now);
+  const record = toRecord(rows[0]);
+  await noticeTenant(tx, scope, record.tenantId);
+  return record;
 }
 
 /** Proration lines kept for the subscription's next invoice (part 2 picks them up). */
@@ -93,18 +103,20 @@ export async function createSubscription(tx: Queryable, scope: BillingScope, inp
   );
   const statuses: SubscriptionStatus[] = [];
   for (const row of live.map(toRecord)) {
-    const change = catchUp(row, await getPlanById(tx, scope, row.planId), now);
-    if (change.changed) await save(tx, scope, row.id, change.subscription, now);
+    const rowPlan = await getPlanById(tx, scope, row.planId);
+    const change = catchUp(row, rowPlan, now);
+    if (change.changed) await save(tx, scope, row.id, change, rowPlan, now);
     statuses.push(change.subscription.status);
   }
   const s = startSubscription(plan, now, statuses, input.status);
   try {
     const rows = await tx.query(
       `INSERT INTO billing_subscriptions (org_id, mode, id, tenant_id, plan_id, status, current_period_start, current_period_end, billing_anchor_day,
-                                         seats, trial_start, trial_end, metadata, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING *`,
-      [scope.orgId, scope.mode, newId(), input.tenantId, plan.id, s.status, s.currentPeriodStart, s.currentPeriodEnd, s.billingAnchorDay, input.seats ?? 0n, s.trialStart, s.trialEnd, jsonText(input.metadata ?? {}), now],
+                                         seats, trial_start, trial_end, metadata, created_at, updated_at, next_due_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15) RETURNING *`,
+      [scope.orgId, scope.mode, newId(), input.tenantId, plan.id, s.status, s.currentPeriodStart, s.currentPeriodEnd, s.billingAnchorDay, input.seats ?? 0n, s.trialStart, s.trialEnd, jsonText(input.metadata ?? {}), now, nextDueAt(s, plan)],
     );
+    await noticeTenant(tx, scope, input.tenantId);
     return toRecord(rows[0]);
   } catch (error) {
     if (violates(error, 'billing_subscriptions_live_tenant')) throw exists(input.tenantId);
@@ -158,15 +170,19 @@ export async function updateSubscription(tx: Queryable, scope: BillingScope, id:
     patch.seats ?? current.seats,
     now,
   ]);
+  // Seats are a seat feature's use.
+  await noticeTenant(tx, scope, current.tenantId);
   return toRecord(rows[0]);
 }
 
 /** Locks the subscription, runs a command of src/billing/subscriptions.ts on it and its plan, saves the result and its pending lines. */
 async function command(tx: Queryable, scope: BillingScope, id: string | null, tenantId: string | null, now: Date, run: (s: SubscriptionRecord, plan: Plan) => Promise<SubscriptionChange> | SubscriptionChange): Promise<SubscriptionRecord> {
   const current = await getSubscription(tx, scope, id, tenantId, 'FOR UPDATE');
-  const change = await run(current, await getPlanById(tx, scope, current.planId));
+  const plan = await getPlanById(tx, scope, current.planId);
+  const change = await run(current, plan);
   await keepPendingLines(tx, scope, current.id, change.pendingLines, now);
-  return save(tx, scope, current.id, change.subscription, now);
+  const after = change.subscription.planId === plan.id ? plan : await getPlanById(tx, scope, change.subscription.planId);
+  return save(tx, scope, current.id, change, after, now);
 }
 
 export const cancel = (tx: Queryable, scope: BillingScope, id: string | null, tenantId: string | null, now: Date, immediately: boolean) =>

@@ -115,6 +115,30 @@ function resumed(s: Subscription, when: Date): Subscription {
 /** Ended by a cancel: canceled_at and ended_at are the cancel's time. */
 const canceled = (s: Subscription, when: Date): Subscription => ({ ...s, status: 'canceled', cancelAt: when, canceledAt: when, endedAt: when, resumeAt: null });
 
+/** When each kind of clock step next falls due (ms; Infinity: never), as `catchUp` takes them. */
+function dueTimes(s: Subscription, period: ReturnType<typeof billingPeriodOf>) {
+  const cancelAt = at(s.cancelAt);
+  return {
+    // A period ending on (or after) a scheduled cancel never rolls: the cancel ends it.
+    rollAt: RUNNING_STATUSES.includes(s.status) && period !== 'none' && s.currentPeriodEnd.getTime() < cancelAt ? s.currentPeriodEnd.getTime() : Infinity,
+    cancelAt,
+    trialAt: s.status === 'trialing' ? at(s.trialEnd) : Infinity,
+    resumeAt: s.status === 'paused' ? at(s.resumeAt) : Infinity,
+  };
+}
+
+/**
+ * When `catchUp` next has something to do for this subscription; null when nothing ever will
+ * (canceled, expired, or a plan billed `none` with nothing scheduled). The scheduler wakes
+ * the row then (`next_due_at`).
+ */
+export function nextDueAt(s: Subscription, plan: Pick<SubscribablePlan, 'pricing'>): Date | null {
+  if (isFinal(s.status)) return null;
+  const { rollAt, cancelAt, trialAt, resumeAt } = dueTimes(s, billingPeriodOf(plan));
+  const next = Math.min(rollAt, cancelAt, trialAt, resumeAt);
+  return Number.isFinite(next) ? new Date(next) : null;
+}
+
 /**
  * Brings a subscription up to `now`: whichever of a period end, a scheduled cancel, a trial
  * end or a `resume_at` fell due first happens first, until none is due. At one instant: the
@@ -130,13 +154,9 @@ export function catchUp(sub: Subscription, plan: Pick<SubscribablePlan, 'pricing
   for (let steps = 0; ; steps++) {
     if (steps > 10_000) throw new RangeError('subscription clock did not settle');
     if (isFinal(s.status)) break;
-    const t = now.getTime();
-    const rollAt = RUNNING_STATUSES.includes(s.status) && period !== 'none' && s.currentPeriodEnd.getTime() < at(s.cancelAt) ? s.currentPeriodEnd.getTime() : Infinity;
-    const cancelAt = at(s.cancelAt);
-    const trialAt = s.status === 'trialing' ? at(s.trialEnd) : Infinity;
-    const resumeAt = s.status === 'paused' ? at(s.resumeAt) : Infinity;
+    const { rollAt, cancelAt, trialAt, resumeAt } = dueTimes(s, period);
     const next = Math.min(rollAt, cancelAt, trialAt, resumeAt);
-    if (next > t) break;
+    if (next > now.getTime()) break;
     if (next === rollAt) {
       const { ended, current } = rollPeriods(span(s), period, s.billingAnchorDay, s.currentPeriodEnd, s.cancelAt);
       endedPeriods.push(...ended);

@@ -26,6 +26,18 @@ export interface SurfaceManifest<Services> {
   settings?(env: Env): unknown;
   /** Its operator commands (`kontor <name> …`), listed in the CLI's help after the CLI's own. */
   commands?: readonly OperatorCommand[];
+  /**
+   * Work it runs in the background while the server serves (a scheduler): started by the
+   * server once it listens, stopped before the services close. Not started by tests or the
+   * CLI, which drive such work themselves.
+   */
+  background?(services: Services): BackgroundTask;
   /** Mounts its routes with its authentication, error envelope and OpenAPI document. */
   register(app: FastifyInstance, services: Services): Promise<void>;
+}
+
+/** A surface's background work, running until stopped. */
+export interface BackgroundTask {
+  /** Stops starting new work and waits for the work in progress to finish. */
+  stop(): Promise<void>;
 }

@@ -52,3 +52,34 @@ export async function startTestApp(env: Record<string, string> = {}, overrides: 
     },
   };
 }
+
+export interface SecondServer {
+  app: FastifyInstance;
+  core: Core;
+  request(options: InjectOptions): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+/**
+ * Another server on the test app's database (its own pool, core, caches and listeners; the
+ * same schema, configuration and clock): what a second instance behind a load balancer is.
+ */
+export async function secondServer(t: TestApp): Promise<SecondServer> {
+  const { openPostgres } = await import('../../src/platform/db.ts');
+  const { testDatabaseUrl } = await import('./db.ts');
+  const [{ schema }] = await t.db.query<{ schema: string }>('SELECT current_schema() AS schema');
+  const db = openPostgres(testDatabaseUrl(), { schema, max: 20 });
+  const core = await createCore(t.core.config, db, { clock: t.clock });
+  const app = await buildApp(core);
+  await app.ready();
+  return {
+    app,
+    core,
+    request: (options) => app.inject(options),
+    async close() {
+      await app.close();
+      await core.close();
+      await db.close();
+    },
+  };
+}

@@ -5,6 +5,7 @@ import { write } from '../../platform/http/write.ts';
 import { createCustomer, deleteCustomer, getCustomer, getCustomerByEmail, listCustomers, updateCustomerById } from '../../billing/customer-store.ts';
 import { tenantSubscriptions } from '../../billing/subscription-store.ts';
 import { pageRequest } from '../../billing/scope.ts';
+import { worldNow } from '../../billing/test-clocks.ts';
 import * as S from './schemas.ts';
 import { requireTenant, scopeOf, tenantOf } from './context.ts';
 import { PREFIX, customerView, pageView, subscriptionView, uuidOf } from './views.ts';
@@ -33,7 +34,7 @@ export function customerRoutes(api: SurfaceApp, { db, clock }: Core) {
       },
     },
     write(async (tx, request, reply) => {
-      const customer = await createCustomer(tx, scopeOf(request), requireTenant(request), request.body, clock.now());
+      const customer = await createCustomer(tx, scopeOf(request), requireTenant(request), request.body, await worldNow(tx, scopeOf(request), clock));
       reply.code(201);
       return customerView(customer);
     }),
@@ -91,7 +92,7 @@ export function customerRoutes(api: SurfaceApp, { db, clock }: Core) {
         response: { 200: S.Customer, ...S.errorResponses(400, 401, 403, 404, 409) },
       },
     },
-    write(async (tx, request) => customerView(await updateCustomerById(tx, scopeOf(request), customerId(request.params.id), tenantOf(request), request.body, clock.now()))),
+    write(async (tx, request) => customerView(await updateCustomerById(tx, scopeOf(request), customerId(request.params.id), tenantOf(request), request.body, await worldNow(tx, scopeOf(request), clock)))),
   );
 
   api.delete(

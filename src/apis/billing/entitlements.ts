@@ -4,7 +4,8 @@ import type { SurfaceApp } from '../../platform/http/surface.ts';
 import { write } from '../../platform/http/write.ts';
 import { billingError } from '../../billing/errors.ts';
 import { getCustomer } from '../../billing/customer-store.ts';
-import { allEntitlements, checkFeatures } from '../../billing/entitlement-reads.ts';
+import type { EntitlementCache } from '../../billing/entitlement-cache.ts';
+import { noticeTenant } from '../../billing/entitlement-notices.ts';
 import type { Entitlement } from '../../billing/entitlements.ts';
 import * as S from './schemas.ts';
 import { requireTenant, scopeOf, tenantOf } from './context.ts';
@@ -28,8 +29,8 @@ const Listed = Type.Object({ feature: Type.String(), allowed: Type.Boolean(), us
 const reasonOf = (e: Entitlement) => (e.reason ? { reason: e.reason } : {});
 const checkView = (e: Entitlement) => ({ allowed: e.allowed, feature: e.feature, used: e.used, limit: e.limit, remaining: e.remaining, soft_limit: e.softLimit, ...reasonOf(e) });
 
-/** Checks are tenant-scoped (X-Tenant-ID); answered from the database on each call (no cache yet). */
-export function entitlementRoutes(api: SurfaceApp, { db, clock }: Core) {
+/** Checks are tenant-scoped (X-Tenant-ID); answered from this server's entitlement cache (metered use read fresh). */
+export function entitlementRoutes(api: SurfaceApp, { db }: Core, cache: EntitlementCache) {
   api.post(
     '/entitlements/check',
     {
@@ -47,7 +48,7 @@ export function entitlementRoutes(api: SurfaceApp, { db, clock }: Core) {
       const tenant = requireTenant(request);
       const key = request.body.feature_key?.trim();
       if (!key) throw billingError('invalid_input', 'feature_key is required', 'feature_key');
-      const [result] = await checkFeatures(db, scopeOf(request), tenant, [key], clock.now());
+      const [result] = await cache.check(scopeOf(request), tenant, [key]);
       return checkView(result);
     },
   );
@@ -68,7 +69,7 @@ export function entitlementRoutes(api: SurfaceApp, { db, clock }: Core) {
       const tenant = requireTenant(request);
       const keys = (request.body.feature_keys ?? []).map((k) => k.trim());
       if (keys.length === 0 || keys.some((k) => !k)) throw billingError('invalid_input', 'feature_keys must list at least one feature key', 'feature_keys');
-      const results = await checkFeatures(db, scopeOf(request), tenant, keys, clock.now());
+      const results = await cache.check(scopeOf(request), tenant, keys);
       return { results: Object.fromEntries(results.map((e, i) => [keys[i], { allowed: e.allowed, used: e.used, limit: e.limit, remaining: e.remaining, ...reasonOf(e) }])) };
     },
   );
@@ -91,7 +92,7 @@ export function entitlementRoutes(api: SurfaceApp, { db, clock }: Core) {
     async (request) => {
       const scope = scopeOf(request);
       const customer = await getCustomer(db, scope, uuidOf(PREFIX.customer, request.params.customerId), tenantOf(request));
-      const { plan, entitlements } = await allEntitlements(db, scope, customer.tenantId, clock.now());
+      const { plan, entitlements } = await cache.all(scope, customer.tenantId);
       return {
         customer_id: idOf(PREFIX.customer, customer.id),
         plan: plan.name,
@@ -107,14 +108,17 @@ export function entitlementRoutes(api: SurfaceApp, { db, clock }: Core) {
       config: { scope: 'billing:write' },
       schema: {
         operationId: 'invalidateEntitlements',
-        summary: "Drop a customer's cached entitlements (answers are read fresh today; kept for clients of the reference).",
+        summary: "Drop a customer's cached entitlements on every server (after manual plan changes or data corrections).",
         tags,
         params: CustomerParams,
         response: { 204: Type.Null(), ...S.errorResponses(401, 403, 404) },
       },
     },
     write(async (tx, request, reply) => {
-      await getCustomer(tx, scopeOf(request), uuidOf(PREFIX.customer, request.params.customerId), tenantOf(request));
+      const scope = scopeOf(request);
+      const customer = await getCustomer(tx, scope, uuidOf(PREFIX.customer, request.params.customerId), tenantOf(request));
+      // Delivered to every server (this one included) when the write commits.
+      await noticeTenant(tx, scope, customer.tenantId);
       reply.code(204);
     }),
   );

@@ -31,6 +31,26 @@ function startMetering(core: Core) {
   });
   return queue;
 }
+import { testClockRoutes } from './test-clock.ts';
+import { EntitlementCache } from '../../billing/entitlement-cache.ts';
+import { meteredUseFromEvents } from '../../billing/entitlement-reads.ts';
+import { scopeOf } from './context.ts';
+
+/**
+ * The operations after whose commit this server drops the app world's cached entitlements at
+ * once, before answering (other servers drop them on the NOTIFY each of these sends).
+ */
+const CHANGES_ENTITLEMENTS = new Set([
+  'createSubscription',
+  'updateSubscription',
+  'cancelSubscription',
+  'pauseSubscription',
+  'resumeSubscription',
+  'changeSubscriptionPlan',
+  'updatePlan',
+  'invalidateEntitlements',
+  'advanceTestClock',
+]);
 
 /** The API key of a request: `X-API-Key`, else `Authorization: Bearer`. */
 function keyOf(header: string | string[] | undefined, bearer: string | null): string | null {
@@ -39,6 +59,10 @@ function keyOf(header: string | string[] | undefined, bearer: string | null): st
 
 /** Billing (reference 003) at `/ledger`: plans, customers and subscriptions, in live and sandbox worlds. */
 export async function registerBillingApi(app: FastifyInstance, core: Core): Promise<void> {
+  // One cache per server instance, listening for every server's changes.
+  const cache = new EntitlementCache(core.db, core.clock, meteredUseFromEvents);
+  await cache.start();
+  app.addHook('onClose', () => cache.close());
   await registerSurface(app, core, {
     name: 'billing',
     prefix: '/ledger',
@@ -67,8 +91,14 @@ export async function registerBillingApi(app: FastifyInstance, core: Core): Prom
       planRoutes(api, core);
       customerRoutes(api, core);
       subscriptionRoutes(api, core);
-      entitlementRoutes(api, core);
+      entitlementRoutes(api, core, cache);
       meterRoutes(api, core, meter);
+      testClockRoutes(api, core);
+      // A write's handler has committed by the time its answer is sent.
+      api.addHook('onSend', async (request, reply) => {
+        const operation = (request.routeOptions.schema as { operationId?: string } | undefined)?.operationId;
+        if (reply.statusCode < 400 && operation && CHANGES_ENTITLEMENTS.has(operation) && request.principal) cache.invalidate(scopeOf(request), null);
+      });
     },
   });
 }

@@ -1,5 +1,6 @@
 import type { Core } from '../../core.ts';
 import type { SurfaceManifest } from '../../platform/surface-manifest.ts';
+import { BillingScheduler } from '../../billing/scheduler.ts';
 import { BILLING_SCOPES } from './context.ts';
 import { registerBillingApi } from './index.ts';
 import { billingSettings } from './settings.ts';
@@ -13,4 +14,10 @@ export const billingSurface: SurfaceManifest<Core> = {
   scopes: BILLING_SCOPES,
   settings: billingSettings,
   register: registerBillingApi,
+  // The clock: trial ends, period roll-overs, scheduled cancels and resumes, from the database.
+  background(core) {
+    const scheduler = new BillingScheduler(core.db, core.writes, core.clock, (error) => console.error(`kontor: billing clock: ${error instanceof Error ? error.message : String(error)}`));
+    scheduler.start(billingSettings(core.config.env).clockIntervalMs);
+    return scheduler;
+  },
 };

@@ -5,6 +5,7 @@ import { write } from '../../platform/http/write.ts';
 import { createPlan, deletePlan, getPlanBySlug, listPlans, updatePlanBySlug } from '../../billing/plan-store.ts';
 import { pageRequest } from '../../billing/scope.ts';
 import type { PlanStatus } from '../../billing/plans.ts';
+import { worldNow } from '../../billing/test-clocks.ts';
 import * as S from './schemas.ts';
 import { scopeOf } from './context.ts';
 import { PREFIX, pageView, planView, uuidOf } from './views.ts';
@@ -28,7 +29,7 @@ export function planRoutes(api: SurfaceApp, { db, clock }: Core) {
     },
     write(async (tx, request, reply) => {
       reply.code(201);
-      return planView(await createPlan(tx, scopeOf(request), request.body, clock.now()));
+      return planView(await createPlan(tx, scopeOf(request), request.body, await worldNow(tx, scopeOf(request), clock)));
     }),
   );
 
@@ -72,7 +73,7 @@ export function planRoutes(api: SurfaceApp, { db, clock }: Core) {
         response: { 200: S.Plan, ...S.errorResponses(400, 401, 403, 404, 409) },
       },
     },
-    write(async (tx, request) => planView(await updatePlanBySlug(tx, scopeOf(request), request.params.name, request.body, clock.now()))),
+    write(async (tx, request) => planView(await updatePlanBySlug(tx, scopeOf(request), request.params.name, request.body, await worldNow(tx, scopeOf(request), clock)))),
   );
 
   api.delete(

@@ -7,6 +7,7 @@ import { billingError } from '../../billing/errors.ts';
 import { pageRequest } from '../../billing/scope.ts';
 import type { SubscriptionStatus } from '../../billing/subscription-states.ts';
 import { cancel, createSubscription, getSubscription, listSubscriptions, pause, resume, switchPlan, updateSubscription } from '../../billing/subscription-store.ts';
+import { worldNow } from '../../billing/test-clocks.ts';
 import * as S from './schemas.ts';
 import { scopeOf, tenantOf } from './context.ts';
 import { PREFIX, pageView, subscriptionView, uuidOf } from './views.ts';
@@ -64,7 +65,7 @@ export function subscriptionRoutes(api: SurfaceApp, { db, clock }: Core) {
       const { tenant_id, plan_id, status, seats, metadata } = request.body;
       const tenantId = tenantFor(request, tenant_id);
       if (!plan_id) throw billingError('invalid_input', 'plan_id is required', 'plan_id');
-      const created = await createSubscription(tx, scopeOf(request), { tenantId, planId: uuidOf(PREFIX.plan, plan_id), status: startStatus(status), seats: seats === undefined ? undefined : BigInt(seats), metadata }, clock.now());
+      const created = await createSubscription(tx, scopeOf(request), { tenantId, planId: uuidOf(PREFIX.plan, plan_id), status: startStatus(status), seats: seats === undefined ? undefined : BigInt(seats), metadata }, await worldNow(tx, scopeOf(request), clock));
       reply.code(201);
       return subscriptionView(created);
     }),
@@ -115,7 +116,7 @@ export function subscriptionRoutes(api: SurfaceApp, { db, clock }: Core) {
         response: { 200: S.Subscription, ...S.errorResponses(400, 401, 403, 404) },
       },
     },
-    write(async (tx, request) => subscriptionView(await updateSubscription(tx, scopeOf(request), subscriptionId(request), tenantOf(request), { metadata: request.body.metadata, seats: request.body.seats === undefined ? undefined : BigInt(request.body.seats) }, clock.now()))),
+    write(async (tx, request) => subscriptionView(await updateSubscription(tx, scopeOf(request), subscriptionId(request), tenantOf(request), { metadata: request.body.metadata, seats: request.body.seats === undefined ? undefined : BigInt(request.body.seats) }, await worldNow(tx, scopeOf(request), clock)))),
   );
 
   api.post(
@@ -123,7 +124,7 @@ export function subscriptionRoutes(api: SurfaceApp, { db, clock }: Core) {
     action('cancelSubscription', 'Cancel at the end of the current period, or immediately.', S.Cancel, [400, 401, 403, 404]),
     write(async (tx, request) => {
       const body = request.body as { immediately?: boolean };
-      return subscriptionView(await cancel(tx, scopeOf(request), subscriptionId(request), tenantOf(request), clock.now(), body.immediately === true));
+      return subscriptionView(await cancel(tx, scopeOf(request), subscriptionId(request), tenantOf(request), await worldNow(tx, scopeOf(request), clock), body.immediately === true));
     }),
   );
 
@@ -133,14 +134,14 @@ export function subscriptionRoutes(api: SurfaceApp, { db, clock }: Core) {
     write(async (tx, request) => {
       const body = request.body as { resume_at?: string | null };
       const resumeAt = body.resume_at ? new Date(body.resume_at) : null;
-      return subscriptionView(await pause(tx, scopeOf(request), subscriptionId(request), tenantOf(request), clock.now(), resumeAt));
+      return subscriptionView(await pause(tx, scopeOf(request), subscriptionId(request), tenantOf(request), await worldNow(tx, scopeOf(request), clock), resumeAt));
     }),
   );
 
   api.post(
     '/subscriptions/:id/resume',
     action('resumeSubscription', 'Resume a paused subscription; its period end moves by the pause.', null, [400, 401, 403, 404]),
-    write(async (tx, request) => subscriptionView(await resume(tx, scopeOf(request), subscriptionId(request), tenantOf(request), clock.now()))),
+    write(async (tx, request) => subscriptionView(await resume(tx, scopeOf(request), subscriptionId(request), tenantOf(request), await worldNow(tx, scopeOf(request), clock)))),
   );
 
   api.post(
@@ -150,7 +151,7 @@ export function subscriptionRoutes(api: SurfaceApp, { db, clock }: Core) {
       const body = request.body as { plan_id?: string; prorate?: boolean };
       if (!body.plan_id) throw billingError('invalid_input', 'plan_id is required', 'plan_id');
       const newPlan = uuidOf(PREFIX.plan, body.plan_id);
-      return subscriptionView(await switchPlan(tx, scopeOf(request), subscriptionId(request), tenantOf(request), clock.now(), newPlan, body.prorate !== false));
+      return subscriptionView(await switchPlan(tx, scopeOf(request), subscriptionId(request), tenantOf(request), await worldNow(tx, scopeOf(request), clock), newPlan, body.prorate !== false));
     }),
   );
 }

@@ -1,0 +1,69 @@
+import { createOrg } from '../src/platform/orgs.ts';
+import { createPlan } from '../src/billing/plan-store.ts';
+import { createSubscription } from '../src/billing/subscription-store.ts';
+import { httpLoad } from './lib/http-load.ts';
+import { startBenchServer } from './lib/http-app.ts';
+import { percentile, round } from './lib/measure.ts';
+import type { Benchmark } from './lib/types.ts';
+
+const RATE = 1_000;
+
+/**
+ * A steady client checking one tenant's entitlements through POST /ledger/entitlements/check
+ * (API key, tenant context, rate limit, the server's entitlement cache, serialisation) at a
+ * fixed 1,000 requests a second from another thread, rotating over a metered, a seat and a
+ * boolean feature: the latency an app's gate sees at that load.
+ */
+export default {
+  name: 'billing.entitlement_check',
+  description: `POST /ledger/entitlements/check, open loop at ${RATE} req/s from a client thread, 3 features of one tenant; ops = requests`,
+  targets: [{ field: 'p99_ms', max: 2 }, { field: 'errors', max: 0 }],
+  async run(ctx) {
+    const org = await createOrg(ctx.db, ctx.clock, { name: 'Billing bench' });
+    const scope = { orgId: org.id, mode: 'live' as const };
+    await ctx.db.transaction(async (tx) => {
+      const plan = await createPlan(
+        tx,
+        scope,
+        {
+          name: 'Pro',
+          slug: 'pro',
+          currency: 'usd',
+          status: 'active',
+          features: [
+            { key: 'api_calls', name: 'API Calls', type: 'metered', limit: 100000, period: 'monthly' },
+            { key: 'seats', name: 'Seats', type: 'seat', limit: 10, period: 'none' },
+            { key: 'sso', name: 'SSO', type: 'boolean', limit: 1, period: 'none' },
+          ],
+          pricing: { base_amount: { amount: 4999 }, billing_period: 'monthly' },
+        },
+        ctx.clock.now(),
+      );
+      await createSubscription(tx, scope, { tenantId: 'acme-corp', planId: plan.id, seats: 3n }, ctx.clock.now());
+    });
+    const server = await startBenchServer(ctx);
+    try {
+      const { secret } = await server.core.apiKeys.create({ orgId: org.id, surface: 'billing', scopes: ['billing:read'], mode: 'live' });
+      await ctx.settle();
+      const r = await httpLoad({
+        url: `${server.base}/ledger/entitlements/check`,
+        method: 'POST',
+        headers: { 'x-api-key': secret, 'x-tenant-id': 'acme-corp' },
+        bodies: ['api_calls', 'seats', 'sso'].map((feature_key) => JSON.stringify({ feature_key })),
+        seconds: ctx.seconds,
+        warmupSeconds: 0.5,
+        ratePerSecond: RATE,
+      });
+      const errors = r.requests - (r.statuses['200'] ?? 0);
+      return {
+        ops_per_s: round(r.requests / r.seconds),
+        p50_ms: round(percentile(r.latenciesMs, 50), 3),
+        p99_ms: round(percentile(r.latenciesMs, 99), 3),
+        max_ms: round(Math.max(...r.latenciesMs), 3),
+        errors,
+      };
+    } finally {
+      await server.close();
+    }
+  },
+} satisfies Benchmark;

@@ -1,0 +1,68 @@
+import type { Clock } from '../platform/clock.ts';
+import type { Db } from '../platform/db.ts';
+import type { WriteRunner } from '../platform/write-runner.ts';
+import { dueWorlds, runDueSteps, type StepsRun } from './clock-steps.ts';
+
+/** Subscriptions one transaction steps: large enough to be quick, small enough to hold few locks for long. */
+const BATCH = 500;
+
+/**
+ * The one scheduler of billing's clock: runs the due work stored in the database
+ * (`next_due_at`), so nothing is lost across restarts, and each step once with several
+ * servers on one PostgreSQL (rows locked `FOR UPDATE SKIP LOCKED`: a second server takes the
+ * rows the first does not hold). Each batch is one write-runner transaction with its audit
+ * row (surface `billing`, principal `scheduler`). Tests call `runDue(now)` instead of waiting.
+ */
+export class BillingScheduler {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<unknown> | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly writes: WriteRunner,
+    private readonly clock: Clock,
+    private readonly onError: (error: unknown) => void = () => {},
+  ) {}
+
+  /**
+   * Runs everything due by `now` (real time; each sandbox at its own time) that no other
+   * server holds: rows another server has locked are its to run, so a pass that could take
+   * nothing ends the run.
+   */
+  async runDue(now: Date = this.clock.now()): Promise<StepsRun> {
+    const total: StepsRun = { subscriptions: 0, events: 0 };
+    for (;;) {
+      const before = total.subscriptions;
+      for (const world of await dueWorlds(this.db, now)) {
+        const scope = { orgId: world.orgId, mode: world.mode };
+        const context = { orgId: world.orgId, principalId: 'scheduler', surface: 'billing', operation: 'runDueClockSteps', requestId: null };
+        for (;;) {
+          const run = await this.writes.execute(context, (tx) => runDueSteps(tx, scope, world.now, { skipLocked: true, limit: BATCH }));
+          total.subscriptions += run.subscriptions;
+          total.events += run.events;
+          if (run.subscriptions < BATCH) break;
+        }
+      }
+      if (total.subscriptions === before) return total;
+    }
+  }
+
+  /** Runs due work every `intervalMs` (real time) until `stop`; one run at a time. */
+  start(intervalMs: number): void {
+    if (this.timer || intervalMs <= 0) return;
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = this.runDue()
+        .catch(this.onError)
+        .finally(() => (this.running = null));
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops the timer and waits for a run in progress to commit. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+}
