@@ -20,6 +20,14 @@ export interface StoredResponse {
   withheld?: boolean;
 }
 
+/**
+ * What a key keeps of an answer: all of it, except a success whose answer carries a secret
+ * shown once (sign-up, log-in, token minting), of which it keeps only that it succeeded.
+ * Refusals hold no secret and are kept whole.
+ */
+export const keptAnswer = (response: StoredResponse, secretAnswer: boolean): StoredResponse =>
+  secretAnswer && response.status < 300 ? { ...response, withheld: true } : response;
+
 export type Claim =
   | { kind: 'claimed' }
   | { kind: 'replay'; response: StoredResponse }

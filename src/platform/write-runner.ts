@@ -1,7 +1,7 @@
 import type { Db, Queryable } from './db.ts';
 import type { Clock } from './clock.ts';
 import { appendWriteAudit, type WriteAuditRow } from './write-audit.ts';
-import type { IdempotencyScope, IdempotencyStore, StoredResponse } from './idempotency.ts';
+import { keptAnswer, type IdempotencyScope, type IdempotencyStore, type StoredResponse } from './idempotency.ts';
 
 /** Who writes, through what, and the Idempotency-Key this write answers (claimed, not replayed). */
 export interface WriteContext {
@@ -63,8 +63,7 @@ export class WriteRunner {
   async storeAnswer(tx: Queryable, context: WriteContext, response: StoredResponse): Promise<void> {
     if (context.claim) {
       if (!this.idempotency) throw new Error('an Idempotency-Key claim reached a write runner with no key store');
-      const withheld = context.secretAnswer === true && response.status < 300;
-      await this.idempotency.complete(context.claim, withheld ? { ...response, withheld } : response, tx);
+      await this.idempotency.complete(context.claim, keptAnswer(response, context.secretAnswer === true), tx);
     }
   }
 }

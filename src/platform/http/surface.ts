@@ -7,7 +7,7 @@ import type { IdempotencyStore } from '../idempotency.ts';
 import type { RateLimiter } from '../rate-limit.ts';
 import { DomainError } from '../errors.ts';
 import type { Principal } from '../identity/api-keys.ts';
-import { fingerprint, type IdempotencyScope, type StoredResponse } from '../idempotency.ts';
+import { fingerprint, keptAnswer, type IdempotencyScope, type StoredResponse } from '../idempotency.ts';
 import { rateLimitHeaders } from '../rate-limit.ts';
 import { classifyError, type ClassifiedError } from './errors.ts';
 import { bearerToken } from './bearer.ts';
@@ -258,9 +258,7 @@ export async function registerSurface(root: FastifyInstance, core: PipelineServi
         }
         const headers = answerHeaders(reply);
         const body = payload == null ? '' : payload.toString();
-        // A 2xx answer with a secret is kept as "succeeded" only; refusals hold none and replay as usual.
-        const withheld = request.routeOptions.config?.secretAnswer === true && reply.statusCode < 300;
-        await core.idempotency.complete(claim.scope, { status: reply.statusCode, headers, body, withheld });
+        await core.idempotency.complete(claim.scope, keptAnswer({ status: reply.statusCode, headers, body }, request.routeOptions.config?.secretAnswer === true));
         return payload;
       });
 
