@@ -269,9 +269,11 @@ export const billingPeriodOf = (plan: Pick<PlanDefinition, 'pricing'>): Period =
 export const baseFeeOf = (plan: Pick<PlanDefinition, 'pricing' | 'currency'>): Money =>
   plan.pricing?.baseAmount ?? { amount: 0n, currency: plan.currency };
 
-/** The reference's wire shape of a validated plan, for updates that merge into it. */
-export function planToInput(plan: PlanDefinition): PlanInput {
-  const m = (x: Money): MoneyInput => ({ amount: x.amount, currency: x.currency });
+/**
+ * A plan in the reference's wire shape (snake_case), its money written by `money`: as input
+ * for updates that merge into it, or as `{amount, currency, display}` for the surface's view.
+ */
+export function planWireFields<M>(plan: PlanDefinition, money: (x: Money) => M) {
   return {
     name: plan.name,
     slug: plan.slug,
@@ -281,13 +283,16 @@ export function planToInput(plan: PlanDefinition): PlanInput {
     trial_days: plan.trialDays,
     features: plan.features.map((f) => ({ key: f.key, name: f.name, type: f.type, limit: f.limit, period: f.period, soft_limit: f.softLimit, metadata: f.metadata })),
     pricing: plan.pricing && {
-      base_amount: m(plan.pricing.baseAmount),
+      base_amount: money(plan.pricing.baseAmount),
       billing_period: plan.pricing.billingPeriod,
-      tiers: plan.pricing.tiers.map((t) => ({ feature_key: t.featureKey, type: t.type, up_to: t.upTo, unit_amount: m(t.unitAmount), flat_amount: m(t.flatAmount) })),
+      tiers: plan.pricing.tiers.map((t) => ({ feature_key: t.featureKey, type: t.type, up_to: t.upTo, unit_amount: money(t.unitAmount), flat_amount: money(t.flatAmount) })),
     },
     metadata: plan.metadata,
   };
 }
+
+/** The reference's wire shape of a validated plan, for updates that merge into it. */
+export const planToInput = (plan: PlanDefinition): PlanInput => planWireFields(plan, (x): MoneyInput => ({ amount: x.amount, currency: x.currency }));
 
 /**
  * `PUT /ledger/plans/{slug}`: only the fields given change. An archived plan refuses any

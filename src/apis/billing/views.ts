@@ -1,6 +1,7 @@
 import { parseId, uuidToUlid } from '../../platform/ids.ts';
 import { formatDisplay, moneyView } from '../../billing/money-view.ts';
 import type { Plan } from '../../billing/plan-store.ts';
+import { planWireFields } from '../../billing/plans.ts';
 import type { Customer } from '../../billing/customer-store.ts';
 import type { SubscriptionRecord } from '../../billing/subscription-store.ts';
 import type { Page } from '../../billing/scope.ts';
@@ -21,22 +22,12 @@ export const pageView = <T, V>(page: Page<T>, view: (item: T) => V) => ({
 });
 
 export function planView(p: Plan) {
+  const { metadata, ...fields } = planWireFields(p, moneyView);
   return {
     id: idOf(PREFIX.plan, p.id),
-    name: p.name,
-    slug: p.slug,
-    description: p.description,
-    currency: p.currency,
-    status: p.status,
-    trial_days: p.trialDays,
-    features: p.features.map((f) => ({ key: f.key, name: f.name, type: f.type, limit: f.limit, period: f.period, soft_limit: f.softLimit, metadata: f.metadata })),
-    pricing: p.pricing && {
-      base_amount: moneyView(p.pricing.baseAmount),
-      billing_period: p.pricing.billingPeriod,
-      tiers: p.pricing.tiers.map((t) => ({ feature_key: t.featureKey, type: t.type, up_to: t.upTo, unit_amount: moneyView(t.unitAmount), flat_amount: moneyView(t.flatAmount) })),
-    },
+    ...fields,
     app_id: p.orgId,
-    metadata: p.metadata,
+    metadata,
     created_at: p.createdAt.toISOString(),
     updated_at: p.updatedAt.toISOString(),
   };
