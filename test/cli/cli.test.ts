@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { envFor, freePort } from '../helpers/server-process.ts';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,15 +35,6 @@ async function tempDir(): Promise<string> {
   await chmod(dir, 0o711);
   scratch.push(dir);
   return dir;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /** The postmaster serving a data directory, from PostgreSQL's own lock file; null when none runs. */
@@ -85,12 +76,6 @@ async function within(ms: number, check: () => Promise<boolean>): Promise<number
     await new Promise((r) => setTimeout(r, 10));
   }
   return Date.now() - started;
-}
-
-function envFor(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...extra };
-  for (const name of ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'JWT_SECRETS', 'EMBEDDED_PG_PORT', ...(extra.PORT ? [] : ['PORT'])]) delete env[name];
-  return env;
 }
 
 interface Result {

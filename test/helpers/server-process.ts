@@ -26,7 +26,8 @@ export async function dataDirectory(): Promise<{ dir: string; dispose: () => Pro
   return { dir, dispose: () => rm(dir, { recursive: true, force: true }) };
 }
 
-function freePort(): Promise<number> {
+/** A port free on loopback now (the OS's pick for port 0). */
+export function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const probe = createServer().listen(0, '127.0.0.1', () => {
       const { port } = probe.address() as { port: number };
@@ -35,9 +36,10 @@ function freePort(): Promise<number> {
   });
 }
 
-function envFor(dataDir: string, extra: Record<string, string>): NodeJS.ProcessEnv {
+/** The environment of a server or CLI process on `dataDir`: the embedded PostgreSQL, nothing from the test run's own settings. */
+export function envFor(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...extra };
-  for (const name of ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'JWT_SECRETS', 'EMBEDDED_PG_PORT']) delete env[name];
+  for (const name of ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'JWT_SECRETS', 'EMBEDDED_PG_PORT', ...(extra.PORT ? [] : ['PORT'])]) delete env[name];
   return env;
 }
 
