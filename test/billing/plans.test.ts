@@ -3,30 +3,10 @@ import assert from 'node:assert/strict';
 import { assertPlanDeletable, updatePlan, validatePlan, type PlanInput } from '../../src/billing/plans.ts';
 import { BILLING_ERRORS } from '../../src/billing/errors.ts';
 import { refuses } from './helpers.ts';
+import { proPlan } from '../helpers/billing.ts';
 
-/** The reference's POST /ledger/plans example. */
-const pro = (): PlanInput => ({
-  name: 'Pro',
-  slug: 'pro',
-  description: 'Professional plan with advanced features',
-  currency: 'usd',
-  status: 'active',
-  trial_days: 14,
-  features: [
-    { key: 'api_calls', name: 'API Calls', type: 'metered', limit: 100000, period: 'monthly', soft_limit: false },
-    { key: 'seats', name: 'Team Seats', type: 'seat', limit: 10, period: 'none' },
-    { key: 'sso', name: 'Single Sign-On', type: 'boolean', limit: 1, period: 'none' },
-  ],
-  pricing: {
-    base_amount: { amount: 4999, currency: 'usd' },
-    billing_period: 'monthly',
-    tiers: [
-      { feature_key: 'api_calls', type: 'graduated', up_to: 100000, unit_amount: { amount: 0, currency: 'usd' }, flat_amount: { amount: 0, currency: 'usd' } },
-      { feature_key: 'api_calls', type: 'graduated', up_to: -1, unit_amount: { amount: 1, currency: 'usd' }, flat_amount: { amount: 0, currency: 'usd' } },
-    ],
-  },
-  metadata: { tier: 'professional' },
-});
+/** The reference's POST /ledger/plans example, as the HTTP tests send it. */
+const pro = (): PlanInput => proPlan();
 
 const tier = (over: Record<string, unknown> = {}) => ({ feature_key: 'api_calls', type: 'graduated', up_to: -1, unit_amount: { amount: 1 }, flat_amount: { amount: 0 }, ...over });
 const withPricing = (pricing: PlanInput['pricing']): PlanInput => ({ ...pro(), pricing });
