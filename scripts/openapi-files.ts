@@ -61,8 +61,8 @@ export async function lintDocuments(files: string[]): Promise<Map<string, LintPr
   return byFile;
 }
 
-/** The JSON values written one after another in `text`. */
-function* jsonValues(text: string): Generator<unknown> {
+/** The JSON values written one after another in `text` (Redocly's reports, curl's bodies). */
+export function* jsonValues(text: string): Generator<unknown> {
   let depth = 0;
   let start = 0;
   let inString = false;

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { startTestApp, type TestApp } from '../../helpers/app.ts';
+import { jsonValues } from '../../../scripts/openapi-files.ts';
 
 const run = promisify(execFile);
 const REFERENCE = new URL('../../../../shared/seeds/002_eb8a71bea8962d7d.txt', import.meta.url);
@@ -26,7 +27,8 @@ test('the quickstart at the end of the reference runs verbatim against Kontor', 
   const [ws, fc] = /WS=(ws_\w+) FC=(fc_\w+)/.exec(stdout)!.slice(1);
   assert.ok(ws && fc, stdout);
   // Steps 3 and 4 print ingest results; step 5 the metrics; 7 the scenario; 8 the alerts.
-  const objects = jsonObjects(stdout);
+  // curl prints the bodies back to back.
+  const objects = [...jsonValues(stdout)] as any[];
   const ingests = objects.filter((o) => o.status === 'completed');
   assert.deepEqual(ingests.map((o) => o.inserted), [2, 1]);
   const metrics = objects.find((o) => o.as_of === '2026-02-28');
@@ -36,21 +38,3 @@ test('the quickstart at the end of the reference runs verbatim against Kontor', 
   assert.deepEqual(scenario.delta, { type: 'price_change', pct: 0.1 });
   assert.ok(objects.some((o) => Array.isArray(o.data)), 'alerts listed');
 });
-
-/** curl prints the bodies back to back: split them at top-level braces. */
-function jsonObjects(text: string): any[] {
-  const out: any[] = [];
-  let depth = 0;
-  let start = -1;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      if (c === '\\') i++;
-      else if (c === '"') inString = false;
-    } else if (c === '"') inString = true;
-    else if (c === '{' && depth++ === 0) start = i;
-    else if (c === '}' && --depth === 0) out.push(JSON.parse(text.slice(start, i + 1)));
-  }
-  return out;
-}
