@@ -1,9 +1,9 @@
 import { createOrg } from '../src/platform/orgs.ts';
 import { createPlan } from '../src/billing/plan-store.ts';
 import { createSubscription } from '../src/billing/subscription-store.ts';
-import { httpLoad } from './lib/http-load.ts';
+import { httpLoad, latencySummary } from './lib/http-load.ts';
 import { startBenchServer } from './lib/http-app.ts';
-import { percentile, round } from './lib/measure.ts';
+import { round } from './lib/measure.ts';
 import type { Benchmark } from './lib/types.ts';
 
 const RATE = 1_000;
@@ -56,9 +56,7 @@ export default {
       });
       const errors = r.requests - (r.statuses['200'] ?? 0);
       return {
-        ops_per_s: round(r.requests / r.seconds),
-        p50_ms: round(percentile(r.latenciesMs, 50), 3),
-        p99_ms: round(percentile(r.latenciesMs, 99), 3),
+        ...latencySummary(r),
         max_ms: round(Math.max(...r.latenciesMs), 3),
         errors,
       };

@@ -1,7 +1,6 @@
 import { formatId } from '../src/platform/ids.ts';
-import { httpLoad } from './lib/http-load.ts';
+import { httpLoad, latencySummary } from './lib/http-load.ts';
 import { startBenchServer } from './lib/http-app.ts';
-import { percentile, round } from './lib/measure.ts';
 import type { Benchmark } from './lib/types.ts';
 
 const CALLERS = 32;
@@ -31,9 +30,7 @@ export default {
         concurrency: CALLERS,
       });
       return {
-        ops_per_s: round(r.requests / r.seconds),
-        p50_ms: round(percentile(r.latenciesMs, 50), 3),
-        p99_ms: round(percentile(r.latenciesMs, 99), 3),
+        ...latencySummary(r),
         errors: r.requests - (r.statuses['200'] ?? 0),
       };
     } finally {

@@ -1,7 +1,7 @@
 import { formatId } from '../src/platform/ids.ts';
-import { httpLoad } from './lib/http-load.ts';
+import { httpLoad, latencySummary } from './lib/http-load.ts';
 import { startBenchServer } from './lib/http-app.ts';
-import { percentile, round } from './lib/measure.ts';
+import { round } from './lib/measure.ts';
 import type { Benchmark } from './lib/types.ts';
 import { watchStalls } from './lib/stalls.ts';
 
@@ -49,9 +49,7 @@ export default {
       const errors = r.requests - (r.statuses['201'] ?? 0);
       const stalled = await stalls.stop();
       return {
-        ops_per_s: round(r.requests / r.seconds),
-        p50_ms: round(percentile(r.latenciesMs, 50), 3),
-        p99_ms: round(percentile(r.latenciesMs, 99), 3),
+        ...latencySummary(r),
         max_ms: round(Math.max(...r.latenciesMs), 3),
         errors,
         // What else happened during the window: a single pause of X ms holds up X/5 requests

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { percentile, round } from './measure.ts';
 
 export interface HttpLoadOptions {
   url: string;
@@ -22,6 +23,13 @@ export interface HttpLoadResult {
   latenciesMs: number[];
   statuses: Record<string, number>;
 }
+
+/** Requests a second and the p50 and p99 latency (ms) of a load, as the HTTP benchmarks report them. */
+export const latencySummary = (r: HttpLoadResult) => ({
+  ops_per_s: round(r.requests / r.seconds),
+  p50_ms: round(percentile(r.latenciesMs, 50), 3),
+  p99_ms: round(percentile(r.latenciesMs, 99), 3),
+});
 
 // The client runs in a worker thread: its own event loop (and core), so it does not steal
 // the server's loop time and the latencies are what a separate client would see. It speaks
