@@ -28,28 +28,49 @@ await chmod(scratch, 0o711);
 const embedded = await startEmbeddedPostgres({ dataDir: path.join(scratch, 'embedded') });
 const runs: { db: string; env: Record<string, string> }[] = [{ db: 'embedded', env: { KONTOR_TEST_DB: 'embedded', KONTOR_TEST_DATABASE_URL: embedded.socketUrl ?? embedded.url } }];
 if (process.env.TEST_DATABASE_URL) runs.push({ db: 'postgres', env: { KONTOR_TEST_DB: 'postgres', KONTOR_TEST_DATABASE_URL: process.env.TEST_DATABASE_URL } });
-let passed = 0;
-let failed = 0;
-for (const run of runs) {
-  console.log(`\n=== suite on ${run.db} ===`);
+/**
+ * The passes run at the same time, each on its own PostgreSQL: a pass spends most of its time
+ * waiting on its database, so two overlap well on two cores. The first pass streams its spec
+ * output; the others' is printed when they end, so the log stays readable.
+ */
+async function runPass(run: (typeof runs)[number], stream: boolean): Promise<{ pass: number; fail: number; log: string }> {
   const tap = path.join(scratch, `${run.db}.tap`);
+  const spec = path.join(scratch, `${run.db}.spec`);
+  const reporters = ['--test-reporter=spec', `--test-reporter-destination=${stream ? 'stdout' : spec}`, '--test-reporter=tap', `--test-reporter-destination=${tap}`];
   const code = await new Promise<number>((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files],
-      { stdio: 'inherit', env: { ...process.env, ...run.env } },
-    );
-    child.on('exit', (c) => resolve(c ?? 1));
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', ...reporters, ...files], {
+      stdio: ['ignore', stream ? 'inherit' : 'pipe', stream ? 'inherit' : 'pipe'],
+      env: { ...process.env, ...run.env },
+    });
+    let captured = '';
+    child.stdout?.on('data', (chunk) => (captured += chunk));
+    child.stderr?.on('data', (chunk) => (captured += chunk));
+    child.on('close', (c) => {
+      outputs[run.db] = captured;
+      resolve(c ?? 1);
+    });
   });
   const text = await readFile(tap, 'utf8').catch(() => '');
   const pass = Number(/^# pass (\d+)/m.exec(text)?.[1] ?? 0);
-  const fail = Number(/^# fail (\d+)/m.exec(text)?.[1] ?? 0) + Number(/^# cancelled (\d+)/m.exec(text)?.[1] ?? 0);
+  let fail = Number(/^# fail (\d+)/m.exec(text)?.[1] ?? 0) + Number(/^# cancelled (\d+)/m.exec(text)?.[1] ?? 0);
+  // A crashed runner counts as a failure even when it reported none.
+  if (code !== 0 && fail === 0) fail += 1;
+  const log = stream ? '' : (await readFile(spec, 'utf8').catch(() => '')) + (outputs[run.db] ?? '');
+  return { pass, fail, log };
+}
+
+const outputs: Record<string, string> = {};
+console.log(`\n=== suite on ${runs.map((r) => r.db).join(' and ')} (at the same time; ${runs[0].db} shown live) ===`);
+const results = await Promise.all(runs.map((run, i) => runPass(run, i === 0)));
+let passed = 0;
+let failed = 0;
+for (const [i, run] of runs.entries()) {
+  const { pass, fail, log } = results[i];
+  if (i > 0) console.log(`\n=== suite on ${run.db} ===\n${log}`);
   passed += pass;
   failed += fail;
-  // A crashed runner counts as a failure even when it reported none.
-  if (code !== 0 && fail === 0) failed += 1;
-  console.log(`${run.db}: ${pass} passed, ${fail} failed`);
 }
+for (const [i, run] of runs.entries()) console.log(`${run.db}: ${results[i].pass} passed, ${results[i].fail} failed`);
 await embedded.stop();
 await rm(scratch, { recursive: true, force: true });
 console.log(`\n${passed} passed, ${failed} failed`);
