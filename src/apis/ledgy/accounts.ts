@@ -5,9 +5,10 @@ import { parseAsset } from '../../platform/money.ts';
 import { createAccount, deleteAccount, getAccount, listAccounts, replaceAccount, type AccountInput } from '../../ledgy/accounts.ts';
 import type { LedgyDeps } from '../../ledgy/deps.ts';
 import { ledgyUser } from './context.ts';
-import { exactBody, moneyUnits } from './json.ts';
+import { moneyUnits } from './json.ts';
+import { ledgyOperations, resourceRoutes } from './resource.ts';
 import * as S from './schemas.ts';
-import { accountView, id, uuidOf } from './views.ts';
+import { accountView, uuidOf } from './views.ts';
 import { NAME } from '../../platform/http/validation.ts';
 
 const Account = Type.Object({
@@ -50,61 +51,32 @@ function toInput(body: AccountBodyT, exact: any): AccountInput {
 }
 
 export function accountRoutes(api: SurfaceApp, deps: LedgyDeps) {
-  const tags = ['accounts'];
-
-  api.get(
-    '/v1/accounts',
-    { config: { scope: 'accounts:read' }, schema: { operationId: 'listAccounts', summary: 'Every account you own, with its current balance.', tags, response: { 200: S.ListOf(Account), ...S.errors(401, 403) } } },
-    async (request) => {
-      const accounts = await listAccounts(deps, ledgyUser(request));
-      return { items: accounts.map(accountView), totalCount: accounts.length };
+  resourceRoutes(api, {
+    path: '/v1/accounts', kind: 'account', scope: 'accounts',
+    item: Account, view: accountView, body: AccountBody, input: toInput,
+    list: { operationId: 'listAccounts', summary: 'Every account you own, with its current balance.', run: (user) => listAccounts(deps, user) },
+    get: { operationId: 'getAccount', summary: 'One account.', run: (user, id) => getAccount(deps, user, id) },
+    create: { operationId: 'createAccount', summary: 'Create an account; its initial balance is posted as an opening entry.', run: (tx, user, input) => createAccount(deps, tx, user, input) },
+    replace: {
+      operationId: 'replaceAccount',
+      summary: 'Replace an account; every field is required.',
+      errors: [400, 401, 403, 404, 409],
+      run: (tx, user, id, input) => replaceAccount(deps, tx, user, id, input),
     },
-  );
-
-  api.get(
-    '/v1/accounts/:id',
-    { config: { scope: 'accounts:read' }, schema: { operationId: 'getAccount', summary: 'One account.', tags, params: S.IdParams, response: { 200: Account, ...S.errors(401, 403, 404) } } },
-    async (request) => accountView(await getAccount(deps, ledgyUser(request), uuidOf('account', request.params.id))),
-  );
-
-  api.post(
-    '/v1/accounts',
-    { config: { scope: 'accounts:write' }, schema: { operationId: 'createAccount', summary: 'Create an account; its initial balance is posted as an opening entry.', tags, body: AccountBody, response: { 201: Account, ...S.errors(400, 401, 403) } } },
-    write(async (tx, request, reply) => {
-      const account = await createAccount(deps, tx, ledgyUser(request), toInput(request.body, exactBody(request)));
-      reply.code(201).header('location', `/api/v1/accounts/${id('account', account.id)}`);
-      return accountView(account);
-    }),
-  );
-
-  api.put(
-    '/v1/accounts/:id',
-    {
-      config: { scope: 'accounts:write' },
-      schema: { operationId: 'replaceAccount', summary: 'Replace an account; every field is required.', tags, params: S.IdParams, body: AccountBody, response: { 200: Account, ...S.errors(400, 401, 403, 404, 409) } },
-    },
-    write(async (tx, request) => {
-      const user = ledgyUser(request);
-      return accountView(await replaceAccount(deps, tx, user, uuidOf('account', request.params.id), toInput(request.body, exactBody(request))));
-    }),
-  );
+  });
 
   api.delete(
     '/v1/accounts/:id',
-    {
-      config: { scope: 'accounts:write' },
-      schema: {
-        operationId: 'deleteAccount',
-        summary: 'Soft-delete an account: Detach (default) its transactions, Move them to moveTargetAccountId, or DeleteAll of them.',
-        tags,
-        params: S.IdParams,
-        querystring: Type.Object({
-          action: Type.Optional(Type.Union([Type.Literal('Detach'), Type.Literal('Move'), Type.Literal('DeleteAll')])),
-          moveTargetAccountId: Type.Optional(S.Id),
-        }),
-        response: { 204: Type.Null(), ...S.errors(400, 401, 403, 404) },
-      },
-    },
+    ledgyOperations('accounts').writes({
+      operationId: 'deleteAccount',
+      summary: 'Soft-delete an account: Detach (default) its transactions, Move them to moveTargetAccountId, or DeleteAll of them.',
+      params: S.IdParams,
+      querystring: Type.Object({
+        action: Type.Optional(Type.Union([Type.Literal('Detach'), Type.Literal('Move'), Type.Literal('DeleteAll')])),
+        moveTargetAccountId: Type.Optional(S.Id),
+      }),
+      response: { 204: Type.Null(), ...S.errors(400, 401, 403, 404) },
+    }),
     write(async (tx, request, reply) => {
       const user = ledgyUser(request);
       const action = request.query.action ?? 'Detach';

@@ -1,15 +1,14 @@
 import { Type, type Static } from 'typebox';
 import type { SurfaceApp } from '../../platform/http/surface.ts';
-import { write } from '../../platform/http/write.ts';
 import { invalid } from '../../platform/errors.ts';
 import { parseAsset } from '../../platform/money.ts';
 import { createBudget, deleteBudget, getBudget, listBudgets, replaceBudget, type BudgetInput, type BudgetPeriod } from '../../ledgy/budgets.ts';
 import type { LedgyDeps } from '../../ledgy/deps.ts';
-import { ledgyUser } from './context.ts';
-import { exactBody, moneyUnits } from './json.ts';
+import { moneyUnits } from './json.ts';
+import { resourceRoutes } from './resource.ts';
 import * as S from './schemas.ts';
 import { parseDate } from './transactions.ts';
-import { budgetView, categoryIdIn, id, uuidOf } from './views.ts';
+import { budgetView, categoryIdIn, uuidOf } from './views.ts';
 import { NAME } from '../../platform/http/validation.ts';
 
 const Budget = Type.Object({
@@ -65,46 +64,18 @@ function toInput(body: Static<typeof BudgetBody>, exact: any): BudgetInput {
  * only its creator changes it (403 for a member, 404 for anyone else).
  */
 export function budgetRoutes(api: SurfaceApp, deps: LedgyDeps) {
-  const read = { scope: 'budgets:read' };
-  const writes = { scope: 'budgets:write' };
-  const tags = ['budgets'];
-
-  api.get('/v1/budgets', { config: read, schema: { operationId: 'listBudgets', tags, summary: 'Your budgets and those shared with your groups.', response: { 200: S.ListOf(Budget), ...S.errors(401, 403) } } }, async (request) => {
-    const budgets = await listBudgets(deps, ledgyUser(request));
-    return { items: budgets.map(budgetView), totalCount: budgets.length };
-  });
-
-  api.get(
-    '/v1/budgets/:id',
-    { config: read, schema: { operationId: 'getBudget', summary: 'One budget of yours or shared with your groups, with its current period.', tags, params: S.IdParams, response: { 200: Budget, ...S.errors(401, 403, 404) } } },
-    async (request) => budgetView(await getBudget(deps, ledgyUser(request), uuidOf('budget', request.params.id))),
-  );
-
-  api.post(
-    '/v1/budgets',
-    { config: writes, schema: { operationId: 'createBudget', summary: 'Create a budget: a spending limit per recurring period.', tags, body: BudgetBody, response: { 201: Budget, ...S.errors(400, 401, 403, 404) } } },
-    write(async (tx, request, reply) => {
-      const budget = await createBudget(deps, tx, ledgyUser(request), toInput(request.body, exactBody(request)));
-      reply.code(201).header('location', `/api/v1/budgets/${id('budget', budget.id)}`);
-      return budgetView(budget);
-    }),
-  );
-
-  api.put(
-    '/v1/budgets/:id',
-    {
-      config: writes,
-      schema: { operationId: 'replaceBudget', tags, summary: 'Replace a budget; body as for create.', params: S.IdParams, body: BudgetBody, response: { 200: Budget, ...S.errors(400, 401, 403, 404) } },
+  resourceRoutes(api, {
+    path: '/v1/budgets', kind: 'budget', scope: 'budgets',
+    item: Budget, view: budgetView, body: BudgetBody, input: toInput,
+    list: { operationId: 'listBudgets', summary: 'Your budgets and those shared with your groups.', run: (user) => listBudgets(deps, user) },
+    get: { operationId: 'getBudget', summary: 'One budget of yours or shared with your groups, with its current period.', run: (user, id) => getBudget(deps, user, id) },
+    create: {
+      operationId: 'createBudget',
+      summary: 'Create a budget: a spending limit per recurring period.',
+      errors: [400, 401, 403, 404],
+      run: (tx, user, input) => createBudget(deps, tx, user, input),
     },
-    write(async (tx, request) => budgetView(await replaceBudget(deps, tx, ledgyUser(request), uuidOf('budget', request.params.id), toInput(request.body, exactBody(request))))),
-  );
-
-  api.delete(
-    '/v1/budgets/:id',
-    { config: writes, schema: { operationId: 'deleteBudget', summary: 'Soft-delete a budget (its creator only).', tags, params: S.IdParams, response: { 204: Type.Null(), ...S.errors(401, 403, 404) } } },
-    write(async (tx, request, reply) => {
-      await deleteBudget(deps, tx, ledgyUser(request), uuidOf('budget', request.params.id));
-      reply.code(204);
-    }),
-  );
+    replace: { operationId: 'replaceBudget', summary: 'Replace a budget; body as for create.', run: (tx, user, id, input) => replaceBudget(deps, tx, user, id, input) },
+    delete: { operationId: 'deleteBudget', summary: 'Soft-delete a budget (its creator only).', run: (tx, user, id) => deleteBudget(deps, tx, user, id) },
+  });
 }

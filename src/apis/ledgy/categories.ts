@@ -1,6 +1,5 @@
 import { Type, type Static } from 'typebox';
 import type { SurfaceApp } from '../../platform/http/surface.ts';
-import { write } from '../../platform/http/write.ts';
 import {
   createCategory,
   createCategoryGroup,
@@ -17,9 +16,9 @@ import {
 } from '../../ledgy/categories.ts';
 import { SYSTEM_CATEGORIES, SYSTEM_CATEGORIES_VERSION } from '../../ledgy/catalogue.ts';
 import type { LedgyDeps } from '../../ledgy/deps.ts';
-import { ledgyUser } from './context.ts';
+import { ledgyOperations, resourceRoutes } from './resource.ts';
 import * as S from './schemas.ts';
-import { categoryGroupView, categoryView, id, uuidOf } from './views.ts';
+import { categoryGroupView, categoryView, uuidOf } from './views.ts';
 import { NAME } from '../../platform/http/validation.ts';
 
 const Icon = Type.String({ maxLength: 50 });
@@ -88,110 +87,43 @@ const toGroupInput = (b: Static<typeof CategoryGroupBody>): CategoryGroupInput =
  * the user's live groups is 404, like every reference to something the caller cannot see.
  */
 export function categoryRoutes(api: SurfaceApp, deps: LedgyDeps) {
-  const read = { scope: 'categories:read' };
-  const writes = { scope: 'categories:write' };
-  const tags = ['categories'];
+  const { reads } = ledgyOperations('categories');
 
   api.get(
     '/v1/categories/system-categories',
-    {
-      config: read,
-      schema: {
-        operationId: 'listSystemCategories',
-        tags,
-        summary: "Ledgy's curated, read-only categories; versioned, safe to cache by version.",
-        response: { 200: Type.Object({ version: Type.String(), items: Type.Array(SystemCategory), totalCount: Type.Integer() }), ...S.errors(401, 403) },
-      },
-    },
+    reads({
+      operationId: 'listSystemCategories',
+      summary: "Ledgy's curated, read-only categories; versioned, safe to cache by version.",
+      response: { 200: Type.Object({ version: Type.String(), items: Type.Array(SystemCategory), totalCount: Type.Integer() }), ...S.errors(401, 403) },
+    }),
     async () => ({ version: SYSTEM_CATEGORIES_VERSION, items: SYSTEM_CATEGORIES, totalCount: SYSTEM_CATEGORIES.length }),
   );
 
-  // ---- category groups ----
-
-  api.get('/v1/categories/groups', { config: read, schema: { operationId: 'listCategoryGroups', summary: 'Your category groups.', tags, response: { 200: S.ListOf(CategoryGroup), ...S.errors(401, 403) } } }, async (request) => {
-    const groups = await listCategoryGroups(deps.db, ledgyUser(request));
-    return { items: groups.map(categoryGroupView), totalCount: groups.length };
+  resourceRoutes(api, {
+    path: '/v1/categories/groups', kind: 'categoryGroup', scope: 'categories',
+    item: CategoryGroup, view: categoryGroupView, body: CategoryGroupBody, input: toGroupInput,
+    list: { operationId: 'listCategoryGroups', summary: 'Your category groups.', run: (user) => listCategoryGroups(deps.db, user) },
+    get: { operationId: 'getCategoryGroup', summary: 'One category group.', run: (user, id) => getCategoryGroup(deps.db, user, id) },
+    create: { operationId: 'createCategoryGroup', summary: 'Create a category group.', run: (tx, user, input) => createCategoryGroup(deps, tx, user, input) },
+    replace: { operationId: 'replaceCategoryGroup', summary: 'Replace a category group; body as for create.', run: (tx, user, id, input) => replaceCategoryGroup(deps, tx, user, id, input) },
+    delete: {
+      operationId: 'deleteCategoryGroup',
+      summary: 'Soft-delete a category group; its categories survive with categoryGroupId cleared.',
+      run: (tx, user, id) => deleteCategoryGroup(deps, tx, user, id),
+    },
   });
 
-  api.get(
-    '/v1/categories/groups/:id',
-    { config: read, schema: { operationId: 'getCategoryGroup', summary: 'One category group.', tags, params: S.IdParams, response: { 200: CategoryGroup, ...S.errors(401, 403, 404) } } },
-    async (request) => categoryGroupView(await getCategoryGroup(deps.db, ledgyUser(request), uuidOf('categoryGroup', request.params.id))),
-  );
-
-  api.post(
-    '/v1/categories/groups',
-    { config: writes, schema: { operationId: 'createCategoryGroup', summary: 'Create a category group.', tags, body: CategoryGroupBody, response: { 201: CategoryGroup, ...S.errors(400, 401, 403) } } },
-    write(async (tx, request, reply) => {
-      const group = await createCategoryGroup(deps, tx, ledgyUser(request), toGroupInput(request.body));
-      reply.code(201).header('location', `/api/v1/categories/groups/${id('categoryGroup', group.id)}`);
-      return categoryGroupView(group);
-    }),
-  );
-
-  api.put(
-    '/v1/categories/groups/:id',
-    {
-      config: writes,
-      schema: { operationId: 'replaceCategoryGroup', tags, summary: 'Replace a category group; body as for create.', params: S.IdParams, body: CategoryGroupBody, response: { 200: CategoryGroup, ...S.errors(400, 401, 403, 404) } },
+  resourceRoutes(api, {
+    path: '/v1/categories', kind: 'category', scope: 'categories',
+    item: Category, view: categoryView, body: CategoryBody, input: toCategoryInput,
+    list: { operationId: 'listCategories', summary: 'Your categories.', run: (user) => listCategories(deps.db, user) },
+    get: { operationId: 'getCategory', summary: 'One of your categories.', run: (user, id) => getCategory(deps.db, user, id) },
+    create: { operationId: 'createCategory', summary: 'Create a category.', errors: [400, 401, 403, 404], run: (tx, user, input) => createCategory(deps, tx, user, input) },
+    replace: { operationId: 'replaceCategory', summary: 'Replace a user category; body as for create.', run: (tx, user, id, input) => replaceCategory(deps, tx, user, id, input) },
+    delete: {
+      operationId: 'deleteCategory',
+      summary: 'Soft-delete a user category; its transactions survive with categoryId cleared.',
+      run: (tx, user, id) => deleteCategory(deps, tx, user, id),
     },
-    write(async (tx, request) =>
-      categoryGroupView(await replaceCategoryGroup(deps, tx, ledgyUser(request), uuidOf('categoryGroup', request.params.id), toGroupInput(request.body)))),
-  );
-
-  api.delete(
-    '/v1/categories/groups/:id',
-    {
-      config: writes,
-      schema: { operationId: 'deleteCategoryGroup', tags, summary: 'Soft-delete a category group; its categories survive with categoryGroupId cleared.', params: S.IdParams, response: { 204: Type.Null(), ...S.errors(401, 403, 404) } },
-    },
-    write(async (tx, request, reply) => {
-      await deleteCategoryGroup(deps, tx, ledgyUser(request), uuidOf('categoryGroup', request.params.id));
-      reply.code(204);
-    }),
-  );
-
-  // ---- user categories ----
-
-  api.get('/v1/categories', { config: read, schema: { operationId: 'listCategories', summary: 'Your categories.', tags, response: { 200: S.ListOf(Category), ...S.errors(401, 403) } } }, async (request) => {
-    const categories = await listCategories(deps.db, ledgyUser(request));
-    return { items: categories.map(categoryView), totalCount: categories.length };
   });
-
-  api.get(
-    '/v1/categories/:id',
-    { config: read, schema: { operationId: 'getCategory', summary: 'One of your categories.', tags, params: S.IdParams, response: { 200: Category, ...S.errors(401, 403, 404) } } },
-    async (request) => categoryView(await getCategory(deps.db, ledgyUser(request), uuidOf('category', request.params.id))),
-  );
-
-  api.post(
-    '/v1/categories',
-    { config: writes, schema: { operationId: 'createCategory', summary: 'Create a category.', tags, body: CategoryBody, response: { 201: Category, ...S.errors(400, 401, 403, 404) } } },
-    write(async (tx, request, reply) => {
-      const category = await createCategory(deps, tx, ledgyUser(request), toCategoryInput(request.body));
-      reply.code(201).header('location', `/api/v1/categories/${id('category', category.id)}`);
-      return categoryView(category);
-    }),
-  );
-
-  api.put(
-    '/v1/categories/:id',
-    {
-      config: writes,
-      schema: { operationId: 'replaceCategory', tags, summary: 'Replace a user category; body as for create.', params: S.IdParams, body: CategoryBody, response: { 200: Category, ...S.errors(400, 401, 403, 404) } },
-    },
-    write(async (tx, request) => categoryView(await replaceCategory(deps, tx, ledgyUser(request), uuidOf('category', request.params.id), toCategoryInput(request.body)))),
-  );
-
-  api.delete(
-    '/v1/categories/:id',
-    {
-      config: writes,
-      schema: { operationId: 'deleteCategory', tags, summary: 'Soft-delete a user category; its transactions survive with categoryId cleared.', params: S.IdParams, response: { 204: Type.Null(), ...S.errors(401, 403, 404) } },
-    },
-    write(async (tx, request, reply) => {
-      await deleteCategory(deps, tx, ledgyUser(request), uuidOf('category', request.params.id));
-      reply.code(204);
-    }),
-  );
 }

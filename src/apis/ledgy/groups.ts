@@ -5,7 +5,8 @@ import { createGroup, deleteGroup, getGroup, listGroups, removeGroupMember, repl
 import type { LedgyDeps } from '../../ledgy/deps.ts';
 import { ledgyUser } from './context.ts';
 import * as S from './schemas.ts';
-import { groupView, id, PREFIX, uuidOf } from './views.ts';
+import { groupView, PREFIX, uuidOf } from './views.ts';
+import { ledgyOperations, resourceRoutes } from './resource.ts';
 import { parseId } from '../../platform/ids.ts';
 import { NAME } from '../../platform/http/validation.ts';
 
@@ -44,72 +45,29 @@ const toInput = (b: Static<typeof GroupBody>): GroupInput => ({ name: b.name, de
  * src/ledgy/groups.ts for the rules.
  */
 export function groupRoutes(api: SurfaceApp, deps: LedgyDeps) {
-  const read = { scope: 'groups:read' };
-  const writes = { scope: 'groups:write' };
-  const tags = ['groups'];
-  const location = (groupId: string) => `/api/v1/groups/${id('group', groupId)}`;
-
-  api.get('/v1/groups', { config: read, schema: { operationId: 'listGroups', tags, summary: 'Groups you own or are a member of.', response: { 200: S.ListOf(Group), ...S.errors(401, 403) } } }, async (request) => {
-    const groups = await listGroups(deps.db, ledgyUser(request));
-    return { items: groups.map(groupView), totalCount: groups.length };
+  resourceRoutes(api, {
+    path: '/v1/groups', kind: 'group', scope: 'groups',
+    item: Group, view: groupView, body: GroupBody, input: toInput,
+    list: { operationId: 'listGroups', summary: 'Groups you own or are a member of.', run: (user) => listGroups(deps.db, user) },
+    get: { operationId: 'getGroup', summary: 'One group you own or belong to, with its members.', run: (user, id) => getGroup(deps.db, user, id) },
+    create: { operationId: 'createGroup', summary: 'Create a group; you become its owner and first member.', run: (tx, user, input) => createGroup(deps, tx, user, input) },
+    replace: { operationId: 'replaceGroup', summary: "Replace a group's metadata (owner only).", run: (tx, user, id, input) => replaceGroup(deps, tx, user, id, input) },
+    delete: {
+      operationId: 'deleteGroup',
+      summary: 'Soft-delete a group (owner only): members lose visibility; its transactions and budgets revert to personal.',
+      run: (tx, user, id) => deleteGroup(deps, tx, user, id),
+    },
   });
-
-  api.get(
-    '/v1/groups/:id',
-    { config: read, schema: { operationId: 'getGroup', summary: 'One group you own or belong to, with its members.', tags, params: S.IdParams, response: { 200: Group, ...S.errors(401, 403, 404) } } },
-    async (request) => groupView(await getGroup(deps.db, ledgyUser(request), uuidOf('group', request.params.id))),
-  );
-
-  api.post(
-    '/v1/groups',
-    { config: writes, schema: { operationId: 'createGroup', tags, summary: 'Create a group; you become its owner and first member.', body: GroupBody, response: { 201: Group, ...S.errors(400, 401, 403) } } },
-    write(async (tx, request, reply) => {
-      const group = await createGroup(deps, tx, ledgyUser(request), toInput(request.body));
-      reply.code(201).header('location', location(group.id));
-      return groupView(group);
-    }),
-  );
-
-  api.put(
-    '/v1/groups/:id',
-    {
-      config: writes,
-      schema: { operationId: 'replaceGroup', tags, summary: "Replace a group's metadata (owner only).", params: S.IdParams, body: GroupBody, response: { 200: Group, ...S.errors(400, 401, 403, 404) } },
-    },
-    write(async (tx, request) => groupView(await replaceGroup(deps, tx, ledgyUser(request), uuidOf('group', request.params.id), toInput(request.body)))),
-  );
-
-  api.delete(
-    '/v1/groups/:id',
-    {
-      config: writes,
-      schema: {
-        operationId: 'deleteGroup',
-        tags,
-        summary: 'Soft-delete a group (owner only): members lose visibility; its transactions and budgets revert to personal.',
-        params: S.IdParams,
-        response: { 204: Type.Null(), ...S.errors(401, 403, 404) },
-      },
-    },
-    write(async (tx, request, reply) => {
-      await deleteGroup(deps, tx, ledgyUser(request), uuidOf('group', request.params.id));
-      reply.code(204);
-    }),
-  );
 
   api.delete(
     '/v1/groups/:id/members/:userId',
-    {
-      config: writes,
-      schema: {
-        operationId: 'removeGroupMember',
-        tags,
-        summary:
-          'Remove a member (the owner), or leave the group (a member naming themselves); never the owner. Their transactions and budgets shared with the group revert to personal.',
-        params: Type.Object({ id: S.Id, userId: S.Id }),
-        response: { 204: Type.Null(), ...S.errors(400, 401, 403, 404) },
-      },
-    },
+    ledgyOperations('groups').writes({
+      operationId: 'removeGroupMember',
+      summary:
+        'Remove a member (the owner), or leave the group (a member naming themselves); never the owner. Their transactions and budgets shared with the group revert to personal.',
+      params: Type.Object({ id: S.Id, userId: S.Id }),
+      response: { 204: Type.Null(), ...S.errors(400, 401, 403, 404) },
+    }),
     write(async (tx, request, reply) => {
       // A user id that is not one of ours is simply not a member (404), once ownership is checked.
       const memberId = parseId(PREFIX.user, request.params.userId) ?? '00000000-0000-0000-0000-000000000000';

@@ -16,6 +16,7 @@ import { exactBody, moneyUnits, rateText } from './json.ts';
 import * as S from './schemas.ts';
 import type { CursorCodec } from './cursor.ts';
 import { categoryIdIn, id, transactionView, uuidOf } from './views.ts';
+import { ledgyOperations, resourceRoutes } from './resource.ts';
 
 export const MAX_BULK = 100;
 
@@ -141,23 +142,17 @@ export function transactionRoutes(api: SurfaceApp, deps: LedgyDeps, cursors: Cur
     if (!issues) return;
     throw new DomainError('validation', fromValidation(issues, 'body').message);
   };
-  const tags = ['transactions'];
-  const read = { scope: 'transactions:read' };
-  const writes = { scope: 'transactions:write' };
+  const { reads, writes } = ledgyOperations('transactions');
   const location = (txId: string) => `/api/v1/transactions/${id('transaction', txId)}`;
 
   api.get(
     '/v1/transactions',
-    {
-      config: read,
-      schema: {
-        operationId: 'listTransactions',
-        summary: 'Newest date first (ties by creation, then id). updatedSince also returns rows deleted since, with deletedAt.',
-        tags,
-        querystring: TransactionQuery,
-        response: { 200: Type.Object({ items: Type.Array(Transaction), totalCount: Type.Integer(), nextCursor: S.Nullable(Type.String()) }), ...S.errors(400, 401, 403) },
-      },
-    },
+    reads({
+      operationId: 'listTransactions',
+      summary: 'Newest date first (ties by creation, then id). updatedSince also returns rows deleted since, with deletedAt.',
+      querystring: TransactionQuery,
+      response: { 200: Type.Object({ items: Type.Array(Transaction), totalCount: Type.Integer(), nextCursor: S.Nullable(Type.String()) }), ...S.errors(400, 401, 403) },
+    }),
     async (request) => {
       const q = request.query;
       const user = ledgyUser(request);
@@ -184,52 +179,23 @@ export function transactionRoutes(api: SurfaceApp, deps: LedgyDeps, cursors: Cur
     },
   );
 
-  api.get(
-    '/v1/transactions/:id',
-    { config: read, schema: { operationId: 'getTransaction', summary: 'One transaction of yours or of a group you belong to.', tags, params: S.IdParams, response: { 200: Transaction, ...S.errors(401, 403, 404) } } },
-    async (request) => transactionView(await getTransaction(deps.db, ledgyUser(request), uuidOf('transaction', request.params.id))),
-  );
-
-  api.post(
-    '/v1/transactions',
-    {
-      config: writes,
-      schema: { operationId: 'createTransaction', summary: 'Create an income or expense; for transfers use /transfer.', tags, body: TransactionBody, response: { 201: Transaction, ...S.errors(400, 401, 403, 404) } },
+  resourceRoutes(api, {
+    path: '/v1/transactions', kind: 'transaction', scope: 'transactions',
+    item: Transaction, view: transactionView, body: TransactionBody, input: toTransactionInput,
+    get: { operationId: 'getTransaction', summary: 'One transaction of yours or of a group you belong to.', run: (user, id) => getTransaction(deps.db, user, id) },
+    create: {
+      operationId: 'createTransaction',
+      summary: 'Create an income or expense; for transfers use /transfer.',
+      errors: [400, 401, 403, 404],
+      run: (tx, user, input) => createTransaction(deps, tx, user, input),
     },
-    write(async (tx, request, reply) => {
-      const created = await createTransaction(deps, tx, ledgyUser(request), toTransactionInput(request.body, exactBody(request)));
-      reply.code(201).header('location', location(created.id));
-      return transactionView(created);
-    }),
-  );
-
-  api.put(
-    '/v1/transactions/:id',
-    {
-      config: writes,
-      schema: { operationId: 'replaceTransaction', summary: 'Replace a transaction: its entry is reversed and a new one posted.', tags, params: S.IdParams, body: TransactionBody, response: { 200: Transaction, ...S.errors(400, 401, 403, 404) } },
-    },
-    write(async (tx, request) => {
-      const input = toTransactionInput(request.body, exactBody(request));
-      return transactionView(await replaceTransaction(deps, tx, ledgyUser(request), uuidOf('transaction', request.params.id), input));
-    }),
-  );
-
-  api.delete(
-    '/v1/transactions/:id',
-    { config: writes, schema: { operationId: 'deleteTransaction', summary: 'Soft-delete one transaction; its entry is reversed.', tags, params: S.IdParams, response: { 204: Type.Null(), ...S.errors(401, 403, 404) } } },
-    write(async (tx, request, reply) => {
-      await deleteTransaction(deps, tx, ledgyUser(request), uuidOf('transaction', request.params.id));
-      reply.code(204);
-    }),
-  );
+    replace: { operationId: 'replaceTransaction', summary: 'Replace a transaction: its entry is reversed and a new one posted.', run: (tx, user, id, input) => replaceTransaction(deps, tx, user, id, input) },
+    delete: { operationId: 'deleteTransaction', summary: 'Soft-delete one transaction; its entry is reversed.', run: (tx, user, id) => deleteTransaction(deps, tx, user, id) },
+  });
 
   api.post(
     '/v1/transactions/transfer',
-    {
-      config: writes,
-      schema: { operationId: 'createTransfer', summary: 'Move money between two of your accounts; across currencies give exchangeRate and convertedAmount.', tags, body: TransferBody, response: { 201: Transaction, ...S.errors(400, 401, 403, 404) } },
-    },
+    writes({ operationId: 'createTransfer', summary: 'Move money between two of your accounts; across currencies give exchangeRate and convertedAmount.', body: TransferBody, response: { 201: Transaction, ...S.errors(400, 401, 403, 404) } }),
     write(async (tx, request, reply) => {
       const b = request.body;
       const exact = exactBody(request);
@@ -255,16 +221,12 @@ export function transactionRoutes(api: SurfaceApp, deps: LedgyDeps, cursors: Cur
 
   api.post(
     '/v1/transactions/bulk',
-    {
-      config: writes,
-      schema: {
-        operationId: 'bulkCreateTransactions',
-        summary: 'Best effort: each row stands alone (in a savepoint of the one transaction); failures are reported per row.',
-        tags,
-        body: BulkBody,
-        response: { 200: BulkResult, ...S.errors(400, 401, 403) },
-      },
-    },
+    writes({
+      operationId: 'bulkCreateTransactions',
+      summary: 'Best effort: each row stands alone (in a savepoint of the one transaction); failures are reported per row.',
+      body: BulkBody,
+      response: { 200: BulkResult, ...S.errors(400, 401, 403) },
+    }),
     write(async (tx, request) => {
       const { items, exact } = bulkItems(request.body, exactBody(request));
       // Rows are checked one by one here; the good ones post together, each standing alone.
@@ -280,16 +242,12 @@ export function transactionRoutes(api: SurfaceApp, deps: LedgyDeps, cursors: Cur
 
   api.put(
     '/v1/transactions/bulk',
-    {
-      config: writes,
-      schema: {
-        operationId: 'bulkUpdateTransactions',
-        summary: 'Best-effort update: each item carries its id and the full body; each row stands alone.',
-        tags,
-        body: BulkBody,
-        response: { 200: BulkResult, ...S.errors(400, 401, 403) },
-      },
-    },
+    writes({
+      operationId: 'bulkUpdateTransactions',
+      summary: 'Best-effort update: each item carries its id and the full body; each row stands alone.',
+      body: BulkBody,
+      response: { 200: BulkResult, ...S.errors(400, 401, 403) },
+    }),
     write(async (tx, request) => {
       const { items, exact } = bulkItems(request.body, exactBody(request));
       const rows = items.map((item, i) =>
@@ -306,16 +264,12 @@ export function transactionRoutes(api: SurfaceApp, deps: LedgyDeps, cursors: Cur
 
   api.post(
     '/v1/transactions/bulk-delete',
-    {
-      config: writes,
-      schema: {
-        operationId: 'bulkDeleteTransactions',
-        summary: 'Soft-delete up to 100 of your transactions; ids that are not found are listed.',
-        tags,
-        body: Type.Object({ ids: Type.Array(S.Id, { minItems: 1, maxItems: MAX_BULK }) }),
-        response: { 200: Type.Object({ deleted: Type.Integer(), notFound: Type.Array(Type.String()) }), ...S.errors(400, 401, 403) },
-      },
-    },
+    writes({
+      operationId: 'bulkDeleteTransactions',
+      summary: 'Soft-delete up to 100 of your transactions; ids that are not found are listed.',
+      body: Type.Object({ ids: Type.Array(S.Id, { minItems: 1, maxItems: MAX_BULK }) }),
+      response: { 200: Type.Object({ deleted: Type.Integer(), notFound: Type.Array(Type.String()) }), ...S.errors(400, 401, 403) },
+    }),
     write(async (tx, request) => {
       const ids: string[] = request.body.ids;
       const wanted = ids.map((text) => ({ text, uuid: parseId('tx', text) }));

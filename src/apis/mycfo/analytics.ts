@@ -28,7 +28,10 @@ import {
   startingAfter,
 } from './views.ts';
 
-const security = [{ bearer: [] }];
+const metrics = S.mycfoOperations('metrics');
+const forecasts = S.mycfoOperations('forecasts');
+const scenarios = S.mycfoOperations('scenarios');
+const alerts = S.mycfoOperations('alerts');
 const WsParams = Type.Object({ id: Type.String() });
 const ForecastParams = Type.Object({ id: Type.String(), forecast_id: Type.String() });
 const ScenarioParams = Type.Object({ id: Type.String(), scenario_id: Type.String() });
@@ -72,17 +75,13 @@ export function analyticsRoutes(api: SurfaceApp, core: Core, cfo: CfoDeps) {
 
   api.get(
     '/workspaces/:id/metrics',
-    {
-      schema: {
-        operationId: 'getMetrics',
-        tags: ['metrics'],
-        summary: 'CFO metrics over the 30 days as_of − 29 … as_of (default today, UTC).',
-        security,
-        params: WsParams,
-        querystring: S.AsOfQuery,
-        response: { 200: S.Metrics, ...S.errors(401, 404, 422) },
-      },
-    },
+    metrics.reads({
+      operationId: 'getMetrics',
+      summary: 'CFO metrics over the 30 days as_of − 29 … as_of (default today, UTC).',
+      params: WsParams,
+      querystring: S.AsOfQuery,
+      response: { 200: S.Metrics, ...S.errors(401, 404, 422) },
+    }),
     async (request) => {
       const ws = await getWorkspace(core.db, org(request), idFrom('workspace', request.params.id));
       return metricsView(await computeMetrics(core.ledger, ws, resolveAsOf(request.query.as_of, core.clock)));
@@ -91,23 +90,19 @@ export function analyticsRoutes(api: SurfaceApp, core: Core, cfo: CfoDeps) {
 
   api.post(
     '/workspaces/:id/forecasts',
-    {
-      schema: {
-        operationId: 'createForecast',
-        tags: ['forecasts'],
-        summary: 'Project MRR, cash and runway month by month from as_of, for each variant, and save the forecast.',
-        security,
-        params: WsParams,
-        body: Type.Object({
-          name: Type.Optional(S.Nullable(Type.String({ ...NAME, maxLength: 200 }))),
-          as_of: Type.Optional(S.Day),
-          horizon_months: Type.Integer({ minimum: 1, maximum: 60 }),
-          assumptions: Type.Optional(S.Assumptions),
-          variants: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]{1,40}$' }), S.Assumptions, { maxProperties: 10, minProperties: 1 })),
-        }),
-        response: { 201: Forecast, ...S.errors(400, 401, 404, 409, 422) },
-      },
-    },
+    forecasts.writes({
+      operationId: 'createForecast',
+      summary: 'Project MRR, cash and runway month by month from as_of, for each variant, and save the forecast.',
+      params: WsParams,
+      body: Type.Object({
+        name: Type.Optional(S.Nullable(Type.String({ ...NAME, maxLength: 200 }))),
+        as_of: Type.Optional(S.Day),
+        horizon_months: Type.Integer({ minimum: 1, maximum: 60 }),
+        assumptions: Type.Optional(S.Assumptions),
+        variants: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]{1,40}$' }), S.Assumptions, { maxProperties: 10, minProperties: 1 })),
+      }),
+      response: { 201: Forecast, ...S.errors(400, 401, 404, 409, 422) },
+    }),
     write(async (tx, request, reply) => {
       const b = request.body;
       const forecast = await createForecast(tx, cfo, org(request), idFrom('workspace', request.params.id), {
@@ -124,17 +119,13 @@ export function analyticsRoutes(api: SurfaceApp, core: Core, cfo: CfoDeps) {
 
   api.get(
     '/workspaces/:id/forecasts',
-    {
-      schema: {
-        operationId: 'listForecasts',
-        tags: ['forecasts'],
-        summary: 'Saved forecasts, newest first, without their series or assumptions.',
-        security,
-        params: WsParams,
-        querystring: Type.Object(S.PageQuery),
-        response: { 200: S.ListOf(ForecastSummary), ...S.errors(401, 404, 422) },
-      },
-    },
+    forecasts.reads({
+      operationId: 'listForecasts',
+      summary: 'Saved forecasts, newest first, without their series or assumptions.',
+      params: WsParams,
+      querystring: Type.Object(S.PageQuery),
+      response: { 200: S.ListOf(ForecastSummary), ...S.errors(401, 404, 422) },
+    }),
     async (request) => {
       const page = await listForecasts(core.db, org(request), idFrom('workspace', request.params.id), {
         limit: request.query.limit ?? 20,
@@ -149,32 +140,24 @@ export function analyticsRoutes(api: SurfaceApp, core: Core, cfo: CfoDeps) {
 
   api.get(
     '/workspaces/:id/forecasts/:forecast_id',
-    {
-      schema: {
-        operationId: 'getForecast',
-        tags: ['forecasts'],
-        summary: 'A forecast with its assumptions and every variant\'s series.',
-        security,
-        params: ForecastParams,
-        response: { 200: Forecast, ...S.errors(401, 404) },
-      },
-    },
+    forecasts.reads({
+      operationId: 'getForecast',
+      summary: 'A forecast with its assumptions and every variant\'s series.',
+      params: ForecastParams,
+      response: { 200: Forecast, ...S.errors(401, 404) },
+    }),
     async (request) =>
       forecastView(await getForecast(core.db, org(request), idFrom('workspace', request.params.id), idFrom('forecast', request.params.forecast_id))),
   );
 
   api.delete(
     '/workspaces/:id/forecasts/:forecast_id',
-    {
-      schema: {
-        operationId: 'deleteForecast',
-        tags: ['forecasts'],
-        summary: 'Deletes a forecast and the scenarios built on it.',
-        security,
-        params: ForecastParams,
-        response: { 204: Type.Null(), ...S.errors(401, 404) },
-      },
-    },
+    forecasts.writes({
+      operationId: 'deleteForecast',
+      summary: 'Deletes a forecast and the scenarios built on it.',
+      params: ForecastParams,
+      response: { 204: Type.Null(), ...S.errors(401, 404) },
+    }),
     write(async (tx, request, reply) => {
       await deleteForecast(tx, org(request), idFrom('workspace', request.params.id), idFrom('forecast', request.params.forecast_id));
       reply.code(204);
@@ -184,17 +167,13 @@ export function analyticsRoutes(api: SurfaceApp, core: Core, cfo: CfoDeps) {
 
   api.post(
     '/workspaces/:id/scenarios',
-    {
-      schema: {
-        operationId: 'createScenario',
-        tags: ['scenarios'],
-        summary: 'Re-run a saved forecast with one assumption changed (delta) and save the series with its impact.',
-        security,
-        params: WsParams,
-        body: Type.Object({ name: Type.Optional(S.Nullable(Type.String({ ...NAME, maxLength: 200 }))), baseline_forecast_id: Type.String({ maxLength: 64 }), delta: S.Delta }),
-        response: { 201: Scenario, ...S.errors(400, 401, 404, 409, 422) },
-      },
-    },
+    scenarios.writes({
+      operationId: 'createScenario',
+      summary: 'Re-run a saved forecast with one assumption changed (delta) and save the series with its impact.',
+      params: WsParams,
+      body: Type.Object({ name: Type.Optional(S.Nullable(Type.String({ ...NAME, maxLength: 200 }))), baseline_forecast_id: Type.String({ maxLength: 64 }), delta: S.Delta }),
+      response: { 201: Scenario, ...S.errors(400, 401, 404, 409, 422) },
+    }),
     write(async (tx, request, reply) => {
       const b = request.body;
       const scenario = await createScenario(tx, cfo, org(request), idFrom('workspace', request.params.id), {
@@ -209,17 +188,13 @@ export function analyticsRoutes(api: SurfaceApp, core: Core, cfo: CfoDeps) {
 
   api.get(
     '/workspaces/:id/scenarios',
-    {
-      schema: {
-        operationId: 'listScenarios',
-        tags: ['scenarios'],
-        summary: 'Saved scenarios, newest first, with delta and impact but without series.',
-        security,
-        params: WsParams,
-        querystring: Type.Object(S.PageQuery),
-        response: { 200: S.ListOf(ScenarioSummary), ...S.errors(401, 404, 422) },
-      },
-    },
+    scenarios.reads({
+      operationId: 'listScenarios',
+      summary: 'Saved scenarios, newest first, with delta and impact but without series.',
+      params: WsParams,
+      querystring: Type.Object(S.PageQuery),
+      response: { 200: S.ListOf(ScenarioSummary), ...S.errors(401, 404, 422) },
+    }),
     async (request) => {
       const page = await listScenarios(core.db, org(request), idFrom('workspace', request.params.id), {
         limit: request.query.limit ?? 20,
@@ -231,32 +206,24 @@ export function analyticsRoutes(api: SurfaceApp, core: Core, cfo: CfoDeps) {
 
   api.get(
     '/workspaces/:id/scenarios/:scenario_id',
-    {
-      schema: {
-        operationId: 'getScenario',
-        tags: ['scenarios'],
-        summary: 'A scenario with its projected series.',
-        security,
-        params: ScenarioParams,
-        response: { 200: Scenario, ...S.errors(401, 404) },
-      },
-    },
+    scenarios.reads({
+      operationId: 'getScenario',
+      summary: 'A scenario with its projected series.',
+      params: ScenarioParams,
+      response: { 200: Scenario, ...S.errors(401, 404) },
+    }),
     async (request) =>
       scenarioView(await getScenario(core.db, org(request), idFrom('workspace', request.params.id), idFrom('scenario', request.params.scenario_id))),
   );
 
   api.delete(
     '/workspaces/:id/scenarios/:scenario_id',
-    {
-      schema: {
-        operationId: 'deleteScenario',
-        tags: ['scenarios'],
-        summary: 'Deletes a scenario.',
-        security,
-        params: ScenarioParams,
-        response: { 204: Type.Null(), ...S.errors(401, 404) },
-      },
-    },
+    scenarios.writes({
+      operationId: 'deleteScenario',
+      summary: 'Deletes a scenario.',
+      params: ScenarioParams,
+      response: { 204: Type.Null(), ...S.errors(401, 404) },
+    }),
     write(async (tx, request, reply) => {
       await deleteScenario(tx, org(request), idFrom('workspace', request.params.id), idFrom('scenario', request.params.scenario_id));
       reply.code(204);
@@ -267,17 +234,13 @@ export function analyticsRoutes(api: SurfaceApp, core: Core, cfo: CfoDeps) {
   // A GET that writes: the reference has alerts "computed fresh on each call and persisted".
   api.get(
     '/workspaces/:id/alerts',
-    {
-      schema: {
-        operationId: 'evaluateAlerts',
-        tags: ['alerts'],
-        summary: 'Evaluates the alert rules at as_of and stores the result in place of the previous alerts.',
-        security,
-        params: WsParams,
-        querystring: S.AsOfQuery,
-        response: { 200: S.ListOf(S.Alert), ...S.errors(401, 404, 422) },
-      },
-    },
+    alerts.writes({
+      operationId: 'evaluateAlerts',
+      summary: 'Evaluates the alert rules at as_of and stores the result in place of the previous alerts.',
+      params: WsParams,
+      querystring: S.AsOfQuery,
+      response: { 200: S.ListOf(S.Alert), ...S.errors(401, 404, 422) },
+    }),
     write(async (tx, request) => {
       const { alerts } = await evaluateAlerts(tx, cfo, org(request), idFrom('workspace', request.params.id), resolveAsOf(request.query.as_of, core.clock));
       return { data: alerts.map(alertView), has_more: false };

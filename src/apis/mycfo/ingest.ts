@@ -9,7 +9,7 @@ import { currencyMismatch, getWorkspace, type CfoDeps } from '../../mycfo/worksp
 import * as S from './schemas.ts';
 import { idFrom, ingestView, startingAfter, transactionView } from './views.ts';
 
-const security = [{ bearer: [] }];
+const ingest = S.mycfoOperations('ingest');
 const WsParams = Type.Object({ id: Type.String() });
 
 // Optional fields take null as well as absence, like every optional field of the surface.
@@ -77,65 +77,41 @@ async function ingestManual(tx: Queryable, cfo: CfoDeps, orgId: string, workspac
 const ingestSummary = (field: string) => `Ingest ${field} rows: all are validated before any is written; external_id dedups per workspace.`;
 
 export function ingestRoutes(api: SurfaceApp, core: Core, cfo: CfoDeps) {
-  api.post(
-    '/workspaces/:id/ingest/expenses',
-    {
-      schema: {
-        operationId: 'ingestExpenses',
-        tags: ['ingest'],
-        summary: ingestSummary('expenses'),
-        security,
+  // Expenses and revenue differ only by their rows' schema and the body field that holds them.
+  const manual = (field: 'expenses' | 'revenue', operationId: string, row: typeof ExpenseRow | typeof RevenueRow) =>
+    api.post(
+      `/workspaces/:id/ingest/${field}`,
+      ingest.writes({
+        operationId,
+        summary: ingestSummary(field),
         params: WsParams,
-        body: Type.Object({ expenses: Rows(ExpenseRow) }),
+        body: Type.Object({ [field]: Rows(row) }),
         response: { 202: S.IngestResult, ...S.errors(400, 401, 404, 409, 422) },
-      },
-    },
-    write(async (tx, request, reply) => {
-      const answer = await ingestManual(tx, cfo, principalOf(request).orgId, request.params.id, 'expenses', request.body.expenses);
-      reply.code(202);
-      return answer;
-    }),
-  );
-
-  api.post(
-    '/workspaces/:id/ingest/revenue',
-    {
-      schema: {
-        operationId: 'ingestRevenue',
-        tags: ['ingest'],
-        summary: ingestSummary('revenue'),
-        security,
-        params: WsParams,
-        body: Type.Object({ revenue: Rows(RevenueRow) }),
-        response: { 202: S.IngestResult, ...S.errors(400, 401, 404, 409, 422) },
-      },
-    },
-    write(async (tx, request, reply) => {
-      const answer = await ingestManual(tx, cfo, principalOf(request).orgId, request.params.id, 'revenue', request.body.revenue);
-      reply.code(202);
-      return answer;
-    }),
-  );
+      }),
+      write(async (tx, request, reply) => {
+        const answer = await ingestManual(tx, cfo, principalOf(request).orgId, request.params.id, field, request.body[field] as ManualRow[]);
+        reply.code(202);
+        return answer;
+      }),
+    );
+  manual('expenses', 'ingestExpenses', ExpenseRow);
+  manual('revenue', 'ingestRevenue', RevenueRow);
 
   api.get(
     '/workspaces/:id/transactions',
-    {
-      schema: {
-        operationId: 'listTransactions',
-        tags: ['ingest'],
-        summary: 'Ingested rows, newest first; filter by kind, subtype and an inclusive occurred_at date range.',
-        security,
-        params: WsParams,
-        querystring: Type.Object({
-          kind: Type.Optional(Type.Union([Type.Literal('expense'), Type.Literal('revenue')])),
-          subtype: Type.Optional(Type.Union(SUBTYPES.map((s) => Type.Literal(s)))),
-          from: Type.Optional(S.Day),
-          to: Type.Optional(S.Day),
-          ...S.PageQuery,
-        }),
-        response: { 200: S.ListOf(Transaction), ...S.errors(401, 404, 422) },
-      },
-    },
+    ingest.reads({
+      operationId: 'listTransactions',
+      summary: 'Ingested rows, newest first; filter by kind, subtype and an inclusive occurred_at date range.',
+      params: WsParams,
+      querystring: Type.Object({
+        kind: Type.Optional(Type.Union([Type.Literal('expense'), Type.Literal('revenue')])),
+        subtype: Type.Optional(Type.Union(SUBTYPES.map((s) => Type.Literal(s)))),
+        from: Type.Optional(S.Day),
+        to: Type.Optional(S.Day),
+        ...S.PageQuery,
+      }),
+      response: { 200: S.ListOf(Transaction), ...S.errors(401, 404, 422) },
+    }),
     async (request) => {
       const q = request.query;
       const page = await listTransactions(core.db, principalOf(request).orgId, idFrom('workspace', request.params.id), {
@@ -152,16 +128,12 @@ export function ingestRoutes(api: SurfaceApp, core: Core, cfo: CfoDeps) {
 
   api.delete(
     '/workspaces/:id/transactions/:transaction_id',
-    {
-      schema: {
-        operationId: 'deleteTransaction',
-        tags: ['ingest'],
-        summary: 'Removes an ingested row: its ledger entry is reversed on the same date, never edited.',
-        security,
-        params: Type.Object({ id: Type.String(), transaction_id: Type.String() }),
-        response: { 204: Type.Null(), ...S.errors(401, 404) },
-      },
-    },
+    ingest.writes({
+      operationId: 'deleteTransaction',
+      summary: 'Removes an ingested row: its ledger entry is reversed on the same date, never edited.',
+      params: Type.Object({ id: Type.String(), transaction_id: Type.String() }),
+      response: { 204: Type.Null(), ...S.errors(401, 404) },
+    }),
     write(async (tx, request, reply) => {
       const orgId = principalOf(request).orgId;
       await deleteTransaction(tx, cfo, orgId, idFrom('workspace', request.params.id), idFrom('transaction', request.params.transaction_id));

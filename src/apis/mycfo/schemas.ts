@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from 'typebox';
+import { operations } from '../../platform/http/operations.ts';
 
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 export const Cents = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'A positive whole number of cents.' });
@@ -31,6 +32,12 @@ export const ErrorBody = Type.Object({
     request_id: Type.String(),
   }),
 });
+
+/**
+ * The route options of MyCFO's operations tagged `tag`: a session JWT (the `bearer` scheme),
+ * no scope (sessions are not scope-limited), for reads and writes alike.
+ */
+export const mycfoOperations = (tag: string) => operations({ security: [{ bearer: [] }], tags: [tag] });
 
 export const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, { ...ErrorBody, description: `Error (${s})` }]));
 

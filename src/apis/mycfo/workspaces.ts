@@ -8,27 +8,23 @@ import { NAME } from '../../platform/http/validation.ts';
 import * as S from './schemas.ts';
 import { idFrom, startingAfter, workspaceView } from './views.ts';
 
-const security = [{ bearer: [] }];
+const workspaces = S.mycfoOperations('workspaces');
 const CashCents = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 const WsParams = Type.Object({ id: Type.String() });
 
 export function workspaceRoutes(api: SurfaceApp, core: Core, cfo: CfoDeps) {
   api.post(
     '/workspaces',
-    {
-      schema: {
-        operationId: 'createWorkspace',
-        tags: ['workspaces'],
-        summary: 'Create a workspace: one business or product, with its own ledger.',
-        security,
-        body: Type.Object({
-          name: Type.String({ ...NAME, maxLength: 200 }),
-          cash_on_hand_cents: Type.Optional(S.Nullable(CashCents)),
-          currency: Type.Optional(S.Currency),
-        }),
-        response: { 201: S.Workspace, ...S.errors(400, 401, 409, 422) },
-      },
-    },
+    workspaces.writes({
+      operationId: 'createWorkspace',
+      summary: 'Create a workspace: one business or product, with its own ledger.',
+      body: Type.Object({
+        name: Type.String({ ...NAME, maxLength: 200 }),
+        cash_on_hand_cents: Type.Optional(S.Nullable(CashCents)),
+        currency: Type.Optional(S.Currency),
+      }),
+      response: { 201: S.Workspace, ...S.errors(400, 401, 409, 422) },
+    }),
     write(async (tx, request, reply) => {
       const body = request.body;
       const ws = await createWorkspace(tx, cfo, principalOf(request).orgId, {
@@ -43,16 +39,12 @@ export function workspaceRoutes(api: SurfaceApp, core: Core, cfo: CfoDeps) {
 
   api.get(
     '/workspaces',
-    {
-      schema: {
-        operationId: 'listWorkspaces',
-        tags: ['workspaces'],
-        summary: 'The workspaces of your organization, newest first.',
-        security,
-        querystring: Type.Object(S.PageQuery),
-        response: { 200: S.ListOf(S.Workspace), ...S.errors(401, 422) },
-      },
-    },
+    workspaces.reads({
+      operationId: 'listWorkspaces',
+      summary: 'The workspaces of your organization, newest first.',
+      querystring: Type.Object(S.PageQuery),
+      response: { 200: S.ListOf(S.Workspace), ...S.errors(401, 422) },
+    }),
     async (request) => {
       const page = await listWorkspaces(core.db, principalOf(request).orgId, {
         limit: request.query.limit ?? 20,
@@ -64,32 +56,24 @@ export function workspaceRoutes(api: SurfaceApp, core: Core, cfo: CfoDeps) {
 
   api.get(
     '/workspaces/:id',
-    {
-      schema: {
-        operationId: 'getWorkspace',
-        tags: ['workspaces'],
-        summary: 'One workspace.',
-        security,
-        params: WsParams,
-        response: { 200: S.Workspace, ...S.errors(401, 404) },
-      },
-    },
+    workspaces.reads({
+      operationId: 'getWorkspace',
+      summary: 'One workspace.',
+      params: WsParams,
+      response: { 200: S.Workspace, ...S.errors(401, 404) },
+    }),
     async (request) => workspaceView(await getWorkspace(core.db, principalOf(request).orgId, idFrom('workspace', request.params.id))),
   );
 
   api.patch(
     '/workspaces/:id',
-    {
-      schema: {
-        operationId: 'updateWorkspace',
-        tags: ['workspaces'],
-        summary: 'Changes only the fields present; cash_on_hand_cents: null clears the cash.',
-        security,
-        params: WsParams,
-        body: Type.Object({ name: Type.Optional(Type.String({ ...NAME, maxLength: 200 })), cash_on_hand_cents: Type.Optional(S.Nullable(CashCents)) }),
-        response: { 200: S.Workspace, ...S.errors(400, 401, 404, 409, 422) },
-      },
-    },
+    workspaces.writes({
+      operationId: 'updateWorkspace',
+      summary: 'Changes only the fields present; cash_on_hand_cents: null clears the cash.',
+      params: WsParams,
+      body: Type.Object({ name: Type.Optional(Type.String({ ...NAME, maxLength: 200 })), cash_on_hand_cents: Type.Optional(S.Nullable(CashCents)) }),
+      response: { 200: S.Workspace, ...S.errors(400, 401, 404, 409, 422) },
+    }),
     write(async (tx, request) => {
       const body = request.body;
       const cash = body.cash_on_hand_cents;
@@ -103,16 +87,12 @@ export function workspaceRoutes(api: SurfaceApp, core: Core, cfo: CfoDeps) {
 
   api.delete(
     '/workspaces/:id',
-    {
-      schema: {
-        operationId: 'deleteWorkspace',
-        tags: ['workspaces'],
-        summary: 'Deletes the workspace with its transactions, forecasts, scenarios and alerts, in one transaction.',
-        security,
-        params: WsParams,
-        response: { 204: Type.Null(), ...S.errors(401, 404) },
-      },
-    },
+    workspaces.writes({
+      operationId: 'deleteWorkspace',
+      summary: 'Deletes the workspace with its transactions, forecasts, scenarios and alerts, in one transaction.',
+      params: WsParams,
+      response: { 204: Type.Null(), ...S.errors(401, 404) },
+    }),
     write(async (tx, request, reply) => {
       const principal = principalOf(request);
       const id = idFrom('workspace', request.params.id);

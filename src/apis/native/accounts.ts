@@ -4,17 +4,19 @@ import { principalOf, type SurfaceApp } from '../../platform/http/surface.ts';
 import { write } from '../../platform/http/write.ts';
 import { formatId } from '../../platform/ids.ts';
 import { invalid } from '../../platform/errors.ts';
-import { assetCode, formatDecimal, parseAsset, parseDecimal } from '../../platform/money.ts';
+import { parseAsset, parseDecimal } from '../../platform/money.ts';
 import * as S from './schemas.ts';
-import { reads, writes } from './route-options.ts';
-import { PREFIX, accountView, historyView, idFrom } from './views.ts';
-import { cursorFrom } from './paging.ts';
+import { nativeOperations } from './route-options.ts';
+import { PREFIX, accountView, balanceView, historyView, idFrom } from './views.ts';
+import { pageRequest, pageView } from './paging.ts';
 import { nativeAccount, requireNativeLedgers } from './owned.ts';
+
+const { reads, writes } = nativeOperations('accounts');
 
 export function accountRoutes(api: SurfaceApp, { ledger }: Core) {
   api.post(
     '/accounts',
-    writes({ operationId: 'createAccount', summary: 'Create an account in a ledger, in one asset.', tags: ['accounts'], body: S.NewAccount, response: { 201: S.Account, ...S.errorResponses(400, 401, 403, 404, 409) } }),
+    writes({ operationId: 'createAccount', summary: 'Create an account in a ledger, in one asset.', body: S.NewAccount, response: { 201: S.Account, ...S.errorResponses(400, 401, 403, 404, 409) } }),
     write(async (tx, request, reply) => {
       const body = request.body;
       const asset = parseAsset(body.asset, 'asset');
@@ -43,8 +45,8 @@ export function accountRoutes(api: SurfaceApp, { ledger }: Core) {
   api.get(
     '/accounts',
     reads({
-      operationId: 'listAccounts', summary: 'List the accounts of a ledger.',
-      tags: ['accounts'],
+      operationId: 'listAccounts',
+      summary: 'List the accounts of a ledger.',
       querystring: Type.Object({ ledger_id: S.Id('ldg'), ...S.PageQuery }),
       response: { 200: S.PageOf(S.Account), ...S.errorResponses(400, 401, 403, 404) },
     }),
@@ -52,27 +54,23 @@ export function accountRoutes(api: SurfaceApp, { ledger }: Core) {
       const orgId = principalOf(request).orgId;
       const ledgerId = idFrom('ledger', request.query.ledger_id, 'ledger_id');
       await requireNativeLedgers(ledger, orgId, [ledgerId], () => 'ledger_id');
-      const page = await ledger.listAccounts(orgId, ledgerId, {
-        limit: request.query.limit ?? 50,
-        after: cursorFrom('account', request.query.cursor),
-      });
-      return { data: page.items.map(accountView), next_cursor: page.nextCursor && formatId(PREFIX.account, page.nextCursor) };
+      return pageView('account', await ledger.listAccounts(orgId, ledgerId, pageRequest('account', request.query)), accountView);
     },
   );
 
   api.get(
     '/accounts/:id',
-    reads({ operationId: 'getAccount', summary: 'Get an account with its balance.', tags: ['accounts'], params: S.IdParams('acct'), response: { 200: S.Account, ...S.errorResponses(401, 403, 404) } }),
+    reads({ operationId: 'getAccount', summary: 'Get an account with its balance.', params: S.IdParams('acct'), response: { 200: S.Account, ...S.errorResponses(401, 403, 404) } }),
     async (request) => accountView(await nativeAccount(ledger, principalOf(request).orgId, idFrom('account', request.params.id))),
   );
 
   api.get(
     '/accounts/:id/balance',
     reads({
-      operationId: 'getAccountBalance', summary: 'Balance of an account, now or as of the end of a day.',
-      tags: ['accounts'],
+      operationId: 'getAccountBalance',
+      summary: 'Balance of an account, now or as of the end of a day.',
       params: S.IdParams('acct'),
-      querystring: Type.Object({ as_of: Type.Optional(S.Day) }),
+      querystring: S.AsOfQuery,
       response: { 200: S.Balance, ...S.errorResponses(400, 401, 403, 404) },
     }),
     async (request) => {
@@ -80,21 +78,15 @@ export function accountRoutes(api: SurfaceApp, { ledger }: Core) {
       const accountId = idFrom('account', request.params.id);
       await nativeAccount(ledger, orgId, accountId);
       const { account, balance } = await ledger.balance(orgId, accountId, request.query.as_of);
-      return {
-        object: 'balance' as const,
-        account_id: formatId(PREFIX.account, account.id),
-        asset: assetCode(account.asset),
-        balance: formatDecimal(balance, account.asset.scale),
-        as_of: request.query.as_of ?? null,
-      };
+      return balanceView(account, balance, request.query.as_of);
     },
   );
 
   api.get(
     '/accounts/:id/history',
     reads({
-      operationId: 'listAccountHistory', summary: 'Postings of an account, newest first.',
-      tags: ['accounts'],
+      operationId: 'listAccountHistory',
+      summary: 'Postings of an account, newest first.',
       params: S.IdParams('acct'),
       querystring: Type.Object(S.PageQuery),
       response: { 200: S.PageOf(S.HistoryLine), ...S.errorResponses(400, 401, 403, 404) },
@@ -103,11 +95,8 @@ export function accountRoutes(api: SurfaceApp, { ledger }: Core) {
       const orgId = principalOf(request).orgId;
       const accountId = idFrom('account', request.params.id);
       const { asset } = await nativeAccount(ledger, orgId, accountId);
-      const page = await ledger.accountHistory(orgId, accountId, {
-        limit: request.query.limit ?? 50,
-        after: cursorFrom('entry', request.query.cursor),
-      });
-      return { data: page.items.map((l) => historyView(l, asset.scale)), next_cursor: page.nextCursor && formatId(PREFIX.entry, page.nextCursor) };
+      const page = await ledger.accountHistory(orgId, accountId, pageRequest('entry', request.query));
+      return pageView('entry', page, (line) => historyView(line, asset.scale));
     },
   );
 }

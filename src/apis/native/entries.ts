@@ -10,9 +10,9 @@ import { parseInstant } from '../../platform/dates.ts';
 import type { LedgerEngine } from '../../ledger/engine.ts';
 import type { EntryInput, PostResult } from '../../ledger/types.ts';
 import * as S from './schemas.ts';
-import { reads, writes } from './route-options.ts';
+import { nativeOperations } from './route-options.ts';
 import { PREFIX, entryView, idFrom } from './views.ts';
-import { cursorFrom } from './paging.ts';
+import { pageRequest, pageView } from './paging.ts';
 import { nativeEntry, requireNativeLedgers } from './owned.ts';
 
 type EntryBody = Static<typeof S.NewEntry>;
@@ -58,13 +58,14 @@ async function toEntryInputs(ledger: LedgerEngine, orgId: string, bodies: EntryB
 const location = (r: PostResult) => `/kontor/v1/entries/${formatId(PREFIX.entry, r.entry.id)}`;
 const JSON_TYPE = 'application/json; charset=utf-8';
 
+const { reads, writes } = nativeOperations('entries');
+
 export function entryRoutes(api: SurfaceApp, core: Core) {
   const { ledger } = core;
   api.post(
     '/entries',
     writes({
       operationId: 'postEntry',
-      tags: ['entries'],
       summary: 'Post a balanced entry. A known external_id answers 200 with the entry it already posted.',
       body: S.NewEntry,
       response: { 200: S.Entry, 201: S.Entry, ...S.errorResponses(400, 401, 403, 404, 409, 422) },
@@ -85,7 +86,6 @@ export function entryRoutes(api: SurfaceApp, core: Core) {
     '/entries/batch',
     writes({
       operationId: 'postEntryBatch',
-      tags: ['entries'],
       summary: 'Post up to 1,000 entries atomically: all of them or none.',
       body: S.NewBatch,
       response: { 201: Type.Object({ data: Type.Array(S.Entry) }), ...S.errorResponses(400, 401, 403, 404, 409, 422) },
@@ -106,7 +106,6 @@ export function entryRoutes(api: SurfaceApp, core: Core) {
     '/entries',
     reads({
       operationId: 'listEntries',
-      tags: ['entries'],
       summary: 'Entries of a ledger, newest first, optionally within effective times [effective_from, effective_to).',
       querystring: Type.Object({
         ledger_id: S.Id('ldg'),
@@ -122,18 +121,17 @@ export function entryRoutes(api: SurfaceApp, core: Core) {
       const ledgerId = idFrom('ledger', q.ledger_id, 'ledger_id');
       await requireNativeLedgers(ledger, orgId, [ledgerId], () => 'ledger_id');
       const page = await ledger.listEntries(orgId, ledgerId, {
-        limit: q.limit ?? 50,
-        after: cursorFrom('entry', q.cursor),
+        ...pageRequest('entry', q),
         effectiveFrom: parseTime(q.effective_from, 'effective_from'),
         effectiveTo: parseTime(q.effective_to, 'effective_to'),
       });
-      return { data: page.items.map(entryView), next_cursor: page.nextCursor && formatId(PREFIX.entry, page.nextCursor) };
+      return pageView('entry', page, entryView);
     },
   );
 
   api.get(
     '/entries/:id',
-    reads({ operationId: 'getEntry', summary: 'Get an entry with its postings.', tags: ['entries'], params: S.IdParams('ent'), response: { 200: S.Entry, ...S.errorResponses(401, 403, 404) } }),
+    reads({ operationId: 'getEntry', summary: 'Get an entry with its postings.', params: S.IdParams('ent'), response: { 200: S.Entry, ...S.errorResponses(401, 403, 404) } }),
     async (request) => entryView(await nativeEntry(ledger, principalOf(request).orgId, idFrom('entry', request.params.id))),
   );
 
@@ -142,8 +140,7 @@ export function entryRoutes(api: SurfaceApp, core: Core) {
     {
       ...writes({
         operationId: 'reverseEntry',
-        tags: ['entries'],
-        summary: 'Reverse an entry: posts its mirror image, linked to it. An entry is reversed at most once.',
+          summary: 'Reverse an entry: posts its mirror image, linked to it. An entry is reversed at most once.',
         params: S.IdParams('ent'),
         body: S.Reversal,
         response: { 201: S.Entry, ...S.errorResponses(400, 401, 403, 404, 409, 422) },

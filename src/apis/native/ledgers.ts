@@ -4,15 +4,17 @@ import { principalOf, type SurfaceApp } from '../../platform/http/surface.ts';
 import { write } from '../../platform/http/write.ts';
 import { formatId } from '../../platform/ids.ts';
 import * as S from './schemas.ts';
-import { reads, writes } from './route-options.ts';
+import { nativeOperations } from './route-options.ts';
 import { PREFIX, idFrom, ledgerView, trialBalanceView } from './views.ts';
-import { cursorFrom } from './paging.ts';
+import { pageRequest, pageView } from './paging.ts';
 import { NATIVE_OWNER, requireNativeLedgers } from './owned.ts';
+
+const { reads, writes } = nativeOperations('ledgers');
 
 export function ledgerRoutes(api: SurfaceApp, { ledger }: Core) {
   api.post(
     '/ledgers',
-    writes({ operationId: 'createLedger', summary: 'Create a ledger.', tags: ['ledgers'], body: S.NewLedger, response: { 201: S.Ledger, ...S.errorResponses(400, 401, 403, 409) } }),
+    writes({ operationId: 'createLedger', summary: 'Create a ledger.', body: S.NewLedger, response: { 201: S.Ledger, ...S.errorResponses(400, 401, 403, 409) } }),
     write(async (tx, request, reply) => {
       const created = await ledger.createLedger(principalOf(request).orgId, { ...request.body, owner: NATIVE_OWNER }, tx);
       reply.code(201).header('location', `/kontor/v1/ledgers/${formatId(PREFIX.ledger, created.id)}`);
@@ -22,19 +24,13 @@ export function ledgerRoutes(api: SurfaceApp, { ledger }: Core) {
 
   api.get(
     '/ledgers',
-    reads({ operationId: 'listLedgers', summary: 'List ledgers, oldest first.', tags: ['ledgers'], querystring: Type.Object(S.PageQuery), response: { 200: S.PageOf(S.Ledger), ...S.errorResponses(400, 401, 403) } }),
-    async (request) => {
-      const page = await ledger.listLedgers(principalOf(request).orgId, NATIVE_OWNER, {
-        limit: request.query.limit ?? 50,
-        after: cursorFrom('ledger', request.query.cursor),
-      });
-      return { data: page.items.map(ledgerView), next_cursor: page.nextCursor && formatId(PREFIX.ledger, page.nextCursor) };
-    },
+    reads({ operationId: 'listLedgers', summary: 'List ledgers, oldest first.', querystring: Type.Object(S.PageQuery), response: { 200: S.PageOf(S.Ledger), ...S.errorResponses(400, 401, 403) } }),
+    async (request) => pageView('ledger', await ledger.listLedgers(principalOf(request).orgId, NATIVE_OWNER, pageRequest('ledger', request.query)), ledgerView),
   );
 
   api.get(
     '/ledgers/:id',
-    reads({ operationId: 'getLedger', summary: 'Get a ledger.', tags: ['ledgers'], params: S.IdParams('ldg'), response: { 200: S.Ledger, ...S.errorResponses(401, 403, 404) } }),
+    reads({ operationId: 'getLedger', summary: 'Get a ledger.', params: S.IdParams('ldg'), response: { 200: S.Ledger, ...S.errorResponses(401, 403, 404) } }),
     async (request) => ledgerView(await ledger.getLedger(principalOf(request).orgId, idFrom('ledger', request.params.id), NATIVE_OWNER)),
   );
 
@@ -42,7 +38,6 @@ export function ledgerRoutes(api: SurfaceApp, { ledger }: Core) {
     '/ledgers/:id',
     writes({
       operationId: 'purgeLedger',
-      tags: ['ledgers'],
       summary: 'Purge a ledger: deletes it and everything in it in one transaction, and logs the purge.',
       params: S.IdParams('ldg'),
       response: { 204: Type.Null(), ...S.errorResponses(401, 403, 404) },
@@ -59,10 +54,10 @@ export function ledgerRoutes(api: SurfaceApp, { ledger }: Core) {
   api.get(
     '/ledgers/:id/trial-balance',
     reads({
-      operationId: 'getTrialBalance', summary: 'Trial balance of a ledger, now or as of the end of a day.',
-      tags: ['ledgers'],
+      operationId: 'getTrialBalance',
+      summary: 'Trial balance of a ledger, now or as of the end of a day.',
       params: S.IdParams('ldg'),
-      querystring: Type.Object({ as_of: Type.Optional(S.Day) }),
+      querystring: S.AsOfQuery,
       response: { 200: S.TrialBalance, ...S.errorResponses(400, 401, 403, 404) },
     }),
     async (request) => {

@@ -1,10 +1,7 @@
-import type { FastifySchema } from 'fastify';
+import { operations } from '../../platform/http/operations.ts';
 
-/** Every native operation takes an API key (the document's `apiKey` scheme). */
-const security = [{ apiKey: [] }];
-
-/** Options of a route that reads: the `ledger:read` scope, and its schema with the key's security. */
-export const reads = <const Schema extends FastifySchema>(schema: Schema) => ({ config: { scope: 'ledger:read' }, schema: { security, ...schema } });
-
-/** Options of a route that writes: the `ledger:write` scope, and its schema with the key's security. */
-export const writes = <const Schema extends FastifySchema>(schema: Schema) => ({ config: { scope: 'ledger:write' }, schema: { security, ...schema } });
+/**
+ * The route options of one native resource's operations (tagged `tag`): every one takes an API
+ * key (the document's `apiKey` scheme), with `ledger:read` to read and `ledger:write` to write.
+ */
+export const nativeOperations = (tag: string) => operations({ read: 'ledger:read', write: 'ledger:write', security: [{ apiKey: [] }], tags: [tag] });

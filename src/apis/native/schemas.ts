@@ -14,6 +14,8 @@ export const Timestamp = Type.String({
 export const Day = Type.String({ format: 'date', description: 'A date, e.g. 2026-01-31: the end of that day, UTC.' });
 
 export const IdParams = (prefix: string) => Type.Object({ id: Id(prefix) });
+/** A balance or trial balance now, or as of the end of a day. */
+export const AsOfQuery = Type.Object({ as_of: Type.Optional(Day) });
 export const PageQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
   cursor: Type.Optional(Type.String({ maxLength: 64 })),

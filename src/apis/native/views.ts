@@ -60,6 +60,15 @@ export function entryView(e: Entry) {
   };
 }
 
+/** An account's balance, now or as of the end of a day. */
+export const balanceView = (account: Account, balance: bigint, asOf: string | undefined) => ({
+  object: 'balance' as const,
+  account_id: formatId(PREFIX.account, account.id),
+  asset: assetCode(account.asset),
+  balance: formatDecimal(balance, account.asset.scale),
+  as_of: asOf ?? null,
+});
+
 export const historyView = (line: HistoryLine, scale: number) => ({
   entry_id: formatId(PREFIX.entry, line.entryId),
   effective_at: line.effectiveAt.toISOString(),
