@@ -2,18 +2,21 @@ import type { Db, Queryable } from '../platform/db.ts';
 import type { Clock } from '../platform/clock.ts';
 import { billingError } from './errors.ts';
 import type { EventOutcome } from './meter-events.ts';
-import { storeUsageEvents, type PendingUsageEvent } from './meter-store.ts';
+import { storeUsageEvents, type StoredGroup, type UsageEventBatch } from './meter-store.ts';
 
-/** One request's events: stored together with its own rows, or not at all. */
-export interface MeterUnit {
-  events: PendingUsageEvent[];
+/** One request's events and audit row (written by the group's statement): stored together, or not at all. */
+export interface MeterUnit extends UsageEventBatch {
   /**
-   * Runs in the transaction that stores the events, once every unit of the group is written,
-   * with what became of each event: the request's audit row and Idempotency-Key answer commit
-   * with its events or not at all. A throw fails the commit.
+   * Only for a request holding an Idempotency-Key: runs in the transaction that stores the
+   * events, once every unit of the group is written, with what became of each event, to store
+   * the request's answer with its events. A throw fails the commit. A group without such a
+   * step is one statement outside any transaction (one round trip, one commit).
    */
   beforeCommit?: (tx: Queryable, outcomes: EventOutcome[]) => Promise<void>;
 }
+
+/** Told of each committed group before any of its requests is answered (the metered-use cache). */
+export type CommitObserver = (batches: readonly UsageEventBatch[], group: StoredGroup) => void;
 
 export interface MeterQueueOptions {
   /** Events accepted but not yet committed, at most: past it, `meter_buffer_full` (429). */
@@ -48,12 +51,18 @@ export class MeterQueue {
   private running = 0;
   private timer: NodeJS.Timeout | null = null;
   private draining = false;
+  private readonly observers: CommitObserver[] = [];
 
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly options: MeterQueueOptions,
   ) {}
+
+  /** Calls `observer` with every group this queue commits, after the commit and before the requests are answered. */
+  observe(observer: CommitObserver): void {
+    this.observers.push(observer);
+  }
 
   /** Queues a request's events; resolves with each event's outcome once their group committed. */
   submit(unit: MeterUnit): Promise<EventOutcome[]> {
@@ -114,15 +123,15 @@ export class MeterQueue {
       if (group.length === 0) return;
       let outcomes: (EventOutcome[] | Error)[];
       try {
-        outcomes = await this.db.transaction((tx) => this.commit(tx, group.map((w) => w.unit)));
+        outcomes = await this.commit(group.map((w) => w.unit));
       } catch (error) {
         if (group.length === 1) outcomes = [error as Error];
         else {
-          // Something no check foresaw (a failing before-commit step): each unit alone, so one cannot fail the others.
+          // Something no check foresaw (a failing before-commit step, a deadlock): each unit alone, so one cannot fail the others.
           outcomes = [];
           for (const w of group) {
             try {
-              outcomes.push((await this.db.transaction((tx) => this.commit(tx, [w.unit])))[0]);
+              outcomes.push((await this.commit([w.unit]))[0]);
             } catch (e) {
               outcomes.push(e as Error);
             }
@@ -141,12 +150,25 @@ export class MeterQueue {
     }
   }
 
-  private async commit(tx: Queryable, units: MeterUnit[]): Promise<EventOutcome[][]> {
-    const stored = await storeUsageEvents(tx, units.flatMap((u) => u.events), this.clock.now());
-    const outcomes = units.map((u) =>
-      u.events.map(({ event }): EventOutcome => (stored.has(event.id) ? { stored: true, event } : { stored: false, event, code: 'duplicate_event' })),
-    );
-    for (let i = 0; i < units.length; i++) if (units[i].beforeCommit) await units[i].beforeCommit!(tx, outcomes[i]);
+  /** Writes the units (one statement, in a transaction only when some unit stores an answer); tells the observers once committed. */
+  private async commit(units: MeterUnit[]): Promise<EventOutcome[][]> {
+    const now = this.clock.now();
+    const outcomesOf = (group: StoredGroup) =>
+      units.map((u) => u.events.map((event): EventOutcome => (group.refused.has(event.id) ? { stored: false, event, code: 'duplicate_event' } : { stored: true, event })));
+    let group: StoredGroup;
+    let outcomes: EventOutcome[][];
+    if (units.every((u) => !u.beforeCommit)) {
+      group = await storeUsageEvents(this.db, units, now);
+      outcomes = outcomesOf(group);
+    } else {
+      [group, outcomes] = await this.db.transaction(async (tx) => {
+        const stored = await storeUsageEvents(tx, units, now);
+        const outcomes = outcomesOf(stored);
+        for (let i = 0; i < units.length; i++) await units[i].beforeCommit?.(tx, outcomes[i]);
+        return [stored, outcomes] as const;
+      });
+    }
+    for (const observe of this.observers) observe(units, group);
     return outcomes;
   }
 }

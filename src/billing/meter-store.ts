@@ -1,76 +1,101 @@
-import { tokenArray, type Queryable } from '../platform/db.ts';
+import { prepared, tokenArray, type Queryable } from '../platform/db.ts';
+import { writeAuditInsert, type WriteAuditRow } from '../platform/write-audit.ts';
 import type { StoredUsageEvent, UsageEvent } from './meter-events.ts';
 import { jsonText, pageOf, type BillingScope, type Page, type PageRequest } from './scope.ts';
 
-/** An event waiting for the meter queue's commit, with whose it is. */
-export interface PendingUsageEvent {
+/** One request's events, waiting for the meter queue's commit: whose they are, and the request's audit row. */
+export interface UsageEventBatch {
   scope: BillingScope;
   tenantId: string;
-  event: UsageEvent;
+  /** The request's time: an event whose `at` is this very Date is stored at it (sent once, not per event). */
+  at: Date;
+  events: UsageEvent[];
+  /**
+   * The request's `write_audit` row, written by the same statement. With `id` set to one of
+   * the batch's event ids, it is written only if that event is stored (a single event refused
+   * as a duplicate answers 409, and a refused write leaves no audit row).
+   */
+  audit: WriteAuditRow | null;
 }
+
+/** What a group's statement did: the events refused (their key was held), and its transaction's id. */
+export interface StoredGroup {
+  /** Ids of the events not stored because their idempotency_key was already held. */
+  refused: Set<string>;
+  /** `pg_current_xact_id()` of the writing transaction (decimal text), for caches that must tell whether a read saw it. */
+  xid: string;
+}
+
+// The events of the group with each batch's org, mode, tenant and time sent once ($1–$4, by
+// batch number u). Rows go in key order (the same order on every server: two groups wait on
+// each other's keys instead of deadlocking); among events with one key, the first sent wins.
+const EVENTS_CTE = `e AS (
+     SELECT ($1::uuid[])[x.u] AS org_id, ($2::text[])[x.u] AS mode, x.id, ($3::text[])[x.u] AS tenant_id, x.feature_key, x.quantity,
+            coalesce(x.at, ($4::timestamptz[])[x.u]) AS at, x.key, x.n
+       FROM unnest($5::int4[], $6::uuid[], $7::text[], $8::int8[], $9::timestamptz[], $10::text[]) WITH ORDINALITY
+         AS x(u, id, feature_key, quantity, at, key, n)
+   ), ins AS (
+     INSERT INTO billing_usage_events (org_id, mode, id, tenant_id, feature_key, quantity, at, idempotency_key, metadata, created_at)
+     SELECT e.org_id, e.mode, e.id, e.tenant_id, e.feature_key, e.quantity, e.at, e.key, $11::jsonb -> (e.n::int - 1), $12
+       FROM e ORDER BY e.org_id, e.mode, e.tenant_id COLLATE "C", e.key COLLATE "C", e.n
+     ON CONFLICT (org_id, mode, tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+     RETURNING id
+   ), refused AS (
+     SELECT e.id FROM e WHERE e.key IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ins WHERE ins.id = e.id)
+   )`;
+const ANSWER = `SELECT pg_current_xact_id()::text AS xid, array(SELECT id FROM refused)::text[] AS refused`;
+const AUDIT_FIRST_PARAM = 13;
+const STORE = prepared(`WITH ${EVENTS_CTE}\n   ${ANSWER}`);
+const STORE_AUDITED = prepared(
+  `WITH ${EVENTS_CTE}, audit AS (${writeAuditInsert([], AUDIT_FIRST_PARAM).sql} WHERE a.id NOT IN (SELECT id FROM refused))\n   ${ANSWER}`,
+);
 
 /**
- * Writes a group of events (several requests' worth) in the caller's transaction, set-based:
- * one insert of idempotency keys, one of events. An event whose key is already held for its
- * app, mode and tenant (stored earlier, or earlier in this same group) is not stored. Keys go
- * in sorted order, so two servers' groups wait on each other's keys instead of deadlocking.
- * Returns the ids of the events stored.
+ * Writes a group of events (several requests' worth) and the requests' audit rows in one
+ * statement: outside a transaction it is one round trip and one commit. An event whose key is
+ * already held for its app, mode and tenant (by a stored event, or one earlier in this group)
+ * is not stored, by the events' unique index on the key (`ON CONFLICT DO NOTHING`).
  */
-export async function storeUsageEvents(tx: Queryable, pending: readonly PendingUsageEvent[], now: Date): Promise<Set<string>> {
-  const stored = new Set<string>();
-  const keyed: PendingUsageEvent[] = [];
-  for (const p of pending) (p.event.idempotencyKey === null ? stored.add(p.event.id) : keyed.push(p));
-  if (keyed.length > 0) {
-    const sortKey = (p: PendingUsageEvent) => `${p.scope.orgId}\u0000${p.scope.mode}\u0000${p.tenantId}\u0000${p.event.idempotencyKey}`;
-    const sorted = keyed.map((p) => [sortKey(p), p] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, p]) => p);
-    const rows = await tx.query<{ event_id: string }>(
-      `INSERT INTO billing_meter_keys (org_id, mode, tenant_id, idempotency_key, event_id, created_at)
-       SELECT k.org_id, k.mode, k.tenant_id, k.key, k.event_id, $6
-         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::uuid[]) WITH ORDINALITY AS k(org_id, mode, tenant_id, key, event_id, n)
-        ORDER BY k.n
-       ON CONFLICT DO NOTHING RETURNING event_id`,
-      [
-        tokenArray(sorted.map((p) => p.scope.orgId)),
-        sorted.map((p) => p.scope.mode),
-        sorted.map((p) => p.tenantId),
-        sorted.map((p) => p.event.idempotencyKey),
-        tokenArray(sorted.map((p) => p.event.id)),
-        now,
-      ],
-    );
-    for (const r of rows) stored.add(r.event_id);
-  }
-  const rows = pending.filter((p) => stored.has(p.event.id));
-  if (rows.length === 0) return stored;
-  await tx.query(
-    `INSERT INTO billing_usage_events (org_id, mode, id, tenant_id, feature_key, quantity, at, idempotency_key, metadata, created_at)
-     SELECT e.org_id, e.mode, e.id, e.tenant_id, e.feature_key, e.quantity, e.at, e.key, $9::jsonb -> (e.n::int - 1), $10
-       FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::int8[], $7::timestamptz[], $8::text[]) WITH ORDINALITY
-         AS e(org_id, mode, id, tenant_id, feature_key, quantity, at, key, n)`,
-    [
-      tokenArray(rows.map((p) => p.scope.orgId)),
-      rows.map((p) => p.scope.mode),
-      tokenArray(rows.map((p) => p.event.id)),
-      rows.map((p) => p.tenantId),
-      rows.map((p) => p.event.featureKey),
-      tokenArray(rows.map((p) => p.event.quantity)),
-      tokenArray(rows.map((p) => p.event.at.toISOString())),
-      rows.map((p) => p.event.idempotencyKey),
-      // One JSON array, element i the metadata of row i: a jsonb[] parameter parses each element apart, several times slower.
-      jsonText(rows.map((p) => p.event.metadata)),
-      now,
-    ],
-  );
-  return stored;
-}
-
-/** Forgets idempotency keys stored before `before`: their events may then be sent again. */
-export async function sweepMeterKeys(db: Queryable, before: Date): Promise<number> {
-  const rows = await db.query<{ n: number }>(
-    `WITH gone AS (DELETE FROM billing_meter_keys WHERE created_at < $1 RETURNING 1) SELECT count(*)::int AS n FROM gone`,
-    [before],
-  );
-  return rows[0].n;
+export async function storeUsageEvents(q: Queryable, batches: readonly UsageEventBatch[], now: Date): Promise<StoredGroup> {
+  const u: number[] = [];
+  const ids: string[] = [];
+  const features: string[] = [];
+  const quantities: bigint[] = [];
+  const ats: (string | null)[] = [];
+  const keys: (string | null)[] = [];
+  const metadata: Record<string, string>[] = [];
+  const audits: WriteAuditRow[] = [];
+  batches.forEach((b, i) => {
+    for (const e of b.events) {
+      u.push(i + 1);
+      ids.push(e.id);
+      features.push(e.featureKey);
+      quantities.push(e.quantity);
+      ats.push(e.at === b.at ? null : e.at.toISOString());
+      keys.push(e.idempotencyKey);
+      metadata.push(e.metadata);
+    }
+    if (b.audit) audits.push(b.audit);
+  });
+  const params: unknown[] = [
+    tokenArray(batches.map((b) => b.scope.orgId)),
+    batches.map((b) => b.scope.mode),
+    batches.map((b) => b.tenantId),
+    tokenArray(batches.map((b) => b.at.toISOString())),
+    tokenArray(u),
+    tokenArray(ids),
+    features,
+    tokenArray(quantities),
+    tokenArray(ats),
+    keys,
+    // One JSON array, element i the metadata of row i: a jsonb[] parameter parses each element apart, several times slower.
+    jsonText(metadata),
+    now,
+  ];
+  const sql = audits.length > 0 ? STORE_AUDITED : STORE;
+  if (audits.length > 0) params.push(...writeAuditInsert(audits, AUDIT_FIRST_PARAM).params);
+  const [row] = await q.query<{ xid: string; refused: string[] }>(sql, params);
+  return { refused: new Set(row.refused), xid: row.xid };
 }
 
 /** A tenant's usage per feature over [from, to): the SUM of its events' quantities. */

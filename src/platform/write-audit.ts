@@ -11,6 +11,8 @@ export interface WriteAuditRow {
   requestId: string | null;
   status: number;
   at: Date;
+  /** The row's id, when the caller needs to name it in the statement (see `writeAuditInsert`); a new id otherwise. */
+  id?: string;
 }
 
 const COLUMNS = 'id, org_id, principal_id, surface, operation, request_id, status, at';
@@ -25,15 +27,17 @@ export async function appendWriteAudit(tx: Queryable, rows: WriteAuditRow[]): Pr
 /**
  * The audit rows as an INSERT whose parameters start at `$first`, for a statement that
  * commits them with its own writes (the ledger's one-statement post splices it in as a
- * data-modifying CTE, so the rows and the entries commit together or not at all).
+ * data-modifying CTE, so the rows and the entries commit together or not at all). The rows
+ * read as `a` with the table's columns, so a caller may append a condition on each
+ * (`WHERE a.id …`: metering gates a single event's row on its event being stored).
  */
 export function writeAuditInsert(rows: WriteAuditRow[], first: number): { sql: string; params: unknown[] } {
   const n = (i: number) => `$${first + i}`;
   return {
     sql: `INSERT INTO write_audit (${COLUMNS})
-          SELECT * FROM unnest(${n(0)}::uuid[], ${n(1)}::uuid[], ${n(2)}::text[], ${n(3)}::text[], ${n(4)}::text[], ${n(5)}::text[], ${n(6)}::int2[], ${n(7)}::timestamptz[])`,
+          SELECT * FROM unnest(${n(0)}::uuid[], ${n(1)}::uuid[], ${n(2)}::text[], ${n(3)}::text[], ${n(4)}::text[], ${n(5)}::text[], ${n(6)}::int2[], ${n(7)}::timestamptz[]) AS a(${COLUMNS})`,
     params: [
-      tokenArray(rows.map(() => newId())),
+      tokenArray(rows.map((r) => r.id ?? newId())),
       tokenArray(rows.map((r) => r.orgId)),
       rows.map((r) => r.principalId),
       rows.map((r) => r.surface),

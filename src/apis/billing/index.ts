@@ -11,24 +11,12 @@ import { entitlementRoutes } from './entitlements.ts';
 import { meterRoutes } from './meter.ts';
 import { billingSettings } from './settings.ts';
 import { MeterQueue } from '../../billing/meter-queue.ts';
-import { sweepMeterKeys } from '../../billing/meter-store.ts';
 
-const HOUR_MS = 3_600_000;
-
-/**
- * The meter queue this server commits usage events through, drained when the core closes;
- * and the sweeper that forgets idempotency keys past their retention.
- */
+/** The meter queue this server commits usage events through, drained when the core closes. */
 function startMetering(core: Core) {
   const { meter: settings } = billingSettings(core.config.env);
   const queue = new MeterQueue(core.db, core.clock, { capacity: settings.bufferEvents, lingerMs: settings.flushMs, maxConcurrent: 2, maxGroupEvents: 5_000 });
-  const sweep = () => sweepMeterKeys(core.db, new Date(core.clock.now().getTime() - settings.keyRetentionHours * HOUR_MS)).catch(() => 0);
-  const sweeper = setInterval(() => void sweep(), 10 * 60_000);
-  sweeper.unref();
-  core.atClose(async () => {
-    clearInterval(sweeper);
-    await queue.drain();
-  });
+  core.atClose(() => queue.drain());
   return queue;
 }
 import { testClockRoutes } from './test-clock.ts';

@@ -50,7 +50,24 @@ const GRANULARITY: Record<string, HistoryUnit> = { daily: 'day', weekly: 'week',
 
 const inputOf = (e: EventBody) => ({ featureKey: e.feature_key, quantity: e.quantity, idempotencyKey: e.idempotency_key, timestamp: e.timestamp, metadata: e.metadata });
 const duplicateMessage = (o: EventOutcome) => `an event with idempotency_key "${o.event.idempotencyKey}" was already recorded for this tenant`;
-const answer = (status: number, body: unknown): StoredResponse => ({ status, headers: { 'content-type': JSON_TYPE }, body: JSON.stringify(body) });
+const answer = (status: number, body: string): StoredResponse => ({ status, headers: { 'content-type': JSON_TYPE }, body });
+/**
+ * The batch's 202, written out directly: a hundred results a call on the hottest route, where
+ * building an object per result to serialise it costs more than the text. The shape is the
+ * route's response schema (the batch tests in test/apis/billing/meter.test.ts read it back).
+ */
+function batchAnswer(outcomes: EventOutcome[]): StoredResponse {
+  let accepted = 0;
+  let results = '';
+  for (const o of outcomes) {
+    if (results !== '') results += ',';
+    if (o.stored) {
+      accepted++;
+      results += `{"id":"${idOf('uevt', o.event.id)}","status":"buffered"}`;
+    } else results += `{"status":"rejected","error":{"code":"${o.code}","message":${JSON.stringify(duplicateMessage(o))}}}`;
+  }
+  return answer(202, `{"accepted":${accepted},"rejected":${outcomes.length - accepted},"results":[${results}]}`);
+}
 const eventView = (e: StoredUsageEvent) => ({
   id: idOf('uevt', e.id),
   tenant_id: e.tenantId,
@@ -90,18 +107,21 @@ export function meterRoutes(api: SurfaceApp, { db, clock }: Core, meter: MeterQu
     },
     writeShared(async (commit, request) => {
       const tenant = requireTenant(request);
-      const event = validUsageEvent(inputOf(request.body), newId(), clock.now());
-      let stored: StoredResponse | null = null;
+      const now = clock.now();
+      const event = validUsageEvent(inputOf(request.body), newId(), now);
+      const answerOf = () => answer(202, `{"id":"${idOf('uevt', event.id)}","status":"buffered"}`);
+      const { audit, beforeCommit } = commit.options(answerOf, { created: 202, existing: 202 });
       const [outcome] = await meter.submit({
-        events: [{ scope: scopeOf(request), tenantId: tenant, event }],
-        beforeCommit: async (tx, [o]) => {
-          if (!o.stored) return; // refused: nothing of this request commits
-          stored = answer(202, { id: idOf('uevt', event.id), status: 'buffered' });
-          await commit.seal(tx, stored);
-        },
+        scope: scopeOf(request),
+        tenantId: tenant,
+        at: now,
+        events: [event],
+        // Written only if the event is stored: a duplicate answers 409 and commits nothing of this request.
+        audit: { ...audit.row, id: event.id, status: 202, at: now },
+        beforeCommit: beforeCommit && (async (tx, outcomes) => (outcomes[0].stored ? beforeCommit(tx, outcomes) : undefined)),
       });
       if (!outcome.stored) throw billingError('duplicate_event', duplicateMessage(outcome), 'idempotency_key');
-      return stored!;
+      return answerOf();
     }),
   );
 
@@ -127,21 +147,10 @@ export function meterRoutes(api: SurfaceApp, { db, clock }: Core, meter: MeterQu
       const given = request.body.events ?? [];
       if (given.length === 0) throw billingError('invalid_input', 'events must hold at least one event', 'events');
       const now = clock.now();
-      const scope = scopeOf(request);
-      const events = given.map((e, i) => ({ scope, tenantId: tenant, event: validUsageEvent(inputOf(e), newId(), now, `events[${i}].`) }));
-      let stored: StoredResponse | null = null;
-      await meter.submit({
-        events,
-        beforeCommit: async (tx, outcomes) => {
-          const results = outcomes.map((o) =>
-            o.stored ? { id: idOf('uevt', o.event.id), status: 'buffered' } : { status: 'rejected', error: { code: o.code, message: duplicateMessage(o) } },
-          );
-          const accepted = outcomes.filter((o) => o.stored).length;
-          stored = answer(202, { accepted, rejected: outcomes.length - accepted, results });
-          await commit.seal(tx, stored);
-        },
-      });
-      return stored!;
+      const events = given.map((e, i) => validUsageEvent(inputOf(e), newId(), now, `events[${i}].`));
+      const { audit, beforeCommit } = commit.options(batchAnswer, { created: 202, existing: 202 });
+      const outcomes = await meter.submit({ scope: scopeOf(request), tenantId: tenant, at: now, events, audit: { ...audit.row, status: 202, at: now }, beforeCommit });
+      return batchAnswer(outcomes);
     }),
   );
 

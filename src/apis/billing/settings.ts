@@ -9,8 +9,6 @@ export interface BillingSettings {
     bufferEvents: number;
     /** METER_FLUSH_MS: how long a group commit waits for more events (0: only while a commit is in flight). */
     flushMs: number;
-    /** METER_KEY_RETENTION_HOURS: how long an `idempotency_key` refuses a repeat (at least the 24 h issue 13 asks). */
-    keyRetentionHours: number;
   };
 }
 
@@ -20,7 +18,6 @@ export function billingSettings(env: Env): BillingSettings {
     meter: {
       bufferEvents: integer(env, 'METER_BUFFER_EVENTS', 50_000, 1, 10_000_000),
       flushMs: integer(env, 'METER_FLUSH_MS', 2, 0, 1000),
-      keyRetentionHours: integer(env, 'METER_KEY_RETENTION_HOURS', 24, 24, 24 * 366),
     },
   };
 }

@@ -2,7 +2,6 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../../helpers/app.ts';
 import { assertError, billingApp, proPlan } from '../../helpers/billing.ts';
-import { sweepMeterKeys } from '../../../src/billing/meter-store.ts';
 
 let t: TestApp;
 before(async () => {
@@ -232,10 +231,17 @@ test('the Idempotency-Key header replays a meter answer; its audit row commits w
   assert.equal(audit.n, 1);
 });
 
-test('idempotency keys lapse after their retention: the sweeper frees them', async () => {
-  const { acme } = await subscribed();
+test('an idempotency_key refuses its repeat beyond 24 h (keys are kept as long as their events), per tenant and mode', async () => {
+  const { app, acme } = await subscribed();
   assert.equal((await acme('POST', '/ledger/meter/events', { feature_key: 'api_calls', quantity: 1, idempotency_key: 'old' })).statusCode, 202);
-  assert.equal(await sweepMeterKeys(t.db, new Date(t.clock.now().getTime() - 24 * 3_600_000)), 0, 'kept for 24 h');
-  assert.ok((await sweepMeterKeys(t.db, new Date(t.clock.now().getTime() + 1))) >= 1);
-  assert.equal((await acme('POST', '/ledger/meter/events', { feature_key: 'api_calls', quantity: 1, idempotency_key: 'old' })).statusCode, 202);
+  t.clock.advance(25 * 3_600_000);
+  try {
+    assertError(await acme('POST', '/ledger/meter/events', { feature_key: 'api_calls', quantity: 1, idempotency_key: 'old' }), 409, 'duplicate_event');
+    const batch = (await acme('POST', '/ledger/meter/events/batch', { events: [{ feature_key: 'api_calls', quantity: 1, idempotency_key: 'old' }] })).json();
+    assert.deepEqual([batch.accepted, batch.rejected, batch.results[0].error.code], [0, 1, 'duplicate_event']);
+    // Another tenant of the app may use the same key.
+    assert.equal((await app.as('other-tenant')('POST', '/ledger/meter/events', { feature_key: 'api_calls', quantity: 1, idempotency_key: 'old' })).statusCode, 202);
+  } finally {
+    t.clock.advance(-25 * 3_600_000);
+  }
 });
