@@ -3,7 +3,8 @@ import { noticeTenants } from './entitlement-notices.ts';
 import { toPlan, type Plan } from './plan-store.ts';
 import type { BillingScope } from './scope.ts';
 import { recordClockEvents } from './subscription-events.ts';
-import { toRecord } from './subscription-store.ts';
+import { toRecord, type SubscriptionRecord } from './subscription-store.ts';
+import { emitBillingEvents, subscriptionEvents, type BillingEvent } from './webhook-events.ts';
 import { catchUp, nextDueAt, type SubscriptionChange } from './subscriptions.ts';
 
 export interface StepsRun {
@@ -36,6 +37,7 @@ export async function runDueSteps(tx: Queryable, scope: BillingScope, now: Date,
 
   const changes: { subscriptionId: string; change: SubscriptionChange }[] = [];
   const changedTenants: string[] = [];
+  const webhookEvents: BillingEvent[] = [];
   const columns = { id: [], status: [], start: [], end: [], anchor: [], trialEnd: [], cancelAt: [], canceledAt: [], endedAt: [], pausedAt: [], resumeAt: [], due: [], changed: [] } as Record<string, (string | number | null)[]>;
   const iso = (d: Date | null) => (d === null ? null : d.toISOString());
   for (const record of subscriptions) {
@@ -45,6 +47,8 @@ export async function runDueSteps(tx: Queryable, scope: BillingScope, now: Date,
     if (change.changed) {
       changes.push({ subscriptionId: record.id, change });
       changedTenants.push(record.tenantId);
+      const after: SubscriptionRecord = { ...record, ...s, updatedAt: now };
+      webhookEvents.push(...subscriptionEvents(after, change, null, now));
     }
     columns.id.push(record.id);
     columns.status.push(s.status);
@@ -77,6 +81,7 @@ export async function runDueSteps(tx: Queryable, scope: BillingScope, now: Date,
   );
   const events = await recordClockEvents(tx, scope, changes, now);
   await noticeTenants(tx, scope, changedTenants);
+  await emitBillingEvents(tx, scope, webhookEvents);
   return { subscriptions: subscriptions.length, events };
 }
 

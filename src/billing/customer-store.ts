@@ -105,9 +105,9 @@ export async function updateCustomerById(tx: Queryable, scope: BillingScope, id:
 /**
  * `DELETE /ledger/customers/{id}`: refused while its tenant holds a live subscription
  * (active, trialing, past_due or paused). A subscription being created for the tenant holds
- * this row FOR SHARE, so the two cannot cross.
+ * this row FOR SHARE, so the two cannot cross. Returns the customer as it was.
  */
-export async function deleteCustomer(tx: Queryable, scope: BillingScope, id: string | null, tenantId: string | null): Promise<void> {
+export async function deleteCustomer(tx: Queryable, scope: BillingScope, id: string | null, tenantId: string | null): Promise<Customer> {
   const customer = await getCustomer(tx, scope, id, tenantId, 'FOR UPDATE');
   const [{ n }] = await tx.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM billing_subscriptions WHERE org_id = $1 AND mode = $2 AND tenant_id = $3 AND status = ANY($4::text[])`,
@@ -115,4 +115,5 @@ export async function deleteCustomer(tx: Queryable, scope: BillingScope, id: str
   );
   if (n > 0) throw billingError('has_active_subscriptions', `customer ${customer.email} has ${n} active subscription(s); cancel them first`, 'id');
   await tx.query(`DELETE FROM billing_customers WHERE org_id = $1 AND id = $2`, [scope.orgId, customer.id]);
+  return customer;
 }

@@ -8,6 +8,7 @@ import { LIVE_STATUSES, type SubscriptionStatus } from './subscription-states.ts
 import { cancelSubscription, catchUp, changePlan, nextDueAt, pauseSubscription, resumeSubscription, startSubscription, type Subscription, type SubscriptionChange } from './subscriptions.ts';
 import { noticeTenant } from './entitlement-notices.ts';
 import { recordClockEvents } from './subscription-events.ts';
+import { emitBillingEvents, subscriptionEvents } from './webhook-events.ts';
 
 /** A stored subscription: the state the commands work on, with its id, tenant, app, mode, metadata and times. */
 export interface SubscriptionRecord extends Subscription {
@@ -48,12 +49,16 @@ export const toRecord = (r: any): SubscriptionRecord => ({
 const exists = (tenantId: string) => billingError('subscription_exists', `tenant "${tenantId}" already has an active subscription`, 'tenant_id');
 const notFound = () => billingError('subscription_not_found', 'the subscription does not exist', 'id');
 
+/** The webhook event a command records after its clock steps' (null: none, a catch-up alone). */
+type CommandEvent = string | null | ((after: Subscription) => string);
+
 /**
  * A change written back over the row (never its id, tenant, plan history or creation time),
- * with when the clock next has work for it, the clock steps it took, and a notice that the
- * tenant's entitlements changed. `plan` is the plan the subscription is on after the change.
+ * with when the clock next has work for it, the clock steps it took, a notice that the
+ * tenant's entitlements changed, and its webhook events (the steps', then `event`'s). `plan`
+ * is the plan the subscription is on after the change.
  */
-async function save(tx: Queryable, scope: BillingScope, id: string, change: SubscriptionChange, plan: Plan, now: Date): Promise<SubscriptionRecord> {
+async function save(tx: Queryable, scope: BillingScope, id: string, change: SubscriptionChange, plan: Plan, now: Date, event: CommandEvent = null): Promise<SubscriptionRecord> {
   const s = change.subscription;
   const rows = await tx.query(
     `UPDATE billing_subscriptions SET plan_id = $4, status = $5, current_period_start = $6, current_period_end = $7, billing_anchor_day = $8,
@@ -64,6 +69,7 @@ async function save(tx: Queryable, scope: BillingScope, id: string, change: Subs
   await recordClockEvents(tx, scope, [{ subscriptionId: id, change }], now);
   const record = toRecord(rows[0]);
   await noticeTenant(tx, scope, record.tenantId);
+  await emitBillingEvents(tx, scope, subscriptionEvents(record, change, typeof event === 'function' ? event(change.subscription) : event, now));
   return record;
 }
 
@@ -117,7 +123,9 @@ export async function createSubscription(tx: Queryable, scope: BillingScope, inp
       [scope.orgId, scope.mode, newId(), input.tenantId, plan.id, s.status, s.currentPeriodStart, s.currentPeriodEnd, s.billingAnchorDay, input.seats ?? 0n, s.trialStart, s.trialEnd, jsonText(input.metadata ?? {}), now, nextDueAt(s, plan)],
     );
     await noticeTenant(tx, scope, input.tenantId);
-    return toRecord(rows[0]);
+    const created = toRecord(rows[0]);
+    await emitBillingEvents(tx, scope, subscriptionEvents(created, { events: [] }, 'subscription.created', now));
+    return created;
   } catch (error) {
     if (violates(error, 'billing_subscriptions_live_tenant')) throw exists(input.tenantId);
     throw error;
@@ -172,31 +180,37 @@ export async function updateSubscription(tx: Queryable, scope: BillingScope, id:
   ]);
   // Seats are a seat feature's use.
   await noticeTenant(tx, scope, current.tenantId);
-  return toRecord(rows[0]);
+  const updated = toRecord(rows[0]);
+  await emitBillingEvents(tx, scope, subscriptionEvents(updated, { events: [] }, 'subscription.updated', now));
+  return updated;
 }
 
-/** Locks the subscription, runs a command of src/billing/subscriptions.ts on it and its plan, saves the result and its pending lines. */
-async function command(tx: Queryable, scope: BillingScope, id: string | null, tenantId: string | null, now: Date, run: (s: SubscriptionRecord, plan: Plan) => Promise<SubscriptionChange> | SubscriptionChange): Promise<SubscriptionRecord> {
+/**
+ * Locks the subscription, runs a command of src/billing/subscriptions.ts on it and its plan,
+ * saves the result and its pending lines, and records `event` (after the events of any clock
+ * steps the command caught up on). A new command (dunning's past_due, expire) is one line here.
+ */
+async function command(tx: Queryable, scope: BillingScope, id: string | null, tenantId: string | null, now: Date, event: CommandEvent, run: (s: SubscriptionRecord, plan: Plan) => Promise<SubscriptionChange> | SubscriptionChange): Promise<SubscriptionRecord> {
   const current = await getSubscription(tx, scope, id, tenantId, 'FOR UPDATE');
   const plan = await getPlanById(tx, scope, current.planId);
   const change = await run(current, plan);
   await keepPendingLines(tx, scope, current.id, change.pendingLines, now);
   const after = change.subscription.planId === plan.id ? plan : await getPlanById(tx, scope, change.subscription.planId);
-  return save(tx, scope, current.id, change, after, now);
+  return save(tx, scope, current.id, change, after, now, event);
 }
 
 export const cancel = (tx: Queryable, scope: BillingScope, id: string | null, tenantId: string | null, now: Date, immediately: boolean) =>
-  command(tx, scope, id, tenantId, now, (s, plan) => cancelSubscription(s, plan, now, immediately));
+  command(tx, scope, id, tenantId, now, (after) => (after.status === 'canceled' ? 'subscription.canceled' : 'subscription.cancel_scheduled'), (s, plan) => cancelSubscription(s, plan, now, immediately));
 
 export const pause = (tx: Queryable, scope: BillingScope, id: string | null, tenantId: string | null, now: Date, resumeAt: Date | null) =>
-  command(tx, scope, id, tenantId, now, (s, plan) => pauseSubscription(s, plan, now, resumeAt));
+  command(tx, scope, id, tenantId, now, 'subscription.paused', (s, plan) => pauseSubscription(s, plan, now, resumeAt));
 
 export const resume = (tx: Queryable, scope: BillingScope, id: string | null, tenantId: string | null, now: Date) =>
-  command(tx, scope, id, tenantId, now, (s, plan) => resumeSubscription(s, plan, now));
+  command(tx, scope, id, tenantId, now, 'subscription.resumed', (s, plan) => resumeSubscription(s, plan, now));
 
 /** `POST …/change-plan`: the target plan must exist in this app and mode (`plan_not_found`); the rest is `changePlan`'s. */
 export const switchPlan = (tx: Queryable, scope: BillingScope, id: string | null, tenantId: string | null, now: Date, newPlanId: string | null, prorate: boolean) =>
-  command(tx, scope, id, tenantId, now, async (s, plan) => changePlan(s, plan, await getPlanById(tx, scope, newPlanId, 'plan_id', 'FOR SHARE'), now, { prorate, seats: s.seats }));
+  command(tx, scope, id, tenantId, now, 'subscription.plan_changed', async (s, plan) => changePlan(s, plan, await getPlanById(tx, scope, newPlanId, 'plan_id', 'FOR SHARE'), now, { prorate, seats: s.seats }));
 
 /** The pending lines of a subscription not yet on an invoice, oldest first. */
 export async function pendingLines(db: Queryable, scope: BillingScope, subscriptionId: string) {

@@ -83,6 +83,8 @@ function ownerOfTable(table: string): string {
   if (table.startsWith('cfo_')) return 'mycfo';
   if (table.startsWith('billing_')) return 'billing';
   if (['ledgers', 'accounts', 'entries', 'postings', 'account_days'].includes(table)) return 'ledger';
+  // Outgoing webhooks are a platform service every surface records events through (decision 0021).
+  if (table.startsWith('webhook_')) return 'platform';
   return 'platform';
 }
 

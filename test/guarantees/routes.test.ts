@@ -207,11 +207,13 @@ async function billingFixture(): Promise<SurfaceFixture> {
   const plan = await theirs.made('/ledger/plans', simplePlan('theirs', 100));
   const customer = await theirs.made('/ledger/customers', { name: 'Theirs', email: 'theirs@example.com' }, { 'x-tenant-id': 'acme-corp' });
   const subscription = await theirs.made('/ledger/subscriptions', { tenant_id: 'acme-corp', plan_id: plan.id });
+  const endpoint = await theirs.made('/ledger/webhook-endpoints', { url: 'https://example.com/theirs' });
   const params: Record<string, Record<string, string>> = {
     plans: { name: plan.slug },
     customers: { id: customer.id, email: customer.email },
     subscriptions: { id: subscription.id },
     entitlements: { customerId: customer.id },
+    'webhook-endpoints': { id: endpoint.id },
   };
   const samples: Record<string, unknown> = {
     'PUT /ledger/plans/:name': { description: 'Mine now' },
@@ -220,6 +222,7 @@ async function billingFixture(): Promise<SurfaceFixture> {
     'POST /ledger/subscriptions/:id/cancel': { immediately: true },
     'POST /ledger/subscriptions/:id/pause': {},
     'POST /ledger/subscriptions/:id/change-plan': { plan_id: myPlan.id },
+    'POST /ledger/webhook-endpoints': { url: 'https://example.com/mine', event_types: ['subscription.created'] },
   };
   return {
     // A tenant in context too, so tenant-scoped routes reach their own checks.
@@ -238,7 +241,7 @@ async function billingFixture(): Promise<SurfaceFixture> {
     foreignParams(route) {
       // DELETE /ledger/plans/:name takes the plan's id (the reference deletes by id).
       if (route.method === 'DELETE' && route.url === '/ledger/plans/:name') return { name: plan.id };
-      const resource = route.url.includes('/:') ? /^\/ledger\/(\w+)\//.exec(route.url)?.[1] : undefined;
+      const resource = route.url.includes('/:') ? /^\/ledger\/([\w-]+)\//.exec(route.url)?.[1] : undefined;
       return resource && params[resource] ? params[resource] : null;
     },
     sampleBody(route) {

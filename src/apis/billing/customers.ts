@@ -6,6 +6,7 @@ import { createCustomer, deleteCustomer, getCustomer, getCustomerByEmail, listCu
 import { tenantSubscriptions } from '../../billing/subscription-store.ts';
 import { pageRequest } from '../../billing/scope.ts';
 import { worldNow } from '../../billing/test-clocks.ts';
+import { emitBillingEvent } from '../../billing/webhook-events.ts';
 import * as S from './schemas.ts';
 import { requireTenant, scopeOf, tenantOf } from './context.ts';
 import { PREFIX, customerView, pageView, subscriptionView, uuidOf } from './views.ts';
@@ -34,9 +35,12 @@ export function customerRoutes(api: SurfaceApp, { db, clock }: Core) {
       },
     },
     write(async (tx, request, reply) => {
-      const customer = await createCustomer(tx, scopeOf(request), requireTenant(request), request.body, await worldNow(tx, scopeOf(request), clock));
+      const scope = scopeOf(request);
+      const now = await worldNow(tx, scope, clock);
+      const customer = customerView(await createCustomer(tx, scope, requireTenant(request), request.body, now));
+      await emitBillingEvent(tx, scope, 'customer.created', customer, now);
       reply.code(201);
-      return customerView(customer);
+      return customer;
     }),
   );
 
@@ -92,7 +96,13 @@ export function customerRoutes(api: SurfaceApp, { db, clock }: Core) {
         response: { 200: S.Customer, ...S.errorResponses(400, 401, 403, 404, 409) },
       },
     },
-    write(async (tx, request) => customerView(await updateCustomerById(tx, scopeOf(request), customerId(request.params.id), tenantOf(request), request.body, await worldNow(tx, scopeOf(request), clock)))),
+    write(async (tx, request) => {
+      const scope = scopeOf(request);
+      const now = await worldNow(tx, scope, clock);
+      const customer = customerView(await updateCustomerById(tx, scope, customerId(request.params.id), tenantOf(request), request.body, now));
+      await emitBillingEvent(tx, scope, 'customer.updated', customer, now);
+      return customer;
+    }),
   );
 
   api.delete(
@@ -108,7 +118,9 @@ export function customerRoutes(api: SurfaceApp, { db, clock }: Core) {
       },
     },
     write(async (tx, request, reply) => {
-      await deleteCustomer(tx, scopeOf(request), customerId(request.params.id), tenantOf(request));
+      const scope = scopeOf(request);
+      const deleted = await deleteCustomer(tx, scope, customerId(request.params.id), tenantOf(request));
+      await emitBillingEvent(tx, scope, 'customer.deleted', customerView(deleted), await worldNow(tx, scope, clock));
       reply.code(204);
     }),
   );

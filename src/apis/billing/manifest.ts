@@ -4,6 +4,8 @@ import { BillingScheduler } from '../../billing/scheduler.ts';
 import { BILLING_SCOPES } from './context.ts';
 import { registerBillingApi } from './index.ts';
 import { billingSettings } from './settings.ts';
+import { WebhookWorker } from '../../platform/webhooks/worker.ts';
+import { webhookSettings } from '../../platform/webhooks/settings.ts';
 
 /** Billing (reference 003) at `/ledger`, API keys `bk_live_…` / `bk_test_…`. */
 export const billingSurface: SurfaceManifest<Core> = {
@@ -12,12 +14,21 @@ export const billingSurface: SurfaceManifest<Core> = {
   prefixes: ['/ledger'],
   keyFormat: { live: 'bk_live_', sandbox: 'bk_test_', body: 'checksum' },
   scopes: BILLING_SCOPES,
-  settings: billingSettings,
+  settings: (env) => ({ ...billingSettings(env), webhooks: webhookSettings(env) }),
   register: registerBillingApi,
-  // The clock: trial ends, period roll-overs, scheduled cancels and resumes, from the database.
+  // The clock (trial ends, period roll-overs, scheduled cancels and resumes) and the delivery of
+  // outgoing webhooks (decision 0021; every surface's events), both from the database.
   background(core) {
-    const scheduler = new BillingScheduler(core.db, core.writes, core.clock, (error) => console.error(`kontor: billing clock: ${error instanceof Error ? error.message : String(error)}`));
+    const report = (what: string) => (error: unknown) => console.error(`kontor: ${what}: ${error instanceof Error ? error.message : String(error)}`);
+    const scheduler = new BillingScheduler(core.db, core.writes, core.clock, report('billing clock'));
     scheduler.start(billingSettings(core.config.env).clockIntervalMs);
-    return scheduler;
+    const hooks = webhookSettings(core.config.env);
+    const worker = new WebhookWorker(core.db, core.clock, { timeoutMs: hooks.timeoutMs, privateUrls: hooks.privateUrls, onError: report('webhooks') });
+    worker.start(hooks.intervalMs);
+    return {
+      async stop() {
+        await Promise.all([scheduler.stop(), worker.stop()]);
+      },
+    };
   },
 };
