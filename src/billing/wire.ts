@@ -10,7 +10,9 @@ import type { SubscriptionRecord } from './subscription-store.ts';
 /** `plan_01hqx3…`: the prefix and the ULID in lower case, as the reference writes its ids. */
 export const wireId = (prefix: string, uuid: string) => `${prefix}_${uuidToUlid(uuid).toLowerCase()}`;
 
-const time = (d: Date | null) => (d === null ? null : d.toISOString());
+/** An optional time as the reference writes it: ISO text or null. */
+export const wireTime = (d: Date | null) => (d === null ? null : d.toISOString());
+const time = wireTime;
 
 /** A subscription as the reference shows it. */
 export function subscriptionWire(s: SubscriptionRecord) {

@@ -208,12 +208,14 @@ async function billingFixture(): Promise<SurfaceFixture> {
   const customer = await theirs.made('/ledger/customers', { name: 'Theirs', email: 'theirs@example.com' }, { 'x-tenant-id': 'acme-corp' });
   const subscription = await theirs.made('/ledger/subscriptions', { tenant_id: 'acme-corp', plan_id: plan.id });
   const endpoint = await theirs.made('/ledger/webhook-endpoints', { url: 'https://example.com/theirs' });
+  const invoice = await theirs.made('/ledger/invoices', { subscription_id: subscription.id });
   const params: Record<string, Record<string, string>> = {
     plans: { name: plan.slug },
     customers: { id: customer.id, email: customer.email },
     subscriptions: { id: subscription.id },
     entitlements: { customerId: customer.id },
     'webhook-endpoints': { id: endpoint.id },
+    invoices: { id: invoice.id },
   };
   const samples: Record<string, unknown> = {
     'PUT /ledger/plans/:name': { description: 'Mine now' },
@@ -223,6 +225,9 @@ async function billingFixture(): Promise<SurfaceFixture> {
     'POST /ledger/subscriptions/:id/pause': {},
     'POST /ledger/subscriptions/:id/change-plan': { plan_id: myPlan.id },
     'POST /ledger/webhook-endpoints': { url: 'https://example.com/mine', event_types: ['subscription.created'] },
+    'POST /ledger/customers/:id/credit': { amount: { amount: 100, currency: 'usd' } },
+    'POST /ledger/invoices/:id/void': { reason: 'mine now' },
+    'POST /ledger/invoices/:id/pay': { payment_ref: 'mine' },
   };
   return {
     // A tenant in context too, so tenant-scoped routes reach their own checks.

@@ -21,6 +21,8 @@ function startMetering(core: Core) {
 }
 import { testClockRoutes } from './test-clock.ts';
 import { webhookEndpointRoutes } from './webhook-endpoints.ts';
+import { invoiceRoutes } from './invoices.ts';
+import { creditRoutes } from './credits.ts';
 import { EntitlementCache } from '../../billing/entitlement-cache.ts';
 import { meteredUseFromEvents } from '../../billing/entitlement-reads.ts';
 import { scopeOf } from './context.ts';
@@ -84,6 +86,8 @@ export async function registerBillingApi(app: FastifyInstance, core: Core): Prom
       meterRoutes(api, core, meter);
       testClockRoutes(api, core);
       webhookEndpointRoutes(api, core);
+      invoiceRoutes(api, core);
+      creditRoutes(api, core);
       // A write's handler has committed by the time its answer is sent.
       api.addHook('onSend', async (request, reply) => {
         const operation = (request.routeOptions.schema as { operationId?: string } | undefined)?.operationId;
