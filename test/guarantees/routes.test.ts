@@ -251,6 +251,22 @@ async function billingFixture(): Promise<SurfaceFixture> {
 
 async function ledgerbeeFixture(): Promise<SurfaceFixture> {
   const mine = await ledgerbeeCompany(t);
+  const theirs = await ledgerbeeCompany(t);
+  const [bank, revenue] = [await theirs.accountId(5400), await theirs.accountId(1100)];
+  const entry = await theirs.ok('POST', '/api/v2/journal-entries', { entryType: 'JOURNAL_ENTRY', date: '2026-01-05', lines: [{ accountId: bank, amount: 100 }, { accountId: revenue, amount: -100 }] });
+  const dimension = await theirs.ok('POST', '/api/v1/dimensions', { name: 'Theirs' });
+  const value = await theirs.ok('POST', `/api/v1/dimensions/${dimension.id}/values`, { name: 'Value' });
+  const byResource: Record<string, Record<string, string>> = {
+    'journal-entries': { id: entry.id },
+    dimensions: { id: dimension.id, valueId: value.id },
+  };
+  const samples: Record<string, unknown> = {
+    'PATCH /api/v1/journal-entries/:id': { reference: 'Mine now' },
+    'POST /api/v1/journal-entries/:id/reverse': {},
+    'PUT /api/v1/dimensions/:id': { name: 'Mine now', isUnique: false },
+    'POST /api/v1/dimensions/:id/values': { name: 'Mine now' },
+    'PUT /api/v1/dimensions/:id/values/:valueId': { name: 'Mine now' },
+  };
   const lacking = new Map<string, Headers>();
   return {
     full: mine.headers,
@@ -266,11 +282,12 @@ async function ledgerbeeFixture(): Promise<SurfaceFixture> {
       for (const field of ['timestamp', 'path', 'message']) assert.equal(typeof body[field], 'string', res.body);
     },
     keyReused: 409,
-    foreignParams() {
-      return null;
+    foreignParams(route) {
+      const resource = route.url.includes('/:') ? /^\/api\/v\d\/([\w-]+)\//.exec(route.url)?.[1] : undefined;
+      return resource && byResource[resource] ? byResource[resource] : null;
     },
-    sampleBody() {
-      return undefined;
+    sampleBody(route) {
+      return samples[`${route.method} ${route.url}`];
     },
   };
 }

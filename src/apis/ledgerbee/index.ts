@@ -8,6 +8,8 @@ import { CREDENTIAL_CONSTRAINT, credentialStrategy, ledgerbeeAuthenticate, ledge
 import { deprecationHeaders } from './deprecation.ts';
 import { dtoComponents } from './openapi.ts';
 import { informationRoutes } from './information.ts';
+import { journalEntryRoutes } from './journal-entries.ts';
+import { dimensionRoutes } from './dimensions.ts';
 
 const DESCRIPTION =
   'LedgerBee (reference 004): Danish bookkeeping for one company per credential. camelCase DTOs, uuid ids, amounts in integer minor units ' +
@@ -75,6 +77,8 @@ export async function registerLedgerBeeApi(app: FastifyInstance, core: Core): Pr
       });
       oauthRoutes(api, core);
       informationRoutes(api, core, companies);
+      dimensionRoutes(api, core);
+      journalEntryRoutes(api, core);
       // Each group: (api, core, companies) => void.
     },
   });
