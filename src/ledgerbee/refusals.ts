@@ -13,7 +13,6 @@ export const PARTY_REFUSALS = {
   CONTACT_DEFAULT_REQUIRED: { status: 400, kind: 'validation' },
   CONTACT_MULTIPLE_DEFAULTS: { status: 400, kind: 'validation' },
   PARENT_CUSTOMER_INVALID: { status: 400, kind: 'validation' },
-  PROJECT_ARCHIVED: { status: 400, kind: 'validation' },
   SUBPROJECT_DEFAULT_NOT_DELETABLE: { status: 400, kind: 'validation' },
   VENDOR_GROUP_NOT_FOUND: { status: 404, kind: 'not_found' },
   CUSTOMER_GROUP_NOT_FOUND: { status: 404, kind: 'not_found' },
@@ -23,6 +22,8 @@ export const PARTY_REFUSALS = {
   PROJECT_NOT_FOUND: { status: 404, kind: 'not_found' },
   SUBPROJECT_NOT_FOUND: { status: 404, kind: 'not_found' },
   DRAFT_JOURNAL_ENTRY_NOT_FOUND: { status: 404, kind: 'not_found' },
+  PROJECT_ARCHIVED: { status: 409, kind: 'conflict' },
+  PROJECT_NAME_ALREADY_EXISTS: { status: 409, kind: 'conflict' },
   PROJECT_EXTERNAL_REFERENCE_ALREADY_EXISTS: { status: 409, kind: 'conflict' },
   DRAFT_JOURNAL_ENTRY_ALREADY_BOOKED: { status: 409, kind: 'conflict' },
 } as const satisfies Record<string, { status: number; kind: DomainErrorCode }>;

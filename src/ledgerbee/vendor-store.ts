@@ -50,8 +50,12 @@ export interface Vendor {
   updatedAt: Date;
 }
 
-/** Whether a ledger account of the company can be a vendor's default account (the chart's owner answers). */
+/** Whether a ledger account of the company can be a vendor's default account. */
 export type AccountCheck = (db: Queryable, orgId: string, accountId: string) => Promise<boolean>;
+
+/** A postable account of the company's chart (balance sheet or profit and loss): what a default account may be. */
+export const chartAccountExists: AccountCheck = async (db, orgId, accountId) =>
+  (await db.query(`SELECT 1 FROM ledgerbee_accounts WHERE org_id = $1 AND id = $2 AND ledger_type IN ('BALANCE_SHEET', 'PROFIT_AND_LOSS')`, [orgId, accountId])).length > 0;
 
 const toVendor = (r: any): Vendor => ({
   id: r.id,

@@ -251,7 +251,22 @@ async function billingFixture(): Promise<SurfaceFixture> {
 
 async function ledgerbeeFixture(): Promise<SurfaceFixture> {
   const mine = await ledgerbeeCompany(t);
+  const theirs = await ledgerbeeCompany(t);
   const lacking = new Map<string, Headers>();
+  // Another company's resources, by route (customers, vendors, projects, drafts).
+  const customer = await theirs.ok('POST', '/api/v1/customers', { name: 'Theirs' });
+  const [vendorGroup] = await theirs.ok('GET', '/api/v1/vendor-groups');
+  const vendor = await theirs.ok('POST', '/api/v1/vendors', { vendorNumber: 'T-1', name: 'Theirs', vendorGroupId: vendorGroup.id, contacts: [{ name: 'T' }] });
+  const foreign: Record<string, Record<string, string>> = {
+    '/api/v1/customers/:id': { id: customer.id },
+    '/api/v1/customers/:id/contacts': { id: customer.id },
+    '/api/v1/customers/:id/departments': { id: customer.id },
+    '/api/v1/vendors/:id/contacts': { id: vendor.id },
+    '/api/v1/vendors/:id/departments': { id: vendor.id },
+  };
+  const samples: Record<string, unknown> = {
+    'PATCH /api/v1/customers/:id': { name: 'Mine now' },
+  };
   return {
     full: mine.headers,
     async without(scope) {
@@ -266,11 +281,11 @@ async function ledgerbeeFixture(): Promise<SurfaceFixture> {
       for (const field of ['timestamp', 'path', 'message']) assert.equal(typeof body[field], 'string', res.body);
     },
     keyReused: 409,
-    foreignParams() {
-      return null;
+    foreignParams(route) {
+      return foreign[route.url] ?? null;
     },
-    sampleBody() {
-      return undefined;
+    sampleBody(route) {
+      return samples[`${route.method} ${route.url}`];
     },
   };
 }

@@ -8,6 +8,8 @@ import { CREDENTIAL_CONSTRAINT, credentialStrategy, ledgerbeeAuthenticate, ledge
 import { deprecationHeaders } from './deprecation.ts';
 import { dtoComponents } from './openapi.ts';
 import { informationRoutes } from './information.ts';
+import { customerRoutes } from './customers.ts';
+import { vendorRoutes } from './vendors.ts';
 
 const DESCRIPTION =
   'LedgerBee (reference 004): Danish bookkeeping for one company per credential. camelCase DTOs, uuid ids, amounts in integer minor units ' +
@@ -76,6 +78,8 @@ export async function registerLedgerBeeApi(app: FastifyInstance, core: Core): Pr
       oauthRoutes(api, core);
       informationRoutes(api, core, companies);
       // Each group: (api, core, companies) => void.
+      customerRoutes(api, core, companies);
+      vendorRoutes(api, core, companies);
     },
   });
   const document = core.openapi.get(SURFACE);
