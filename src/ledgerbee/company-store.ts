@@ -18,6 +18,7 @@ import {
   type VatPrinciple,
   type VatType,
 } from './chart.ts';
+import { seedPartyGroups } from './party-groups.ts';
 
 /** What the LedgerBee domain works with. */
 export interface LedgerBeeDeps {
@@ -138,6 +139,9 @@ export async function ensureCompany(deps: LedgerBeeDeps, tx: Queryable, orgId: s
      SELECT $1, id, name, is_default, string_to_array(allowed, ','), sort FROM unnest($2::uuid[], $3::text[], $4::bool[], $5::text[], $6::int[]) AS u(id, name, is_default, allowed, sort)`,
     [orgId, categories.map(() => newId()), categories.map((c) => c.name), categories.map((c) => c.isDefault), categories.map((c) => c.allowed.join(',')), categories.map((_, i) => i)],
   );
+  // Customer and vendor groups, on the receivable and payable control accounts.
+  const control = (type: ControlType) => idOf.get(chart.find((r) => r.control === type)!.number) ?? null;
+  await seedPartyGroups(tx, orgId, { receivableAccountId: control('ACCOUNTS_RECEIVABLE'), payableAccountId: control('ACCOUNTS_PAYABLE') });
   return (await findCompany(tx, orgId))!;
 }
 

@@ -6,6 +6,8 @@ import { POSTABLE, type JournalType } from './chart.ts';
 import { findCompany, listChart, listJournalCategories, listVatCodes, type ChartAccount, type Company, type JournalCategory, type LedgerBeeDeps, type VatCode } from './company-store.ts';
 import { dimensionValuesById, insertJournalEntries, type AttachmentRow, type JournalEntry, type JournalLine } from './journal-store.ts';
 import { splitVat } from './vat.ts';
+import { customerControlAccount } from './customer-store.ts';
+import { vendorControlAccount } from './vendor-store.ts';
 
 export type { JournalEntry, JournalLine } from './journal-store.ts';
 
@@ -43,14 +45,11 @@ export interface JournalEntryInput {
   attachments?: AttachmentInput[];
 }
 
-/**
- * Whether a customer or vendor id names one of the company's (the customers/vendors module
- * answers; until it is there, any id is taken). Returns the ids that do not exist.
- */
-export type PartyCheck = (tx: Queryable, orgId: string, kind: 'customer' | 'vendor', ids: string[]) => Promise<Set<string>>;
-let partyCheck: PartyCheck = async () => new Set();
-/** Installs the check of customer and vendor ids (the parties module, at start-up). */
-export const setPartyCheck = (check: PartyCheck) => void (partyCheck = check);
+/** Customers' and vendors' control accounts (their group's), by id; absent: no such party in the company. */
+export interface Parties {
+  customer: Map<string, string | null>;
+  vendor: Map<string, string | null>;
+}
 
 /** The company's chart, VAT codes and categories: seeded once and never changed, so kept per server. */
 interface Master {
@@ -103,7 +102,7 @@ interface Built {
 }
 
 /** Checks one entry against the company's books and builds its ledger entry. `at` prefixes property paths (`entries.3.`). */
-function build(company: Company, master: Master, dims: Map<string, { categoryId: string; isUnique: boolean }>, input: JournalEntryInput, at: string, now: Date): Built {
+function build(company: Company, master: Master, dims: Map<string, { categoryId: string; isUnique: boolean }>, parties: Parties, input: JournalEntryInput, at: string, now: Date): Built {
   const currency = input.currency ?? company.currency;
   if (currency !== company.currency) throw invalid(`${at}currency`, `currency must be the company's currency ${company.currency}`);
   checkLockDate(company, input.date, `${at}date`);
@@ -118,6 +117,12 @@ function build(company: Company, master: Master, dims: Map<string, { categoryId:
   if (isSupplier && !input.vendorId) throw invalid(`${at}vendorId`, `vendorId is required for ${input.entryType} entries`);
   if (!isCustomer && input.customerId && input.entryType !== 'JOURNAL_ENTRY') throw invalid(`${at}customerId`, `customerId is for customer entries`);
   if (!isSupplier && input.vendorId && input.entryType !== 'JOURNAL_ENTRY') throw invalid(`${at}vendorId`, `vendorId is for supplier entries`);
+  const party = (kind: 'customer' | 'vendor', id: string, property: string) => {
+    if (!parties[kind].has(id)) throw notFound(kind === 'customer' ? 'CUSTOMER_NOT_FOUND' : 'VENDOR_NOT_FOUND', kind, property);
+    return parties[kind].get(id) ?? null;
+  };
+  if (input.customerId) party('customer', input.customerId, `${at}customerId`);
+  if (input.vendorId) party('vendor', input.vendorId, `${at}vendorId`);
 
   const postings = new Map<string, bigint>();
   const add = (accountId: string, amount: bigint) => postings.set(accountId, (postings.get(accountId) ?? 0n) + amount);
@@ -131,6 +136,8 @@ function build(company: Company, master: Master, dims: Map<string, { categoryId:
     if (account.control && (isCustomer || isSupplier)) throw invalid(`${path}.accountId`, `the ${account.control === 'ACCOUNTS_RECEIVABLE' ? 'receivable' : 'payable'} line of a ${input.entryType} entry is added by the server; leave it out`);
     if (account.control === 'ACCOUNTS_RECEIVABLE' && !line.customerId) throw invalid(`${path}.customerId`, `account ${account.number} is the receivable control account: its lines need customerId`);
     if (account.control === 'ACCOUNTS_PAYABLE' && !line.vendorId) throw invalid(`${path}.vendorId`, `account ${account.number} is the payable control account: its lines need vendorId`);
+    if (line.customerId) party('customer', line.customerId, `${path}.customerId`);
+    if (line.vendorId) party('vendor', line.vendorId, `${path}.vendorId`);
     let split = { net: line.amount, vat: 0n, postings: [] as { accountId: string; amount: bigint }[] };
     if (line.vatCodeId) {
       const code = master.vat.get(line.vatCodeId);
@@ -164,7 +171,9 @@ function build(company: Company, master: Master, dims: Map<string, { categoryId:
   const sum = [...postings.values()].reduce((a, b) => a + b, 0n);
   let originalAmount = input.originalAmount ?? null;
   if (isCustomer || isSupplier) {
-    const control = isCustomer ? master.receivable : master.payable;
+    // The party's group names the control account; the chart's is the fallback.
+    const groupAccount = isCustomer ? parties.customer.get(input.customerId!) : parties.vendor.get(input.vendorId!);
+    const control = (groupAccount && master.accounts.get(groupAccount)) || (isCustomer ? master.receivable : master.payable);
     const sign = CONTROL_SIGN[input.entryType]!;
     if (originalAmount !== null && -sum !== sign * originalAmount) {
       throw invalid(`${at}originalAmount`, `originalAmount ${originalAmount} does not match the lines: with VAT they come to ${sign * -sum}`);
@@ -223,8 +232,8 @@ export async function postJournalEntries(deps: LedgerBeeDeps, tx: Queryable, org
   const master = await masterData(deps, tx, orgId);
   const dims = await dimensionValuesById(tx, orgId, [...new Set(inputs.flatMap((e) => e.lines.flatMap((l) => l.dimensionValueIds ?? [])))]);
   const now = deps.clock.now();
-  const built = inputs.map((input, i) => build(company, master, dims, input, at(i), now));
-  await checkParties(tx, orgId, inputs, at);
+  const parties = await partiesOf(tx, orgId, inputs);
+  const built = inputs.map((input, i) => build(company, master, dims, parties, input, at(i), now));
   const results = await deps.ledger.postBatch(orgId, built.map((b) => b.ledger), tx).catch((error) => {
     throw renamed(error, at);
   });
@@ -236,19 +245,19 @@ export async function postJournalEntries(deps: LedgerBeeDeps, tx: Queryable, org
   return built.map((b) => b.entry);
 }
 
-/** Customer and vendor ids of the entries and their lines name the company's own. */
-async function checkParties(tx: Queryable, orgId: string, inputs: JournalEntryInput[], at: (i: number) => string) {
-  for (const kind of ['customer', 'vendor'] as const) {
-    const field = kind === 'customer' ? 'customerId' : 'vendorId';
-    const uses = inputs.flatMap((e, i) => [
-      ...(e[field] ? [{ id: e[field]!, path: `${at(i)}${field}` }] : []),
-      ...e.lines.flatMap((l, j) => (l[field] ? [{ id: l[field]!, path: `${at(i)}lines.${j}.${field}` }] : [])),
-    ]);
-    if (uses.length === 0) continue;
-    const missing = await partyCheck(tx, orgId, kind, [...new Set(uses.map((u) => u.id))]);
-    const first = uses.find((u) => missing.has(u.id));
-    if (first) throw notFound(kind === 'customer' ? 'CUSTOMER_NOT_FOUND' : 'VENDOR_NOT_FOUND', kind, first.path);
+/** The customers and vendors the entries and their lines name, with their groups' control accounts. */
+async function partiesOf(tx: Queryable, orgId: string, inputs: JournalEntryInput[]): Promise<Parties> {
+  const parties: Parties = { customer: new Map(), vendor: new Map() };
+  const ids = (field: 'customerId' | 'vendorId') => new Set(inputs.flatMap((e) => [e[field], ...e.lines.map((l) => l[field])]).filter((id): id is string => !!id));
+  for (const id of ids('customerId')) {
+    const found = await customerControlAccount(tx, orgId, id);
+    if (found) parties.customer.set(id, found.accountId);
   }
+  for (const id of ids('vendorId')) {
+    const found = await vendorControlAccount(tx, orgId, id);
+    if (found) parties.vendor.set(id, found.accountId);
+  }
+  return parties;
 }
 
 /** The ledger's own refusals name its fields (`entries[2].postings`): said in LedgerBee's terms. */

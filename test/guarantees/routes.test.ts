@@ -266,8 +266,20 @@ async function ledgerbeeFixture(): Promise<SurfaceFixture> {
     'PUT /api/v1/dimensions/:id': { name: 'Mine now', isUnique: false },
     'POST /api/v1/dimensions/:id/values': { name: 'Mine now' },
     'PUT /api/v1/dimensions/:id/values/:valueId': { name: 'Mine now' },
+    'PATCH /api/v1/customers/:id': { name: 'Mine now' },
   };
   const lacking = new Map<string, Headers>();
+  // Another company's resources, by route (customers, vendors, projects, drafts).
+  const customer = await theirs.ok('POST', '/api/v1/customers', { name: 'Theirs' });
+  const [vendorGroup] = await theirs.ok('GET', '/api/v1/vendor-groups');
+  const vendor = await theirs.ok('POST', '/api/v1/vendors', { vendorNumber: 'T-1', name: 'Theirs', vendorGroupId: vendorGroup.id, contacts: [{ name: 'T' }] });
+  const foreign: Record<string, Record<string, string>> = {
+    '/api/v1/customers/:id': { id: customer.id },
+    '/api/v1/customers/:id/contacts': { id: customer.id },
+    '/api/v1/customers/:id/departments': { id: customer.id },
+    '/api/v1/vendors/:id/contacts': { id: vendor.id },
+    '/api/v1/vendors/:id/departments': { id: vendor.id },
+  };
   return {
     full: mine.headers,
     async without(scope) {
@@ -283,6 +295,7 @@ async function ledgerbeeFixture(): Promise<SurfaceFixture> {
     },
     keyReused: 409,
     foreignParams(route) {
+      if (foreign[route.url]) return foreign[route.url];
       const resource = route.url.includes('/:') ? /^\/api\/v\d\/([\w-]+)\//.exec(route.url)?.[1] : undefined;
       return resource && byResource[resource] ? byResource[resource] : null;
     },

@@ -59,3 +59,18 @@ export function assertError(res: { statusCode: number; body: string; json(): any
   if (property !== undefined) assert.equal(body.details.validationErrors?.[0]?.property ?? body.details.property, property, res.body);
   return body;
 }
+
+/** A customer and a vendor of a company (made through the parties module), for customer and supplier entries. */
+export async function ledgerbeeParties(t: TestApp, orgId: string): Promise<{ customerId: string; vendorId: string }> {
+  const { createCustomer } = await import('../../src/ledgerbee/customer-store.ts');
+  const { createVendor, chartAccountExists } = await import('../../src/ledgerbee/vendor-store.ts');
+  const { listGroups } = await import('../../src/ledgerbee/party-groups.ts');
+  const { ensureCompany } = await import('../../src/ledgerbee/company-store.ts');
+  return t.db.transaction(async (tx) => {
+    await ensureCompany({ db: t.db, clock: t.clock, ledger: t.core.ledger }, tx, orgId);
+    const customer = await createCustomer(tx, orgId, { name: 'Kunde A/S' }, t.clock.now());
+    const [group] = await listGroups(tx, 'vendor', orgId);
+    const vendor = await createVendor(tx, orgId, { vendorNumber: `V-${customer.id.slice(-6)}`, name: 'Leverandør ApS', vendorGroupId: group.id, contacts: [{ name: 'Ole', isDefault: true }] }, t.clock.now(), { defaultCurrency: 'DKK', accountExists: chartAccountExists });
+    return { customerId: customer.id, vendorId: vendor.id };
+  });
+}

@@ -6,6 +6,7 @@ import { createOrg } from '../../src/platform/orgs.ts';
 import { ensureCompany, listChart, listVatCodes, type ChartAccount, type VatCode } from '../../src/ledgerbee/company-store.ts';
 import { postJournalEntries, type JournalEntryInput } from '../../src/ledgerbee/journal.ts';
 import { normalSign } from '../../src/ledger/types.ts';
+import { ledgerbeeParties } from '../helpers/ledgerbee.ts';
 
 /*
  * Random batches of journal entries with VAT codes (every seeded code, both principles,
@@ -29,6 +30,7 @@ test('random batches with VAT codes: trial balance zero, VAT accounts equal the 
   const org = await createOrg(t.db, t.clock, { name: 'Property ApS' });
   const deps = { db: t.db, clock: t.clock, ledger: t.core.ledger };
   await t.db.transaction((tx) => ensureCompany(deps, tx, org.id));
+  const { customerId, vendorId } = await ledgerbeeParties(t, org.id);
   const chart = await listChart(t.db, org.id);
   const byNumber = (n: number) => chart.find((a) => a.number === n)!;
   const codes = await listVatCodes(t.db, org.id);
@@ -48,8 +50,8 @@ test('random batches with VAT codes: trial balance zero, VAT accounts equal the 
           entryType: e.kind as JournalEntryInput['entryType'],
           date: `2026-07-${String(e.day).padStart(2, '0')}`,
           lines: lines.map(({ l, code }) => ({ accountId: l.account.id, amount: l.amount, vatCodeId: code?.id ?? null })),
-          customerId: e.kind === 'CUSTOMER_INVOICE' ? '0190a0a0-0000-7000-8000-0000000000c1' : null,
-          vendorId: e.kind === 'SUPPLIER_INVOICE' ? '0190a0a0-0000-7000-8000-0000000000f1' : null,
+          customerId: e.kind === 'CUSTOMER_INVOICE' ? customerId : null,
+          vendorId: e.kind === 'SUPPLIER_INVOICE' ? vendorId : null,
         };
         const sum = e.lines.reduce((s, l) => s + l.amount, 0n);
         if (e.kind === 'JOURNAL_ENTRY' && sum !== 0n) input.lines.push({ accountId: byNumber(5400).id, amount: -sum });

@@ -7,6 +7,7 @@ import { postJournalEntries } from '../../src/ledgerbee/journal.ts';
 import { reverseJournalEntries } from '../../src/ledgerbee/journal-reversal.ts';
 import { divideRounded, splitVat } from '../../src/ledgerbee/vat.ts';
 import { DomainError } from '../../src/platform/errors.ts';
+import { ledgerbeeParties } from '../helpers/ledgerbee.ts';
 
 let t: TestApp;
 let deps: LedgerBeeDeps;
@@ -40,7 +41,9 @@ test('rounding: halves away from zero, both signs alike', () => {
 
 test('a customer invoice with a Net VAT line: the receivable line is added, VAT posted, the ledger balanced', async () => {
   const c = await company();
-  const [entry] = await c.post([{ entryType: 'CUSTOMER_INVOICE', date: '2026-03-01', customerId: '0190a0a0-0000-7000-8000-000000000001', lines: [{ accountId: c.acct(1100), amount: -10000n, vatCodeId: c.code('S25') }] }]);
+  const { customerId } = await ledgerbeeParties(t, c.orgId);
+  await assert.rejects(c.post([{ entryType: 'CUSTOMER_INVOICE', date: '2026-03-01', customerId: '0190a0a0-0000-7000-8000-000000000001', lines: [{ accountId: c.acct(1100), amount: -1n }] }]), (e: any) => e.details?.code === 'CUSTOMER_NOT_FOUND' && e.field === 'customerId');
+  const [entry] = await c.post([{ entryType: 'CUSTOMER_INVOICE', date: '2026-03-01', customerId, lines: [{ accountId: c.acct(1100), amount: -10000n, vatCodeId: c.code('S25') }] }]);
   assert.equal(entry.originalAmount, 12500n);
   assert.equal(entry.lines.length, 2);
   assert.equal(entry.lines[1].system, true);

@@ -10,6 +10,8 @@ import { dtoComponents } from './openapi.ts';
 import { informationRoutes } from './information.ts';
 import { journalEntryRoutes } from './journal-entries.ts';
 import { dimensionRoutes } from './dimensions.ts';
+import { customerRoutes } from './customers.ts';
+import { vendorRoutes } from './vendors.ts';
 
 const DESCRIPTION =
   'LedgerBee (reference 004): Danish bookkeeping for one company per credential. camelCase DTOs, uuid ids, amounts in integer minor units ' +
@@ -80,6 +82,8 @@ export async function registerLedgerBeeApi(app: FastifyInstance, core: Core): Pr
       dimensionRoutes(api, core);
       journalEntryRoutes(api, core);
       // Each group: (api, core, companies) => void.
+      customerRoutes(api, core, companies);
+      vendorRoutes(api, core, companies);
     },
   });
   const document = core.openapi.get(SURFACE);

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../../helpers/app.ts';
-import { assertError, ledgerbeeCompany } from '../../helpers/ledgerbee.ts';
+import { assertError, ledgerbeeCompany, ledgerbeeParties } from '../../helpers/ledgerbee.ts';
 
 let t: TestApp;
 let c: Awaited<ReturnType<typeof ledgerbeeCompany>>;
@@ -64,7 +64,10 @@ test('another company cannot use these accounts or see these entries: 404', asyn
 });
 
 test('a customer invoice gets its receivable line; sending the control line yourself is refused', async () => {
-  const customerId = '0190a0a0-0000-7000-8000-0000000000c1';
+  const { customerId } = await ledgerbeeParties(t, c.orgId);
+  const other = await ledgerbeeCompany(t);
+  const theirs = await ledgerbeeParties(t, other.orgId);
+  assertError(await c.call('POST', '/api/v2/journal-entries', { entryType: 'CUSTOMER_INVOICE', date: '2026-05-02', customerId: theirs.customerId, lines: [{ accountId: acct[1100], amount: -1 }] }), 404, 'CUSTOMER_NOT_FOUND', 'customerId');
   const invoice = await c.ok('POST', '/api/v2/journal-entries', { entryType: 'CUSTOMER_INVOICE', date: '2026-05-02', customerId, originalAmount: 12500, lines: [{ accountId: acct[1100], amount: -10000, vatCodeId: vat.S25 }] });
   const control = invoice.lines.find((l: any) => l.isSystemLine);
   assert.equal(control.accountId, acct[5300]);
