@@ -6,9 +6,10 @@ import { nativeSurface } from './apis/native/manifest.ts';
 import { mycfoSurface } from './apis/mycfo/manifest.ts';
 import { ledgySurface } from './apis/ledgy/manifest.ts';
 import { billingSurface } from './apis/billing/manifest.ts';
+import { ledgerbeeSurface } from './apis/ledgerbee/manifest.ts';
 
 /** Every surface this server runs, in mounting order. */
-export const SURFACES: readonly SurfaceManifest<Core>[] = [nativeSurface, mycfoSurface, ledgySurface, billingSurface];
+export const SURFACES: readonly SurfaceManifest<Core>[] = [nativeSurface, mycfoSurface, ledgySurface, billingSurface, ledgerbeeSurface];
 
 /** The API key formats the surfaces declare. */
 export function surfaceKeyFormats(surfaces: readonly SurfaceManifest<Core>[] = SURFACES): KeyFormats {

@@ -33,6 +33,7 @@ function printKey(io: CliIo, key: KeyView & { secret?: string }) {
     ['name', key.name ?? '-'],
     ['user', key.user_id ?? '-'],
     ['tenant', key.tenant ?? '-'],
+    ...(key.ip_allowlist ? [['ip', key.ip_allowlist.join(',')] as [string, string]] : []),
     ['status', key.status],
     ['expires', shortTime(key.expires_at)],
   ], key);
@@ -111,6 +112,7 @@ Lists every org, oldest first.
     name: 'keys create',
     synopsis: `  kontor keys create --org <org> --scopes <a,b> [--surface <s>] [--mode live|sandbox]
                      [--expires <time|30d>] [--name <name>] [--user <user id>] [--tenant <tenant id>]
+                     [--ip <address|cidr,...>]
                                                 create an API key; its secret is shown once`,
     usage: `Usage: kontor keys create --org <org> --scopes <scope,...> [options]
 
@@ -128,6 +130,8 @@ Kontor keeps nothing but its SHA-256.
   --user <user id>     the user (uuid) the key acts for
   --tenant <tenant id> the one tenant of the app the key acts for (billing's X-Tenant-ID):
                        requests naming another tenant are refused with 403
+  --ip <a,b,...>       addresses or CIDR ranges (10.0.0.0/8) the key may be used from;
+                       surfaces that honour it (ledgerbee) refuse other callers with 401
   --json               print the key as JSON, secret included
 `,
     options: {
@@ -139,6 +143,7 @@ Kontor keeps nothing but its SHA-256.
       name: { type: 'string' },
       user: { type: 'string' },
       tenant: { type: 'string' },
+      ip: { type: 'string' },
     },
     async run(values, { io, withServices }) {
       const body: Record<string, unknown> = {
@@ -151,6 +156,7 @@ Kontor keeps nothing but its SHA-256.
       if (values.name !== undefined) body.name = values.name;
       if (values.user !== undefined) body.user_id = values.user;
       if (values.tenant !== undefined) body.tenant = values.tenant;
+      if (values.ip !== undefined) body.ip_allowlist = String(values.ip).split(',').filter((a) => a.trim() !== '');
       checkFlags(() => newKeyInput(body));
       const key = await withServices((s) => adminOperations(s).createKey(body));
       if (values.json) printJson(io, key);

@@ -2,6 +2,7 @@ import type { KeyMode } from '../platform/identity/api-keys.ts';
 import { getUser } from '../platform/identity/users.ts';
 import { createOrg, getOrg, listOrgs, type Org } from '../platform/orgs.ts';
 import { formatId } from '../platform/ids.ts';
+import { isIP } from 'node:net';
 import { Type } from 'typebox';
 import { DomainError, invalid } from '../platform/errors.ts';
 import { operatorWrite, type OperatorServices } from '../platform/operator/command.ts';
@@ -47,6 +48,8 @@ export interface NewKeyInput {
   userId: string | null;
   /** The tenant of the app the key acts for only; null: the whole app. */
   tenant: string | null;
+  /** Addresses and CIDR ranges the key may be used from; null: any. */
+  ipAllowList: string[] | null;
 }
 
 /** The body of "create an API key"; which surfaces and scopes are known is checked after (newKeyInput). */
@@ -60,7 +63,19 @@ const NewKeyBody = OperatorBody({
   user_id: Type.Optional(Type.Union([Uuid("a user's"), Type.Null()])),
   // As the surfaces name tenants (billing's X-Tenant-ID): visible ASCII.
   tenant: Type.Optional(Type.Union([Type.String({ pattern: '^[\\x21-\\x7e]{1,255}$', errorMessage: 'must be 1 to 255 visible ASCII characters' }), Type.Null()])),
+  ip_allowlist: Type.Optional(Type.Union([Type.Array(Type.String({ maxLength: 64, errorMessage: { type: 'must be a string' } }), { maxItems: 100 }), Type.Null()])),
 });
+
+/** An address (`10.1.2.3`, `::1`) or a CIDR range (`10.0.0.0/8`), as node:net reads them. */
+function ipRange(text: string): string {
+  const [address, bits, extra] = text.trim().split('/');
+  const family = isIP(address);
+  const max = family === 4 ? 32 : 128;
+  if (family === 0 || extra !== undefined || (bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= max))) {
+    throw invalid('ip_allowlist', `ip_allowlist holds ${shown(text)}, which is neither an IP address nor a CIDR range such as 10.0.0.0/8`);
+  }
+  return bits === undefined ? address : `${address}/${Number(bits)}`;
+}
 const checkNewKey = operatorInput(NewKeyBody);
 
 /** One of the surfaces that issue API keys. */
@@ -84,6 +99,7 @@ export function newKeyInput(body: unknown): NewKeyInput {
     name: trimmed(b.name),
     userId: b.user_id ? b.user_id.trim().toLowerCase() : null,
     tenant: b.tenant ?? null,
+    ipAllowList: b.ip_allowlist && b.ip_allowlist.length > 0 ? [...new Set(b.ip_allowlist.map(ipRange))] : null,
   };
 }
 

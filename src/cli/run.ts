@@ -93,12 +93,14 @@ function resolve(args: string[]): { command: OperatorCommand; rest: string[] } |
 function parse(command: OperatorCommand, args: string[]): CommandValues {
   const name = command.name;
   try {
-    const { values } = parseArgs({
+    const { values, positionals } = parseArgs({
       args,
       options: { ...command.options, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
       strict: true,
-      allowPositionals: false,
+      allowPositionals: command.positional !== undefined,
     });
+    // A command that takes words after its flags (`licences set --org o Subscription,…`) sees them joined with commas.
+    if (command.positional && positionals.length > 0) (values as CommandValues)[command.positional] = positionals.join(',');
     return values as CommandValues;
   } catch (error: any) {
     const text = String(error?.message ?? error);

@@ -82,6 +82,7 @@ function ownerOfTable(table: string): string {
   if (table.startsWith('ledgy_')) return 'ledgy';
   if (table.startsWith('cfo_')) return 'mycfo';
   if (table.startsWith('billing_')) return 'billing';
+  if (table.startsWith('ledgerbee_')) return 'ledgerbee';
   if (['ledgers', 'accounts', 'entries', 'postings', 'account_days'].includes(table)) return 'ledger';
   // Outgoing webhooks are a platform service every surface records events through (decision 0021).
   if (table.startsWith('webhook_')) return 'platform';

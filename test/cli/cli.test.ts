@@ -605,7 +605,7 @@ describe('command-line parsing', () => {
       [['keys', 'list', '--org', 'acme'], /--org must be an org id \(org_<ULID>\) or a uuid, got "acme"/],
       [['keys', 'revoke', '--org', org, '--id', 'org_01JD0000000000000000000000'], /--id must be a key id/],
       [['keys', 'create', '--org', org, '--scopes', 'ledger:read', '--mode', 'test'], /--mode must be live or sandbox/],
-      [['keys', 'create', '--org', org, '--scopes', 'ledger:read', '--surface', 'stripe'], /--surface must be one of kontor, ledgy, billing, got "stripe"/],
+      [['keys', 'create', '--org', org, '--scopes', 'ledger:read', '--surface', 'stripe'], /--surface must be one of kontor, ledgy, billing, ledgerbee, got "stripe"/],
       [['keys', 'create', '--org', org, '--scopes', 'ledger:reed'], /scope "ledger:reed" is not known to the kontor surface/],
       [['keys', 'create', '--org', org, '--scopes', ','], /--scopes must name at least one scope/],
       [['keys', 'create', '--org', org, '--scopes', 'ledger:read', '--expires', 'soon'], /--expires must be an ISO 8601 time/],

@@ -28,7 +28,7 @@ export interface PipelineServices {
 export type SurfaceApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
 
 /** How a surface shows an error: its status codes and its envelope. */
-export type ErrorStyle = (error: ClassifiedError, requestId: string) => {
+export type ErrorStyle = (error: ClassifiedError, requestId: string, request?: FastifyRequest) => {
   status: number;
   body: unknown;
   contentType?: string;
@@ -43,6 +43,12 @@ export interface SurfaceOptions {
   version: string;
   description?: string;
   errors: ErrorStyle;
+  /**
+   * Whether unknown routes under the prefix get this surface's 404 (default true). False for
+   * a surface that shares its prefix with another one (LedgerBee's `/api` with Ledgy's), whose
+   * own not-found answers are set on narrower prefixes.
+   */
+  notFound?: boolean;
   /**
    * Finds the caller from the request, or null when there is no valid credential. `bearer`
    * is the token of an `Authorization: Bearer …` header (scheme read case-insensitively), if any.
@@ -141,7 +147,7 @@ export async function registerSurface(root: FastifyInstance, core: PipelineServi
       });
 
       const send = (reply: FastifyReply, error: ClassifiedError) => {
-        const { status, body, contentType, headers } = options.errors(error, reply.request.id);
+        const { status, body, contentType, headers } = options.errors(error, reply.request.id, reply.request);
         if (status >= 500) reply.request.log.error({ err: error }, 'request failed');
         if (headers) reply.headers(headers);
         return reply.code(status).type(contentType ?? 'application/json; charset=utf-8').send(body);
@@ -152,9 +158,11 @@ export async function registerSurface(root: FastifyInstance, core: PipelineServi
         if (classified.kind === 'internal') request.log.error({ err: error }, 'unexpected error');
         return send(reply, classified);
       });
-      app.setNotFoundHandler((request, reply) =>
-        send(reply, { kind: 'route_not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
-      );
+      if (options.notFound !== false) {
+        app.setNotFoundHandler((request, reply) =>
+          send(reply, { kind: 'route_not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
+        );
+      }
 
       // Public routes (sign-up, log-in) have no credential to limit: they are limited per
       // client address before the body is read, and per email once it is (below), so a flood

@@ -21,6 +21,8 @@ export interface ApiKey {
   /** The one tenant of its app the key acts for; null: the whole app. */
   tenant: string | null;
   expiresAt: Date | null;
+  /** Addresses and CIDR ranges the key may be used from; null: any. */
+  ipAllowList: string[] | null;
   revokedAt: Date | null;
   lastUsedAt: Date | null;
   createdAt: Date;
@@ -39,6 +41,10 @@ export interface Principal {
   mode: KeyMode;
   /** A key bound to one tenant of its app acts for it only (absent: not bound). */
   tenant?: string | null;
+  /** An API key's expiry (absent or null: none). */
+  expiresAt?: Date | null;
+  /** An API key's IP allow-list, which the surface checks against the caller (absent or null: any address). */
+  ipAllowList?: readonly string[] | null;
 }
 
 export interface NewApiKey {
@@ -50,6 +56,7 @@ export interface NewApiKey {
   mode: KeyMode;
   tenant?: string | null;
   expiresAt?: Date | null;
+  ipAllowList?: string[] | null;
 }
 
 const toApiKey = (r: any): ApiKey => ({
@@ -63,6 +70,7 @@ const toApiKey = (r: any): ApiKey => ({
   mode: r.mode,
   tenant: r.tenant ?? null,
   expiresAt: r.expires_at,
+  ipAllowList: r.ip_allowlist ?? null,
   revokedAt: r.revoked_at,
   lastUsedAt: r.last_used_at,
   createdAt: r.created_at,
@@ -96,8 +104,8 @@ export class ApiKeys {
     const expiresAt = input.expiresAt ?? null;
     if (expiresAt && expiresAt.getTime() <= this.clock.now().getTime()) throw invalid('expires_at', 'expiry must be in the future');
     const rows = await tx.query(
-      `INSERT INTO api_keys (org_id, id, surface, user_id, name, start, secret_sha256, scopes, mode, expires_at, created_at, tenant)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *`,
+      `INSERT INTO api_keys (org_id, id, surface, user_id, name, start, secret_sha256, scopes, mode, expires_at, created_at, tenant, ip_allowlist)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *`,
       [
         input.orgId,
         newId(),
@@ -111,6 +119,7 @@ export class ApiKeys {
         expiresAt,
         this.clock.now(),
         input.tenant ?? null,
+        input.ipAllowList && input.ipAllowList.length > 0 ? input.ipAllowList : null,
       ],
     );
     return { key: toApiKey(rows[0]), secret };
@@ -176,7 +185,7 @@ export class ApiKeys {
       if (rows.length === 0) return null;
       const key = toApiKey(rows[0]);
       // One principal per cached key: the hot path builds nothing per request.
-      const principal: Principal = { orgId: key.orgId, surface: key.surface, kind: 'api_key', id: key.id, userId: key.userId, scopes: new Set(key.scopes), mode: key.mode, tenant: key.tenant };
+      const principal: Principal = { orgId: key.orgId, surface: key.surface, kind: 'api_key', id: key.id, userId: key.userId, scopes: new Set(key.scopes), mode: key.mode, tenant: key.tenant, expiresAt: key.expiresAt, ipAllowList: key.ipAllowList };
       entry = { key, principal, until: Date.now() + this.cacheTtlMs };
       if (this.cacheTtlMs > 0) this.cache.set(cacheKey, entry);
     }

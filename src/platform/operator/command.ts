@@ -50,6 +50,8 @@ export interface OperatorCommand {
   /** What `kontor <name> --help` prints. */
   usage: string;
   options: CommandOptions;
+  /** Words after the flags are accepted and handed to `run` as this value, joined with commas (absent: none accepted). */
+  positional?: string;
   run(values: CommandValues, context: OperatorContext): Promise<void>;
 }
 
@@ -112,6 +114,7 @@ const FLAG: Record<string, string> = {
   status: '--status',
   trial_ends_at: '--trial-ends',
   tenant: '--tenant',
+  ip_allowlist: '--ip',
 };
 
 /** Runs an input check; a validation error becomes a usage error naming the flag. */

@@ -19,6 +19,8 @@ export interface KeyView {
   /** The first characters of the secret, to tell keys apart; never the secret. */
   start: string;
   scopes: string[];
+  /** Addresses and CIDR ranges the key may be used from; null: any. */
+  ip_allowlist?: string[] | null;
   status: 'active' | 'revoked' | 'expired';
   expires_at: string | null;
   revoked_at: string | null;
@@ -39,6 +41,7 @@ export function keyView(key: ApiKey, now: Date): KeyView {
     tenant: key.tenant,
     start: key.start,
     scopes: key.scopes,
+    ip_allowlist: key.ipAllowList,
     status: key.revokedAt ? 'revoked' : expired ? 'expired' : 'active',
     expires_at: isoOrNull(key.expiresAt),
     revoked_at: isoOrNull(key.revokedAt),

@@ -1,0 +1,193 @@
+import type { Queryable } from '../platform/db.ts';
+import type { JournalType } from './chart.ts';
+
+/** One line of a posted journal entry, as the client sent it plus what the server derived. */
+export interface JournalLine {
+  accountId: string;
+  amount: bigint;
+  description: string | null;
+  vatCodeId: string | null;
+  /** The VAT this line carried (0 without a VAT code). */
+  vatAmount: bigint;
+  /** What posted on the line's own account: the amount less VAT for a Gross code, else the amount. */
+  postedAmount: bigint;
+  customerId: string | null;
+  vendorId: string | null;
+  dimensionValueIds: string[];
+  /** Added by the server (the receivable or payable line of a customer or supplier entry). */
+  system: boolean;
+}
+
+export interface JournalEntry {
+  id: string;
+  entryType: JournalType;
+  date: string;
+  originalAmount: bigint | null;
+  currency: string;
+  customerId: string | null;
+  vendorId: string | null;
+  description: string | null;
+  reference: string | null;
+  externalSystemId: string | null;
+  journalCategoryId: string | null;
+  tagIds: string[];
+  lines: JournalLine[];
+  reversesId: string | null;
+  reversedById: string | null;
+  createdAt: Date;
+}
+
+export interface AttachmentRow {
+  id: string;
+  journalEntryId: string;
+  fileName: string;
+  contentType: string;
+  sizeBytes: number;
+  data: Buffer;
+  createdAt: Date;
+}
+
+const lineJson = (l: JournalLine) => ({ ...l, amount: l.amount.toString(), vatAmount: l.vatAmount.toString(), postedAmount: l.postedAmount.toString() });
+const lineOf = (j: any): JournalLine => ({ ...j, amount: BigInt(j.amount), vatAmount: BigInt(j.vatAmount), postedAmount: BigInt(j.postedAmount) });
+
+const COLUMNS = `id, entry_type, to_char(date, 'YYYY-MM-DD') AS date, original_amount, currency, customer_id, vendor_id, description, reference,
+  external_system_id, journal_category_id, tag_ids, lines, reverses_id, reversed_by_id, created_at`;
+
+const toEntry = (r: any): JournalEntry => ({
+  id: r.id,
+  entryType: r.entry_type,
+  date: r.date,
+  originalAmount: r.original_amount === null ? null : BigInt(r.original_amount),
+  currency: r.currency,
+  customerId: r.customer_id,
+  vendorId: r.vendor_id,
+  description: r.description,
+  reference: r.reference,
+  externalSystemId: r.external_system_id,
+  journalCategoryId: r.journal_category_id,
+  tagIds: r.tag_ids,
+  lines: (r.lines as any[]).map(lineOf),
+  reversesId: r.reverses_id,
+  reversedById: r.reversed_by_id,
+  createdAt: r.created_at,
+});
+
+/** Dimension values by id, with their category and whether it allows one value per entry. */
+export async function dimensionValuesById(tx: Queryable, orgId: string, ids: string[]): Promise<Map<string, { categoryId: string; isUnique: boolean }>> {
+  if (ids.length === 0) return new Map();
+  const rows = await tx.query(
+    `SELECT v.id, v.category_id, c.is_unique FROM ledgerbee_dimension_values v JOIN ledgerbee_dimension_categories c ON c.org_id = v.org_id AND c.id = v.category_id
+      WHERE v.org_id = $1 AND v.id = ANY($2::uuid[])`,
+    [orgId, ids],
+  );
+  return new Map(rows.map((r) => [r.id, { categoryId: r.category_id, isUnique: r.is_unique }]));
+}
+
+/** Writes posted entries, their lines' dimension values and their attachments, set-based. */
+export async function insertJournalEntries(tx: Queryable, orgId: string, entries: JournalEntry[], attachments: (AttachmentRow & { journalEntryId: string })[]): Promise<void> {
+  await tx.query(
+    `INSERT INTO ledgerbee_journal_entries (org_id, id, entry_type, date, original_amount, currency, customer_id, vendor_id, description, reference,
+        external_system_id, journal_category_id, tag_ids, lines, reverses_id, created_at)
+     SELECT $1, u.id, u.entry_type, u.date, u.original_amount, u.currency, u.customer_id, u.vendor_id, u.description, u.reference,
+        u.external_system_id, u.journal_category_id, COALESCE((SELECT array_agg(x::uuid) FROM jsonb_array_elements_text(u.tag_ids) x), '{}'), u.lines, u.reverses_id, u.created_at
+       FROM jsonb_to_recordset($2::jsonb) AS u(id uuid, entry_type text, date date, original_amount bigint, currency text, customer_id uuid, vendor_id uuid,
+        description text, reference text, external_system_id text, journal_category_id uuid, tag_ids jsonb, lines jsonb, reverses_id uuid, created_at timestamptz)`,
+    [
+      orgId,
+      JSON.stringify(
+        entries.map((e) => ({
+          id: e.id,
+          entry_type: e.entryType,
+          date: e.date,
+          original_amount: e.originalAmount?.toString() ?? null,
+          currency: e.currency,
+          customer_id: e.customerId,
+          vendor_id: e.vendorId,
+          description: e.description,
+          reference: e.reference,
+          external_system_id: e.externalSystemId,
+          journal_category_id: e.journalCategoryId,
+          tag_ids: e.tagIds,
+          lines: e.lines.map(lineJson),
+          reverses_id: e.reversesId,
+          created_at: e.createdAt.toISOString(),
+        })),
+      ),
+    ],
+  );
+  const dims = entries.flatMap((e) => e.lines.flatMap((l, lineNo) => l.dimensionValueIds.map((valueId) => ({ e, l, lineNo, valueId }))));
+  if (dims.length > 0) {
+    await tx.query(
+      `INSERT INTO ledgerbee_line_dimensions (org_id, entry_id, line_no, dimension_value_id, category_id, account_id, amount, date)
+       SELECT $1, u.entry_id, u.line_no, u.value_id, v.category_id, u.account_id, u.amount, u.date
+         FROM unnest($2::uuid[], $3::int[], $4::uuid[], $5::uuid[], $6::bigint[], $7::date[]) AS u(entry_id, line_no, value_id, account_id, amount, date)
+         JOIN ledgerbee_dimension_values v ON v.org_id = $1 AND v.id = u.value_id`,
+      [orgId, dims.map((d) => d.e.id), dims.map((d) => d.lineNo), dims.map((d) => d.valueId), dims.map((d) => d.l.accountId), dims.map((d) => d.l.postedAmount.toString()), dims.map((d) => d.e.date)],
+    );
+  }
+  if (attachments.length > 0) {
+    await tx.query(
+      `INSERT INTO ledgerbee_attachments (org_id, id, journal_entry_id, file_name, content_type, size_bytes, data, created_at)
+       SELECT $1, * FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::int[], $7::bytea[], $8::timestamptz[])`,
+      [orgId, attachments.map((a) => a.id), attachments.map((a) => a.journalEntryId), attachments.map((a) => a.fileName), attachments.map((a) => a.contentType), attachments.map((a) => a.sizeBytes), attachments.map((a) => a.data), attachments.map((a) => a.createdAt)],
+    );
+  }
+}
+
+/** Entries by id (absent: not in this company), with `FOR UPDATE` when `lock`. */
+export async function journalEntriesById(tx: Queryable, orgId: string, ids: string[], lock = false): Promise<Map<string, JournalEntry>> {
+  const rows = await tx.query(`SELECT ${COLUMNS} FROM ledgerbee_journal_entries WHERE org_id = $1 AND id = ANY($2::uuid[]) ORDER BY id${lock ? ' FOR UPDATE' : ''}`, [orgId, ids]);
+  return new Map(rows.map((r) => [r.id, toEntry(r)]));
+}
+
+/** Links a reversal to the entries it reverses. */
+export async function markReversed(tx: Queryable, orgId: string, pairs: { originalId: string; reversalId: string }[]): Promise<void> {
+  await tx.query(
+    `UPDATE ledgerbee_journal_entries e SET reversed_by_id = u.reversal FROM unnest($2::uuid[], $3::uuid[]) AS u(original, reversal) WHERE e.org_id = $1 AND e.id = u.original`,
+    [orgId, pairs.map((p) => p.originalId), pairs.map((p) => p.reversalId)],
+  );
+}
+
+/** Corrects the reference and/or the external system id of a posted entry. */
+export async function updateJournalReference(tx: Queryable, orgId: string, id: string, patch: { reference?: string | null; externalSystemId?: string | null }): Promise<JournalEntry | null> {
+  const rows = await tx.query(
+    `UPDATE ledgerbee_journal_entries SET
+        reference = CASE WHEN $3 THEN $4 ELSE reference END,
+        external_system_id = CASE WHEN $5 THEN $6 ELSE external_system_id END
+      WHERE org_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
+    [orgId, id, patch.reference !== undefined, patch.reference ?? null, patch.externalSystemId !== undefined, patch.externalSystemId ?? null],
+  );
+  return rows[0] ? toEntry(rows[0]) : null;
+}
+
+export interface JournalFilter {
+  fromDate?: string;
+  toDate?: string;
+  accountId?: string;
+  customerId?: string;
+  vendorId?: string;
+  entryType?: string;
+  journalCategoryId?: string;
+  externalSystemId?: string;
+  reference?: string;
+}
+
+/** A page of a company's entries, newest date first, and how many match. */
+export async function listJournalEntries(db: Queryable, orgId: string, filter: JournalFilter, page: { offset: number; limit: number }): Promise<{ items: JournalEntry[]; total: number }> {
+  const where = `org_id = $1 AND ($2::date IS NULL OR date >= $2) AND ($3::date IS NULL OR date <= $3)
+    AND ($4::text IS NULL OR lines @> jsonb_build_array(jsonb_build_object('accountId', $4::text)))
+    AND ($5::uuid IS NULL OR customer_id = $5 OR lines @> jsonb_build_array(jsonb_build_object('customerId', $5::text)))
+    AND ($6::uuid IS NULL OR vendor_id = $6 OR lines @> jsonb_build_array(jsonb_build_object('vendorId', $6::text)))
+    AND ($7::text IS NULL OR entry_type = $7) AND ($8::uuid IS NULL OR journal_category_id = $8)
+    AND ($9::text IS NULL OR external_system_id = $9) AND ($10::text IS NULL OR reference = $10)`;
+  const params = [orgId, filter.fromDate ?? null, filter.toDate ?? null, filter.accountId ?? null, filter.customerId ?? null, filter.vendorId ?? null, filter.entryType ?? null, filter.journalCategoryId ?? null, filter.externalSystemId ?? null, filter.reference ?? null];
+  const [{ total }] = await db.query<{ total: number }>(`SELECT count(*)::int AS total FROM ledgerbee_journal_entries WHERE ${where}`, params);
+  const rows = await db.query(`SELECT ${COLUMNS} FROM ledgerbee_journal_entries WHERE ${where} ORDER BY date DESC, id DESC OFFSET $11 LIMIT $12`, [...params, page.offset, page.limit]);
+  return { items: rows.map(toEntry), total };
+}
+
+/** An entry's attachments, without their content. */
+export async function listAttachments(db: Queryable, orgId: string, entryId: string): Promise<Omit<AttachmentRow, 'data'>[]> {
+  const rows = await db.query('SELECT id, journal_entry_id, file_name, content_type, size_bytes, created_at FROM ledgerbee_attachments WHERE org_id = $1 AND journal_entry_id = $2 ORDER BY id', [orgId, entryId]);
+  return rows.map((r) => ({ id: r.id, journalEntryId: r.journal_entry_id, fileName: r.file_name, contentType: r.content_type, sizeBytes: r.size_bytes, createdAt: r.created_at }));
+}

@@ -1,0 +1,269 @@
+import type { Queryable } from '../platform/db.ts';
+import { DomainError, invalid } from '../platform/errors.ts';
+import { newId } from '../platform/ids.ts';
+import type { EntryInput } from '../ledger/types.ts';
+import { POSTABLE, type JournalType } from './chart.ts';
+import { findCompany, listChart, listJournalCategories, listVatCodes, type ChartAccount, type Company, type JournalCategory, type LedgerBeeDeps, type VatCode } from './company-store.ts';
+import { dimensionValuesById, insertJournalEntries, type AttachmentRow, type JournalEntry, type JournalLine } from './journal-store.ts';
+import { splitVat } from './vat.ts';
+import { customerControlAccount } from './customer-store.ts';
+import { vendorControlAccount } from './vendor-store.ts';
+
+export type { JournalEntry, JournalLine } from './journal-store.ts';
+
+export interface JournalLineInput {
+  accountId: string;
+  /** Signed minor units, debit positive. */
+  amount: bigint;
+  description?: string | null;
+  vatCodeId?: string | null;
+  customerId?: string | null;
+  vendorId?: string | null;
+  dimensionValueIds?: string[];
+}
+
+export interface AttachmentInput {
+  fileName: string;
+  contentType: string;
+  data: Buffer;
+}
+
+export interface JournalEntryInput {
+  entryType: JournalType;
+  date: string;
+  /** Customer/supplier types: the gross amount (invoice/payment positive, credit note/refund negative). */
+  originalAmount?: bigint | null;
+  lines: JournalLineInput[];
+  customerId?: string | null;
+  vendorId?: string | null;
+  description?: string | null;
+  reference?: string | null;
+  externalSystemId?: string | null;
+  currency?: string | null;
+  tagIds?: string[];
+  journalCategoryId?: string | null;
+  attachments?: AttachmentInput[];
+}
+
+/** Customers' and vendors' control accounts (their group's), by id; absent: no such party in the company. */
+export interface Parties {
+  customer: Map<string, string | null>;
+  vendor: Map<string, string | null>;
+}
+
+/** The company's chart, VAT codes and categories: seeded once and never changed, so kept per server. */
+interface Master {
+  accounts: Map<string, ChartAccount>;
+  receivable: ChartAccount;
+  payable: ChartAccount;
+  vat: Map<string, VatCode>;
+  categories: Map<string, JournalCategory>;
+}
+const masters = new WeakMap<object, Map<string, Master>>();
+
+export async function masterData(deps: LedgerBeeDeps, tx: Queryable, orgId: string): Promise<Master> {
+  let perOrg = masters.get(deps.ledger);
+  if (!perOrg) masters.set(deps.ledger, (perOrg = new Map()));
+  const hit = perOrg.get(orgId);
+  if (hit) return hit;
+  const chart = await listChart(tx, orgId);
+  const master: Master = {
+    accounts: new Map(chart.map((a) => [a.id, a])),
+    receivable: chart.find((a) => a.control === 'ACCOUNTS_RECEIVABLE')!,
+    payable: chart.find((a) => a.control === 'ACCOUNTS_PAYABLE')!,
+    vat: new Map((await listVatCodes(tx, orgId)).map((v) => [v.id, v])),
+    categories: new Map((await listJournalCategories(tx, orgId)).map((c) => [c.id, c])),
+  };
+  if (chart.length > 0) {
+    if (perOrg.size > 10_000) perOrg.clear();
+    perOrg.set(orgId, master);
+  }
+  return master;
+}
+
+export const CUSTOMER_TYPES: ReadonlySet<JournalType> = new Set(['CUSTOMER_INVOICE', 'CUSTOMER_PAYMENT']);
+export const SUPPLIER_TYPES: ReadonlySet<JournalType> = new Set(['SUPPLIER_INVOICE', 'SUPPLIER_PAYMENT']);
+/** The sign of the control line against originalAmount: an invoice debits the receivable, credits the payable. */
+const CONTROL_SIGN: Partial<Record<JournalType, bigint>> = { CUSTOMER_INVOICE: 1n, CUSTOMER_PAYMENT: -1n, SUPPLIER_INVOICE: -1n, SUPPLIER_PAYMENT: 1n };
+
+const notFound = (code: string, what: string, property: string) => new DomainError('not_found', `${what} not found`, property, { code, property });
+
+/** Refuses postings dated on or before the company's lock date. */
+export function checkLockDate(company: Company, date: string, property: string): void {
+  if (company.lockDate && date <= company.lockDate) {
+    throw new DomainError('validation', `the books are locked up to ${company.lockDate}: ${property} must be after it`, property, { code: 'JOURNAL_ENTRY_DATE_LOCKED', lockDate: company.lockDate });
+  }
+}
+
+interface Built {
+  entry: JournalEntry;
+  ledger: EntryInput;
+  attachments: AttachmentRow[];
+}
+
+/** Checks one entry against the company's books and builds its ledger entry. `at` prefixes property paths (`entries.3.`). */
+function build(company: Company, master: Master, dims: Map<string, { categoryId: string; isUnique: boolean }>, parties: Parties, input: JournalEntryInput, at: string, now: Date): Built {
+  const currency = input.currency ?? company.currency;
+  if (currency !== company.currency) throw invalid(`${at}currency`, `currency must be the company's currency ${company.currency}`);
+  checkLockDate(company, input.date, `${at}date`);
+  if (input.journalCategoryId) {
+    const category = master.categories.get(input.journalCategoryId);
+    if (!category) throw notFound('JOURNAL_CATEGORY_NOT_FOUND', 'journal category', `${at}journalCategoryId`);
+    if (!category.allowed.includes(input.entryType)) throw invalid(`${at}journalCategoryId`, `journal category "${category.name}" does not allow ${input.entryType} entries`);
+  }
+  const isCustomer = CUSTOMER_TYPES.has(input.entryType);
+  const isSupplier = SUPPLIER_TYPES.has(input.entryType);
+  if (isCustomer && !input.customerId) throw invalid(`${at}customerId`, `customerId is required for ${input.entryType} entries`);
+  if (isSupplier && !input.vendorId) throw invalid(`${at}vendorId`, `vendorId is required for ${input.entryType} entries`);
+  if (!isCustomer && input.customerId && input.entryType !== 'JOURNAL_ENTRY') throw invalid(`${at}customerId`, `customerId is for customer entries`);
+  if (!isSupplier && input.vendorId && input.entryType !== 'JOURNAL_ENTRY') throw invalid(`${at}vendorId`, `vendorId is for supplier entries`);
+  const party = (kind: 'customer' | 'vendor', id: string, property: string) => {
+    if (!parties[kind].has(id)) throw notFound(kind === 'customer' ? 'CUSTOMER_NOT_FOUND' : 'VENDOR_NOT_FOUND', kind, property);
+    return parties[kind].get(id) ?? null;
+  };
+  if (input.customerId) party('customer', input.customerId, `${at}customerId`);
+  if (input.vendorId) party('vendor', input.vendorId, `${at}vendorId`);
+
+  const postings = new Map<string, bigint>();
+  const add = (accountId: string, amount: bigint) => postings.set(accountId, (postings.get(accountId) ?? 0n) + amount);
+  const uniqueSeen = new Map<string, string>();
+  const lines: JournalLine[] = input.lines.map((line, i) => {
+    const path = `${at}lines.${i}`;
+    if (line.amount === 0n) throw invalid(`${path}.amount`, 'amount must not be zero');
+    const account = master.accounts.get(line.accountId);
+    if (!account) throw notFound('ACCOUNT_NOT_FOUND', 'account', `${path}.accountId`);
+    if (!POSTABLE.has(account.ledgerType)) throw invalid(`${path}.accountId`, `account ${account.number} is a ${account.ledgerType} row and takes no postings`);
+    if (account.control && (isCustomer || isSupplier)) throw invalid(`${path}.accountId`, `the ${account.control === 'ACCOUNTS_RECEIVABLE' ? 'receivable' : 'payable'} line of a ${input.entryType} entry is added by the server; leave it out`);
+    if (account.control === 'ACCOUNTS_RECEIVABLE' && !line.customerId) throw invalid(`${path}.customerId`, `account ${account.number} is the receivable control account: its lines need customerId`);
+    if (account.control === 'ACCOUNTS_PAYABLE' && !line.vendorId) throw invalid(`${path}.vendorId`, `account ${account.number} is the payable control account: its lines need vendorId`);
+    if (line.customerId) party('customer', line.customerId, `${path}.customerId`);
+    if (line.vendorId) party('vendor', line.vendorId, `${path}.vendorId`);
+    let split = { net: line.amount, vat: 0n, postings: [] as { accountId: string; amount: bigint }[] };
+    if (line.vatCodeId) {
+      const code = master.vat.get(line.vatCodeId);
+      if (!code) throw notFound('VAT_CODE_NOT_FOUND', 'VAT code', `${path}.vatCodeId`);
+      split = splitVat(line.amount, code);
+    }
+    const dimensionValueIds = [...new Set(line.dimensionValueIds ?? [])];
+    dimensionValueIds.forEach((id, j) => {
+      const value = dims.get(id);
+      if (!value) throw notFound('DIMENSION_VALUE_NOT_FOUND', 'dimension value', `${path}.dimensionValueIds.${j}`);
+      if (!value.isUnique) return;
+      const other = uniqueSeen.get(value.categoryId);
+      if (other && other !== id) throw invalid(`${path}.dimensionValueIds.${j}`, 'its dimension is unique: an entry takes at most one of its values');
+      uniqueSeen.set(value.categoryId, id);
+    });
+    add(account.id, split.net);
+    for (const p of split.postings) add(p.accountId, p.amount);
+    return {
+      accountId: account.id,
+      amount: line.amount,
+      description: line.description ?? null,
+      vatCodeId: line.vatCodeId ?? null,
+      vatAmount: split.vat,
+      postedAmount: split.net,
+      customerId: line.customerId ?? null,
+      vendorId: line.vendorId ?? null,
+      dimensionValueIds,
+      system: false,
+    };
+  });
+  const sum = [...postings.values()].reduce((a, b) => a + b, 0n);
+  let originalAmount = input.originalAmount ?? null;
+  if (isCustomer || isSupplier) {
+    // The party's group names the control account; the chart's is the fallback.
+    const groupAccount = isCustomer ? parties.customer.get(input.customerId!) : parties.vendor.get(input.vendorId!);
+    const control = (groupAccount && master.accounts.get(groupAccount)) || (isCustomer ? master.receivable : master.payable);
+    const sign = CONTROL_SIGN[input.entryType]!;
+    if (originalAmount !== null && -sum !== sign * originalAmount) {
+      throw invalid(`${at}originalAmount`, `originalAmount ${originalAmount} does not match the lines: with VAT they come to ${sign * -sum}`);
+    }
+    originalAmount ??= sign * -sum;
+    if (sum !== 0n) add(control.id, -sum);
+    lines.push({
+      accountId: control.id,
+      amount: -sum,
+      description: null,
+      vatCodeId: null,
+      vatAmount: 0n,
+      postedAmount: -sum,
+      customerId: isCustomer ? input.customerId! : null,
+      vendorId: isSupplier ? input.vendorId! : null,
+      dimensionValueIds: [],
+      system: true,
+    });
+  } else if (sum !== 0n) {
+    throw new DomainError('unbalanced', `the entry does not balance: with VAT its lines come to ${sum} (debits positive); they must come to 0`, `${at}lines.${input.lines.length - 1}.amount`);
+  }
+  const ledgerPostings = [...postings].filter(([, amount]) => amount !== 0n).map(([accountId, amount]) => ({ accountId, amount }));
+  if (ledgerPostings.length < 2) throw invalid(`${at}lines`, 'the entry posts nothing: its lines cancel out on every account');
+  const id = newId();
+  const entry: JournalEntry = {
+    id,
+    entryType: input.entryType,
+    date: input.date,
+    originalAmount,
+    currency,
+    customerId: input.customerId ?? null,
+    vendorId: input.vendorId ?? null,
+    description: input.description ?? null,
+    reference: input.reference ?? null,
+    externalSystemId: input.externalSystemId ?? null,
+    journalCategoryId: input.journalCategoryId ?? null,
+    tagIds: input.tagIds ?? [],
+    lines,
+    reversesId: null,
+    reversedById: null,
+    createdAt: now,
+  };
+  const attachments = (input.attachments ?? []).map((a) => ({ id: newId(), journalEntryId: id, fileName: a.fileName, contentType: a.contentType, sizeBytes: a.data.length, data: a.data, createdAt: now }));
+  return { entry, attachments, ledger: { ledgerId: company.ledgerId, postings: ledgerPostings, effectiveAt: new Date(`${input.date}T00:00:00Z`), description: input.description ?? input.entryType } };
+}
+
+/**
+ * Posts validated journal entries, all or none, in the caller's transaction: each one
+ * balanced ledger entry (VAT lines and, for customer and supplier entries, the receivable or
+ * payable line added), written with its lines, dimension values and attachments. Property
+ * paths in errors start with `at(i)` (`entries.3.` in a batch, '' for one entry).
+ */
+export async function postJournalEntries(deps: LedgerBeeDeps, tx: Queryable, orgId: string, inputs: JournalEntryInput[], at: (index: number) => string = (i) => (inputs.length === 1 ? '' : `entries.${i}.`)): Promise<JournalEntry[]> {
+  const company = await findCompany(tx, orgId);
+  if (!company) throw new DomainError('not_found', 'company not found');
+  const master = await masterData(deps, tx, orgId);
+  const dims = await dimensionValuesById(tx, orgId, [...new Set(inputs.flatMap((e) => e.lines.flatMap((l) => l.dimensionValueIds ?? [])))]);
+  const now = deps.clock.now();
+  const parties = await partiesOf(tx, orgId, inputs);
+  const built = inputs.map((input, i) => build(company, master, dims, parties, input, at(i), now));
+  const results = await deps.ledger.postBatch(orgId, built.map((b) => b.ledger), tx).catch((error) => {
+    throw renamed(error, at);
+  });
+  built.forEach((b, i) => {
+    b.entry.id = results[i].entry.id;
+    for (const a of b.attachments) a.journalEntryId = b.entry.id;
+  });
+  await insertJournalEntries(tx, orgId, built.map((b) => b.entry), built.flatMap((b) => b.attachments));
+  return built.map((b) => b.entry);
+}
+
+/** The customers and vendors the entries and their lines name, with their groups' control accounts. */
+async function partiesOf(tx: Queryable, orgId: string, inputs: JournalEntryInput[]): Promise<Parties> {
+  const parties: Parties = { customer: new Map(), vendor: new Map() };
+  const ids = (field: 'customerId' | 'vendorId') => new Set(inputs.flatMap((e) => [e[field], ...e.lines.map((l) => l[field])]).filter((id): id is string => !!id));
+  for (const id of ids('customerId')) {
+    const found = await customerControlAccount(tx, orgId, id);
+    if (found) parties.customer.set(id, found.accountId);
+  }
+  for (const id of ids('vendorId')) {
+    const found = await vendorControlAccount(tx, orgId, id);
+    if (found) parties.vendor.set(id, found.accountId);
+  }
+  return parties;
+}
+
+/** The ledger's own refusals name its fields (`entries[2].postings`): said in LedgerBee's terms. */
+function renamed(error: unknown, at: (i: number) => string): unknown {
+  if (!(error instanceof DomainError) || !error.field) return error;
+  const index = /^entries\[(\d+)\]/.exec(error.field)?.[1];
+  const field = index === undefined ? 'lines' : `${at(Number(index))}lines`;
+  return new DomainError(error.code, error.message, field, error.details);
+}

@@ -1,0 +1,93 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { createOrg } from '../../src/platform/orgs.ts';
+import { ensureCompany, listChart, listVatCodes, type LedgerBeeDeps } from '../../src/ledgerbee/company-store.ts';
+import { postJournalEntries } from '../../src/ledgerbee/journal.ts';
+import { reverseJournalEntries } from '../../src/ledgerbee/journal-reversal.ts';
+import { divideRounded, splitVat } from '../../src/ledgerbee/vat.ts';
+import { DomainError } from '../../src/platform/errors.ts';
+import { ledgerbeeParties } from '../helpers/ledgerbee.ts';
+
+let t: TestApp;
+let deps: LedgerBeeDeps;
+before(async () => {
+  t = await startTestApp();
+  deps = { db: t.db, clock: t.clock, ledger: t.core.ledger };
+});
+after(() => t.close());
+
+async function company() {
+  const org = await createOrg(t.db, t.clock, { name: 'Journal ApS' });
+  const c = await t.db.transaction((tx) => ensureCompany(deps, tx, org.id));
+  const chart = await listChart(t.db, org.id);
+  const vat = await listVatCodes(t.db, org.id);
+  const acct = (n: number) => chart.find((a) => a.number === n)!.id;
+  const code = (c: string) => vat.find((v) => v.code === c)!.id;
+  const post = (inputs: Parameters<typeof postJournalEntries>[3]) => t.db.transaction((tx) => postJournalEntries(deps, tx, org.id, inputs));
+  const balance = async (n: number) => (await t.core.ledger.getAccount(org.id, acct(n))).balance;
+  return { orgId: org.id, company: c, acct, code, post, balance };
+}
+
+test('rounding: halves away from zero, both signs alike', () => {
+  assert.equal(divideRounded(5n, 2n), 3n);
+  assert.equal(divideRounded(-5n, 2n), -3n);
+  assert.equal(divideRounded(4n, 3n), 1n);
+  const gross = { id: 'x', code: 'S25G', name: '', rateBp: 2500, type: 'SALES' as const, principle: 'Gross' as const, accountId: 'vat', contraAccountId: null };
+  assert.deepEqual(splitVat(-12500n, gross).vat, -2500n);
+  assert.deepEqual(splitVat(1n, gross).vat, 0n);
+  assert.deepEqual(splitVat(3n, gross).vat, 1n);
+});
+
+test('a customer invoice with a Net VAT line: the receivable line is added, VAT posted, the ledger balanced', async () => {
+  const c = await company();
+  const { customerId } = await ledgerbeeParties(t, c.orgId);
+  await assert.rejects(c.post([{ entryType: 'CUSTOMER_INVOICE', date: '2026-03-01', customerId: '0190a0a0-0000-7000-8000-000000000001', lines: [{ accountId: c.acct(1100), amount: -1n }] }]), (e: any) => e.details?.code === 'CUSTOMER_NOT_FOUND' && e.field === 'customerId');
+  const [entry] = await c.post([{ entryType: 'CUSTOMER_INVOICE', date: '2026-03-01', customerId, lines: [{ accountId: c.acct(1100), amount: -10000n, vatCodeId: c.code('S25') }] }]);
+  assert.equal(entry.originalAmount, 12500n);
+  assert.equal(entry.lines.length, 2);
+  assert.equal(entry.lines[1].system, true);
+  assert.equal(await c.balance(5300), 12500n);
+  assert.equal(await c.balance(6410), 2500n);
+  assert.equal(await c.balance(1100), 10000n);
+  const ledgerEntry = await t.core.ledger.getEntry(c.orgId, entry.id);
+  assert.equal(ledgerEntry.postings.reduce((s, p) => s + p.amount, 0n), 0n);
+});
+
+test('unbalanced input names the last line amount; a heading takes no postings; nothing is written', async () => {
+  const c = await company();
+  await assert.rejects(
+    c.post([{ entryType: 'JOURNAL_ENTRY', date: '2026-03-01', lines: [{ accountId: c.acct(5400), amount: 100n }, { accountId: c.acct(1100), amount: -50n }, { accountId: c.acct(1610), amount: -40n }] }]),
+    (e: any) => e instanceof DomainError && e.code === 'unbalanced' && e.field === 'lines.2.amount',
+  );
+  await assert.rejects(
+    c.post([{ entryType: 'JOURNAL_ENTRY', date: '2026-03-01', lines: [{ accountId: c.acct(1010), amount: 100n }, { accountId: c.acct(1100), amount: -100n }] }]),
+    (e: any) => e instanceof DomainError && e.field === 'lines.0.accountId',
+  );
+  assert.equal(await c.balance(5400), 0n);
+});
+
+test('a batch is all or nothing; a reversal mirrors the entry, links both ways, and twice is refused', async () => {
+  const c = await company();
+  const good = { entryType: 'JOURNAL_ENTRY' as const, date: '2026-03-02', lines: [{ accountId: c.acct(5400), amount: 12500n }, { accountId: c.acct(1100), amount: -12500n, vatCodeId: c.code('S25G') }] };
+  await assert.rejects(c.post([good, { ...good, lines: [{ accountId: c.acct(5400), amount: 1n }, { accountId: c.acct(1100), amount: -2n }] }]), (e: any) => e.field === 'entries.1.lines.1.amount');
+  assert.equal(await c.balance(5400), 0n);
+  const [entry] = await c.post([good]);
+  assert.equal(await c.balance(6410), 2500n);
+  const [reversal] = await t.db.transaction((tx) => reverseJournalEntries(deps, tx, c.orgId, [entry.id], {}));
+  assert.equal(reversal.reversesId, entry.id);
+  assert.equal(await c.balance(6410), 0n);
+  assert.equal(await c.balance(5400), 0n);
+  await assert.rejects(t.db.transaction((tx) => reverseJournalEntries(deps, tx, c.orgId, [entry.id], {})), (e: any) => e.code === 'already_reversed');
+});
+
+test('the lock date refuses postings on or before it', async () => {
+  const c = await company();
+  const { setLockDate } = await import('../../src/ledgerbee/company-store.ts');
+  await setLockDate(t.db, c.orgId, '2026-03-31');
+  await assert.rejects(
+    c.post([{ entryType: 'JOURNAL_ENTRY', date: '2026-03-31', lines: [{ accountId: c.acct(5400), amount: 1n }, { accountId: c.acct(1100), amount: -1n }] }]),
+    (e: any) => e.details?.code === 'JOURNAL_ENTRY_DATE_LOCKED' && e.field === 'date',
+  );
+  await c.post([{ entryType: 'JOURNAL_ENTRY', date: '2026-04-01', lines: [{ accountId: c.acct(5400), amount: 1n }, { accountId: c.acct(1100), amount: -1n }] }]);
+});
