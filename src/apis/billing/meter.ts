@@ -1,21 +1,21 @@
 import { Type, type Static } from 'typebox';
 import type { Core } from '../../core.ts';
 import type { SurfaceApp } from '../../platform/http/surface.ts';
-import { writeShared } from '../../platform/http/write.ts';
+import { writeShared, type SharedCommit } from '../../platform/http/write.ts';
 import type { StoredResponse } from '../../platform/idempotency.ts';
 import { newId } from '../../platform/ids.ts';
 import { billingError } from '../../billing/errors.ts';
 import { getCustomer } from '../../billing/customer-store.ts';
 import { validUsageEvent, type EventOutcome, type StoredUsageEvent } from '../../billing/meter-events.ts';
-import type { MeterQueue } from '../../billing/meter-queue.ts';
+import type { MeterQueue, MeterUnit } from '../../billing/meter-queue.ts';
 import { listUsageEvents, type HistoryUnit } from '../../billing/meter-store.ts';
 import { pageRequest } from '../../billing/scope.ts';
 import { meterHistory, meterUsage, tenantUsage } from '../../billing/usage-reads.ts';
 import * as S from './schemas.ts';
-import { requireTenant, scopeOf, tenantOf } from './context.ts';
+import { billingOperations, requireTenant, scopeOf, tenantOf } from './context.ts';
 import { PREFIX, idOf, pageView, uuidOf } from './views.ts';
 
-const tags = ['metering'];
+const { reads, writes } = billingOperations('metering');
 const JSON_TYPE = 'application/json; charset=utf-8';
 const Count = Type.Unsafe<bigint>(Type.Integer({ description: '−1 means unlimited.' }));
 const Time = Type.String({ format: 'date-time' });
@@ -71,6 +71,25 @@ function timeParam(text: string | undefined, name: string): Date | null {
 }
 
 /**
+ * Submits events to the meter queue. In the transaction of the group that commits them, the
+ * request's 202 answer made by `body` from their outcomes is sealed (audit row and stored
+ * answer); a null body refuses the request: nothing of it commits, and `stored` stays null.
+ */
+async function submitSealed(meter: MeterQueue, commit: SharedCommit, events: MeterUnit['events'], body: (outcomes: EventOutcome[]) => unknown) {
+  let stored: StoredResponse | null = null;
+  const outcomes = await meter.submit({
+    events,
+    beforeCommit: async (tx, outcomes) => {
+      const answered = body(outcomes);
+      if (answered === null) return;
+      stored = answer(202, answered);
+      await commit.seal(tx, stored);
+    },
+  });
+  return { outcomes, stored: stored as StoredResponse | null };
+}
+
+/**
  * Meter events are tenant-scoped (X-Tenant-ID) and committed by the meter queue in shared
  * groups: 202 is sent only after the group holding the request's events, its audit row and its
  * Idempotency-Key answer committed.
@@ -78,28 +97,18 @@ function timeParam(text: string | undefined, name: string): Date | null {
 export function meterRoutes(api: SurfaceApp, { db, clock }: Core, meter: MeterQueue) {
   api.post(
     '/meter/events',
-    {
-      config: { scope: 'billing:write' },
-      schema: {
-        operationId: 'ingestMeterEvent',
-        summary: 'Record one usage event of the tenant in context; 202 once it is stored.',
-        tags,
-        body: EventIn,
-        response: { 202: Buffered, ...S.errorResponses(400, 401, 403, 409, 429) },
-      },
-    },
+    writes({
+      operationId: 'ingestMeterEvent',
+      summary: 'Record one usage event of the tenant in context; 202 once it is stored.',
+      body: EventIn,
+      response: { 202: Buffered, ...S.errorResponses(400, 401, 403, 409, 429) },
+    }),
     writeShared(async (commit, request) => {
       const tenant = requireTenant(request);
       const event = validUsageEvent(inputOf(request.body), newId(), clock.now());
-      let stored: StoredResponse | null = null;
-      const [outcome] = await meter.submit({
-        events: [{ scope: scopeOf(request), tenantId: tenant, event }],
-        beforeCommit: async (tx, [o]) => {
-          if (!o.stored) return; // refused: nothing of this request commits
-          stored = answer(202, { id: idOf('uevt', event.id), status: 'buffered' });
-          await commit.seal(tx, stored);
-        },
-      });
+      const { outcomes: [outcome], stored } = await submitSealed(meter, commit, [{ scope: scopeOf(request), tenantId: tenant, event }], ([o]) =>
+        o.stored ? { id: idOf('uevt', event.id), status: 'buffered' } : null,
+      );
       if (!outcome.stored) throw billingError('duplicate_event', duplicateMessage(outcome), 'idempotency_key');
       return stored!;
     }),
@@ -107,21 +116,17 @@ export function meterRoutes(api: SurfaceApp, { db, clock }: Core, meter: MeterQu
 
   api.post(
     '/meter/events/batch',
-    {
-      config: { scope: 'billing:write' },
-      schema: {
-        operationId: 'ingestMeterEvents',
-        summary:
-          'Record up to 1,000 usage events of the tenant in context. An invalid event refuses the whole batch (400 naming it); ' +
-          'an event whose idempotency_key was seen is rejected alone (`rejected` in its result), the others are stored.',
-        tags,
-        body: Type.Object({ events: Type.Optional(Type.Array(EventIn, { maxItems: 1000 })) }),
-        response: {
-          202: Type.Object({ accepted: Type.Integer(), rejected: Type.Integer(), results: Type.Array(BatchResult) }),
-          ...S.errorResponses(400, 401, 403, 429),
-        },
+    writes({
+      operationId: 'ingestMeterEvents',
+      summary:
+        'Record up to 1,000 usage events of the tenant in context. An invalid event refuses the whole batch (400 naming it); ' +
+        'an event whose idempotency_key was seen is rejected alone (`rejected` in its result), the others are stored.',
+      body: Type.Object({ events: Type.Optional(Type.Array(EventIn, { maxItems: 1000 })) }),
+      response: {
+        202: Type.Object({ accepted: Type.Integer(), rejected: Type.Integer(), results: Type.Array(BatchResult) }),
+        ...S.errorResponses(400, 401, 403, 429),
       },
-    },
+    }),
     writeShared(async (commit, request) => {
       const tenant = requireTenant(request);
       const given = request.body.events ?? [];
@@ -129,17 +134,12 @@ export function meterRoutes(api: SurfaceApp, { db, clock }: Core, meter: MeterQu
       const now = clock.now();
       const scope = scopeOf(request);
       const events = given.map((e, i) => ({ scope, tenantId: tenant, event: validUsageEvent(inputOf(e), newId(), now, `events[${i}].`) }));
-      let stored: StoredResponse | null = null;
-      await meter.submit({
-        events,
-        beforeCommit: async (tx, outcomes) => {
-          const results = outcomes.map((o) =>
-            o.stored ? { id: idOf('uevt', o.event.id), status: 'buffered' } : { status: 'rejected', error: { code: o.code, message: duplicateMessage(o) } },
-          );
-          const accepted = outcomes.filter((o) => o.stored).length;
-          stored = answer(202, { accepted, rejected: outcomes.length - accepted, results });
-          await commit.seal(tx, stored);
-        },
+      const { stored } = await submitSealed(meter, commit, events, (outcomes) => {
+        const results = outcomes.map((o) =>
+          o.stored ? { id: idOf('uevt', o.event.id), status: 'buffered' } : { status: 'rejected', error: { code: o.code, message: duplicateMessage(o) } },
+        );
+        const accepted = outcomes.filter((o) => o.stored).length;
+        return { accepted, rejected: outcomes.length - accepted, results };
       });
       return stored!;
     }),
@@ -147,19 +147,15 @@ export function meterRoutes(api: SurfaceApp, { db, clock }: Core, meter: MeterQu
 
   api.get(
     '/meter/usage/:subscriptionId/:meter',
-    {
-      config: { scope: 'billing:read' },
-      schema: {
-        operationId: 'getMeterUsage',
-        summary: "A meter's use over the subscription's current billing period, with its limit.",
-        tags,
-        params: MeterParams,
-        response: {
-          200: Type.Object({ feature_key: Type.String(), subscription_id: S.Id('sub'), current_usage: Type.Unsafe<bigint>(Type.Integer()), limit: Count, remaining: Count, period_start: Time, period_end: Time }),
-          ...S.errorResponses(401, 403, 404),
-        },
+    reads({
+      operationId: 'getMeterUsage',
+      summary: "A meter's use over the subscription's current billing period, with its limit.",
+      params: MeterParams,
+      response: {
+        200: Type.Object({ feature_key: Type.String(), subscription_id: S.Id('sub'), current_usage: Type.Unsafe<bigint>(Type.Integer()), limit: Count, remaining: Count, period_start: Time, period_end: Time }),
+        ...S.errorResponses(401, 403, 404),
       },
-    },
+    }),
     async (request) => {
       const { subscriptionId, meter: featureKey } = request.params;
       const u = await meterUsage(db, scopeOf(request), uuidOf(PREFIX.subscription, subscriptionId), tenantOf(request), featureKey, clock.now());
@@ -177,26 +173,22 @@ export function meterRoutes(api: SurfaceApp, { db, clock }: Core, meter: MeterQu
 
   api.get(
     '/meter/usage/:subscriptionId/:meter/history',
-    {
-      config: { scope: 'billing:read' },
-      schema: {
-        operationId: 'getMeterUsageHistory',
-        summary:
-          "A meter's use per UTC day, ISO week (from Monday) or calendar month over [start, end), empty buckets included, each labelled by its first day. " +
-          "Defaults: the subscription's current period, daily.",
-        tags,
-        params: MeterParams,
-        querystring: Type.Object({
-          start: Type.Optional(Type.String({ description: 'ISO 8601' })),
-          end: Type.Optional(Type.String({ description: 'ISO 8601' })),
-          granularity: Type.Optional(Type.String({ description: 'daily (default), weekly or monthly' })),
-        }),
-        response: {
-          200: Type.Object({ feature_key: Type.String(), data: Type.Array(Type.Object({ period: Type.String({ format: 'date' }), usage: Type.Unsafe<bigint>(Type.Integer()) })) }),
-          ...S.errorResponses(400, 401, 403, 404),
-        },
+    reads({
+      operationId: 'getMeterUsageHistory',
+      summary:
+        "A meter's use per UTC day, ISO week (from Monday) or calendar month over [start, end), empty buckets included, each labelled by its first day. " +
+        "Defaults: the subscription's current period, daily.",
+      params: MeterParams,
+      querystring: Type.Object({
+        start: Type.Optional(Type.String({ description: 'ISO 8601' })),
+        end: Type.Optional(Type.String({ description: 'ISO 8601' })),
+        granularity: Type.Optional(Type.String({ description: 'daily (default), weekly or monthly' })),
+      }),
+      response: {
+        200: Type.Object({ feature_key: Type.String(), data: Type.Array(Type.Object({ period: Type.String({ format: 'date' }), usage: Type.Unsafe<bigint>(Type.Integer()) })) }),
+        ...S.errorResponses(400, 401, 403, 404),
       },
-    },
+    }),
     async (request) => {
       const { subscriptionId, meter: featureKey } = request.params;
       const q = request.query;
@@ -210,21 +202,17 @@ export function meterRoutes(api: SurfaceApp, { db, clock }: Core, meter: MeterQu
 
   api.get(
     '/meter/events',
-    {
-      config: { scope: 'billing:read' },
-      schema: {
-        operationId: 'listMeterEvents',
-        summary: "The tenant's raw usage events, newest first, optionally one feature's and within [start, end).",
-        tags,
-        querystring: Type.Object({
-          feature_key: Type.Optional(Type.String({ maxLength: 100 })),
-          start: Type.Optional(Type.String({ description: 'ISO 8601' })),
-          end: Type.Optional(Type.String({ description: 'ISO 8601' })),
-          ...S.PageQuery,
-        }),
-        response: { 200: S.PageOf(UsageEvent), ...S.errorResponses(400, 401, 403) },
-      },
-    },
+    reads({
+      operationId: 'listMeterEvents',
+      summary: "The tenant's raw usage events, newest first, optionally one feature's and within [start, end).",
+      querystring: Type.Object({
+        feature_key: Type.Optional(Type.String({ maxLength: 100 })),
+        start: Type.Optional(Type.String({ description: 'ISO 8601' })),
+        end: Type.Optional(Type.String({ description: 'ISO 8601' })),
+        ...S.PageQuery,
+      }),
+      response: { 200: S.PageOf(UsageEvent), ...S.errorResponses(400, 401, 403) },
+    }),
     async (request) => {
       const tenant = requireTenant(request);
       const q = request.query;
@@ -236,24 +224,21 @@ export function meterRoutes(api: SurfaceApp, { db, clock }: Core, meter: MeterQu
 
   api.get(
     '/customers/:id/usage',
-    {
-      config: { scope: 'billing:read' },
-      schema: {
-        operationId: 'getCustomerUsage',
-        summary: "Each metered feature of the customer's current plan over its current period (403 no_active_subscription without one).",
-        tags: ['customers'],
-        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
-        response: {
-          200: Type.Object({
-            customer_id: S.Id('cst'),
-            period_start: Time,
-            period_end: Time,
-            usage: Type.Record(Type.String(), Type.Object({ used: Count, limit: Count, remaining: Count })),
-          }),
-          ...S.errorResponses(401, 403, 404),
-        },
+    reads({
+      operationId: 'getCustomerUsage',
+      summary: "Each metered feature of the customer's current plan over its current period (403 no_active_subscription without one).",
+      tags: ['customers'],
+      params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+      response: {
+        200: Type.Object({
+          customer_id: S.Id('cst'),
+          period_start: Time,
+          period_end: Time,
+          usage: Type.Record(Type.String(), Type.Object({ used: Count, limit: Count, remaining: Count })),
+        }),
+        ...S.errorResponses(401, 403, 404),
       },
-    },
+    }),
     async (request) => {
       const scope = scopeOf(request);
       const customer = await getCustomer(db, scope, uuidOf(PREFIX.customer, request.params.id), tenantOf(request));
