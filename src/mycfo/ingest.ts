@@ -2,22 +2,25 @@ import { tokenArray, type Queryable } from '../platform/db.ts';
 import { invalid, notFound } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import type { EntryInput } from '../ledger/types.ts';
-import { currencyMismatch, getWorkspace, type CfoDeps } from './workspaces.ts';
+import { WORKSPACE_ACCOUNTS, currencyMismatch, getWorkspace, type CfoDeps } from './workspaces.ts';
 
 export type TransactionKind = 'expense' | 'revenue';
 /** Expense subtypes, manual revenue subtypes, and the ones Stripe ingest adds. */
 export type Subtype = 'recurring_expense' | 'one_time_expense' | 'recurring' | 'one_time' | 'subscription_invoice' | 'charge' | 'refund';
 
-/** The account each subtype posts to, and on which side of the clearing account. */
-const POSTING: Record<Subtype, { account: string; kind: TransactionKind }> = {
-  recurring_expense: { account: 'expense_recurring', kind: 'expense' },
-  one_time_expense: { account: 'expense_one_time', kind: 'expense' },
-  recurring: { account: 'revenue_recurring', kind: 'revenue' },
-  subscription_invoice: { account: 'revenue_recurring', kind: 'revenue' },
-  one_time: { account: 'revenue_one_time', kind: 'revenue' },
-  charge: { account: 'revenue_one_time', kind: 'revenue' },
-  refund: { account: 'refunds', kind: 'revenue' },
+/** The workspace account (WORKSPACE_ACCOUNTS) each subtype posts to. */
+const ACCOUNT_OF: Record<Subtype, string> = {
+  recurring_expense: 'expense_recurring',
+  one_time_expense: 'expense_one_time',
+  recurring: 'revenue_recurring',
+  subscription_invoice: 'revenue_recurring',
+  one_time: 'revenue_one_time',
+  charge: 'revenue_one_time',
+  refund: 'refunds',
 };
+
+/** An expense account's rows are expenses; an income account's (refunds too), revenue: which side of the clearing account they post to. */
+const kindOf = (subtype: Subtype): TransactionKind => (WORKSPACE_ACCOUNTS[ACCOUNT_OF[subtype]].type === 'expense' ? 'expense' : 'revenue');
 
 export interface IngestRow {
   subtype: Subtype;
@@ -108,7 +111,7 @@ async function ingestOnce(
   let duplicates = 0;
   rows.forEach((row, i) => {
     if (row.currency !== ws.currency) throw currencyMismatch(`${field}[${i}].currency`, ws.currency);
-    const { kind } = POSTING[row.subtype];
+    const kind = kindOf(row.subtype);
     if (row.externalId) {
       const key = `${kind}:${row.externalId}`;
       if (seen.has(key)) {
@@ -134,7 +137,7 @@ async function ingestOnce(
   const inserted = fresh.filter(({ row, kind }) => !row.externalId || !known.has(`${kind}:${row.externalId}`));
   duplicates += fresh.length - inserted.length;
   const entries: EntryInput[] = inserted.map(({ row, kind }) => {
-    const target = accounts.get(POSTING[row.subtype].account)!;
+    const target = accounts.get(ACCOUNT_OF[row.subtype])!;
     const clearing = accounts.get('clearing')!;
     // Revenue: debit clearing, credit revenue (a refund is a negative revenue row and flips
     // both). Expense: debit the expense, credit clearing.

@@ -2,8 +2,12 @@ import type { FastifyRequest } from 'fastify';
 import { DomainError } from '../../platform/errors.ts';
 import { principalOf } from '../../platform/http/surface.ts';
 import type { BillingScope } from '../../billing/scope.ts';
+import { operations } from '../../platform/http/operations.ts';
 
 export const BILLING_SCOPES = ['billing:read', 'billing:write'] as const;
+
+/** The route options of the billing operations tagged `tag`: `billing:read` to read, `billing:write` to write. */
+export const billingOperations = (tag: string) => operations({ read: 'billing:read', write: 'billing:write', tags: [tag] });
 
 /** The app (the key's org) and the key's mode: a sandbox key never sees live rows, nor the reverse. */
 export function scopeOf(request: FastifyRequest): BillingScope {

@@ -8,10 +8,10 @@ import { pageRequest } from '../../billing/scope.ts';
 import { worldNow } from '../../billing/test-clocks.ts';
 import { emitBillingEvent } from '../../billing/webhook-events.ts';
 import * as S from './schemas.ts';
-import { requireTenant, scopeOf, tenantOf } from './context.ts';
+import { billingOperations, requireTenant, scopeOf, tenantOf } from './context.ts';
 import { PREFIX, customerView, pageView, subscriptionView, uuidOf } from './views.ts';
 
-const tags = ['customers'];
+const { reads, writes } = billingOperations('customers');
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64, description: 'A customer id, cst_…' }) });
 
 /**
@@ -24,16 +24,12 @@ export function customerRoutes(api: SurfaceApp, { db, clock }: Core) {
 
   api.post(
     '/customers',
-    {
-      config: { scope: 'billing:write' },
-      schema: {
-        operationId: 'createCustomer',
-        summary: 'Create the customer of the tenant in context.',
-        tags,
-        body: S.NewCustomer,
-        response: { 201: S.Customer, ...S.errorResponses(400, 401, 403, 409) },
-      },
-    },
+    writes({
+      operationId: 'createCustomer',
+      summary: 'Create the customer of the tenant in context.',
+      body: S.NewCustomer,
+      response: { 201: S.Customer, ...S.errorResponses(400, 401, 403, 409) },
+    }),
     write(async (tx, request, reply) => {
       const scope = scopeOf(request);
       const now = await worldNow(tx, scope, clock);
@@ -46,56 +42,41 @@ export function customerRoutes(api: SurfaceApp, { db, clock }: Core) {
 
   api.get(
     '/customers',
-    {
-      config: { scope: 'billing:read' },
-      schema: {
-        operationId: 'listCustomers',
-        summary: "List the app's customers, oldest first.",
-        tags,
-        querystring: Type.Object(S.PageQuery),
-        response: { 200: S.PageOf(S.Customer), ...S.errorResponses(400, 401, 403) },
-      },
-    },
+    reads({
+      operationId: 'listCustomers',
+      summary: "List the app's customers, oldest first.",
+      querystring: Type.Object(S.PageQuery),
+      response: { 200: S.PageOf(S.Customer), ...S.errorResponses(400, 401, 403) },
+    }),
     async (request) => pageView(await listCustomers(db, scopeOf(request), tenantOf(request), pageRequest(request.query.limit, request.query.offset)), customerView),
   );
 
   api.get(
     '/customers/:id',
-    {
-      config: { scope: 'billing:read' },
-      schema: { operationId: 'getCustomer', summary: 'Get a customer by id.', tags, params: IdParams, response: { 200: S.Customer, ...S.errorResponses(401, 403, 404) } },
-    },
+    reads({ operationId: 'getCustomer', summary: 'Get a customer by id.', params: IdParams, response: { 200: S.Customer, ...S.errorResponses(401, 403, 404) } }),
     async (request) => customerView(await getCustomer(db, scopeOf(request), customerId(request.params.id), tenantOf(request))),
   );
 
   api.get(
     '/customers/email/:email',
-    {
-      config: { scope: 'billing:read' },
-      schema: {
-        operationId: 'getCustomerByEmail',
-        summary: 'Look up a customer by email address (case-insensitive).',
-        tags,
-        params: Type.Object({ email: Type.String({ maxLength: 254 }) }),
-        response: { 200: S.Customer, ...S.errorResponses(401, 403, 404) },
-      },
-    },
+    reads({
+      operationId: 'getCustomerByEmail',
+      summary: 'Look up a customer by email address (case-insensitive).',
+      params: Type.Object({ email: Type.String({ maxLength: 254 }) }),
+      response: { 200: S.Customer, ...S.errorResponses(401, 403, 404) },
+    }),
     async (request) => customerView(await getCustomerByEmail(db, scopeOf(request), request.params.email, tenantOf(request))),
   );
 
   api.put(
     '/customers/:id',
-    {
-      config: { scope: 'billing:write' },
-      schema: {
-        operationId: 'updateCustomer',
-        summary: 'Update a customer: only the fields given change.',
-        tags,
-        params: IdParams,
-        body: S.CustomerPatch,
-        response: { 200: S.Customer, ...S.errorResponses(400, 401, 403, 404, 409) },
-      },
-    },
+    writes({
+      operationId: 'updateCustomer',
+      summary: 'Update a customer: only the fields given change.',
+      params: IdParams,
+      body: S.CustomerPatch,
+      response: { 200: S.Customer, ...S.errorResponses(400, 401, 403, 404, 409) },
+    }),
     write(async (tx, request) => {
       const scope = scopeOf(request);
       const now = await worldNow(tx, scope, clock);
@@ -107,16 +88,12 @@ export function customerRoutes(api: SurfaceApp, { db, clock }: Core) {
 
   api.delete(
     '/customers/:id',
-    {
-      config: { scope: 'billing:write' },
-      schema: {
-        operationId: 'deleteCustomer',
-        summary: 'Delete a customer; refused while its tenant has a live subscription.',
-        tags,
-        params: IdParams,
-        response: { 204: Type.Null(), ...S.errorResponses(400, 401, 403, 404) },
-      },
-    },
+    writes({
+      operationId: 'deleteCustomer',
+      summary: 'Delete a customer; refused while its tenant has a live subscription.',
+      params: IdParams,
+      response: { 204: Type.Null(), ...S.errorResponses(400, 401, 403, 404) },
+    }),
     write(async (tx, request, reply) => {
       const scope = scopeOf(request);
       const deleted = await deleteCustomer(tx, scope, customerId(request.params.id), tenantOf(request));
@@ -127,16 +104,12 @@ export function customerRoutes(api: SurfaceApp, { db, clock }: Core) {
 
   api.get(
     '/customers/:id/subscriptions',
-    {
-      config: { scope: 'billing:read' },
-      schema: {
-        operationId: 'listCustomerSubscriptions',
-        summary: "List a customer's subscriptions (its tenant's), newest first.",
-        tags,
-        params: IdParams,
-        response: { 200: Type.Array(S.Subscription), ...S.errorResponses(401, 403, 404) },
-      },
-    },
+    reads({
+      operationId: 'listCustomerSubscriptions',
+      summary: "List a customer's subscriptions (its tenant's), newest first.",
+      params: IdParams,
+      response: { 200: Type.Array(S.Subscription), ...S.errorResponses(401, 403, 404) },
+    }),
     async (request) => {
       const scope = scopeOf(request);
       const customer = await getCustomer(db, scope, customerId(request.params.id), tenantOf(request));

@@ -1,21 +1,21 @@
 import { Type, type Static } from 'typebox';
 import type { Core } from '../../core.ts';
 import type { SurfaceApp } from '../../platform/http/surface.ts';
-import { writeShared } from '../../platform/http/write.ts';
+import { writeShared, type SharedCommit } from '../../platform/http/write.ts';
 import type { StoredResponse } from '../../platform/idempotency.ts';
 import { newId } from '../../platform/ids.ts';
 import { billingError } from '../../billing/errors.ts';
 import { getCustomer } from '../../billing/customer-store.ts';
 import { validUsageEvent, type EventOutcome, type StoredUsageEvent } from '../../billing/meter-events.ts';
-import type { MeterQueue } from '../../billing/meter-queue.ts';
+import type { MeterQueue, MeterUnit } from '../../billing/meter-queue.ts';
 import { listUsageEvents, type HistoryUnit } from '../../billing/meter-store.ts';
 import { pageRequest } from '../../billing/scope.ts';
 import { meterHistory, meterUsage, tenantUsage } from '../../billing/usage-reads.ts';
 import * as S from './schemas.ts';
-import { requireTenant, scopeOf, tenantOf } from './context.ts';
+import { billingOperations, requireTenant, scopeOf, tenantOf } from './context.ts';
 import { PREFIX, idOf, pageView, uuidOf } from './views.ts';
 
-const tags = ['metering'];
+const { reads, writes } = billingOperations('metering');
 const JSON_TYPE = 'application/json; charset=utf-8';
 const Count = Type.Unsafe<bigint>(Type.Integer({ description: '−1 means unlimited.' }));
 const Time = Type.String({ format: 'date-time' });
@@ -95,16 +95,12 @@ function timeParam(text: string | undefined, name: string): Date | null {
 export function meterRoutes(api: SurfaceApp, { db, clock }: Core, meter: MeterQueue) {
   api.post(
     '/meter/events',
-    {
-      config: { scope: 'billing:write' },
-      schema: {
-        operationId: 'ingestMeterEvent',
-        summary: 'Record one usage event of the tenant in context; 202 once it is stored.',
-        tags,
-        body: EventIn,
-        response: { 202: Buffered, ...S.errorResponses(400, 401, 403, 409, 429) },
-      },
-    },
+    writes({
+      operationId: 'ingestMeterEvent',
+      summary: 'Record one usage event of the tenant in context; 202 once it is stored.',
+      body: EventIn,
+      response: { 202: Buffered, ...S.errorResponses(400, 401, 403, 409, 429) },
+    }),
     writeShared(async (commit, request) => {
       const tenant = requireTenant(request);
       const now = clock.now();
@@ -127,21 +123,17 @@ export function meterRoutes(api: SurfaceApp, { db, clock }: Core, meter: MeterQu
 
   api.post(
     '/meter/events/batch',
-    {
-      config: { scope: 'billing:write' },
-      schema: {
-        operationId: 'ingestMeterEvents',
-        summary:
-          'Record up to 1,000 usage events of the tenant in context. An invalid event refuses the whole batch (400 naming it); ' +
-          'an event whose idempotency_key was seen is rejected alone (`rejected` in its result), the others are stored.',
-        tags,
-        body: Type.Object({ events: Type.Optional(Type.Array(EventIn, { maxItems: 1000 })) }),
-        response: {
-          202: Type.Object({ accepted: Type.Integer(), rejected: Type.Integer(), results: Type.Array(BatchResult) }),
-          ...S.errorResponses(400, 401, 403, 429),
-        },
+    writes({
+      operationId: 'ingestMeterEvents',
+      summary:
+        'Record up to 1,000 usage events of the tenant in context. An invalid event refuses the whole batch (400 naming it); ' +
+        'an event whose idempotency_key was seen is rejected alone (`rejected` in its result), the others are stored.',
+      body: Type.Object({ events: Type.Optional(Type.Array(EventIn, { maxItems: 1000 })) }),
+      response: {
+        202: Type.Object({ accepted: Type.Integer(), rejected: Type.Integer(), results: Type.Array(BatchResult) }),
+        ...S.errorResponses(400, 401, 403, 429),
       },
-    },
+    }),
     writeShared(async (commit, request) => {
       const tenant = requireTenant(request);
       const given = request.body.events ?? [];
@@ -156,19 +148,15 @@ export function meterRoutes(api: SurfaceApp, { db, clock }: Core, meter: MeterQu
 
   api.get(
     '/meter/usage/:subscriptionId/:meter',
-    {
-      config: { scope: 'billing:read' },
-      schema: {
-        operationId: 'getMeterUsage',
-        summary: "A meter's use over the subscription's current billing period, with its limit.",
-        tags,
-        params: MeterParams,
-        response: {
-          200: Type.Object({ feature_key: Type.String(), subscription_id: S.Id('sub'), current_usage: Type.Unsafe<bigint>(Type.Integer()), limit: Count, remaining: Count, period_start: Time, period_end: Time }),
-          ...S.errorResponses(401, 403, 404),
-        },
+    reads({
+      operationId: 'getMeterUsage',
+      summary: "A meter's use over the subscription's current billing period, with its limit.",
+      params: MeterParams,
+      response: {
+        200: Type.Object({ feature_key: Type.String(), subscription_id: S.Id('sub'), current_usage: Type.Unsafe<bigint>(Type.Integer()), limit: Count, remaining: Count, period_start: Time, period_end: Time }),
+        ...S.errorResponses(401, 403, 404),
       },
-    },
+    }),
     async (request) => {
       const { subscriptionId, meter: featureKey } = request.params;
       const u = await meterUsage(db, scopeOf(request), uuidOf(PREFIX.subscription, subscriptionId), tenantOf(request), featureKey, clock.now());
@@ -186,26 +174,22 @@ export function meterRoutes(api: SurfaceApp, { db, clock }: Core, meter: MeterQu
 
   api.get(
     '/meter/usage/:subscriptionId/:meter/history',
-    {
-      config: { scope: 'billing:read' },
-      schema: {
-        operationId: 'getMeterUsageHistory',
-        summary:
-          "A meter's use per UTC day, ISO week (from Monday) or calendar month over [start, end), empty buckets included, each labelled by its first day. " +
-          "Defaults: the subscription's current period, daily.",
-        tags,
-        params: MeterParams,
-        querystring: Type.Object({
-          start: Type.Optional(Type.String({ description: 'ISO 8601' })),
-          end: Type.Optional(Type.String({ description: 'ISO 8601' })),
-          granularity: Type.Optional(Type.String({ description: 'daily (default), weekly or monthly' })),
-        }),
-        response: {
-          200: Type.Object({ feature_key: Type.String(), data: Type.Array(Type.Object({ period: Type.String({ format: 'date' }), usage: Type.Unsafe<bigint>(Type.Integer()) })) }),
-          ...S.errorResponses(400, 401, 403, 404),
-        },
+    reads({
+      operationId: 'getMeterUsageHistory',
+      summary:
+        "A meter's use per UTC day, ISO week (from Monday) or calendar month over [start, end), empty buckets included, each labelled by its first day. " +
+        "Defaults: the subscription's current period, daily.",
+      params: MeterParams,
+      querystring: Type.Object({
+        start: Type.Optional(Type.String({ description: 'ISO 8601' })),
+        end: Type.Optional(Type.String({ description: 'ISO 8601' })),
+        granularity: Type.Optional(Type.String({ description: 'daily (default), weekly or monthly' })),
+      }),
+      response: {
+        200: Type.Object({ feature_key: Type.String(), data: Type.Array(Type.Object({ period: Type.String({ format: 'date' }), usage: Type.Unsafe<bigint>(Type.Integer()) })) }),
+        ...S.errorResponses(400, 401, 403, 404),
       },
-    },
+    }),
     async (request) => {
       const { subscriptionId, meter: featureKey } = request.params;
       const q = request.query;
@@ -219,21 +203,17 @@ export function meterRoutes(api: SurfaceApp, { db, clock }: Core, meter: MeterQu
 
   api.get(
     '/meter/events',
-    {
-      config: { scope: 'billing:read' },
-      schema: {
-        operationId: 'listMeterEvents',
-        summary: "The tenant's raw usage events, newest first, optionally one feature's and within [start, end).",
-        tags,
-        querystring: Type.Object({
-          feature_key: Type.Optional(Type.String({ maxLength: 100 })),
-          start: Type.Optional(Type.String({ description: 'ISO 8601' })),
-          end: Type.Optional(Type.String({ description: 'ISO 8601' })),
-          ...S.PageQuery,
-        }),
-        response: { 200: S.PageOf(UsageEvent), ...S.errorResponses(400, 401, 403) },
-      },
-    },
+    reads({
+      operationId: 'listMeterEvents',
+      summary: "The tenant's raw usage events, newest first, optionally one feature's and within [start, end).",
+      querystring: Type.Object({
+        feature_key: Type.Optional(Type.String({ maxLength: 100 })),
+        start: Type.Optional(Type.String({ description: 'ISO 8601' })),
+        end: Type.Optional(Type.String({ description: 'ISO 8601' })),
+        ...S.PageQuery,
+      }),
+      response: { 200: S.PageOf(UsageEvent), ...S.errorResponses(400, 401, 403) },
+    }),
     async (request) => {
       const tenant = requireTenant(request);
       const q = request.query;
@@ -245,24 +225,21 @@ export function meterRoutes(api: SurfaceApp, { db, clock }: Core, meter: MeterQu
 
   api.get(
     '/customers/:id/usage',
-    {
-      config: { scope: 'billing:read' },
-      schema: {
-        operationId: 'getCustomerUsage',
-        summary: "Each metered feature of the customer's current plan over its current period (403 no_active_subscription without one).",
-        tags: ['customers'],
-        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
-        response: {
-          200: Type.Object({
-            customer_id: S.Id('cst'),
-            period_start: Time,
-            period_end: Time,
-            usage: Type.Record(Type.String(), Type.Object({ used: Count, limit: Count, remaining: Count })),
-          }),
-          ...S.errorResponses(401, 403, 404),
-        },
+    reads({
+      operationId: 'getCustomerUsage',
+      summary: "Each metered feature of the customer's current plan over its current period (403 no_active_subscription without one).",
+      tags: ['customers'],
+      params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+      response: {
+        200: Type.Object({
+          customer_id: S.Id('cst'),
+          period_start: Time,
+          period_end: Time,
+          usage: Type.Record(Type.String(), Type.Object({ used: Count, limit: Count, remaining: Count })),
+        }),
+        ...S.errorResponses(401, 403, 404),
       },
-    },
+    }),
     async (request) => {
       const scope = scopeOf(request);
       const customer = await getCustomer(db, scope, uuidOf(PREFIX.customer, request.params.id), tenantOf(request));

@@ -7,10 +7,10 @@ import { pageRequest } from '../../billing/scope.ts';
 import type { PlanStatus } from '../../billing/plans.ts';
 import { worldNow } from '../../billing/test-clocks.ts';
 import * as S from './schemas.ts';
-import { scopeOf } from './context.ts';
+import { billingOperations, scopeOf } from './context.ts';
 import { PREFIX, pageView, planView, uuidOf } from './views.ts';
 
-const tags = ['plans'];
+const { reads, writes } = billingOperations('plans');
 const SlugParams = Type.Object({ name: Type.String({ maxLength: 100, description: "The plan's slug." }) });
 /**
  * DELETE takes the plan's id where GET and PUT take its slug (as the reference has it); the
@@ -23,10 +23,7 @@ const PlanStatusQuery = Type.Optional(Type.Union([Type.Literal('active'), Type.L
 export function planRoutes(api: SurfaceApp, { db, clock }: Core) {
   api.post(
     '/plans',
-    {
-      config: { scope: 'billing:write' },
-      schema: { operationId: 'createPlan', summary: 'Create a billing plan.', tags, body: S.NewPlan, response: { 201: S.Plan, ...S.errorResponses(400, 401, 403, 409) } },
-    },
+    writes({ operationId: 'createPlan', summary: 'Create a billing plan.', body: S.NewPlan, response: { 201: S.Plan, ...S.errorResponses(400, 401, 403, 409) } }),
     write(async (tx, request, reply) => {
       reply.code(201);
       return planView(await createPlan(tx, scopeOf(request), request.body, await worldNow(tx, scopeOf(request), clock)));
@@ -35,16 +32,12 @@ export function planRoutes(api: SurfaceApp, { db, clock }: Core) {
 
   api.get(
     '/plans',
-    {
-      config: { scope: 'billing:read' },
-      schema: {
-        operationId: 'listPlans',
-        summary: "List the app's plans, oldest first.",
-        tags,
-        querystring: Type.Object({ status: PlanStatusQuery, ...S.PageQuery }),
-        response: { 200: S.PageOf(S.Plan), ...S.errorResponses(400, 401, 403) },
-      },
-    },
+    reads({
+      operationId: 'listPlans',
+      summary: "List the app's plans, oldest first.",
+      querystring: Type.Object({ status: PlanStatusQuery, ...S.PageQuery }),
+      response: { 200: S.PageOf(S.Plan), ...S.errorResponses(400, 401, 403) },
+    }),
     async (request) => {
       const { status, limit, offset } = request.query;
       return pageView(await listPlans(db, scopeOf(request), status as PlanStatus | undefined, pageRequest(limit, offset)), planView);
@@ -53,41 +46,30 @@ export function planRoutes(api: SurfaceApp, { db, clock }: Core) {
 
   api.get(
     '/plans/:name',
-    {
-      config: { scope: 'billing:read' },
-      schema: { operationId: 'getPlan', summary: 'Get a plan by its slug.', tags, params: SlugParams, response: { 200: S.Plan, ...S.errorResponses(401, 403, 404) } },
-    },
+    reads({ operationId: 'getPlan', summary: 'Get a plan by its slug.', params: SlugParams, response: { 200: S.Plan, ...S.errorResponses(401, 403, 404) } }),
     async (request) => planView(await getPlanBySlug(db, scopeOf(request), request.params.name)),
   );
 
   api.put(
     '/plans/:name',
-    {
-      config: { scope: 'billing:write' },
-      schema: {
-        operationId: 'updatePlan',
-        summary: 'Update a plan by its slug: only the fields given change.',
-        tags,
-        params: SlugParams,
-        body: S.PlanPatch,
-        response: { 200: S.Plan, ...S.errorResponses(400, 401, 403, 404, 409) },
-      },
-    },
+    writes({
+      operationId: 'updatePlan',
+      summary: 'Update a plan by its slug: only the fields given change.',
+      params: SlugParams,
+      body: S.PlanPatch,
+      response: { 200: S.Plan, ...S.errorResponses(400, 401, 403, 404, 409) },
+    }),
     write(async (tx, request) => planView(await updatePlanBySlug(tx, scopeOf(request), request.params.name, request.body, await worldNow(tx, scopeOf(request), clock)))),
   );
 
   api.delete(
     '/plans/:name',
-    {
-      config: { scope: 'billing:write' },
-      schema: {
-        operationId: 'deletePlan',
-        summary: 'Delete a plan by id; refused while a subscription references it (archive it instead).',
-        tags,
-        params: IdParams,
-        response: { 204: Type.Null(), ...S.errorResponses(400, 401, 403, 404) },
-      },
-    },
+    writes({
+      operationId: 'deletePlan',
+      summary: 'Delete a plan by id; refused while a subscription references it (archive it instead).',
+      params: IdParams,
+      response: { 204: Type.Null(), ...S.errorResponses(400, 401, 403, 404) },
+    }),
     write(async (tx, request, reply) => {
       await deletePlan(tx, scopeOf(request), uuidOf(PREFIX.plan, request.params.name));
       reply.code(204);

@@ -9,10 +9,10 @@ import type { SubscriptionStatus } from '../../billing/subscription-states.ts';
 import { cancel, createSubscription, getSubscription, listSubscriptions, pause, resume, switchPlan, updateSubscription } from '../../billing/subscription-store.ts';
 import { worldNow } from '../../billing/test-clocks.ts';
 import * as S from './schemas.ts';
-import { scopeOf, tenantOf } from './context.ts';
+import { billingOperations, scopeOf, tenantOf } from './context.ts';
 import { PREFIX, pageView, subscriptionView, uuidOf } from './views.ts';
 
-const tags = ['subscriptions'];
+const { reads, writes } = billingOperations('subscriptions');
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64, description: 'A subscription id, sub_…' }) });
 const subscriptionId = (request: { params: { id: string } }) => uuidOf(PREFIX.subscription, request.params.id);
 
@@ -41,26 +41,21 @@ function startStatus(status: string | undefined): 'active' | 'trialing' | undefi
  */
 export function subscriptionRoutes(api: SurfaceApp, { db, clock }: Core) {
   const action = (operationId: string, summary: string, body: typeof S.Cancel | typeof S.Pause | typeof S.ChangePlan | null, errors: number[]) => ({
-    config: { scope: 'billing:write' },
+    ...writes({ operationId, summary, params: IdParams, ...(body ? { body } : {}), response: { 200: S.Subscription, ...S.errorResponses(...errors) } }),
     // The body is optional for cancel, pause and resume: an empty POST takes the defaults.
     preValidation: async (request: FastifyRequest) => {
       request.body ??= {};
     },
-    schema: { operationId, summary, tags, params: IdParams, ...(body ? { body } : {}), response: { 200: S.Subscription, ...S.errorResponses(...errors) } },
   });
 
   api.post(
     '/subscriptions',
-    {
-      config: { scope: 'billing:write' },
-      schema: {
-        operationId: 'createSubscription',
-        summary: "Subscribe a tenant to a plan (trialing when the plan has trial days); one live subscription per tenant.",
-        tags,
-        body: S.NewSubscription,
-        response: { 201: S.Subscription, ...S.errorResponses(400, 401, 403, 404, 409) },
-      },
-    },
+    writes({
+      operationId: 'createSubscription',
+      summary: "Subscribe a tenant to a plan (trialing when the plan has trial days); one live subscription per tenant.",
+      body: S.NewSubscription,
+      response: { 201: S.Subscription, ...S.errorResponses(400, 401, 403, 404, 409) },
+    }),
     write(async (tx, request, reply) => {
       const { tenant_id, plan_id, status, seats, metadata } = request.body;
       const tenantId = tenantFor(request, tenant_id);
@@ -73,16 +68,12 @@ export function subscriptionRoutes(api: SurfaceApp, { db, clock }: Core) {
 
   api.get(
     '/subscriptions',
-    {
-      config: { scope: 'billing:read' },
-      schema: {
-        operationId: 'listSubscriptions',
-        summary: "List subscriptions, newest first: the tenant in context's, or the app's filtered by tenant_id.",
-        tags,
-        querystring: Type.Object({ tenant_id: Type.Optional(Type.String({ maxLength: 255 })), status: Type.Optional(S.SubscriptionStatus), ...S.PageQuery }),
-        response: { 200: S.PageOf(S.Subscription), ...S.errorResponses(400, 401, 403) },
-      },
-    },
+    reads({
+      operationId: 'listSubscriptions',
+      summary: "List subscriptions, newest first: the tenant in context's, or the app's filtered by tenant_id.",
+      querystring: Type.Object({ tenant_id: Type.Optional(Type.String({ maxLength: 255 })), status: Type.Optional(S.SubscriptionStatus), ...S.PageQuery }),
+      response: { 200: S.PageOf(S.Subscription), ...S.errorResponses(400, 401, 403) },
+    }),
     async (request) => {
       const { tenant_id, status, limit, offset } = request.query;
       const context = tenantOf(request);
@@ -96,26 +87,19 @@ export function subscriptionRoutes(api: SurfaceApp, { db, clock }: Core) {
 
   api.get(
     '/subscriptions/:id',
-    {
-      config: { scope: 'billing:read' },
-      schema: { operationId: 'getSubscription', summary: 'Get a subscription by id.', tags, params: IdParams, response: { 200: S.Subscription, ...S.errorResponses(401, 403, 404) } },
-    },
+    reads({ operationId: 'getSubscription', summary: 'Get a subscription by id.', params: IdParams, response: { 200: S.Subscription, ...S.errorResponses(401, 403, 404) } }),
     async (request) => subscriptionView(await getSubscription(db, scopeOf(request), subscriptionId(request), tenantOf(request))),
   );
 
   api.put(
     '/subscriptions/:id',
-    {
-      config: { scope: 'billing:write' },
-      schema: {
-        operationId: 'updateSubscription',
-        summary: "Update a subscription's metadata and seats (status changes have their own endpoints).",
-        tags,
-        params: IdParams,
-        body: S.SubscriptionPatch,
-        response: { 200: S.Subscription, ...S.errorResponses(400, 401, 403, 404) },
-      },
-    },
+    writes({
+      operationId: 'updateSubscription',
+      summary: "Update a subscription's metadata and seats (status changes have their own endpoints).",
+      params: IdParams,
+      body: S.SubscriptionPatch,
+      response: { 200: S.Subscription, ...S.errorResponses(400, 401, 403, 404) },
+    }),
     write(async (tx, request) => subscriptionView(await updateSubscription(tx, scopeOf(request), subscriptionId(request), tenantOf(request), { metadata: request.body.metadata, seats: request.body.seats === undefined ? undefined : BigInt(request.body.seats) }, await worldNow(tx, scopeOf(request), clock)))),
   );
 

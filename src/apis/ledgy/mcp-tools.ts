@@ -80,6 +80,15 @@ const ListInput = Type.Object({
   query: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Text to find in the payee or the note.' })),
 });
 
+/** The money of an income, expense or transfer as a model sends it; `converted` says what convertedAmount is. */
+const moneyFields = (converted: string) => ({
+  amount: Money('Positive amount in currencyCode.'),
+  currencyCode: Currency,
+  date: DateText('When it happened (UTC); a plain date is midnight UTC.'),
+  exchangeRate: Type.Optional(OrNull(Rate)),
+  convertedAmount: Type.Optional(OrNull(Money(converted))),
+});
+
 const TransactionInput = Type.Object({
   ...described(TransactionBody.properties, {
     type: '"income" or "expense".',
@@ -89,20 +98,12 @@ const TransactionInput = Type.Object({
     note: 'Free-form note.',
     groupId: 'Share with this group.',
   }),
-  amount: Money('Positive amount in currencyCode.'),
-  currencyCode: Currency,
-  date: DateText('When it happened (UTC); a plain date is midnight UTC.'),
-  exchangeRate: Type.Optional(OrNull(Rate)),
-  convertedAmount: Type.Optional(OrNull(Money("Amount in the user's primary currency."))),
+  ...moneyFields("Amount in the user's primary currency."),
 });
 
 const TransferInput = Type.Object({
   ...described(TransferBody.properties, { fromAccountId: 'The source account.', toAccountId: 'The destination account.', note: 'Free-form note.' }),
-  amount: Money('Positive amount in currencyCode.'),
-  currencyCode: Currency,
-  date: DateText('When it happened (UTC); a plain date is midnight UTC.'),
-  exchangeRate: Type.Optional(OrNull(Rate)),
-  convertedAmount: Type.Optional(OrNull(Money('Amount arriving in the destination currency.'))),
+  ...moneyFields('Amount arriving in the destination currency.'),
 });
 
 const SpendingInput = Type.Object({

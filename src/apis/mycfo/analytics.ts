@@ -17,6 +17,7 @@ import {
 import { evaluateAlerts } from '../../mycfo/alerts.ts';
 import { NAME } from '../../platform/http/validation.ts';
 import * as S from './schemas.ts';
+import { savedRoutes } from './saved.ts';
 import {
   alertView,
   forecastSummaryView,
@@ -25,7 +26,6 @@ import {
   metricsView,
   scenarioSummaryView,
   scenarioView,
-  startingAfter,
 } from './views.ts';
 
 const metrics = S.mycfoOperations('metrics');
@@ -33,8 +33,6 @@ const forecasts = S.mycfoOperations('forecasts');
 const scenarios = S.mycfoOperations('scenarios');
 const alerts = S.mycfoOperations('alerts');
 const WsParams = Type.Object({ id: Type.String() });
-const ForecastParams = Type.Object({ id: Type.String(), forecast_id: Type.String() });
-const ScenarioParams = Type.Object({ id: Type.String(), scenario_id: Type.String() });
 
 const ForecastSummary = Type.Object({ id: S.Id('fc'), name: S.Nullable(Type.String()), as_of: Type.String(), horizon_months: Type.Integer(), created_at: Type.String() });
 const Forecast = Type.Object({
@@ -117,53 +115,14 @@ export function analyticsRoutes(api: SurfaceApp, core: Core, cfo: CfoDeps) {
     }),
   );
 
-  api.get(
-    '/workspaces/:id/forecasts',
-    forecasts.reads({
-      operationId: 'listForecasts',
-      summary: 'Saved forecasts, newest first, without their series or assumptions.',
-      params: WsParams,
-      querystring: Type.Object(S.PageQuery),
-      response: { 200: S.ListOf(ForecastSummary), ...S.errors(401, 404, 422) },
-    }),
-    async (request) => {
-      const page = await listForecasts(core.db, org(request), idFrom('workspace', request.params.id), {
-        limit: request.query.limit ?? 20,
-        after: startingAfter('forecast', request.query.starting_after),
-      });
-      return {
-        data: page.items.map((r: any) => forecastSummaryView({ id: r.id, name: r.name, asOf: r.as_of, horizonMonths: r.horizon_months, createdAt: r.created_at })),
-        has_more: page.nextCursor !== null,
-      };
-    },
-  );
-
-  api.get(
-    '/workspaces/:id/forecasts/:forecast_id',
-    forecasts.reads({
-      operationId: 'getForecast',
-      summary: 'A forecast with its assumptions and every variant\'s series.',
-      params: ForecastParams,
-      response: { 200: Forecast, ...S.errors(401, 404) },
-    }),
-    async (request) =>
-      forecastView(await getForecast(core.db, org(request), idFrom('workspace', request.params.id), idFrom('forecast', request.params.forecast_id))),
-  );
-
-  api.delete(
-    '/workspaces/:id/forecasts/:forecast_id',
-    forecasts.writes({
-      operationId: 'deleteForecast',
-      summary: 'Deletes a forecast and the scenarios built on it.',
-      params: ForecastParams,
-      response: { 204: Type.Null(), ...S.errors(401, 404) },
-    }),
-    write(async (tx, request, reply) => {
-      await deleteForecast(tx, org(request), idFrom('workspace', request.params.id), idFrom('forecast', request.params.forecast_id));
-      reply.code(204);
-      return null;
-    }),
-  );
+  savedRoutes(api, core.db, {
+    kind: 'forecast', operations: forecasts,
+    item: Forecast, view: forecastView, summary: ForecastSummary,
+    summaryView: (r: any) => forecastSummaryView({ id: r.id, name: r.name, asOf: r.as_of, horizonMonths: r.horizon_months, createdAt: r.created_at }),
+    list: { operationId: 'listForecasts', summary: 'Saved forecasts, newest first, without their series or assumptions.', run: listForecasts },
+    get: { operationId: 'getForecast', summary: 'A forecast with its assumptions and every variant\'s series.', run: getForecast },
+    delete: { operationId: 'deleteForecast', summary: 'Deletes a forecast and the scenarios built on it.', run: deleteForecast },
+  });
 
   api.post(
     '/workspaces/:id/scenarios',
@@ -186,50 +145,14 @@ export function analyticsRoutes(api: SurfaceApp, core: Core, cfo: CfoDeps) {
     }),
   );
 
-  api.get(
-    '/workspaces/:id/scenarios',
-    scenarios.reads({
-      operationId: 'listScenarios',
-      summary: 'Saved scenarios, newest first, with delta and impact but without series.',
-      params: WsParams,
-      querystring: Type.Object(S.PageQuery),
-      response: { 200: S.ListOf(ScenarioSummary), ...S.errors(401, 404, 422) },
-    }),
-    async (request) => {
-      const page = await listScenarios(core.db, org(request), idFrom('workspace', request.params.id), {
-        limit: request.query.limit ?? 20,
-        after: startingAfter('scenario', request.query.starting_after),
-      });
-      return { data: page.items.map(scenarioSummaryView), has_more: page.nextCursor !== null };
-    },
-  );
-
-  api.get(
-    '/workspaces/:id/scenarios/:scenario_id',
-    scenarios.reads({
-      operationId: 'getScenario',
-      summary: 'A scenario with its projected series.',
-      params: ScenarioParams,
-      response: { 200: Scenario, ...S.errors(401, 404) },
-    }),
-    async (request) =>
-      scenarioView(await getScenario(core.db, org(request), idFrom('workspace', request.params.id), idFrom('scenario', request.params.scenario_id))),
-  );
-
-  api.delete(
-    '/workspaces/:id/scenarios/:scenario_id',
-    scenarios.writes({
-      operationId: 'deleteScenario',
-      summary: 'Deletes a scenario.',
-      params: ScenarioParams,
-      response: { 204: Type.Null(), ...S.errors(401, 404) },
-    }),
-    write(async (tx, request, reply) => {
-      await deleteScenario(tx, org(request), idFrom('workspace', request.params.id), idFrom('scenario', request.params.scenario_id));
-      reply.code(204);
-      return null;
-    }),
-  );
+  savedRoutes(api, core.db, {
+    kind: 'scenario', operations: scenarios,
+    item: Scenario, view: scenarioView, summary: ScenarioSummary,
+    summaryView: scenarioSummaryView,
+    list: { operationId: 'listScenarios', summary: 'Saved scenarios, newest first, with delta and impact but without series.', run: listScenarios },
+    get: { operationId: 'getScenario', summary: 'A scenario with its projected series.', run: getScenario },
+    delete: { operationId: 'deleteScenario', summary: 'Deletes a scenario.', run: deleteScenario },
+  });
 
   // A GET that writes: the reference has alerts "computed fresh on each call and persisted".
   api.get(

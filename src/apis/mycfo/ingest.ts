@@ -7,7 +7,7 @@ import { parseInstant } from '../../platform/dates.ts';
 import { deleteTransaction, ingestRows, listTransactions, type IngestRow, type Subtype } from '../../mycfo/ingest.ts';
 import { currencyMismatch, getWorkspace, type CfoDeps } from '../../mycfo/workspaces.ts';
 import * as S from './schemas.ts';
-import { idFrom, ingestView, startingAfter, transactionView } from './views.ts';
+import { idFrom, ingestView, listView, pageRequest, transactionView } from './views.ts';
 
 const ingest = S.mycfoOperations('ingest');
 const WsParams = Type.Object({ id: Type.String() });
@@ -119,10 +119,9 @@ export function ingestRoutes(api: SurfaceApp, core: Core, cfo: CfoDeps) {
         subtype: q.subtype,
         from: q.from,
         to: q.to,
-        limit: q.limit ?? 20,
-        after: startingAfter('transaction', q.starting_after),
+        ...pageRequest('transaction', q),
       });
-      return { data: page.items.map(transactionView), has_more: page.nextCursor !== null };
+      return listView(page, transactionView);
     },
   );
 

@@ -34,6 +34,12 @@ export function startingAfter(kind: keyof typeof PREFIX, text: string | undefine
   return id;
 }
 
+/** The domain's page request from a list's `limit` (20 by default) and `starting_after` (a `kind` id). */
+export const pageRequest = (kind: keyof typeof PREFIX, query: { limit?: number; starting_after?: string }) => ({ limit: query.limit ?? 20, after: startingAfter(kind, query.starting_after) });
+
+/** A list as MyCFO answers it: the items' views, and whether a next page exists. */
+export const listView = <T, V>(page: { items: T[]; nextCursor: string | null }, view: (item: T) => V) => ({ data: page.items.map(view), has_more: page.nextCursor !== null });
+
 export const orgView = (org: Org, email: string) => ({
   id: formatId(PREFIX.org, org.id),
   name: org.name,

@@ -6,7 +6,7 @@ import { formatId } from '../../platform/ids.ts';
 import { createWorkspace, deleteWorkspace, getWorkspace, listWorkspaces, updateWorkspace, type CfoDeps } from '../../mycfo/workspaces.ts';
 import { NAME } from '../../platform/http/validation.ts';
 import * as S from './schemas.ts';
-import { idFrom, startingAfter, workspaceView } from './views.ts';
+import { idFrom, listView, pageRequest, workspaceView } from './views.ts';
 
 const workspaces = S.mycfoOperations('workspaces');
 const CashCents = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
@@ -45,13 +45,7 @@ export function workspaceRoutes(api: SurfaceApp, core: Core, cfo: CfoDeps) {
       querystring: Type.Object(S.PageQuery),
       response: { 200: S.ListOf(S.Workspace), ...S.errors(401, 422) },
     }),
-    async (request) => {
-      const page = await listWorkspaces(core.db, principalOf(request).orgId, {
-        limit: request.query.limit ?? 20,
-        after: startingAfter('workspace', request.query.starting_after),
-      });
-      return { data: page.items.map(workspaceView), has_more: page.nextCursor !== null };
-    },
+    async (request) => listView(await listWorkspaces(core.db, principalOf(request).orgId, pageRequest('workspace', request.query)), workspaceView),
   );
 
   api.get(

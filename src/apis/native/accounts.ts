@@ -6,12 +6,11 @@ import { formatId } from '../../platform/ids.ts';
 import { invalid } from '../../platform/errors.ts';
 import { parseAsset, parseDecimal } from '../../platform/money.ts';
 import * as S from './schemas.ts';
-import { nativeOperations } from './route-options.ts';
-import { PREFIX, accountView, balanceView, historyView, idFrom } from './views.ts';
+import { PREFIX, accountView, balanceView, historyView } from './views.ts';
 import { pageRequest, pageView } from './paging.ts';
-import { nativeAccount, requireNativeLedgers } from './owned.ts';
+import { nativeAccount, nativeLedgerId } from './owned.ts';
 
-const { reads, writes } = nativeOperations('accounts');
+const { reads, writes } = S.nativeOperations('accounts');
 
 export function accountRoutes(api: SurfaceApp, { ledger }: Core) {
   api.post(
@@ -26,8 +25,7 @@ export function accountRoutes(api: SurfaceApp, { ledger }: Core) {
       const minBalance =
         body.credit_limit !== undefined ? -parseDecimal(body.credit_limit, asset.scale, 'credit_limit') : body.no_negative ? 0n : null;
       const orgId = principalOf(request).orgId;
-      const ledgerId = idFrom('ledger', body.ledger_id, 'ledger_id');
-      await requireNativeLedgers(ledger, orgId, [ledgerId], () => 'ledger_id');
+      const ledgerId = await nativeLedgerId(ledger, orgId, body.ledger_id, 'ledger_id');
       const account = await ledger.createAccount(orgId, {
         ledgerId,
         code: body.code,
@@ -52,8 +50,7 @@ export function accountRoutes(api: SurfaceApp, { ledger }: Core) {
     }),
     async (request) => {
       const orgId = principalOf(request).orgId;
-      const ledgerId = idFrom('ledger', request.query.ledger_id, 'ledger_id');
-      await requireNativeLedgers(ledger, orgId, [ledgerId], () => 'ledger_id');
+      const ledgerId = await nativeLedgerId(ledger, orgId, request.query.ledger_id, 'ledger_id');
       return pageView('account', await ledger.listAccounts(orgId, ledgerId, pageRequest('account', request.query)), accountView);
     },
   );
@@ -61,7 +58,7 @@ export function accountRoutes(api: SurfaceApp, { ledger }: Core) {
   api.get(
     '/accounts/:id',
     reads({ operationId: 'getAccount', summary: 'Get an account with its balance.', params: S.IdParams('acct'), response: { 200: S.Account, ...S.errorResponses(401, 403, 404) } }),
-    async (request) => accountView(await nativeAccount(ledger, principalOf(request).orgId, idFrom('account', request.params.id))),
+    async (request) => accountView(await nativeAccount(ledger, principalOf(request).orgId, request.params.id)),
   );
 
   api.get(
@@ -75,9 +72,8 @@ export function accountRoutes(api: SurfaceApp, { ledger }: Core) {
     }),
     async (request) => {
       const orgId = principalOf(request).orgId;
-      const accountId = idFrom('account', request.params.id);
-      await nativeAccount(ledger, orgId, accountId);
-      const { account, balance } = await ledger.balance(orgId, accountId, request.query.as_of);
+      const { id } = await nativeAccount(ledger, orgId, request.params.id);
+      const { account, balance } = await ledger.balance(orgId, id, request.query.as_of);
       return balanceView(account, balance, request.query.as_of);
     },
   );
@@ -93,9 +89,8 @@ export function accountRoutes(api: SurfaceApp, { ledger }: Core) {
     }),
     async (request) => {
       const orgId = principalOf(request).orgId;
-      const accountId = idFrom('account', request.params.id);
-      const { asset } = await nativeAccount(ledger, orgId, accountId);
-      const page = await ledger.accountHistory(orgId, accountId, pageRequest('entry', request.query));
+      const { id, asset } = await nativeAccount(ledger, orgId, request.params.id);
+      const page = await ledger.accountHistory(orgId, id, pageRequest('entry', request.query));
       return pageView('entry', page, (line) => historyView(line, asset.scale));
     },
   );

@@ -10,10 +10,9 @@ import { parseInstant } from '../../platform/dates.ts';
 import type { LedgerEngine } from '../../ledger/engine.ts';
 import type { EntryInput, PostResult } from '../../ledger/types.ts';
 import * as S from './schemas.ts';
-import { nativeOperations } from './route-options.ts';
 import { PREFIX, entryView, idFrom } from './views.ts';
 import { pageRequest, pageView } from './paging.ts';
-import { nativeEntry, requireNativeLedgers } from './owned.ts';
+import { nativeEntry, nativeLedgerId, requireNativeLedgers } from './owned.ts';
 
 type EntryBody = Static<typeof S.NewEntry>;
 
@@ -58,7 +57,7 @@ async function toEntryInputs(ledger: LedgerEngine, orgId: string, bodies: EntryB
 const location = (r: PostResult) => `/kontor/v1/entries/${formatId(PREFIX.entry, r.entry.id)}`;
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-const { reads, writes } = nativeOperations('entries');
+const { reads, writes } = S.nativeOperations('entries');
 
 export function entryRoutes(api: SurfaceApp, core: Core) {
   const { ledger } = core;
@@ -118,8 +117,7 @@ export function entryRoutes(api: SurfaceApp, core: Core) {
     async (request) => {
       const q = request.query;
       const orgId = principalOf(request).orgId;
-      const ledgerId = idFrom('ledger', q.ledger_id, 'ledger_id');
-      await requireNativeLedgers(ledger, orgId, [ledgerId], () => 'ledger_id');
+      const ledgerId = await nativeLedgerId(ledger, orgId, q.ledger_id, 'ledger_id');
       const page = await ledger.listEntries(orgId, ledgerId, {
         ...pageRequest('entry', q),
         effectiveFrom: parseTime(q.effective_from, 'effective_from'),
@@ -132,7 +130,7 @@ export function entryRoutes(api: SurfaceApp, core: Core) {
   api.get(
     '/entries/:id',
     reads({ operationId: 'getEntry', summary: 'Get an entry with its postings.', params: S.IdParams('ent'), response: { 200: S.Entry, ...S.errorResponses(401, 403, 404) } }),
-    async (request) => entryView(await nativeEntry(ledger, principalOf(request).orgId, idFrom('entry', request.params.id))),
+    async (request) => entryView(await nativeEntry(ledger, principalOf(request).orgId, request.params.id)),
   );
 
   api.post(
@@ -153,8 +151,7 @@ export function entryRoutes(api: SurfaceApp, core: Core) {
     write(async (tx, request, reply) => {
       const body = request.body ?? {};
       const orgId = principalOf(request).orgId;
-      const entryId = idFrom('entry', request.params.id);
-      await nativeEntry(ledger, orgId, entryId);
+      const { id: entryId } = await nativeEntry(ledger, orgId, request.params.id);
       const result = await ledger.reverseEntry(orgId, entryId, {
         effectiveAt: parseTime(body.effective_at, 'effective_at'),
         externalId: body.external_id ?? null,

@@ -4,12 +4,11 @@ import { principalOf, type SurfaceApp } from '../../platform/http/surface.ts';
 import { write } from '../../platform/http/write.ts';
 import { formatId } from '../../platform/ids.ts';
 import * as S from './schemas.ts';
-import { nativeOperations } from './route-options.ts';
 import { PREFIX, idFrom, ledgerView, trialBalanceView } from './views.ts';
 import { pageRequest, pageView } from './paging.ts';
-import { NATIVE_OWNER, requireNativeLedgers } from './owned.ts';
+import { NATIVE_OWNER, nativeLedgerId } from './owned.ts';
 
-const { reads, writes } = nativeOperations('ledgers');
+const { reads, writes } = S.nativeOperations('ledgers');
 
 export function ledgerRoutes(api: SurfaceApp, { ledger }: Core) {
   api.post(
@@ -44,8 +43,7 @@ export function ledgerRoutes(api: SurfaceApp, { ledger }: Core) {
     }),
     write(async (tx, request, reply) => {
       const principal = principalOf(request);
-      const ledgerId = idFrom('ledger', request.params.id);
-      await requireNativeLedgers(ledger, principal.orgId, [ledgerId]);
+      const ledgerId = await nativeLedgerId(ledger, principal.orgId, request.params.id);
       await ledger.purgeLedger(principal.orgId, ledgerId, `api_key:${principal.id}`, tx);
       reply.code(204);
     }),
@@ -62,9 +60,7 @@ export function ledgerRoutes(api: SurfaceApp, { ledger }: Core) {
     }),
     async (request) => {
       const orgId = principalOf(request).orgId;
-      const ledgerId = idFrom('ledger', request.params.id);
-      await requireNativeLedgers(ledger, orgId, [ledgerId]);
-      return trialBalanceView(await ledger.trialBalance(orgId, ledgerId, request.query.as_of));
+      return trialBalanceView(await ledger.trialBalance(orgId, await nativeLedgerId(ledger, orgId, request.params.id), request.query.as_of));
     },
   );
 }

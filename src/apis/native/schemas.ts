@@ -1,5 +1,6 @@
 import { Type, type TSchema } from 'typebox';
 import { NAME } from '../../platform/http/validation.ts';
+import { operations } from '../../platform/http/operations.ts';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
@@ -143,3 +144,9 @@ export const TrialBalance = Type.Object({
 /** The error answers every route may give, for the OpenAPI document. */
 export const errorResponses = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((s) => [s, { ...Problem, description: `Problem (${s})` }]));
+
+/**
+ * The route options of one native resource's operations (tagged `tag`): every one takes an API
+ * key (the document's `apiKey` scheme), with `ledger:read` to read and `ledger:write` to write.
+ */
+export const nativeOperations = (tag: string) => operations({ read: 'ledger:read', write: 'ledger:write', security: [{ apiKey: [] }], tags: [tag] });
