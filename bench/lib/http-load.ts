@@ -22,6 +22,13 @@ export interface HttpLoadResult {
   seconds: number;
   latenciesMs: number[];
   statuses: Record<string, number>;
+  /**
+   * Open loop only: how late each measured request was written against its schedule (ms). The
+   * latencies count from the write, so a client that falls behind (a starved machine) hides
+   * server time in this lag instead (coordinated omission): a p99 here above a fraction of a
+   * millisecond means the run did not hold its rate.
+   */
+  sendLagMs?: number[];
 }
 
 /** Requests a second and the p50 and p99 latency (ms) of a load, as the HTTP benchmarks report them. */
@@ -68,7 +75,7 @@ function connection(localAddress) {
       buffer = buffer.subarray(end + 4 + length);
       const done = waiting;
       waiting = null;
-      done.resolve([Number(head.slice(9, 12)), Number(process.hrtime.bigint() - done.started) / 1e6]);
+      done.resolve([Number(head.slice(9, 12)), Number(process.hrtime.bigint() - done.started) / 1e6, done.lag]);
     }
   });
   const fail = () => { if (waiting) { const done = waiting; waiting = null; done.resolve([0, Number(process.hrtime.bigint() - done.started) / 1e6]); } };
@@ -76,9 +83,9 @@ function connection(localAddress) {
   socket.on('close', fail);
   return {
     socket,
-    send() {
+    send(lag) {
       return new Promise((resolve) => {
-        waiting = { resolve, started: process.hrtime.bigint() };
+        waiting = { resolve, started: process.hrtime.bigint(), lag };
         socket.write(requests[sent++ % requests.length]);
       });
     },
@@ -88,13 +95,15 @@ function connection(localAddress) {
   const warmEnd = Date.now() + (o.warmupSeconds || 0) * 1000;
   const end = warmEnd + o.seconds * 1000;
   const lat = [];
+  const lags = [];
   const statuses = {};
   let count = 0;
-  const record = ([status, ms]) => {
+  const record = ([status, ms, lag]) => {
     if (Date.now() < warmEnd) return;
     count++;
     statuses[status] = (statuses[status] || 0) + 1;
     lat.push(ms);
+    if (lag !== undefined) lags.push(lag);
   };
   const all = [];
   if (o.ratePerSecond) {
@@ -111,7 +120,7 @@ function connection(localAddress) {
       const a = i % addresses.length;
       const c = idle[a].pop() || connection(addresses[a]);
       if (!all.includes(c)) all.push(c);
-      inflight.push(c.send().then((r) => { idle[a].push(c); record(r); }));
+      inflight.push(c.send(Math.max(0, Date.now() - at)).then((r) => { idle[a].push(c); record(r); }));
     }
     await Promise.all(inflight);
   } else {
@@ -122,7 +131,7 @@ function connection(localAddress) {
     }));
   }
   for (const c of all) c.socket.destroy();
-  parentPort.postMessage({ requests: count, seconds: o.seconds, latenciesMs: lat, statuses });
+  parentPort.postMessage({ requests: count, seconds: o.seconds, latenciesMs: lat, statuses, ...(o.ratePerSecond ? { sendLagMs: lags } : {}) });
 })();
 `;
 

@@ -25,8 +25,8 @@ const MAX_TENANTS = 200_000;
  *   answer is sent), so a check right after the write never sees the old facts;
  * - when the clock reaches the facts' `validUntil` (a trial ends, a period rolls).
  * A read that started before a drop does not store what it read (`epoch`). After a lost
- * listening connection everything is dropped. Metered use is never cached: `meteredUse`
- * reads it fresh on each check.
+ * listening connection everything is dropped. Metered use is `meteredUse`'s: the server's
+ * src/billing/entitlement-usage.ts keeps it in memory, current with every committed event.
  */
 export class EntitlementCache {
   private readonly worlds = new Map<string, World>();
@@ -38,6 +38,8 @@ export class EntitlementCache {
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly meteredUse: MeteredUse = noMeteredUse,
+    /** What else drops with these facts (the metered-use cache: `invalidate` is how an app says its data was corrected). */
+    private readonly alongside: { drop(scope: BillingScope, tenantId: string | null): void; clear(): void } | null = null,
   ) {}
 
   async start(): Promise<void> {
@@ -53,6 +55,7 @@ export class EntitlementCache {
   /** Drops a tenant's facts, or (tenant null) everything of the app's world. */
   invalidate(scope: BillingScope, tenantId: string | null): void {
     this.epoch++;
+    this.alongside?.drop(scope, tenantId);
     const world = this.worlds.get(worldKey(scope));
     if (!world) return;
     if (tenantId === null) {
@@ -63,6 +66,7 @@ export class EntitlementCache {
 
   clear(): void {
     this.epoch++;
+    this.alongside?.clear();
     this.worlds.clear();
     this.size = 0;
   }

@@ -6,15 +6,15 @@ import { ENTITLED_STATUSES } from './subscription-states.ts';
 import { toRecord, type SubscriptionRecord } from './subscription-store.ts';
 import { catchUp, nextDueAt } from './subscriptions.ts';
 import type { BillingPeriodSpan } from './periods.ts';
-import { usageByFeature } from './meter-store.ts';
 
 /**
  * What an entitlement check reads, in two parts:
  * - the plan and subscription facts (`EntitlementFacts`), which change only with a plan or
  *   subscription change or the clock: these are what src/billing/entitlement-cache.ts keeps,
  *   until a NOTIFY says they changed or the clock reaches `validUntil`;
- * - metered use (`MeteredUse`), which changes with every event: never cached here, read
- *   fresh by each check, so an event acknowledged before a check is counted by it.
+ * - metered use (`MeteredUse`), which changes with every event: kept apart, by
+ *   src/billing/entitlement-usage.ts, current with every committed event, so an event
+ *   acknowledged before a check is counted by it.
  */
 export interface TenantEntitlements {
   subscription: SubscriptionRecord;
@@ -30,8 +30,7 @@ export interface EntitlementFacts {
 
 /**
  * The metering seam: a metered feature's use over the subscription's current period, per
- * feature key asked. Metering (another part of issue 13) supplies the SUM over its events;
- * until then nothing is recorded and use is 0.
+ * feature key asked (the server's is `MeteredUseCache.meteredUse`; without one, use is 0).
  */
 export type MeteredUse = (db: Queryable, scope: BillingScope, found: TenantEntitlements, featureKeys: readonly string[], now: Date) => Promise<ReadonlyMap<string, bigint>>;
 export const noMeteredUse: MeteredUse = async () => new Map();
@@ -41,16 +40,6 @@ export function currentPeriod(found: TenantEntitlements, now: Date): BillingPeri
   const caught = catchUp(found.subscription, found.plan, now).subscription;
   return { start: caught.currentPeriodStart, end: caught.currentPeriodEnd };
 }
-
-/**
- * Metered use from the usage events: their SUM over the current period, read in the check
- * itself. An event is acknowledged only once committed, so one acknowledged before a check is
- * counted by it.
- */
-export const meteredUseFromEvents: MeteredUse = (db, scope, found, featureKeys, now) => {
-  const period = currentPeriod(found, now);
-  return usageByFeature(db, scope, found.subscription.tenantId, period.start, period.end, featureKeys);
-};
 
 /** The entitled subscription and plan of a tenant at `now`, with its current period, read uncached (usage reports). */
 export async function entitledPlan(db: Queryable, scope: BillingScope, tenantId: string, now: Date): Promise<TenantEntitlements & { period: BillingPeriodSpan }> {

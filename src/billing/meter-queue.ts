@@ -15,8 +15,13 @@ export interface MeterUnit extends UsageEventBatch {
   beforeCommit?: (tx: Queryable, outcomes: EventOutcome[]) => Promise<void>;
 }
 
-/** Told of each committed group before any of its requests is answered (the metered-use cache). */
-export type CommitObserver = (batches: readonly UsageEventBatch[], group: StoredGroup) => void;
+/** Told of each group (the metered-use cache of entitlement checks, src/billing/entitlement-usage.ts). */
+export interface CommitObserver {
+  /** NOTIFY payloads the group's statement sends on `channel` (delivered when it commits). */
+  notices(batches: readonly UsageEventBatch[]): { channel: string; payloads: string[] };
+  /** After the commit, before any of the group's requests is answered. Must not throw. */
+  record(batches: readonly UsageEventBatch[], group: StoredGroup): void;
+}
 
 export interface MeterQueueOptions {
   /** Events accepted but not yet committed, at most: past it, `meter_buffer_full` (429). */
@@ -51,7 +56,7 @@ export class MeterQueue {
   private running = 0;
   private timer: NodeJS.Timeout | null = null;
   private draining = false;
-  private readonly observers: CommitObserver[] = [];
+  private observer: CommitObserver | null = null;
 
   constructor(
     private readonly db: Db,
@@ -59,9 +64,9 @@ export class MeterQueue {
     private readonly options: MeterQueueOptions,
   ) {}
 
-  /** Calls `observer` with every group this queue commits, after the commit and before the requests are answered. */
+  /** Tells `observer` of every group this queue commits (one observer). */
   observe(observer: CommitObserver): void {
-    this.observers.push(observer);
+    this.observer = observer;
   }
 
   /** Queues a request's events; resolves with each event's outcome once their group committed. */
@@ -155,20 +160,21 @@ export class MeterQueue {
     const now = this.clock.now();
     const outcomesOf = (group: StoredGroup) =>
       units.map((u) => u.events.map((event): EventOutcome => (group.refused.has(event.id) ? { stored: false, event, code: 'duplicate_event' } : { stored: true, event })));
+    const notices = this.observer?.notices(units) ?? null;
     let group: StoredGroup;
     let outcomes: EventOutcome[][];
     if (units.every((u) => !u.beforeCommit)) {
-      group = await storeUsageEvents(this.db, units, now);
+      group = await storeUsageEvents(this.db, units, now, notices);
       outcomes = outcomesOf(group);
     } else {
       [group, outcomes] = await this.db.transaction(async (tx) => {
-        const stored = await storeUsageEvents(tx, units, now);
+        const stored = await storeUsageEvents(tx, units, now, notices);
         const outcomes = outcomesOf(stored);
         for (let i = 0; i < units.length; i++) await units[i].beforeCommit?.(tx, outcomes[i]);
         return [stored, outcomes] as const;
       });
     }
-    for (const observe of this.observers) observe(units, group);
+    this.observer?.record(units, group);
     return outcomes;
   }
 }

@@ -43,20 +43,28 @@ const EVENTS_CTE = `e AS (
    ), refused AS (
      SELECT e.id FROM e WHERE e.key IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ins WHERE ins.id = e.id)
    )`;
-const ANSWER = `SELECT pg_current_xact_id()::text AS xid, array(SELECT id FROM refused)::text[] AS refused`;
-const AUDIT_FIRST_PARAM = 13;
-const STORE = prepared(`WITH ${EVENTS_CTE}\n   ${ANSWER}`);
+// The notices ($13 channel, $14 payloads) are sent by the statement (a SELECT in a CTE runs only when read: the answer reads it).
+const NOTICES_CTE = `notices AS (SELECT count(pg_notify($13, p)) AS n FROM unnest($14::text[]) AS p)`;
+const ANSWER = `SELECT pg_current_xact_id()::text AS xid, array(SELECT id FROM refused)::text[] AS refused, (SELECT n FROM notices) AS notices`;
+const AUDIT_FIRST_PARAM = 15;
+const STORE = prepared(`WITH ${EVENTS_CTE}, ${NOTICES_CTE}\n   ${ANSWER}`);
 const STORE_AUDITED = prepared(
-  `WITH ${EVENTS_CTE}, audit AS (${writeAuditInsert([], AUDIT_FIRST_PARAM).sql} WHERE a.id NOT IN (SELECT id FROM refused))\n   ${ANSWER}`,
+  `WITH ${EVENTS_CTE}, ${NOTICES_CTE}, audit AS (${writeAuditInsert([], AUDIT_FIRST_PARAM).sql} WHERE a.id NOT IN (SELECT id FROM refused))\n   ${ANSWER}`,
 );
 
 /**
  * Writes a group of events (several requests' worth) and the requests' audit rows in one
- * statement: outside a transaction it is one round trip and one commit. An event whose key is
+ * statement, with `notices` (NOTIFYs sent when it commits): outside a transaction it is one
+ * round trip and one commit. An event whose key is
  * already held for its app, mode and tenant (by a stored event, or one earlier in this group)
  * is not stored, by the events' unique index on the key (`ON CONFLICT DO NOTHING`).
  */
-export async function storeUsageEvents(q: Queryable, batches: readonly UsageEventBatch[], now: Date): Promise<StoredGroup> {
+export async function storeUsageEvents(
+  q: Queryable,
+  batches: readonly UsageEventBatch[],
+  now: Date,
+  notices: { channel: string; payloads: string[] } | null = null,
+): Promise<StoredGroup> {
   const u: number[] = [];
   const ids: string[] = [];
   const features: string[] = [];
@@ -91,6 +99,8 @@ export async function storeUsageEvents(q: Queryable, batches: readonly UsageEven
     // One JSON array, element i the metadata of row i: a jsonb[] parameter parses each element apart, several times slower.
     jsonText(metadata),
     now,
+    notices?.channel ?? '',
+    notices?.payloads ?? [],
   ];
   const sql = audits.length > 0 ? STORE_AUDITED : STORE;
   if (audits.length > 0) params.push(...writeAuditInsert(audits, AUDIT_FIRST_PARAM).params);
@@ -107,6 +117,20 @@ export async function usageByFeature(db: Queryable, scope: BillingScope, tenantI
     [scope.orgId, scope.mode, tenantId, from, to, featureKeys],
   );
   return new Map(rows.map((r) => [r.feature_key, r.used]));
+}
+
+/**
+ * A tenant's usage per feature over [from, to), with the snapshot the statement saw
+ * (`pg_current_snapshot()`, `xmin:xmax:xip…`): which groups' transactions the sums include.
+ */
+export async function usageWithSnapshot(db: Queryable, scope: BillingScope, tenantId: string, from: Date, to: Date): Promise<{ sums: Map<string, bigint>; snapshot: string }> {
+  const [row] = await db.query<{ snapshot: string; features: string[] | null; sums: string[] | null }>(
+    `SELECT pg_current_snapshot()::text AS snapshot, array_agg(feature_key) AS features, array_agg(used::text) AS sums
+       FROM (SELECT feature_key, sum(quantity) AS used FROM billing_usage_events
+              WHERE org_id = $1 AND mode = $2 AND tenant_id = $3 AND at >= $4 AND at < $5 GROUP BY feature_key) AS u`,
+    [scope.orgId, scope.mode, tenantId, from, to],
+  );
+  return { sums: new Map((row.features ?? []).map((f, i) => [f, BigInt(row.sums![i])])), snapshot: row.snapshot };
 }
 
 export type HistoryUnit = 'day' | 'week' | 'month';

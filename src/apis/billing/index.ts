@@ -13,9 +13,11 @@ import { billingSettings } from './settings.ts';
 import { MeterQueue } from '../../billing/meter-queue.ts';
 
 /** The meter queue this server commits usage events through, drained when the core closes. */
-function startMetering(core: Core) {
+function startMetering(core: Core, usage: MeteredUseCache) {
   const { meter: settings } = billingSettings(core.config.env);
   const queue = new MeterQueue(core.db, core.clock, { capacity: settings.bufferEvents, lingerMs: settings.flushMs, maxConcurrent: 2, maxGroupEvents: 5_000 });
+  // Each committed group reaches this server's metered use before its requests are answered.
+  queue.observe(usage);
   core.atClose(() => queue.drain());
   return queue;
 }
@@ -24,7 +26,7 @@ import { webhookEndpointRoutes } from './webhook-endpoints.ts';
 import { invoiceRoutes } from './invoices.ts';
 import { creditRoutes } from './credits.ts';
 import { EntitlementCache } from '../../billing/entitlement-cache.ts';
-import { meteredUseFromEvents } from '../../billing/entitlement-reads.ts';
+import { MeteredUseCache } from '../../billing/entitlement-usage.ts';
 import { scopeOf } from './context.ts';
 
 /**
@@ -50,10 +52,15 @@ function keyOf(header: string | string[] | undefined, bearer: string | null): st
 
 /** Billing (reference 003) at `/ledger`: plans, customers and subscriptions, in live and sandbox worlds. */
 export async function registerBillingApi(app: FastifyInstance, core: Core): Promise<void> {
-  // One cache per server instance, listening for every server's changes.
-  const cache = new EntitlementCache(core.db, core.clock, meteredUseFromEvents);
+  // One cache per server instance, listening for every server's changes; metered use kept in memory beside it.
+  const usage = new MeteredUseCache(core.db);
+  await usage.start();
+  const cache = new EntitlementCache(core.db, core.clock, usage.meteredUse, usage);
   await cache.start();
-  app.addHook('onClose', () => cache.close());
+  app.addHook('onClose', async () => {
+    await cache.close();
+    await usage.close();
+  });
   await registerSurface(app, core, {
     name: 'billing',
     prefix: '/ledger',
@@ -77,7 +84,7 @@ export async function registerBillingApi(app: FastifyInstance, core: Core): Prom
     gate: async (request) => void tenantOf(request),
     rateLimit: () => core.config.rateLimitPerMinute,
     routes: async (api) => {
-      const meter = startMetering(core);
+      const meter = startMetering(core, usage);
       installExactSerializer(api);
       planRoutes(api, core);
       customerRoutes(api, core);

@@ -24,6 +24,8 @@ const nulMessage = (field: string) => `${field || 'the request body'} must not c
  * Iterative, so the check itself cannot overflow the stack.
  */
 export function findInputProblem(value: unknown, maxNesting = MAX_NESTING, root: (string | number)[] = []): InputProblem | null {
+  // Nearly every body is clean: a walk that keeps only depths says so without building a path per value (a 100-event meter batch has ~500).
+  if (isAcceptable(value, maxNesting)) return null;
   const stack: { value: unknown; path: (string | number)[] }[] = [{ value, path: root }];
   while (stack.length > 0) {
     const { value: v, path } = stack.pop()!;
@@ -48,6 +50,36 @@ export function findInputProblem(value: unknown, maxNesting = MAX_NESTING, root:
     }
   }
   return null;
+}
+
+/** Whether `value` has none of the problems `findInputProblem` names (depth counted from `value`). */
+function isAcceptable(value: unknown, maxNesting: number): boolean {
+  const values: unknown[] = [value];
+  const depths: number[] = [0];
+  while (values.length > 0) {
+    const v = values.pop();
+    const depth = depths.pop()!;
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) return false;
+      continue;
+    }
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= maxNesting) return false;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        values.push(v[i]);
+        depths.push(depth + 1);
+      }
+      continue;
+    }
+    for (const key in v) {
+      if (!Object.hasOwn(v, key)) continue;
+      if (key.includes('\u0000')) return false;
+      values.push((v as Record<string, unknown>)[key]);
+      depths.push(depth + 1);
+    }
+  }
+  return true;
 }
 
 /** Throws the problem as a validation error of the surface that owns the route. */

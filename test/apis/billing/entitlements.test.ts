@@ -21,7 +21,7 @@ test('POST /ledger/entitlements/check: the reference example shape; seats from t
   const { acme } = await subscribed();
   const calls = await acme('POST', '/ledger/entitlements/check', { feature_key: 'api_calls' });
   assert.equal(calls.statusCode, 200, calls.body);
-  // Metered use is 0 until metering lands (a later part of issue 13).
+  // No events metered yet: used 0 (test/apis/billing/entitlement-usage.test.ts replays the example with 45230).
   assert.deepEqual(calls.json(), { allowed: true, feature: 'api_calls', used: 0, limit: 100000, remaining: 100000, soft_limit: false });
   assert.deepEqual((await acme('POST', '/ledger/entitlements/check', { feature_key: 'seats' })).json(), { allowed: true, feature: 'seats', used: 3, limit: 10, remaining: 7, soft_limit: false });
   assert.equal((await acme('POST', '/ledger/entitlements/check', { feature_key: 'sso' })).json().allowed, true);
