@@ -130,6 +130,7 @@ const RevokeBody = Type.Object(
   { token: Type.String({ maxLength: 200 }), client_id: Type.String({ maxLength: 200 }), client_secret: Type.String({ maxLength: 200 }), token_type_hint: Type.Optional(Type.String()) },
   { title: 'RevokeTokenRequestDto' },
 );
+const OAuthErrorDto = Type.Object({ error: Type.String(), error_description: Type.String() }, { title: 'OAuthErrorDto', description: 'Rate limit exceeded (RFC 6749 error shape).' });
 const FORM = { consumes: ['application/x-www-form-urlencoded'] };
 const OAUTH_ROUTE = { config: { public: true, secretAnswer: true }, bodyLimit: PUBLIC_BODY_LIMIT };
 
@@ -148,7 +149,7 @@ function oauthLimit(core: Core, endpoint: string) {
     let ok = byIp.allowed;
     const clientId = (request.body as { client_id?: unknown } | undefined)?.client_id;
     if (ok && endpoint === 'token' && typeof clientId === 'string') ok = (await core.rateLimiter.take(`${SURFACE}:${endpoint}:client:${clientId}`, limit, 60_000, now)).allowed;
-    if (!ok) return reply.code(429).type('application/json; charset=utf-8').send({ error: 'invalid_client', error_description: 'Rate limit exceeded. Try again later.' });
+    if (!ok) return reply.code(429).type('application/json; charset=utf-8').send(JSON.stringify({ error: 'invalid_client', error_description: 'Rate limit exceeded. Try again later.' }));
   };
 }
 
@@ -167,7 +168,7 @@ export function oauthRoutes(api: SurfaceApp, core: Core) {
         tags,
         ...FORM,
         body: TokenBody,
-        response: { 200: TokenDto, ...errors(400, 401, 429) },
+        response: { 200: TokenDto, ...errors(400, 401), 429: OAuthErrorDto },
       },
     },
     write(async (tx, request) => {
@@ -191,7 +192,7 @@ export function oauthRoutes(api: SurfaceApp, core: Core) {
         tags,
         ...FORM,
         body: RevokeBody,
-        response: { 200: Type.Object({}, { title: 'RevokeTokenResponseDto' }), ...errors(400, 401, 429) },
+        response: { 200: Type.Object({}, { title: 'RevokeTokenResponseDto' }), ...errors(400, 401), 429: OAuthErrorDto },
       },
     },
     write(async (tx, request) => {
