@@ -140,3 +140,10 @@ export async function listDepartments(db: Queryable, owner: Owner, orgId: string
 
 /** Party numbers sort as numbers when they are all digits, before any others, which sort as text. */
 export const NUMBER_ORDER = (column: string) => `CASE WHEN ${column} ~ '^[0-9]{1,18}$' THEN ${column}::numeric END NULLS LAST, ${column}`;
+
+/** The ids among `ids` that are no customer (or vendor) of the company: the journal's check of customerId / vendorId. */
+export async function missingParties(db: Queryable, orgId: string, kind: Owner, ids: string[]): Promise<Set<string>> {
+  const table = kind === 'customer' ? 'ledgerbee_customers' : 'ledgerbee_vendors';
+  const found = new Set((await db.query(`SELECT id FROM ${table} WHERE org_id = $1 AND id = ANY($2::uuid[])`, [orgId, ids])).map((r) => r.id as string));
+  return new Set(ids.filter((id) => !found.has(id)));
+}

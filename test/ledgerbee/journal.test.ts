@@ -4,6 +4,7 @@ import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { createOrg } from '../../src/platform/orgs.ts';
 import { ensureCompany, listChart, listVatCodes, type LedgerBeeDeps } from '../../src/ledgerbee/company-store.ts';
 import { postJournalEntries } from '../../src/ledgerbee/journal.ts';
+import { createCustomer } from '../../src/ledgerbee/customer-store.ts';
 import { reverseJournalEntries } from '../../src/ledgerbee/journal-reversal.ts';
 import { divideRounded, splitVat } from '../../src/ledgerbee/vat.ts';
 import { DomainError } from '../../src/platform/errors.ts';
@@ -40,7 +41,9 @@ test('rounding: halves away from zero, both signs alike', () => {
 
 test('a customer invoice with a Net VAT line: the receivable line is added, VAT posted, the ledger balanced', async () => {
   const c = await company();
-  const [entry] = await c.post([{ entryType: 'CUSTOMER_INVOICE', date: '2026-03-01', customerId: '0190a0a0-0000-7000-8000-000000000001', lines: [{ accountId: c.acct(1100), amount: -10000n, vatCodeId: c.code('S25') }] }]);
+  // A customer of the company: the server (its customer routes) checks customerId against the company's customers.
+  const customer = await t.db.transaction((tx) => createCustomer(tx, c.orgId, { name: 'Kunde A/S' }, t.clock.now()));
+  const [entry] = await c.post([{ entryType: 'CUSTOMER_INVOICE', date: '2026-03-01', customerId: customer.id, lines: [{ accountId: c.acct(1100), amount: -10000n, vatCodeId: c.code('S25') }] }]);
   assert.equal(entry.originalAmount, 12500n);
   assert.equal(entry.lines.length, 2);
   assert.equal(entry.lines[1].system, true);

@@ -4,7 +4,8 @@ import type { SurfaceApp } from '../../platform/http/surface.ts';
 import { write } from '../../platform/http/write.ts';
 import { invalid } from '../../platform/errors.ts';
 import { createCustomer, getCustomer, listCustomers, updateCustomer } from '../../ledgerbee/customer-store.ts';
-import { listContacts, listDepartments } from '../../ledgerbee/party-parts.ts';
+import { listContacts, listDepartments, missingParties } from '../../ledgerbee/party-parts.ts';
+import { setPartyCheck } from '../../ledgerbee/journal.ts';
 import { listGroups } from '../../ledgerbee/party-groups.ts';
 import { companyIdOf, type Companies } from './context.ts';
 import { errors, IdParams } from './schemas.ts';
@@ -40,6 +41,8 @@ function metadataFilter(query: Record<string, unknown>): Record<string, string> 
 /** Customers (scopes customers-read / customers-write): full lists, as the product answers them. */
 export function customerRoutes(api: SurfaceApp, core: Core, _companies: Companies) {
   const { db, clock } = core;
+  // Journal entries' customerId / vendorId name the company's own customers and vendors.
+  setPartyCheck(missingParties);
 
   api.get(
     '/v1/customers',

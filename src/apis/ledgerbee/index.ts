@@ -10,6 +10,7 @@ import { dtoComponents } from './openapi.ts';
 import { informationRoutes } from './information.ts';
 import { customerRoutes } from './customers.ts';
 import { vendorRoutes } from './vendors.ts';
+import { projectRoutes } from './projects.ts';
 
 const DESCRIPTION =
   'LedgerBee (reference 004): Danish bookkeeping for one company per credential. camelCase DTOs, uuid ids, amounts in integer minor units ' +
@@ -80,6 +81,7 @@ export async function registerLedgerBeeApi(app: FastifyInstance, core: Core): Pr
       // Each group: (api, core, companies) => void.
       customerRoutes(api, core, companies);
       vendorRoutes(api, core, companies);
+      projectRoutes(api, core, companies);
     },
   });
   const document = core.openapi.get(SURFACE);
