@@ -124,6 +124,7 @@ function build(company: Company, master: Master, dims: Map<string, { categoryId:
   const uniqueSeen = new Map<string, string>();
   const lines: JournalLine[] = input.lines.map((line, i) => {
     const path = `${at}lines.${i}`;
+    if (line.amount === 0n) throw invalid(`${path}.amount`, 'amount must not be zero');
     const account = master.accounts.get(line.accountId);
     if (!account) throw notFound('ACCOUNT_NOT_FOUND', 'account', `${path}.accountId`);
     if (!POSTABLE.has(account.ledgerType)) throw invalid(`${path}.accountId`, `account ${account.number} is a ${account.ledgerType} row and takes no postings`);

@@ -252,12 +252,27 @@ async function billingFixture(): Promise<SurfaceFixture> {
 async function ledgerbeeFixture(): Promise<SurfaceFixture> {
   const mine = await ledgerbeeCompany(t);
   const theirs = await ledgerbeeCompany(t);
+  const [bank, revenue] = [await theirs.accountId(5400), await theirs.accountId(1100)];
+  const entry = await theirs.ok('POST', '/api/v2/journal-entries', { entryType: 'JOURNAL_ENTRY', date: '2026-01-05', lines: [{ accountId: bank, amount: 100 }, { accountId: revenue, amount: -100 }] });
+  const dimension = await theirs.ok('POST', '/api/v1/dimensions', { name: 'Theirs' });
+  const value = await theirs.ok('POST', `/api/v1/dimensions/${dimension.id}/values`, { name: 'Value' });
+  const byResource: Record<string, Record<string, string>> = {
+    'journal-entries': { id: entry.id },
+    dimensions: { id: dimension.id, valueId: value.id },
+  };
+  const theirSamples: Record<string, unknown> = {
+    'PATCH /api/v1/journal-entries/:id': { reference: 'Mine now' },
+    'POST /api/v1/journal-entries/:id/reverse': {},
+    'PUT /api/v1/dimensions/:id': { name: 'Mine now', isUnique: false },
+    'POST /api/v1/dimensions/:id/values': { name: 'Mine now' },
+    'PUT /api/v1/dimensions/:id/values/:valueId': { name: 'Mine now' },
+  };
   const lacking = new Map<string, Headers>();
   // Another company's resources, by route (customers, vendors, projects, drafts).
   const customer = await theirs.ok('POST', '/api/v1/customers', { name: 'Theirs' });
   const [vendorGroup] = await theirs.ok('GET', '/api/v1/vendor-groups');
   const vendor = await theirs.ok('POST', '/api/v1/vendors', { vendorNumber: 'T-1', name: 'Theirs', vendorGroupId: vendorGroup.id, contacts: [{ name: 'T' }] });
-  const project = await theirs.ok('POST', '/api/v1/projects', { name: 'Theirs', subprojects: [{ name: 'Phase' }] });
+  const project = await theirs.ok('POST', '/api/v1/projects', { name: 'Their project', subprojects: [{ name: 'Phase' }] });
   const projectParams = { id: project.id, subprojectId: project.subprojects[1].id };
   const foreign: Record<string, Record<string, string>> = {
     '/api/v1/projects/:id': projectParams,
@@ -271,6 +286,7 @@ async function ledgerbeeFixture(): Promise<SurfaceFixture> {
     '/api/v1/vendors/:id/departments': { id: vendor.id },
   };
   const samples: Record<string, unknown> = {
+    ...theirSamples,
     'PATCH /api/v1/customers/:id': { name: 'Mine now' },
     'PUT /api/v1/projects/:id': { name: 'Mine now' },
     'POST /api/v1/projects/:id/subprojects': { name: 'Mine now' },
@@ -291,7 +307,9 @@ async function ledgerbeeFixture(): Promise<SurfaceFixture> {
     },
     keyReused: 409,
     foreignParams(route) {
-      return foreign[route.url] ?? null;
+      if (foreign[route.url]) return foreign[route.url];
+      const resource = route.url.includes('/:') ? /^\/api\/v\d\/([\w-]+)\//.exec(route.url)?.[1] : undefined;
+      return resource && byResource[resource] ? byResource[resource] : null;
     },
     sampleBody(route) {
       return samples[`${route.method} ${route.url}`];

@@ -56,6 +56,6 @@ export function assertError(res: { statusCode: number; body: string; json(): any
   assert.equal(typeof body.path, 'string');
   assert.equal(typeof body.message, 'string');
   assert.equal(typeof body.details, 'object');
-  if (property !== undefined) assert.equal(body.details.validationErrors?.[0]?.property, property, res.body);
+  if (property !== undefined) assert.equal(body.details.validationErrors?.[0]?.property ?? body.details.property, property, res.body);
   return body;
 }

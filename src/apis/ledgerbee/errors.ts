@@ -58,10 +58,10 @@ export function ledgerbeeError(error: ClassifiedError, request: FastifyRequest |
   if (typeof givenStatus === 'number') status = givenStatus;
   let details: Record<string, unknown> = status >= 500 ? {} : rest;
   const message = status >= 500 ? 'Internal server error' : status === 401 && error.kind === 'unauthenticated' && !error.details?.reason ? 'Invalid API key' : propertyPath(error.message);
-  if (code === 'SHARED_VALIDATION_FAILED') {
-    const property = error.field ? propertyPath(error.field) : '';
+  const property = error.field ? propertyPath(error.field) : '';
+  if (code === 'SHARED_VALIDATION_FAILED' || (status === 400 && ['validation', 'unbalanced'].includes(error.kind))) {
     details = { ...details, validationErrors: [{ property, constraints: { [constraintOf(error.message)]: message } }] };
-  }
+  } else if (property && status < 500) details = { property, ...details };
   if (error.kind === 'forbidden' && typeof scope === 'string') details = { ...details, requiredScopes: [scope] };
   const body: Record<string, unknown> = {
     statusCode: status,

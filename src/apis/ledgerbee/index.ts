@@ -11,6 +11,8 @@ import { informationRoutes } from './information.ts';
 import { customerRoutes } from './customers.ts';
 import { vendorRoutes } from './vendors.ts';
 import { projectRoutes } from './projects.ts';
+import { journalEntryRoutes } from './journal-entries.ts';
+import { dimensionRoutes } from './dimensions.ts';
 
 const DESCRIPTION =
   'LedgerBee (reference 004): Danish bookkeeping for one company per credential. camelCase DTOs, uuid ids, amounts in integer minor units ' +
@@ -78,6 +80,8 @@ export async function registerLedgerBeeApi(app: FastifyInstance, core: Core): Pr
       });
       oauthRoutes(api, core);
       informationRoutes(api, core, companies);
+      dimensionRoutes(api, core);
+      journalEntryRoutes(api, core);
       // Each group: (api, core, companies) => void.
       customerRoutes(api, core, companies);
       vendorRoutes(api, core, companies);
