@@ -268,7 +268,7 @@ async function ledgerbeeFixture(): Promise<SurfaceFixture> {
     'journal-entries': { id: entry.id },
     dimensions: { id: dimension.id, valueId: value.id },
   };
-  const samples: Record<string, unknown> = {
+  const theirSamples: Record<string, unknown> = {
     'PATCH /api/v1/journal-entries/:id': { reference: 'Mine now' },
     'POST /api/v1/journal-entries/:id/reverse': {},
     'PUT /api/v1/dimensions/:id': { name: 'Mine now', isUnique: false },
@@ -281,12 +281,25 @@ async function ledgerbeeFixture(): Promise<SurfaceFixture> {
   const customer = await theirs.ok('POST', '/api/v1/customers', { name: 'Theirs' });
   const [vendorGroup] = await theirs.ok('GET', '/api/v1/vendor-groups');
   const vendor = await theirs.ok('POST', '/api/v1/vendors', { vendorNumber: 'T-1', name: 'Theirs', vendorGroupId: vendorGroup.id, contacts: [{ name: 'T' }] });
+  const project = await theirs.ok('POST', '/api/v1/projects', { name: 'Their project', subprojects: [{ name: 'Phase' }] });
+  const projectParams = { id: project.id, subprojectId: project.subprojects[1].id };
   const foreign: Record<string, Record<string, string>> = {
+    '/api/v1/projects/:id': projectParams,
+    '/api/v1/projects/:id/profit': projectParams,
+    '/api/v1/projects/:id/subprojects': projectParams,
+    '/api/v1/projects/:id/subprojects/:subprojectId': projectParams,
     '/api/v1/customers/:id': { id: customer.id },
     '/api/v1/customers/:id/contacts': { id: customer.id },
     '/api/v1/customers/:id/departments': { id: customer.id },
     '/api/v1/vendors/:id/contacts': { id: vendor.id },
     '/api/v1/vendors/:id/departments': { id: vendor.id },
+  };
+  const samples: Record<string, unknown> = {
+    ...theirSamples,
+    'PATCH /api/v1/customers/:id': { name: 'Mine now' },
+    'PUT /api/v1/projects/:id': { name: 'Mine now' },
+    'POST /api/v1/projects/:id/subprojects': { name: 'Mine now' },
+    'PUT /api/v1/projects/:id/subprojects/:subprojectId': { name: 'Mine now' },
   };
   return {
     full: mine.headers,

@@ -8,10 +8,11 @@ import { CREDENTIAL_CONSTRAINT, credentialStrategy, ledgerbeeAuthenticate, ledge
 import { deprecationHeaders } from './deprecation.ts';
 import { dtoComponents } from './openapi.ts';
 import { informationRoutes } from './information.ts';
-import { journalEntryRoutes } from './journal-entries.ts';
-import { dimensionRoutes } from './dimensions.ts';
 import { customerRoutes } from './customers.ts';
 import { vendorRoutes } from './vendors.ts';
+import { projectRoutes } from './projects.ts';
+import { journalEntryRoutes } from './journal-entries.ts';
+import { dimensionRoutes } from './dimensions.ts';
 
 const DESCRIPTION =
   'LedgerBee (reference 004): Danish bookkeeping for one company per credential. camelCase DTOs, uuid ids, amounts in integer minor units ' +
@@ -84,6 +85,7 @@ export async function registerLedgerBeeApi(app: FastifyInstance, core: Core): Pr
       // Each group: (api, core, companies) => void.
       customerRoutes(api, core, companies);
       vendorRoutes(api, core, companies);
+      projectRoutes(api, core, companies);
     },
   });
   const document = core.openapi.get(SURFACE);
