@@ -207,11 +207,14 @@ async function billingFixture(): Promise<SurfaceFixture> {
   const plan = await theirs.made('/ledger/plans', simplePlan('theirs', 100));
   const customer = await theirs.made('/ledger/customers', { name: 'Theirs', email: 'theirs@example.com' }, { 'x-tenant-id': 'acme-corp' });
   const subscription = await theirs.made('/ledger/subscriptions', { tenant_id: 'acme-corp', plan_id: plan.id });
+  const mySubscription = await mine.made('/ledger/subscriptions', { tenant_id: 'acme-corp', plan_id: myPlan.id });
+  const coupon = await theirs.made('/ledger/coupons', { code: 'THEIRS', type: 'percentage', percentage: 10 });
   const params: Record<string, Record<string, string>> = {
     plans: { name: plan.slug },
     customers: { id: customer.id, email: customer.email },
     subscriptions: { id: subscription.id },
     entitlements: { customerId: customer.id },
+    coupons: { code: coupon.code, id: coupon.id },
   };
   const samples: Record<string, unknown> = {
     'PUT /ledger/plans/:name': { description: 'Mine now' },
@@ -220,6 +223,8 @@ async function billingFixture(): Promise<SurfaceFixture> {
     'POST /ledger/subscriptions/:id/cancel': { immediately: true },
     'POST /ledger/subscriptions/:id/pause': {},
     'POST /ledger/subscriptions/:id/change-plan': { plan_id: myPlan.id },
+    'PUT /ledger/coupons/:code': { name: 'Mine now' },
+    'POST /ledger/coupons/:code/redeem': { subscription_id: mySubscription.id },
   };
   return {
     // A tenant in context too, so tenant-scoped routes reach their own checks.
@@ -235,9 +240,11 @@ async function billingFixture(): Promise<SurfaceFixture> {
       assert.equal(error.code, 'unauthorized');
     },
     keyReused: 409,
-    foreignParams(route) {
+    foreignParams(route): Record<string, string> | null {
       // DELETE /ledger/plans/:name takes the plan's id (the reference deletes by id).
       if (route.method === 'DELETE' && route.url === '/ledger/plans/:name') return { name: plan.id };
+      // PUT and DELETE /ledger/coupons/:code take the coupon's id (the reference has them by id).
+      if ((route.method === 'DELETE' || route.method === 'PUT') && route.url === '/ledger/coupons/:code') return { code: coupon.id };
       const resource = route.url.includes('/:') ? /^\/ledger\/(\w+)\//.exec(route.url)?.[1] : undefined;
       return resource && params[resource] ? params[resource] : null;
     },
