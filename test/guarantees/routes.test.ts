@@ -4,6 +4,8 @@ import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { mycfoTenant } from '../helpers/mycfo.ts';
 import { ledgyUser } from '../helpers/ledgy.ts';
 import { billingApp, simplePlan } from '../helpers/billing.ts';
+import { savePaymentMethod } from '../../src/billing/payment-method-store.ts';
+import { parseId, uuidToUlid } from '../../src/platform/ids.ts';
 import type { RouteEntry } from '../../src/platform/http/route-table.ts';
 import { SURFACES } from '../../src/surfaces.ts';
 
@@ -209,12 +211,17 @@ async function billingFixture(): Promise<SurfaceFixture> {
   const subscription = await theirs.made('/ledger/subscriptions', { tenant_id: 'acme-corp', plan_id: plan.id });
   const mySubscription = await mine.made('/ledger/subscriptions', { tenant_id: 'acme-corp', plan_id: myPlan.id });
   const coupon = await theirs.made('/ledger/coupons', { code: 'THEIRS', type: 'percentage', percentage: 10 });
+  // A payment method as a provider would have saved it (no provider is called here).
+  const method = await t.db.transaction((tx) =>
+    savePaymentMethod(tx, { orgId: theirs.orgId, mode: 'live' }, { customerId: parseId('cst', customer.id)!, provider: 'stripe', providerCustomerId: 'cus_theirs', card: { providerId: 'pm_theirs', type: 'card', brand: 'visa', last4: '4242', expiryMonth: 12, expiryYear: 2030 }, setDefault: true }, t.clock.now()),
+  );
   const params: Record<string, Record<string, string>> = {
     plans: { name: plan.slug },
     customers: { id: customer.id, email: customer.email },
     subscriptions: { id: subscription.id },
     entitlements: { customerId: customer.id },
     coupons: { code: coupon.code, id: coupon.id },
+    'payment-methods': { id: `pm_${uuidToUlid(method.id).toLowerCase()}` },
   };
   const samples: Record<string, unknown> = {
     'PUT /ledger/plans/:name': { description: 'Mine now' },
@@ -245,7 +252,7 @@ async function billingFixture(): Promise<SurfaceFixture> {
       if (route.method === 'DELETE' && route.url === '/ledger/plans/:name') return { name: plan.id };
       // PUT and DELETE /ledger/coupons/:code take the coupon's id (the reference has them by id).
       if ((route.method === 'DELETE' || route.method === 'PUT') && route.url === '/ledger/coupons/:code') return { code: coupon.id };
-      const resource = route.url.includes('/:') ? /^\/ledger\/(\w+)\//.exec(route.url)?.[1] : undefined;
+      const resource = route.url.includes('/:') ? /^\/ledger\/([\w-]+)\//.exec(route.url)?.[1] : undefined;
       return resource && params[resource] ? params[resource] : null;
     },
     sampleBody(route) {

@@ -33,6 +33,7 @@ function startMetering(core: Core) {
 }
 import { testClockRoutes } from './test-clock.ts';
 import { couponRoutes } from './coupons.ts';
+import { paymentMethodRoutes } from './payment-methods.ts';
 import { EntitlementCache } from '../../billing/entitlement-cache.ts';
 import { meteredUseFromEvents } from '../../billing/entitlement-reads.ts';
 import { scopeOf } from './context.ts';
@@ -96,6 +97,7 @@ export async function registerBillingApi(app: FastifyInstance, core: Core): Prom
       meterRoutes(api, core, meter);
       testClockRoutes(api, core);
       couponRoutes(api, core);
+      paymentMethodRoutes(api, core);
       // A write's handler has committed by the time its answer is sent.
       api.addHook('onSend', async (request, reply) => {
         const operation = (request.routeOptions.schema as { operationId?: string } | undefined)?.operationId;

@@ -4,6 +4,7 @@ import { BillingScheduler } from '../../billing/scheduler.ts';
 import { BILLING_SCOPES } from './context.ts';
 import { registerBillingApi } from './index.ts';
 import { billingSettings } from './settings.ts';
+import { billingCommands } from './commands.ts';
 
 /** Billing (reference 003) at `/ledger`, API keys `bk_live_…` / `bk_test_…`. */
 export const billingSurface: SurfaceManifest<Core> = {
@@ -13,6 +14,7 @@ export const billingSurface: SurfaceManifest<Core> = {
   keyFormat: { live: 'bk_live_', sandbox: 'bk_test_', body: 'checksum' },
   scopes: BILLING_SCOPES,
   settings: billingSettings,
+  commands: billingCommands,
   register: registerBillingApi,
   // The clock: trial ends, period roll-overs, scheduled cancels and resumes, from the database.
   background(core) {

@@ -1,4 +1,5 @@
-import { integer, type Env } from '../../platform/config.ts';
+import { integer, origin, url, type Env } from '../../platform/config.ts';
+import type { ProviderEndpoints } from '../../billing/providers/accounts.ts';
 
 /** Billing's own settings, read from the server's environment. */
 export interface BillingSettings {
@@ -12,6 +13,8 @@ export interface BillingSettings {
     /** METER_KEY_RETENTION_HOURS: how long an `idempotency_key` refuses a repeat (at least the 24 h issue 13 asks). */
     keyRetentionHours: number;
   };
+  /** Where the payment providers' APIs are (each app's keys are its own: `kontor billing provider set`). */
+  providers: ProviderEndpoints;
 }
 
 export function billingSettings(env: Env): BillingSettings {
@@ -21,6 +24,13 @@ export function billingSettings(env: Env): BillingSettings {
       bufferEvents: integer(env, 'METER_BUFFER_EVENTS', 50_000, 1, 10_000_000),
       flushMs: integer(env, 'METER_FLUSH_MS', 2, 0, 1000),
       keyRetentionHours: integer(env, 'METER_KEY_RETENTION_HOURS', 24, 24, 24 * 366),
+    },
+    providers: {
+      // The same Stripe origin MyCFO's import uses (null: api.stripe.com).
+      stripeApiBase: origin(env, 'STRIPE_API_BASE'),
+      paddleApiBase: (url(env, 'PADDLE_API_BASE', ['http:', 'https:']) ?? 'https://api.paddle.com').replace(/\/+$/, ''),
+      paddleSandboxApiBase: (url(env, 'PADDLE_SANDBOX_API_BASE', ['http:', 'https:']) ?? 'https://sandbox-api.paddle.com').replace(/\/+$/, ''),
+      timeoutMs: integer(env, 'BILLING_PROVIDER_TIMEOUT_MS', 20_000, 100, 120_000),
     },
   };
 }
