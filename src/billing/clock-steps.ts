@@ -5,12 +5,16 @@ import type { BillingScope } from './scope.ts';
 import { recordClockEvents } from './subscription-events.ts';
 import { toRecord } from './subscription-store.ts';
 import { catchUp, nextDueAt, type SubscriptionChange } from './subscriptions.ts';
+import { periodsToBill } from './invoice-run.ts';
+import { makeDrafts, type PeriodToBill } from './invoicing.ts';
 
 export interface StepsRun {
   /** Subscriptions woken (some only had their next due time worked out again). */
   subscriptions: number;
   /** Clock steps taken (`billing_subscription_events` rows). */
   events: number;
+  /** Invoices made (drafts) for the periods that ended. */
+  invoices?: number;
 }
 
 /**
@@ -36,6 +40,7 @@ export async function runDueSteps(tx: Queryable, scope: BillingScope, now: Date,
 
   const changes: { subscriptionId: string; change: SubscriptionChange }[] = [];
   const changedTenants: string[] = [];
+  const toBill: PeriodToBill[] = [];
   const columns = { id: [], status: [], start: [], end: [], anchor: [], trialEnd: [], cancelAt: [], canceledAt: [], endedAt: [], pausedAt: [], resumeAt: [], due: [], changed: [] } as Record<string, (string | number | null)[]>;
   const iso = (d: Date | null) => (d === null ? null : d.toISOString());
   for (const record of subscriptions) {
@@ -45,6 +50,7 @@ export async function runDueSteps(tx: Queryable, scope: BillingScope, now: Date,
     if (change.changed) {
       changes.push({ subscriptionId: record.id, change });
       changedTenants.push(record.tenantId);
+      toBill.push(...periodsToBill(record, plan, change));
     }
     columns.id.push(record.id);
     columns.status.push(s.status);
@@ -76,8 +82,10 @@ export async function runDueSteps(tx: Queryable, scope: BillingScope, now: Date,
     ],
   );
   const events = await recordClockEvents(tx, scope, changes, now);
+  // Each period that ended is owed its invoice: a draft the scheduler finalises next.
+  const invoices = (await makeDrafts(tx, scope, toBill, now, true)).filter((id) => id !== null).length;
   await noticeTenants(tx, scope, changedTenants);
-  return { subscriptions: subscriptions.length, events };
+  return { subscriptions: subscriptions.length, events, invoices };
 }
 
 /** Every step due by `now` in one world, batch after batch, waiting for rows others hold (a test clock's advance). */

@@ -165,6 +165,22 @@ export async function subscriptionCoupons(db: Queryable, scope: BillingScope, su
 }
 
 /**
+ * The coupons of many subscriptions at once (one query, for the clock's invoice runs): by
+ * subscription id, each list oldest redemption first.
+ */
+export async function couponsOfSubscriptions(db: Queryable, scope: BillingScope, subscriptionIds: readonly string[]): Promise<Map<string, Coupon[]>> {
+  const out = new Map<string, Coupon[]>(subscriptionIds.map((id) => [id, []]));
+  if (subscriptionIds.length === 0) return out;
+  const rows = await db.query(
+    `SELECT r.subscription_id AS redeemed_by, c.* FROM billing_coupon_redemptions r JOIN billing_coupons c ON c.org_id = r.org_id AND c.id = r.coupon_id
+      WHERE r.org_id = $1 AND r.mode = $2 AND r.subscription_id = ANY($3::uuid[]) ORDER BY r.applied_at, r.id`,
+    [scope.orgId, scope.mode, subscriptionIds],
+  );
+  for (const row of rows as any[]) out.get(row.redeemed_by)?.push(toCoupon(row));
+  return out;
+}
+
+/**
  * The seam for invoices: the discount lines the subscription's next invoice gets, given the
  * invoice's pre-discount subtotal (base + overage + seats + proration, minor units of
  * `currency`): one "Discount <CODE>" line (negative) per redeemed coupon, oldest first.

@@ -4,6 +4,7 @@ import { DomainError } from '../platform/errors.ts';
 import { billingError } from './errors.ts';
 import type { ProviderCard, ProviderName } from './providers/provider.ts';
 import type { BillingScope } from './scope.ts';
+import { listInvoices } from './invoice-store.ts';
 
 /**
  * Payment methods live at the provider; Kontor keeps, per customer, what the reference shows
@@ -140,4 +141,11 @@ export async function deletePaymentMethod(tx: Queryable, scope: BillingScope, id
     );
   }
   return method;
+}
+
+/** Invoices of a customer waiting for payment (finalised: pending or past_due), through the invoices' own list. */
+export async function openInvoiceCount(db: Queryable, scope: BillingScope, customerId: string): Promise<number> {
+  let n = 0;
+  for (const status of ['pending', 'past_due'] as const) n += (await listInvoices(db, scope, { tenantId: null, customerId, status }, { limit: 1, offset: 0 })).total;
+  return n;
 }

@@ -119,3 +119,11 @@ export async function deletePlan(tx: Queryable, scope: BillingScope, id: string 
   assertPlanDeletable(`"${plan.slug}"`, n);
   await tx.query(`DELETE FROM billing_plans WHERE org_id = $1 AND id = $2`, [scope.orgId, plan.id]);
 }
+
+/** Plans by id (uuid), any status: what invoices of their subscriptions are priced by. */
+export async function plansByIds(db: Queryable, scope: BillingScope, ids: readonly string[]): Promise<Map<string, Plan>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const rows = await db.query(`SELECT * FROM billing_plans WHERE org_id = $1 AND mode = $2 AND id = ANY($3::uuid[])`, [scope.orgId, scope.mode, unique]);
+  return new Map(rows.map((r) => [r.id, toPlan(r)]));
+}

@@ -1,7 +1,10 @@
 import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db.ts';
 import type { WriteRunner } from '../platform/write-runner.ts';
+import type { LedgerEngine } from '../ledger/engine.ts';
 import { dueWorlds, runDueSteps, type StepsRun } from './clock-steps.ts';
+import { settleDueInvoices } from './invoice-run.ts';
+import { invoiceWorlds } from './invoice-store.ts';
 
 /** Subscriptions one transaction steps: large enough to be quick, small enough to hold few locks for long. */
 const BATCH = 500;
@@ -22,6 +25,11 @@ export class BillingScheduler {
     private readonly writes: WriteRunner,
     private readonly clock: Clock,
     private readonly onError: (error: unknown) => void = () => {},
+    /**
+     * The books the period-end invoices post to. Without it (tests of the clock alone) the
+     * clock still makes each ended period's draft, and leaves it for a person to finalise.
+     */
+    private readonly ledger: LedgerEngine | null = null,
   ) {}
 
   /**
@@ -43,8 +51,29 @@ export class BillingScheduler {
           if (run.subscriptions < BATCH) break;
         }
       }
-      if (total.subscriptions === before) return total;
+      const settled = await this.settleInvoices(now);
+      if (total.subscriptions === before && settled === 0) return total;
     }
+  }
+
+  /**
+   * Finalises the drafts the clock made and recognises deferred revenue whose period ended, in
+   * every world with such work, in batches of one transaction each. Returns the rows taken.
+   */
+  private async settleInvoices(now: Date): Promise<number> {
+    const ledger = this.ledger;
+    if (!ledger) return 0;
+    let taken = 0;
+    for (const world of await invoiceWorlds(this.db, now)) {
+      const scope = { orgId: world.orgId, mode: world.mode };
+      const context = { orgId: world.orgId, principalId: 'scheduler', surface: 'billing', operation: 'settleDueInvoices', requestId: null };
+      for (;;) {
+        const run = await this.writes.execute(context, (tx) => settleDueInvoices(tx, scope, world.now, ledger, BATCH));
+        taken += run.taken;
+        if (run.taken < BATCH) break;
+      }
+    }
+    return taken;
   }
 
   /** Runs due work every `intervalMs` (real time) until `stop`; one run at a time. */

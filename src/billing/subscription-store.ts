@@ -8,6 +8,8 @@ import { LIVE_STATUSES, type SubscriptionStatus } from './subscription-states.ts
 import { cancelSubscription, catchUp, changePlan, nextDueAt, pauseSubscription, resumeSubscription, startSubscription, type Subscription, type SubscriptionChange } from './subscriptions.ts';
 import { noticeTenant } from './entitlement-notices.ts';
 import { recordClockEvents } from './subscription-events.ts';
+import { periodsToBill } from './invoice-run.ts';
+import { makeDrafts } from './invoicing.ts';
 
 /** A stored subscription: the state the commands work on, with its id, tenant, app, mode, metadata and times. */
 export interface SubscriptionRecord extends Subscription {
@@ -105,7 +107,10 @@ export async function createSubscription(tx: Queryable, scope: BillingScope, inp
   for (const row of live.map(toRecord)) {
     const rowPlan = await getPlanById(tx, scope, row.planId);
     const change = catchUp(row, rowPlan, now);
-    if (change.changed) await save(tx, scope, row.id, change, rowPlan, now);
+    if (change.changed) {
+      await makeDrafts(tx, scope, periodsToBill(row, rowPlan, change), now, true);
+      await save(tx, scope, row.id, change, rowPlan, now);
+    }
     statuses.push(change.subscription.status);
   }
   const s = startSubscription(plan, now, statuses, input.status);
@@ -181,6 +186,8 @@ async function command(tx: Queryable, scope: BillingScope, id: string | null, te
   const plan = await getPlanById(tx, scope, current.planId);
   const change = await run(current, plan);
   await keepPendingLines(tx, scope, current.id, change.pendingLines, now);
+  // Periods that ended (caught up, or cut by a change of billing period) are owed their invoices, on the plan they ran on.
+  await makeDrafts(tx, scope, periodsToBill(current, plan, change), now, true);
   const after = change.subscription.planId === plan.id ? plan : await getPlanById(tx, scope, change.subscription.planId);
   return save(tx, scope, current.id, change, after, now);
 }
@@ -205,4 +212,14 @@ export async function pendingLines(db: Queryable, scope: BillingScope, subscript
       WHERE org_id = $1 AND mode = $2 AND subscription_id = $3 AND invoice_id IS NULL ORDER BY created_at, id`,
     [scope.orgId, scope.mode, subscriptionId],
   );
+}
+
+/** The subscription locked and brought up to `now` (its steps saved, its ended periods' drafts made), with its plan. */
+export async function caughtUpSubscription(tx: Queryable, scope: BillingScope, id: string | null, tenantId: string | null, now: Date): Promise<{ subscription: SubscriptionRecord; plan: Plan }> {
+  const current = await getSubscription(tx, scope, id, tenantId, 'FOR UPDATE');
+  const plan = await getPlanById(tx, scope, current.planId, 'plan_id');
+  const change = catchUp(current, plan, now);
+  if (!change.changed) return { subscription: current, plan };
+  await makeDrafts(tx, scope, periodsToBill(current, plan, change), now, true);
+  return { subscription: await save(tx, scope, current.id, change, plan, now), plan };
 }

@@ -9,6 +9,7 @@ import { CommitQueue } from './commit-queue.ts';
 import { applyUnits, type PostingUnit } from './post-entries.ts';
 import { validBatch, validEntry } from './entry-rules.ts';
 import { ACCOUNT_COLUMNS, loadEntries, toAccount, toEntry, toLedger, type AccountRow } from './queries.ts';
+import { balancesByPrefix, ensureAccounts, ensureLedger, type AccountSpec } from './ensure.ts';
 import { accountHistory, periodTotals, purgeLedger, rawBalanceAsOf, trialBalance, type HistoryLine, type TrialBalance } from './reports.ts';
 import {
   ACCOUNT_TYPES,
@@ -166,6 +167,21 @@ export class LedgerEngine {
     if (inserted.length > 0) return { id: inserted[0].id, created: true };
     const [row] = await tx.query<{ id: string }>('SELECT id FROM accounts WHERE org_id = $1 AND ledger_id = $2 AND code = $3', [orgId, input.ledgerId, input.code]);
     return { id: row.id, created: false };
+  }
+
+  /** A ledger of `owner` by name, made when missing (src/ledger/ensure.ts). */
+  ensureLedger(orgId: string, input: { name: string; owner: string }, tx: Queryable): Promise<string> {
+    return ensureLedger(tx, orgId, input, this.clock.now());
+  }
+
+  /** Accounts of a ledger by code, each made when missing, set-based: code → id. */
+  ensureAccounts(orgId: string, ledgerId: string, specs: readonly AccountSpec[], tx: Queryable): Promise<Map<string, string>> {
+    return ensureAccounts(tx, orgId, ledgerId, specs, this.clock.now());
+  }
+
+  /** Normal-side balances of the accounts whose code starts with `prefix`, by code. */
+  balancesByPrefix(orgId: string, ledgerId: string, prefix: string, reader: Queryable = this.db): Promise<Map<string, bigint>> {
+    return balancesByPrefix(reader, orgId, ledgerId, prefix);
   }
 
   async getAccount(orgId: string, id: string): Promise<Account> {

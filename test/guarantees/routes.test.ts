@@ -215,6 +215,7 @@ async function billingFixture(): Promise<SurfaceFixture> {
   const method = await t.db.transaction((tx) =>
     savePaymentMethod(tx, { orgId: theirs.orgId, mode: 'live' }, { customerId: parseId('cst', customer.id)!, provider: 'stripe', providerCustomerId: 'cus_theirs', card: { providerId: 'pm_theirs', type: 'card', brand: 'visa', last4: '4242', expiryMonth: 12, expiryYear: 2030 }, setDefault: true }, t.clock.now()),
   );
+  const invoice = await theirs.made('/ledger/invoices', { subscription_id: subscription.id });
   const params: Record<string, Record<string, string>> = {
     plans: { name: plan.slug },
     customers: { id: customer.id, email: customer.email },
@@ -222,6 +223,7 @@ async function billingFixture(): Promise<SurfaceFixture> {
     entitlements: { customerId: customer.id },
     coupons: { code: coupon.code, id: coupon.id },
     'payment-methods': { id: `pm_${uuidToUlid(method.id).toLowerCase()}` },
+    invoices: { id: invoice.id },
   };
   const samples: Record<string, unknown> = {
     'PUT /ledger/plans/:name': { description: 'Mine now' },
@@ -232,6 +234,9 @@ async function billingFixture(): Promise<SurfaceFixture> {
     'POST /ledger/subscriptions/:id/change-plan': { plan_id: myPlan.id },
     'PUT /ledger/coupons/:code': { name: 'Mine now' },
     'POST /ledger/coupons/:code/redeem': { subscription_id: mySubscription.id },
+    'POST /ledger/customers/:id/credit': { amount: { amount: 100, currency: 'usd' } },
+    'POST /ledger/invoices/:id/void': { reason: 'mine now' },
+    'POST /ledger/invoices/:id/pay': { payment_ref: 'mine' },
   };
   return {
     // A tenant in context too, so tenant-scoped routes reach their own checks.

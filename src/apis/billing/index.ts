@@ -34,6 +34,8 @@ function startMetering(core: Core) {
 import { testClockRoutes } from './test-clock.ts';
 import { couponRoutes } from './coupons.ts';
 import { paymentMethodRoutes } from './payment-methods.ts';
+import { invoiceRoutes } from './invoices.ts';
+import { creditRoutes } from './credits.ts';
 import { EntitlementCache } from '../../billing/entitlement-cache.ts';
 import { meteredUseFromEvents } from '../../billing/entitlement-reads.ts';
 import { scopeOf } from './context.ts';
@@ -98,6 +100,8 @@ export async function registerBillingApi(app: FastifyInstance, core: Core): Prom
       testClockRoutes(api, core);
       couponRoutes(api, core);
       paymentMethodRoutes(api, core);
+      invoiceRoutes(api, core);
+      creditRoutes(api, core);
       // A write's handler has committed by the time its answer is sent.
       api.addHook('onSend', async (request, reply) => {
         const operation = (request.routeOptions.schema as { operationId?: string } | undefined)?.operationId;

@@ -18,7 +18,7 @@ export const billingSurface: SurfaceManifest<Core> = {
   register: registerBillingApi,
   // The clock: trial ends, period roll-overs, scheduled cancels and resumes, from the database.
   background(core) {
-    const scheduler = new BillingScheduler(core.db, core.writes, core.clock, (error) => console.error(`kontor: billing clock: ${error instanceof Error ? error.message : String(error)}`));
+    const scheduler = new BillingScheduler(core.db, core.writes, core.clock, (error) => console.error(`kontor: billing clock: ${error instanceof Error ? error.message : String(error)}`), core.ledger);
     scheduler.start(billingSettings(core.config.env).clockIntervalMs);
     return scheduler;
   },

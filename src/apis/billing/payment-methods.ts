@@ -5,7 +5,7 @@ import { write } from '../../platform/http/write.ts';
 import { billingError } from '../../billing/errors.ts';
 import { getCustomer } from '../../billing/customer-store.ts';
 import { getProviderAccount } from '../../billing/providers/accounts.ts';
-import { deletePaymentMethod, listPaymentMethods, savePaymentMethod, type PaymentMethod } from '../../billing/payment-method-store.ts';
+import { deletePaymentMethod, listPaymentMethods, openInvoiceCount, savePaymentMethod, type PaymentMethod } from '../../billing/payment-method-store.ts';
 import { preparePaymentMethod, removeAtProvider, type PreparedPaymentMethod } from '../../billing/payment-method-calls.ts';
 import { worldNow } from '../../billing/test-clocks.ts';
 import * as S from './schemas.ts';
@@ -133,15 +133,11 @@ export function paymentMethodRoutes(api: SurfaceApp, { db, clock, config }: Core
       },
     },
     write(async (tx, request, reply) => {
-      const method = await deletePaymentMethod(tx, scopeOf(request), uuidOf(METHOD, request.params.id), tenantOf(request), openInvoicesSeam);
+      const scope = scopeOf(request);
+      const method = await deletePaymentMethod(tx, scope, uuidOf(METHOD, request.params.id), tenantOf(request), (customerId) => openInvoiceCount(tx, scope, customerId));
       deleted.set(request, method);
       reply.code(204);
       return null;
     }),
   );
-}
-
-/** Until invoices land: no invoice waits for payment. */
-async function openInvoicesSeam(): Promise<number> {
-  return 0;
 }

@@ -4,6 +4,7 @@ import type { SurfaceApp } from '../../platform/http/surface.ts';
 import { write } from '../../platform/http/write.ts';
 import { billingError } from '../../billing/errors.ts';
 import { runAllDueSteps } from '../../billing/clock-steps.ts';
+import { settleAllDueInvoices } from '../../billing/invoice-run.ts';
 import { advanceTestClock, readTestClock, type TestClock } from '../../billing/test-clocks.ts';
 import * as S from './schemas.ts';
 import { scopeOf } from './context.ts';
@@ -26,7 +27,7 @@ const clockView = (c: TestClock) => ({ now: c.now.toISOString(), advanced_at: c.
  * sandbox's time, and moving it forward, running every step that falls due before answering,
  * so a year of billing takes a second.
  */
-export function testClockRoutes(api: SurfaceApp, { db, clock }: Core) {
+export function testClockRoutes(api: SurfaceApp, { db, clock, ledger }: Core) {
   api.get(
     '/test-clock',
     {
@@ -47,7 +48,7 @@ export function testClockRoutes(api: SurfaceApp, { db, clock }: Core) {
       config: { scope: 'billing:write' },
       schema: {
         operationId: 'advanceTestClock',
-        summary: "Move the app's sandbox time forward to `to` and run every billing step that falls due (sandbox keys only).",
+        summary: "Move the app's sandbox time forward to `to` and run every billing step that falls due, period-end invoices included (sandbox keys only).",
         tags,
         body: Type.Object({ to: Type.Optional(Type.String({ maxLength: 40, description: 'An ISO 8601 time later than the sandbox time, at most ten years ahead.' })) }),
         response: { 200: Advanced, ...S.errorResponses(400, 401, 403) },
@@ -59,6 +60,8 @@ export function testClockRoutes(api: SurfaceApp, { db, clock }: Core) {
       if (to === null || Number.isNaN(to.getTime())) throw billingError('invalid_input', '"to" must be an ISO 8601 time', 'to');
       const moved = await advanceTestClock(tx, scope, clock, to);
       const run = await runAllDueSteps(tx, scope, to);
+      // The invoices of the periods that ended: finalised and posted before the answer.
+      await settleAllDueInvoices(tx, scope, to, ledger);
       return { ...clockView(moved.clock), previous: moved.previous.toISOString(), subscriptions_advanced: run.subscriptions, steps: run.events };
     }),
   );

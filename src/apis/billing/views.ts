@@ -5,9 +5,11 @@ import { planWireFields } from '../../billing/plans.ts';
 import type { Customer } from '../../billing/customer-store.ts';
 import type { SubscriptionRecord } from '../../billing/subscription-store.ts';
 import type { Page } from '../../billing/scope.ts';
+import type { InvoiceRecord } from '../../billing/invoice-store.ts';
+import { rateText } from '../../billing/tax.ts';
 
 /** The reference's id prefixes. */
-export const PREFIX = { plan: 'plan', customer: 'cst', subscription: 'sub' } as const;
+export const PREFIX = { plan: 'plan', customer: 'cst', subscription: 'sub', invoice: 'inv' } as const;
 
 /** `plan_01hqx3…`: the prefix and the ULID in lower case, as the reference writes its ids. */
 export const idOf = (prefix: string, uuid: string) => `${prefix}_${uuidToUlid(uuid).toLowerCase()}`;
@@ -33,7 +35,7 @@ export function planView(p: Plan) {
   };
 }
 
-/** `balance` is 0 until credits exist (part 2); negative will mean credit available. */
+/** `balance`: what finalised, unpaid invoices ask less credit available; negative means credit (the reference's sign). */
 export function customerView(c: Customer) {
   return {
     id: idOf(PREFIX.customer, c.id),
@@ -42,7 +44,7 @@ export function customerView(c: Customer) {
     name: c.name,
     email: c.email,
     currency: c.currency,
-    balance: { amount: 0n, currency: c.currency, display: formatDisplay(0n, c.currency) },
+    balance: { amount: c.owed - c.creditBalance, currency: c.currency, display: formatDisplay(c.owed - c.creditBalance, c.currency) },
     billing_address: c.billingAddress,
     tax_ids: c.taxIds,
     metadata: c.metadata,
@@ -72,5 +74,46 @@ export function subscriptionView(s: SubscriptionRecord) {
     metadata: s.metadata,
     created_at: s.createdAt.toISOString(),
     updated_at: s.updatedAt.toISOString(),
+  };
+}
+
+const cents = (amount: bigint, currency: string) => ({ amount, currency });
+
+export function invoiceView(i: InvoiceRecord) {
+  const money = (amount: bigint) => moneyView({ amount, currency: i.currency });
+  return {
+    id: idOf('inv', i.id),
+    number: i.number,
+    tenant_id: i.tenantId,
+    customer_id: i.customerId === null ? null : idOf(PREFIX.customer, i.customerId),
+    subscription_id: idOf(PREFIX.subscription, i.subscriptionId),
+    status: i.status,
+    currency: i.currency,
+    subtotal: money(i.subtotal),
+    tax_amount: money(i.taxAmount),
+    discount_amount: money(i.discountAmount),
+    total: money(i.total),
+    credit_applied: money(i.creditApplied),
+    amount_due: money(i.amountDue),
+    tax_rate: rateText(i.taxRatePpm),
+    line_items: i.lines.map((l) => ({
+      id: idOf('li', l.id),
+      description: l.description,
+      quantity: l.quantity,
+      unit_amount: cents(l.unitAmount, i.currency),
+      amount: cents(l.amount, i.currency),
+      type: l.type,
+    })),
+    period_start: i.periodStart.toISOString(),
+    period_end: i.periodEnd.toISOString(),
+    due_date: time(i.dueDate),
+    finalized_at: time(i.finalizedAt),
+    paid_at: time(i.paidAt),
+    payment_ref: i.paymentRef,
+    voided_at: time(i.voidedAt),
+    void_reason: i.voidReason,
+    app_id: i.orgId,
+    created_at: i.createdAt.toISOString(),
+    updated_at: i.updatedAt.toISOString(),
   };
 }

@@ -149,3 +149,20 @@ test('kontor billing provider set / show / remove: keys masked, one provider per
   await run('billing provider show', { org: app.orgId, json: true });
   assert.deepEqual(JSON.parse(out.join('')), []);
 });
+
+test('delete: the only method of a customer with an invoice waiting for payment is 400 invalid_state; with another method it goes', async () => {
+  const app = await appWith('stripe');
+  const plan = await app.made('/ledger/plans', { name: 'basic', slug: 'basic', currency: 'usd', status: 'active', pricing: { base_amount: { amount: 4900 }, billing_period: 'monthly' } });
+  const sub = await app.made('/ledger/subscriptions', { tenant_id: 'acme-corp', plan_id: plan.id });
+  await app.made('/ledger/coupons', { code: 'TEN', type: 'percentage', percentage: 10 });
+  await app.made('/ledger/coupons/TEN/redeem', { subscription_id: sub.id }, {}, 200);
+  const invoice = await app.made('/ledger/invoices', { subscription_id: sub.id });
+  // The coupon reaches the invoice through the invoices' seam: 4900 with 10 % → 490 off.
+  const discount = invoice.line_items?.find((l: any) => l.description === 'Discount TEN') ?? invoice.lines?.find((l: any) => l.description === 'Discount TEN');
+  assert.ok(discount, JSON.stringify(invoice));
+  await app.made(`/ledger/invoices/${invoice.id}/finalize`, {}, {}, 200);
+  const only = await app.made('/ledger/payment-methods', { customer_id: app.customer.id, token: 'tok_visa' });
+  assertError(await app.call('DELETE', `/ledger/payment-methods/${only.id}`), 400, 'invalid_state', 'id');
+  await app.made('/ledger/payment-methods', { customer_id: app.customer.id, token: 'tok_mastercard' });
+  assert.equal((await app.call('DELETE', `/ledger/payment-methods/${only.id}`)).statusCode, 204);
+});

@@ -1,0 +1,253 @@
+import type { Queryable } from '../platform/db.ts';
+import type { LedgerEngine } from '../ledger/engine.ts';
+import { finalisedEntry, paidEntry, postCoded, recognisedEntry, voidedEntry, type CodedEntry } from './books.ts';
+import { lockCredit, moveCredit, type CreditMove } from './credit-store.ts';
+import { customersOfTenants } from './customer-store.ts';
+import { discountsFor } from './discounts.ts';
+import { billingError } from './errors.ts';
+import { buildInvoice, type DraftLine } from './invoice-build.ts';
+import { claimPending, releasePending, unclaimedPending, usageForWindows } from './invoice-inputs-store.ts';
+import { assertInvoiceCommand, DUE_DAYS } from './invoice-states.ts';
+import {
+  getInvoice,
+  insertDrafts,
+  insertLines,
+  invoiceNumber,
+  loadInvoices,
+  saveFinalised,
+  saveStatus,
+  stopAutoFinalize,
+  takeNumbers,
+  type Finalised,
+  type InvoiceRecord,
+  type NewInvoice,
+} from './invoice-store.ts';
+import type { BillingPeriodSpan } from './periods.ts';
+import { plansByIds, type Plan } from './plan-store.ts';
+import type { BillingScope } from './scope.ts';
+import type { SubscriptionRecord } from './subscription-store.ts';
+import { getTaxSettings } from './tax-store.ts';
+import { taxFor } from './tax.ts';
+
+/**
+ * Invoices (decision 0019): drafts made from a subscription's period, finalised (numbered,
+ * credit applied, posted to the ledger), voided and paid, each in the caller's transaction.
+ * Set-based over many invoices: the clock's period-end run makes and finalises hundreds per
+ * statement.
+ */
+
+/** A period of a subscription to invoice, and the plan the subscription was on at its end. */
+export interface PeriodToBill {
+  subscription: SubscriptionRecord;
+  plan: Plan;
+  period: BillingPeriodSpan;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Makes the drafts of `items`: usage over [period start, min(now, period end)), the plan's
+ * base fee (of the plan in force when the period began: the oldest pending credit line of a
+ * plan change in that period names it), seats, pending proration lines (claimed by the new
+ * draft), the coupons' discounts, tax by the app's rule. `auto`: the clock's drafts, finalised
+ * by the scheduler at once; a period already invoiced is skipped. Otherwise (on demand) a
+ * second non-voided invoice of a period is 409 `already_exists`.
+ */
+export async function makeDrafts(tx: Queryable, scope: BillingScope, items: readonly PeriodToBill[], now: Date, auto: boolean): Promise<(string | null)[]> {
+  if (items.length === 0) return [];
+  const customers = await customersOfTenants(tx, scope, items.map((i) => i.subscription.tenantId));
+  const settings = await getTaxSettings(tx, scope);
+  const usage = await usageForWindows(
+    tx,
+    scope,
+    items.map((i) => ({ tenantId: i.subscription.tenantId, from: i.period.start, to: new Date(Math.min(now.getTime(), i.period.end.getTime())) })),
+  );
+  const subIds = items.map((i) => i.subscription.id);
+  const pending = await unclaimedPending(tx, scope, subIds);
+  const discounts = await discountsFor(tx, scope, subIds);
+  const basePlanIds = new Map<string, string>();
+  for (const item of items) {
+    const first = (pending.get(item.subscription.id) ?? []).find((p) => p.amount < 0n && p.periodEnd.getTime() === item.period.end.getTime());
+    if (first && first.planId !== item.plan.id) basePlanIds.set(item.subscription.id, first.planId);
+  }
+  const basePlans = await plansByIds(tx, scope, [...basePlanIds.values()]);
+
+  const drafts: NewInvoice[] = items.map((item, n) => {
+    const { subscription: s, plan, period } = item;
+    const customer = customers.get(s.tenantId) ?? null;
+    const tax = taxFor(settings, customer && { country: customer.billingAddress?.country ?? null, taxIds: customer.taxIds });
+    const basePlan = basePlans.get(basePlanIds.get(s.id) ?? '') ?? plan;
+    const figures = buildInvoice({
+      period,
+      plan,
+      basePlan,
+      trialEnd: s.trialEnd,
+      usage: usage.get(String(n)) ?? new Map(),
+      seats: s.seats,
+      pending: pending.get(s.id) ?? [],
+      discounts: discounts.get(s.id) ?? [],
+      tax,
+    });
+    return {
+      tenantId: s.tenantId,
+      customerId: customer?.id ?? null,
+      subscriptionId: s.id,
+      planId: plan.id,
+      currency: plan.currency,
+      subtotal: figures.subtotal,
+      discount: figures.discount,
+      tax: figures.tax,
+      total: figures.total,
+      taxRatePpm: tax.ppm,
+      taxNote: tax.note,
+      periodStart: period.start,
+      periodEnd: period.end,
+      autoFinalizeAt: auto ? now : null,
+      lines: figures.lines,
+    };
+  });
+  const ids = await insertDrafts(tx, scope, drafts, now, auto);
+  // Each subscription's pending lines go to its first draft made here.
+  const claimed = new Set<string>();
+  const claims = items.flatMap((item, n) => {
+    const id = ids[n];
+    if (!id || claimed.has(item.subscription.id)) return [];
+    claimed.add(item.subscription.id);
+    return (pending.get(item.subscription.id) ?? []).map((p) => ({ lineId: p.id, invoiceId: id }));
+  });
+  await claimPending(tx, scope, claims);
+  return ids;
+}
+
+/** `POST /ledger/invoices`: a draft of the subscription's current period as the clock has it now. */
+export async function generateInvoice(tx: Queryable, scope: BillingScope, subscription: SubscriptionRecord, plan: Plan, period: BillingPeriodSpan, now: Date): Promise<InvoiceRecord> {
+  if (subscription.status === 'paused') throw billingError('invalid_state', 'a paused subscription is not invoiced', 'subscription_id');
+  if (subscription.status === 'canceled' || subscription.status === 'expired') {
+    throw billingError('invalid_state', `a ${subscription.status} subscription has no current period to invoice`, 'subscription_id');
+  }
+  const [id] = await makeDrafts(tx, scope, [{ subscription, plan, period }], now, false);
+  return (await loadInvoices(tx, scope, [id!]))[0];
+}
+
+const carriedCredit = (inv: InvoiceRecord) => (inv.subtotal < 0n ? -inv.subtotal : 0n);
+
+/**
+ * Finalises drafts (locked by the caller): each takes the next number of its year, applies the
+ * customer's credit (a `credit` line; credit in another currency waits), is due in 30 days,
+ * and posts its entry to the ledger; nothing left to pay makes it `paid` at once. Base fees of
+ * a period not yet over go to deferred revenue (recognised at its end). Drafts with nobody to
+ * bill are `invoice_incomplete` (`strict`) or left as drafts for a person (the clock's).
+ */
+export async function finalizeInvoices(tx: Queryable, scope: BillingScope, drafts: readonly InvoiceRecord[], now: Date, ledger: LedgerEngine, strict: boolean): Promise<InvoiceRecord[]> {
+  const incomplete = drafts.filter((d) => d.customerId === null);
+  if (strict && incomplete.length > 0) throw billingError('invoice_incomplete', 'the invoice has no customer to bill: create the tenant\'s customer first', 'customer_id');
+  await stopAutoFinalize(tx, scope, incomplete.map((d) => d.id));
+  const ready = drafts.filter((d) => d.customerId !== null);
+  if (ready.length === 0) return [];
+  const credit = await lockCredit(tx, scope, ready.map((d) => d.customerId!));
+  const year = now.getUTCFullYear();
+  const first = await takeNumbers(tx, scope, year, ready.length);
+  const moves: CreditMove[] = [];
+  const saved: Finalised[] = [];
+  const newLines: { invoiceId: string; from: number; lines: DraftLine[] }[] = [];
+  const entries: CodedEntry[] = [];
+  ready.forEach((d, n) => {
+    const account = credit.get(d.customerId!);
+    const usable = account && account.currency === d.currency ? account.credit : 0n;
+    const applied = usable < d.total ? usable : d.total;
+    const carried = carriedCredit(d);
+    if (account && account.currency === d.currency) account.credit += carried - applied;
+    const lines: DraftLine[] = [];
+    if (applied > 0n) {
+      lines.push({ type: 'credit', description: 'Customer credit applied', quantity: 1n, unitAmount: -applied, amount: -applied, planId: null, featureKey: null, periodStart: null, periodEnd: null });
+      moves.push({ customerId: d.customerId!, type: 'applied', delta: -applied, currency: d.currency, reason: null, invoiceId: d.id });
+    }
+    if (carried > 0n) moves.push({ customerId: d.customerId!, type: 'granted', delta: carried, currency: d.currency, reason: 'credit from a plan change', invoiceId: d.id });
+    const deferred = d.periodEnd.getTime() > now.getTime();
+    const deferredAmount = deferred ? d.lines.filter((l) => l.type === 'base' || l.type === 'proration').reduce((s, l) => s + l.amount, 0n) : 0n;
+    const amountDue = d.total - applied;
+    const done: Finalised = {
+      id: d.id,
+      status: amountDue === 0n ? 'paid' : 'pending',
+      number: invoiceNumber(year, first + n),
+      dueDate: new Date(now.getTime() + DUE_DAYS * DAY_MS),
+      creditApplied: applied,
+      amountDue,
+      deferredAmount,
+      paidAt: amountDue === 0n ? now : null,
+    };
+    saved.push(done);
+    if (lines.length > 0) newLines.push({ invoiceId: d.id, from: d.lines.length, lines });
+    const after: InvoiceRecord = { ...d, ...done, lines: [...d.lines, ...lines.map((l, i) => ({ ...l, id: `new-${i}` }))] };
+    entries.push(finalisedEntry(after, deferred && deferredAmount !== 0n, carried, now));
+  });
+  await saveFinalised(tx, scope, saved, now);
+  await insertLines(tx, scope, newLines);
+  await moveCredit(tx, scope, moves, now);
+  await postCoded(ledger, tx, scope, entries);
+  return loadInvoices(tx, scope, ready.map((d) => d.id));
+}
+
+export type InvoiceKey = { id: string | null } | { number: string };
+
+/** `POST /ledger/invoices/{id}/finalize`. */
+export async function finalizeInvoice(tx: Queryable, scope: BillingScope, key: InvoiceKey, tenantId: string | null, now: Date, ledger: LedgerEngine): Promise<InvoiceRecord> {
+  const invoice = await getInvoice(tx, scope, key, tenantId, 'FOR UPDATE');
+  assertInvoiceCommand('finalize', invoice.status);
+  return (await finalizeInvoices(tx, scope, [invoice], now, ledger, true))[0];
+}
+
+/**
+ * `POST /ledger/invoices/{id}/void`: a finalised invoice's entry is mirrored, the credit it
+ * took is given back (and credit it carried taken back); its pending lines wait for the
+ * invoice made again.
+ */
+export async function voidInvoice(tx: Queryable, scope: BillingScope, key: InvoiceKey, tenantId: string | null, reason: string | null, now: Date, ledger: LedgerEngine): Promise<InvoiceRecord> {
+  const invoice = await getInvoice(tx, scope, key, tenantId, 'FOR UPDATE');
+  assertInvoiceCommand('void', invoice.status);
+  if (invoice.status !== 'draft') {
+    const carried = carriedCredit(invoice);
+    const account = (await lockCredit(tx, scope, [invoice.customerId!])).get(invoice.customerId!);
+    if (account && account.currency === invoice.currency && account.credit + invoice.creditApplied - carried < 0n) {
+      throw billingError('invalid_state', 'the credit this invoice gave the customer has been used: it cannot be voided', 'id');
+    }
+    await moveCredit(
+      tx,
+      scope,
+      [
+        { customerId: invoice.customerId!, type: 'restored', delta: invoice.creditApplied, currency: invoice.currency, reason: 'invoice voided', invoiceId: invoice.id },
+        { customerId: invoice.customerId!, type: 'applied', delta: -carried, currency: invoice.currency, reason: 'invoice voided', invoiceId: invoice.id },
+      ],
+      now,
+    );
+    await postCoded(ledger, tx, scope, [voidedEntry(invoice, carried, now)]);
+  }
+  await releasePending(tx, scope, invoice.id);
+  await saveStatus(tx, scope, invoice.id, { status: 'voided', voidedAt: now, voidReason: reason }, now);
+  return getInvoice(tx, scope, { id: invoice.id }, null);
+}
+
+export interface Payment {
+  /** `cash:<provider>` receives it: `manual` for a payment marked by hand. */
+  provider: string;
+  paymentRef: string | null;
+  paidAt: Date | null;
+}
+
+/**
+ * Marks an invoice paid (`POST /ledger/invoices/{id}/pay`, or a provider's payment): Dr
+ * cash:<provider>, Cr receivable, for the amount due. Draft: `invalid_state`; paid:
+ * `invoice_paid`; voided: `invoice_voided`.
+ */
+export async function payInvoice(tx: Queryable, scope: BillingScope, key: InvoiceKey, tenantId: string | null, payment: Payment, now: Date, ledger: LedgerEngine): Promise<InvoiceRecord> {
+  const invoice = await getInvoice(tx, scope, key, tenantId, 'FOR UPDATE');
+  assertInvoiceCommand('pay', invoice.status);
+  await postCoded(ledger, tx, scope, [paidEntry(invoice, payment.provider, now)]);
+  await saveStatus(tx, scope, invoice.id, { status: 'paid', paidAt: payment.paidAt ?? now, paymentRef: payment.paymentRef }, now);
+  return getInvoice(tx, scope, { id: invoice.id }, null);
+}
+
+/** Recognises the deferred base fees of finalised invoices whose period has ended: Dr deferred revenue, Cr revenue. */
+export async function recogniseDeferred(tx: Queryable, scope: BillingScope, invoices: readonly InvoiceRecord[], now: Date, ledger: LedgerEngine): Promise<void> {
+  await postCoded(ledger, tx, scope, invoices.map((inv) => recognisedEntry(inv, inv.periodEnd)));
+}
