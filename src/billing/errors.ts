@@ -36,6 +36,19 @@ export const BILLING_ERRORS = {
   duplicate_event: { status: 409, type: 'conflict', kind: 'conflict' },
   // The reference's types have none for "try later"; like the surface's own 429 it is `validation`.
   meter_buffer_full: { status: 429, type: 'validation', kind: 'rate_limited' },
+  // Coupons (the reference's redeem table; the cap's 400 is conflict-like, so `validation` here).
+  coupon_not_found: { status: 404, type: 'not_found', kind: 'not_found' },
+  coupon_not_started: { status: 400, type: 'validation', kind: 'validation' },
+  coupon_expired: { status: 400, type: 'validation', kind: 'validation' },
+  coupon_exhausted: { status: 400, type: 'conflict', kind: 'validation' },
+  coupon_invalid: { status: 400, type: 'validation', kind: 'validation' },
+  // Payments and payment methods (the reference's Payments section).
+  payment_not_found: { status: 404, type: 'not_found', kind: 'not_found' },
+  invalid_amount: { status: 400, type: 'validation', kind: 'validation' },
+  payment_failed: { status: 402, type: 'payment', kind: 'validation' },
+  provider_not_configured: { status: 500, type: 'provider', kind: 'validation' },
+  provider_error: { status: 502, type: 'provider', kind: 'upstream' },
+  provider_timeout: { status: 504, type: 'provider', kind: 'upstream' },
 } as const satisfies Record<string, { status: number; type: string; kind: DomainErrorCode }>;
 
 export type BillingErrorCode = keyof typeof BILLING_ERRORS;

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import type { Queryable } from '../platform/db.ts';
+import { loadStripe, stripeClient, type StripeSdk } from '../platform/stripe.ts';
 import { DomainError } from '../platform/errors.ts';
 import { ingestRows, MAX_INGEST_ROWS, type IngestResult, type IngestRow } from './ingest.ts';
 import { getWorkspace, type CfoDeps } from './workspaces.ts';
@@ -62,28 +63,6 @@ export interface StripeImportOptions {
 }
 
 const SUBSCRIPTION_BILLING_REASONS = new Set(['subscription', 'subscription_create', 'subscription_cycle', 'subscription_update', 'subscription_threshold']);
-
-type StripeSdk = typeof import('stripe').default;
-/** The SDK is loaded at the first import, not at server start: it is one of the largest modules. */
-const loadStripe = async (): Promise<StripeSdk> => (await import('stripe')).default;
-
-/** One client per import, holding that import's key. */
-export async function stripeClient(apiKey: string, options: StripeImportOptions): Promise<Stripe> {
-  const StripeClient = await loadStripe();
-  const config: ConstructorParameters<StripeSdk>[1] = {
-    maxNetworkRetries: 0,
-    telemetry: false,
-    timeout: options.timeoutMs ?? 20_000,
-  };
-  if (options.apiBase) {
-    const url = new URL(options.apiBase);
-    const protocol = url.protocol === 'http:' ? 'http' : 'https';
-    config.protocol = protocol;
-    config.host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-    config.port = url.port || (protocol === 'http' ? 80 : 443);
-  }
-  return new StripeClient(apiKey, config);
-}
 
 const idOf = (value: string | { id: string } | null | undefined): string | null =>
   value == null ? null : typeof value === 'string' ? value : value.id;

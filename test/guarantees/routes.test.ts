@@ -6,6 +6,8 @@ import { ledgyUser } from '../helpers/ledgy.ts';
 import { billingApp, simplePlan } from '../helpers/billing.ts';
 import { ledgerbeeCompany, ledgerbeeKey } from '../helpers/ledgerbee.ts';
 import { LEDGERBEE_SCOPES } from '../../src/apis/ledgerbee/context.ts';
+import { savePaymentMethod } from '../../src/billing/payment-method-store.ts';
+import { parseId, uuidToUlid } from '../../src/platform/ids.ts';
 import type { RouteEntry } from '../../src/platform/http/route-table.ts';
 import { SURFACES } from '../../src/surfaces.ts';
 
@@ -210,6 +212,12 @@ async function billingFixture(): Promise<SurfaceFixture> {
   const customer = await theirs.made('/ledger/customers', { name: 'Theirs', email: 'theirs@example.com' }, { 'x-tenant-id': 'acme-corp' });
   const subscription = await theirs.made('/ledger/subscriptions', { tenant_id: 'acme-corp', plan_id: plan.id });
   const endpoint = await theirs.made('/ledger/webhook-endpoints', { url: 'https://example.com/theirs' });
+  const mySubscription = await mine.made('/ledger/subscriptions', { tenant_id: 'acme-corp', plan_id: myPlan.id });
+  const coupon = await theirs.made('/ledger/coupons', { code: 'THEIRS', type: 'percentage', percentage: 10 });
+  // A payment method as a provider would have saved it (no provider is called here).
+  const method = await t.db.transaction((tx) =>
+    savePaymentMethod(tx, { orgId: theirs.orgId, mode: 'live' }, { customerId: parseId('cst', customer.id)!, provider: 'stripe', providerCustomerId: 'cus_theirs', card: { providerId: 'pm_theirs', type: 'card', brand: 'visa', last4: '4242', expiryMonth: 12, expiryYear: 2030 }, setDefault: true }, t.clock.now()),
+  );
   const invoice = await theirs.made('/ledger/invoices', { subscription_id: subscription.id });
   const params: Record<string, Record<string, string>> = {
     plans: { name: plan.slug },
@@ -217,6 +225,8 @@ async function billingFixture(): Promise<SurfaceFixture> {
     subscriptions: { id: subscription.id },
     entitlements: { customerId: customer.id },
     'webhook-endpoints': { id: endpoint.id },
+    coupons: { code: coupon.code, id: coupon.id },
+    'payment-methods': { id: `pm_${uuidToUlid(method.id).toLowerCase()}` },
     invoices: { id: invoice.id },
   };
   const samples: Record<string, unknown> = {
@@ -227,6 +237,8 @@ async function billingFixture(): Promise<SurfaceFixture> {
     'POST /ledger/subscriptions/:id/pause': {},
     'POST /ledger/subscriptions/:id/change-plan': { plan_id: myPlan.id },
     'POST /ledger/webhook-endpoints': { url: 'https://example.com/mine', event_types: ['subscription.created'] },
+    'PUT /ledger/coupons/:code': { name: 'Mine now' },
+    'POST /ledger/coupons/:code/redeem': { subscription_id: mySubscription.id },
     'POST /ledger/customers/:id/credit': { amount: { amount: 100, currency: 'usd' } },
     'POST /ledger/invoices/:id/void': { reason: 'mine now' },
     'POST /ledger/invoices/:id/pay': { payment_ref: 'mine' },
@@ -245,9 +257,11 @@ async function billingFixture(): Promise<SurfaceFixture> {
       assert.equal(error.code, 'unauthorized');
     },
     keyReused: 409,
-    foreignParams(route) {
+    foreignParams(route): Record<string, string> | null {
       // DELETE /ledger/plans/:name takes the plan's id (the reference deletes by id).
       if (route.method === 'DELETE' && route.url === '/ledger/plans/:name') return { name: plan.id };
+      // PUT and DELETE /ledger/coupons/:code take the coupon's id (the reference has them by id).
+      if ((route.method === 'DELETE' || route.method === 'PUT') && route.url === '/ledger/coupons/:code') return { code: coupon.id };
       const resource = route.url.includes('/:') ? /^\/ledger\/([\w-]+)\//.exec(route.url)?.[1] : undefined;
       return resource && params[resource] ? params[resource] : null;
     },

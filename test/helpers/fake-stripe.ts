@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { newPaymentsState, paymentsRequest, type StripePaymentsState } from './fake-stripe-payments.ts';
 
 /**
  * A small stand-in for the Stripe API on loopback (no stripe-mock binary here): the list
@@ -32,6 +33,8 @@ export interface FakeStripe {
   /** When set, requests (all, or those `when` picks) get this status with Stripe's api_error body. */
   fail: { status: number; when?: (request: FakeStripeRequest) => boolean } | null;
   maxPageSize: number;
+  /** Customers, payment methods, PaymentIntents and refunds (billing's payments), with Idempotency-Key replays. */
+  payments: StripePaymentsState;
   close(): Promise<void>;
 }
 
@@ -51,6 +54,7 @@ export async function startFakeStripe(key = `sk_test_${randomBytes(12).toString(
     requests: [],
     fail: null,
     maxPageSize: 3,
+    payments: newPaymentsState(),
   } as unknown as FakeStripe;
 
   const send = (res: ServerResponse, status: number, body: unknown) => {
@@ -62,7 +66,11 @@ export async function startFakeStripe(key = `sk_test_${randomBytes(12).toString(
     const url = new URL(req.url ?? '/', 'http://localhost');
     const request = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers };
     fake.requests.push(request);
-    req.resume();
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => answer(req, res, request, new URLSearchParams(Buffer.concat(chunks).toString('utf8'))));
+  });
+  const answer = (req: IncomingMessage, res: ServerResponse, request: FakeStripeRequest, form: URLSearchParams) => {
     if (fake.fail && (!fake.fail.when || fake.fail.when(request))) {
       return send(res, fake.fail.status, { error: { type: 'api_error', message: 'An unknown error occurred.' } });
     }
@@ -72,6 +80,12 @@ export async function startFakeStripe(key = `sk_test_${randomBytes(12).toString(
       return send(res, 401, {
         error: { message: `Invalid API Key provided: ${given.slice(0, 8)}${'*'.repeat(Math.max(0, given.length - 12))}${given.slice(-4)}`, type: 'invalid_request_error' },
       });
+    }
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method !== 'GET') {
+      const key = req.headers['idempotency-key'];
+      const written = paymentsRequest(fake.payments, req.method ?? 'POST', url.pathname, form, typeof key === 'string' ? key : undefined);
+      if (written) return send(res, written.status, written.body);
     }
     const resource = LIST_PATHS[url.pathname];
     if (req.method !== 'GET' || !resource) {
@@ -89,7 +103,7 @@ export async function startFakeStripe(key = `sk_test_${randomBytes(12).toString(
     }
     const limit = Math.min(Number(url.searchParams.get('limit') ?? 10), fake.maxPageSize);
     send(res, 200, { object: 'list', url: url.pathname, has_more: items.length > limit, data: items.slice(0, limit) });
-  });
+  };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   fake.close = () =>

@@ -47,10 +47,11 @@ export const billingEnvelope: ErrorStyle = (error) => {
     body: {
       error: {
         code,
-        message: status >= 500 ? 'An unexpected error occurred.' : error.message,
+        // A reference code at 5xx (provider_not_configured) is a refusal with a message of its own.
+        message: status >= 500 && !known ? 'An unexpected error occurred.' : error.message,
         type,
         param: error.field ?? null,
-        details: status >= 500 ? {} : details,
+        details: status >= 500 && !known ? {} : details,
       },
     },
   };

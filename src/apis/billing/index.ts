@@ -23,6 +23,8 @@ function startMetering(core: Core, usage: MeteredUseCache) {
 }
 import { testClockRoutes } from './test-clock.ts';
 import { webhookEndpointRoutes } from './webhook-endpoints.ts';
+import { couponRoutes } from './coupons.ts';
+import { paymentMethodRoutes } from './payment-methods.ts';
 import { invoiceRoutes } from './invoices.ts';
 import { creditRoutes } from './credits.ts';
 import { EntitlementCache } from '../../billing/entitlement-cache.ts';
@@ -93,6 +95,8 @@ export async function registerBillingApi(app: FastifyInstance, core: Core): Prom
       meterRoutes(api, core, meter);
       testClockRoutes(api, core);
       webhookEndpointRoutes(api, core);
+      couponRoutes(api, core);
+      paymentMethodRoutes(api, core);
       invoiceRoutes(api, core);
       creditRoutes(api, core);
       // A write's handler has committed by the time its answer is sent.

@@ -6,6 +6,7 @@ import { registerBillingApi } from './index.ts';
 import { billingSettings } from './settings.ts';
 import { WebhookWorker } from '../../platform/webhooks/worker.ts';
 import { webhookSettings } from '../../platform/webhooks/settings.ts';
+import { billingCommands } from './commands.ts';
 
 /** Billing (reference 003) at `/ledger`, API keys `bk_live_…` / `bk_test_…`. */
 export const billingSurface: SurfaceManifest<Core> = {
@@ -15,6 +16,7 @@ export const billingSurface: SurfaceManifest<Core> = {
   keyFormat: { live: 'bk_live_', sandbox: 'bk_test_', body: 'checksum' },
   scopes: BILLING_SCOPES,
   settings: (env) => ({ ...billingSettings(env), webhooks: webhookSettings(env) }),
+  commands: billingCommands,
   register: registerBillingApi,
   // The clock (trial ends, period roll-overs, scheduled cancels and resumes) and the delivery of
   // outgoing webhooks (decision 0021; every surface's events), both from the database.

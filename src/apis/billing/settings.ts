@@ -1,4 +1,5 @@
-import { integer, type Env } from '../../platform/config.ts';
+import { integer, origin, url, type Env } from '../../platform/config.ts';
+import type { ProviderEndpoints } from '../../billing/providers/accounts.ts';
 
 /** Billing's own settings, read from the server's environment. */
 export interface BillingSettings {
@@ -10,6 +11,8 @@ export interface BillingSettings {
     /** METER_FLUSH_MS: how long a group commit waits for more events (0: only while a commit is in flight). */
     flushMs: number;
   };
+  /** Where the payment providers' APIs are (each app's keys are its own: `kontor billing provider set`). */
+  providers: ProviderEndpoints;
 }
 
 export function billingSettings(env: Env): BillingSettings {
@@ -18,6 +21,13 @@ export function billingSettings(env: Env): BillingSettings {
     meter: {
       bufferEvents: integer(env, 'METER_BUFFER_EVENTS', 50_000, 1, 10_000_000),
       flushMs: integer(env, 'METER_FLUSH_MS', 2, 0, 1000),
+    },
+    providers: {
+      // The same Stripe origin MyCFO's import uses (null: api.stripe.com).
+      stripeApiBase: origin(env, 'STRIPE_API_BASE'),
+      paddleApiBase: (url(env, 'PADDLE_API_BASE', ['http:', 'https:']) ?? 'https://api.paddle.com').replace(/\/+$/, ''),
+      paddleSandboxApiBase: (url(env, 'PADDLE_SANDBOX_API_BASE', ['http:', 'https:']) ?? 'https://sandbox-api.paddle.com').replace(/\/+$/, ''),
+      timeoutMs: integer(env, 'BILLING_PROVIDER_TIMEOUT_MS', 20_000, 100, 120_000),
     },
   };
 }
