@@ -5,6 +5,9 @@ import { lockCredit, moveCredit } from './credit-store.ts';
 import { getCustomer, type Customer } from './customer-store.ts';
 import { billingError } from './errors.ts';
 import type { BillingScope } from './scope.ts';
+import { emitCreditAdded } from './invoice-events.ts';
+import { moneyView } from './money-view.ts';
+import { uuidToUlid } from '../platform/ids.ts';
 
 export interface CreditInput {
   amount?: { amount?: number | bigint; currency?: string };
@@ -32,5 +35,17 @@ export async function grantCredit(tx: Queryable, scope: BillingScope, id: string
   if (held.credit + amount > INT64_MAX) throw billingError('invalid_input', 'the credit would exceed the largest amount held', 'amount.amount');
   const [grantId] = await moveCredit(tx, scope, [{ customerId: customer.id, type: 'granted', delta: amount, currency, reason, invoiceId: null }], now);
   await postCoded(ledger, tx, scope, [creditEntry(grantId, customer.id, amount, currency, now)]);
-  return { customer: await getCustomer(tx, scope, customer.id, null), granted: amount };
+  const after = await getCustomer(tx, scope, customer.id, null);
+  await emitCreditAdded(
+    tx,
+    scope,
+    {
+      customer_id: `cst_${uuidToUlid(customer.id).toLowerCase()}`,
+      balance: moneyView({ amount: after.owed - after.creditBalance, currency }),
+      credit_applied: moneyView({ amount, currency }),
+      reason,
+    },
+    now,
+  );
+  return { customer: after, granted: amount };
 }

@@ -1,4 +1,3 @@
-import PDFDocument from 'pdfkit';
 import type { Customer } from './customer-store.ts';
 import type { InvoiceRecord } from './invoice-store.ts';
 import { formatDisplay } from './money-view.ts';
@@ -19,7 +18,9 @@ export interface PdfInput {
 
 const day = (d: Date | null) => (d === null ? '—' : d.toISOString().slice(0, 10));
 
-export function renderInvoicePdf({ invoice: inv, customer, appName }: PdfInput): Promise<Buffer> {
+export async function renderInvoicePdf({ invoice: inv, customer, appName }: PdfInput): Promise<Buffer> {
+  // Loaded on the first PDF, not at start-up: pdfkit and its fonts take a second or so to load.
+  const { default: PDFDocument } = await import('pdfkit');
   const issued = inv.finalizedAt ?? inv.createdAt;
   const doc = new PDFDocument({
     size: 'A4',

@@ -4,6 +4,7 @@ import { finalisedEntry, paidEntry, postCoded, recognisedEntry, voidedEntry, typ
 import { lockCredit, moveCredit, type CreditMove } from './credit-store.ts';
 import { customersOfTenants } from './customer-store.ts';
 import { discountsFor } from './discounts.ts';
+import { emitInvoiceEvents } from './invoice-events.ts';
 import { billingError } from './errors.ts';
 import { buildInvoice, type DraftLine } from './invoice-build.ts';
 import { claimPending, releasePending, unclaimedPending, usageForWindows } from './invoice-inputs-store.ts';
@@ -116,6 +117,8 @@ export async function makeDrafts(tx: Queryable, scope: BillingScope, items: read
     return (pending.get(item.subscription.id) ?? []).map((p) => ({ lineId: p.id, invoiceId: id }));
   });
   await claimPending(tx, scope, claims);
+  const made = await loadInvoices(tx, scope, ids.filter((id): id is string => id !== null));
+  await emitInvoiceEvents(tx, scope, made.map((invoice) => ({ type: 'invoice.created' as const, invoice })), now);
   return ids;
 }
 
@@ -185,7 +188,14 @@ export async function finalizeInvoices(tx: Queryable, scope: BillingScope, draft
   await insertLines(tx, scope, newLines);
   await moveCredit(tx, scope, moves, now);
   await postCoded(ledger, tx, scope, entries);
-  return loadInvoices(tx, scope, ready.map((d) => d.id));
+  const finalised = await loadInvoices(tx, scope, ready.map((d) => d.id));
+  await emitInvoiceEvents(
+    tx,
+    scope,
+    finalised.flatMap((invoice) => [{ type: 'invoice.finalized' as const, invoice }, ...(invoice.status === 'paid' ? [{ type: 'invoice.paid' as const, invoice }] : [])]),
+    now,
+  );
+  return finalised;
 }
 
 export type InvoiceKey = { id: string | null } | { number: string };
@@ -224,7 +234,9 @@ export async function voidInvoice(tx: Queryable, scope: BillingScope, key: Invoi
   }
   await releasePending(tx, scope, invoice.id);
   await saveStatus(tx, scope, invoice.id, { status: 'voided', voidedAt: now, voidReason: reason }, now);
-  return getInvoice(tx, scope, { id: invoice.id }, null);
+  const voided = await getInvoice(tx, scope, { id: invoice.id }, null);
+  await emitInvoiceEvents(tx, scope, [{ type: 'invoice.voided', invoice: voided }], now);
+  return voided;
 }
 
 export interface Payment {
@@ -244,7 +256,9 @@ export async function payInvoice(tx: Queryable, scope: BillingScope, key: Invoic
   assertInvoiceCommand('pay', invoice.status);
   await postCoded(ledger, tx, scope, [paidEntry(invoice, payment.provider, now)]);
   await saveStatus(tx, scope, invoice.id, { status: 'paid', paidAt: payment.paidAt ?? now, paymentRef: payment.paymentRef }, now);
-  return getInvoice(tx, scope, { id: invoice.id }, null);
+  const paid = await getInvoice(tx, scope, { id: invoice.id }, null);
+  await emitInvoiceEvents(tx, scope, [{ type: 'invoice.paid', invoice: paid }], now);
+  return paid;
 }
 
 /** Recognises the deferred base fees of finalised invoices whose period has ended: Dr deferred revenue, Cr revenue. */

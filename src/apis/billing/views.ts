@@ -5,8 +5,6 @@ import type { Plan } from '../../billing/plan-store.ts';
 import { planWireFields } from '../../billing/plans.ts';
 import type { Customer } from '../../billing/customer-store.ts';
 import type { Page } from '../../billing/scope.ts';
-import type { InvoiceRecord } from '../../billing/invoice-store.ts';
-import { rateText } from '../../billing/tax.ts';
 
 /** The reference's id prefixes. */
 export const PREFIX = { plan: 'plan', customer: 'cst', subscription: 'sub', invoice: 'inv' } as const;
@@ -54,43 +52,4 @@ export function customerView(c: Customer) {
 /** The subscription's wire shape is billing's own (src/billing/wire.ts): its events carry the same object. */
 export const subscriptionView = subscriptionWire;
 
-const cents = (amount: bigint, currency: string) => ({ amount, currency });
-
-export function invoiceView(i: InvoiceRecord) {
-  const money = (amount: bigint) => moneyView({ amount, currency: i.currency });
-  return {
-    id: idOf('inv', i.id),
-    number: i.number,
-    tenant_id: i.tenantId,
-    customer_id: i.customerId === null ? null : idOf(PREFIX.customer, i.customerId),
-    subscription_id: idOf(PREFIX.subscription, i.subscriptionId),
-    status: i.status,
-    currency: i.currency,
-    subtotal: money(i.subtotal),
-    tax_amount: money(i.taxAmount),
-    discount_amount: money(i.discountAmount),
-    total: money(i.total),
-    credit_applied: money(i.creditApplied),
-    amount_due: money(i.amountDue),
-    tax_rate: rateText(i.taxRatePpm),
-    line_items: i.lines.map((l) => ({
-      id: idOf('li', l.id),
-      description: l.description,
-      quantity: l.quantity,
-      unit_amount: cents(l.unitAmount, i.currency),
-      amount: cents(l.amount, i.currency),
-      type: l.type,
-    })),
-    period_start: i.periodStart.toISOString(),
-    period_end: i.periodEnd.toISOString(),
-    due_date: time(i.dueDate),
-    finalized_at: time(i.finalizedAt),
-    paid_at: time(i.paidAt),
-    payment_ref: i.paymentRef,
-    voided_at: time(i.voidedAt),
-    void_reason: i.voidReason,
-    app_id: i.orgId,
-    created_at: i.createdAt.toISOString(),
-    updated_at: i.updatedAt.toISOString(),
-  };
-}
+export { invoiceWire as invoiceView } from '../../billing/invoice-wire.ts';

@@ -227,7 +227,8 @@ test('the billing surface background task runs the scheduler on its interval unt
   t.clock.set('2026-01-01T00:00:01.000Z');
   const task = billingSurface.background!({ ...t.core, config: { ...t.core.config, env: { BILLING_CLOCK_INTERVAL_MS: '10' } } });
   try {
-    await eventually(async () => (await app.call('GET', `/ledger/subscriptions/${sub.id}`)).json().current_period_start === '2026-01-01T00:00:00.000Z');
+    // Its first pass also rolls (and invoices) every earlier test's subscriptions due by then.
+    await eventually(async () => (await app.call('GET', `/ledger/subscriptions/${sub.id}`)).json().current_period_start === '2026-01-01T00:00:00.000Z', 60_000);
   } finally {
     await task.stop();
   }

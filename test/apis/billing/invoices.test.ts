@@ -99,3 +99,23 @@ test('finalize numbers the invoice, posts it; pay marks it paid; the customer re
   assertError(await app.call('POST', `/ledger/invoices/${inv.id}/pay`, {}), 400, 'invoice_paid');
   assertError(await app.call('POST', `/ledger/invoices/${inv.id}/void`, {}), 400, 'invoice_paid');
 });
+
+test('outgoing webhook events are recorded with each change: invoice.created, finalized, paid, voided, customer.credit_added', async () => {
+  const { app, sub, customer } = await setup('2025-04-01T00:00:00.000Z');
+  t.clock.set('2025-04-02T00:00:00.000Z');
+  await app.made(`/ledger/customers/${customer!.id}/credit`, { amount: { amount: 100 }, reason: 'sorry' }, {}, 200);
+  const inv = await app.made('/ledger/invoices', { subscription_id: sub.id });
+  await app.made(`/ledger/invoices/${inv.id}/finalize`, {}, {}, 200);
+  await app.made(`/ledger/invoices/${inv.id}/pay`, {}, {}, 200);
+  const second = await app.made('/ledger/subscriptions', { tenant_id: 'beta', plan_id: (await app.made('/ledger/plans', meteredPlan('other'))).id });
+  const draft = await app.made('/ledger/invoices', { subscription_id: second.id });
+  await app.made(`/ledger/invoices/${draft.id}/void`, {}, {}, 200);
+  // A refused change records nothing.
+  assertError(await app.call('POST', `/ledger/invoices/${inv.id}/void`, {}), 400, 'invoice_paid');
+  const events = await t.db.query<{ type: string; body: string; mode: string; surface: string }>(`SELECT type, body, mode, surface FROM webhook_events WHERE org_id = $1 ORDER BY id`, [app.orgId]);
+  assert.deepEqual(events.map((e) => e.type), ['customer.credit_added', 'invoice.created', 'invoice.finalized', 'invoice.paid', 'invoice.created', 'invoice.voided']);
+  assert.ok(events.every((e) => e.mode === 'live' && e.surface === 'billing'));
+  const finalized = JSON.parse(events[2].body);
+  assert.deepEqual([finalized.data.id, finalized.data.number, finalized.data.credit_applied.amount], [inv.id, 'INV-2025-0001', 100]);
+  assert.deepEqual(JSON.parse(events[0].body).data.balance, { amount: -100, currency: 'usd', display: '-$1.00' });
+});
