@@ -1,3 +1,4 @@
+// npm test: first pass only (no database, or nothing that differs between PostgreSQL versions)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFakeStripe, type FakeStripe } from '../helpers/fake-stripe.ts';

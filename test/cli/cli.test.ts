@@ -1,3 +1,4 @@
+// npm test: first pass only (runs its own embedded PostgreSQL)
 /**
  * The operator CLI and the server as operators run them: real processes on a temporary data
  * directory with its embedded PostgreSQL, first with no server (the CLI starts the database

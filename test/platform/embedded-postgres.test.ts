@@ -1,3 +1,4 @@
+// npm test: first pass only (runs its own embedded PostgreSQL)
 /**
  * The embedded PostgreSQL's own life, through its module: settings, remembered port and
  * password, clear failures instead of crashes, and root in a mode-700 directory. Restarts

@@ -1,3 +1,4 @@
+// npm test: first pass only (no database, or nothing that differs between PostgreSQL versions)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatDecimal, parseAsset, parseDecimal } from '../../src/platform/money.ts';

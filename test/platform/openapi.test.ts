@@ -1,3 +1,4 @@
+// npm test: first pass only (no database, or nothing that differs between PostgreSQL versions)
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';

@@ -1,3 +1,4 @@
+// npm test: first pass only (runs its own embedded PostgreSQL)
 /**
  * Metering under `kill -9`: clients post meter events (batches and single events, each with its
  * own idempotency_key, some repeating an acknowledged key) to a real server with a small meter
