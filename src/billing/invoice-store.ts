@@ -1,22 +1,14 @@
 import { tokenArray, type Queryable } from '../platform/db.ts';
 import { newId } from '../platform/ids.ts';
 import { billingError } from './errors.ts';
-import type { DraftLine, LineType } from './invoice-build.ts';
+import type { DraftLine } from './invoice-build.ts';
 import type { InvoiceStatus } from './invoice-states.ts';
 import { pageOf, violates, type BillingScope, type Page, type PageRequest } from './scope.ts';
 
 /** The SQL of invoices and their lines; the rules are in invoicing.ts and invoice-states.ts. */
-export interface InvoiceLine {
+/** A stored line: a drafted line with its id. */
+export interface InvoiceLine extends DraftLine {
   id: string;
-  type: LineType;
-  description: string;
-  quantity: bigint;
-  unitAmount: bigint;
-  amount: bigint;
-  planId: string | null;
-  featureKey: string | null;
-  periodStart: Date | null;
-  periodEnd: Date | null;
 }
 
 export interface InvoiceRecord {
