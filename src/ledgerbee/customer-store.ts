@@ -2,7 +2,7 @@ import type { Queryable } from '../platform/db.ts';
 import { newId } from '../platform/ids.ts';
 import { invalid } from '../platform/errors.ts';
 import { refusal, violates } from './refusals.ts';
-import { blankToNull, checkContacts, NUMBER_ORDER, replaceContacts, replaceDepartments, type ContactInput, type DepartmentInput } from './party-parts.ts';
+import { blankToNull, checkContacts, controlAccounts, NUMBER_ORDER, replaceContacts, replaceDepartments, type ContactInput, type DepartmentInput } from './party-parts.ts';
 import { defaultGroup, findGroup } from './party-groups.ts';
 
 export type VatZone = 'domestic' | 'eu' | 'abroad' | 'domestic_without_vat';
@@ -107,11 +107,8 @@ export async function customerExists(db: Queryable, orgId: string, id: string): 
 
 /** The receivable account the AR line of a customer entry posts to: its group's; null when no such customer. */
 export async function customerControlAccount(db: Queryable, orgId: string, customerId: string): Promise<{ accountId: string | null } | null> {
-  const rows = await db.query(
-    `SELECT g.account_id FROM ledgerbee_customers c JOIN ledgerbee_customer_groups g ON g.org_id = c.org_id AND g.id = c.group_id WHERE c.org_id = $1 AND c.id = $2`,
-    [orgId, customerId],
-  );
-  return rows[0] ? { accountId: rows[0].account_id } : null;
+  const found = await controlAccounts(db, 'customer', orgId, [customerId]);
+  return found.has(customerId) ? { accountId: found.get(customerId)! } : null;
 }
 
 export async function getCustomer(db: Queryable, orgId: string, id: string): Promise<Customer> {

@@ -6,8 +6,7 @@ import { POSTABLE, type JournalType } from './chart.ts';
 import { findCompany, listChart, listJournalCategories, listVatCodes, type ChartAccount, type Company, type JournalCategory, type LedgerBeeDeps, type VatCode } from './company-store.ts';
 import { dimensionValuesById, insertJournalEntries, type AttachmentRow, type JournalEntry, type JournalLine } from './journal-store.ts';
 import { splitVat } from './vat.ts';
-import { customerControlAccount } from './customer-store.ts';
-import { vendorControlAccount } from './vendor-store.ts';
+import { controlAccounts } from './party-parts.ts';
 
 export type { JournalEntry, JournalLine } from './journal-store.ts';
 
@@ -247,17 +246,8 @@ export async function postJournalEntries(deps: LedgerBeeDeps, tx: Queryable, org
 
 /** The customers and vendors the entries and their lines name, with their groups' control accounts. */
 async function partiesOf(tx: Queryable, orgId: string, inputs: JournalEntryInput[]): Promise<Parties> {
-  const parties: Parties = { customer: new Map(), vendor: new Map() };
-  const ids = (field: 'customerId' | 'vendorId') => new Set(inputs.flatMap((e) => [e[field], ...e.lines.map((l) => l[field])]).filter((id): id is string => !!id));
-  for (const id of ids('customerId')) {
-    const found = await customerControlAccount(tx, orgId, id);
-    if (found) parties.customer.set(id, found.accountId);
-  }
-  for (const id of ids('vendorId')) {
-    const found = await vendorControlAccount(tx, orgId, id);
-    if (found) parties.vendor.set(id, found.accountId);
-  }
-  return parties;
+  const ids = (field: 'customerId' | 'vendorId') => [...new Set(inputs.flatMap((e) => [e[field], ...e.lines.map((l) => l[field])]).filter((id): id is string => !!id))];
+  return { customer: await controlAccounts(tx, 'customer', orgId, ids('customerId')), vendor: await controlAccounts(tx, 'vendor', orgId, ids('vendorId')) };
 }
 
 /** The ledger's own refusals name its fields (`entries[2].postings`): said in LedgerBee's terms. */

@@ -71,8 +71,8 @@ export const blankToNull = (text: string | null | undefined): string | null => {
 
 type Owner = 'customer' | 'vendor';
 const TABLES = {
-  customer: { contacts: 'ledgerbee_customer_contacts', departments: 'ledgerbee_customer_departments', key: 'customer_id' },
-  vendor: { contacts: 'ledgerbee_vendor_contacts', departments: 'ledgerbee_vendor_departments', key: 'vendor_id' },
+  customer: { parties: 'ledgerbee_customers', groups: 'ledgerbee_customer_groups', contacts: 'ledgerbee_customer_contacts', departments: 'ledgerbee_customer_departments', key: 'customer_id' },
+  vendor: { parties: 'ledgerbee_vendors', groups: 'ledgerbee_vendor_groups', contacts: 'ledgerbee_vendor_contacts', departments: 'ledgerbee_vendor_departments', key: 'vendor_id' },
 } as const;
 
 /** Replaces the contacts of one customer or vendor (checked first with checkContacts). */
@@ -140,3 +140,17 @@ export async function listDepartments(db: Queryable, owner: Owner, orgId: string
 
 /** Party numbers sort as numbers when they are all digits, before any others, which sort as text. */
 export const NUMBER_ORDER = (column: string) => `CASE WHEN ${column} ~ '^[0-9]{1,18}$' THEN ${column}::numeric END NULLS LAST, ${column}`;
+
+/**
+ * The control account (their group's receivable or payable account) of each of the company's
+ * customers or vendors among `ids`, in one query; an id that is none of theirs is absent.
+ */
+export async function controlAccounts(db: Queryable, owner: Owner, orgId: string, ids: string[]): Promise<Map<string, string | null>> {
+  if (ids.length === 0) return new Map();
+  const t = TABLES[owner];
+  const rows = await db.query<{ id: string; account_id: string | null }>(
+    `SELECT p.id, g.account_id FROM ${t.parties} p JOIN ${t.groups} g ON g.org_id = p.org_id AND g.id = p.group_id WHERE p.org_id = $1 AND p.id = ANY($2::uuid[])`,
+    [orgId, ids],
+  );
+  return new Map(rows.map((r) => [r.id, r.account_id]));
+}

@@ -2,7 +2,7 @@ import type { Queryable } from '../platform/db.ts';
 import { newId } from '../platform/ids.ts';
 import { invalid } from '../platform/errors.ts';
 import { refusal, violates } from './refusals.ts';
-import { blankToNull, checkContacts, NUMBER_ORDER, replaceContacts, replaceDepartments, type ContactInput, type DepartmentInput } from './party-parts.ts';
+import { blankToNull, checkContacts, controlAccounts, NUMBER_ORDER, replaceContacts, replaceDepartments, type ContactInput, type DepartmentInput } from './party-parts.ts';
 import { findGroup } from './party-groups.ts';
 
 /** A vendor as the surface's create body has it (its schema has checked the types). */
@@ -87,11 +87,8 @@ export async function vendorExists(db: Queryable, orgId: string, id: string): Pr
 
 /** The payable account the AP line of a supplier entry posts to: its group's; null when no such vendor. */
 export async function vendorControlAccount(db: Queryable, orgId: string, vendorId: string): Promise<{ accountId: string | null } | null> {
-  const rows = await db.query(
-    `SELECT g.account_id FROM ledgerbee_vendors v JOIN ledgerbee_vendor_groups g ON g.org_id = v.org_id AND g.id = v.group_id WHERE v.org_id = $1 AND v.id = $2`,
-    [orgId, vendorId],
-  );
-  return rows[0] ? { accountId: rows[0].account_id } : null;
+  const found = await controlAccounts(db, 'vendor', orgId, [vendorId]);
+  return found.has(vendorId) ? { accountId: found.get(vendorId)! } : null;
 }
 
 /** Every vendor of the company, sorted by vendor number (a full list, as the product answers). */
