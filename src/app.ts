@@ -10,6 +10,13 @@ import { classifyError } from './platform/http/errors.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Compiles the route validators no request has used yet (they compile on first use). */
+    compilePendingValidators(): Promise<number>;
+  }
+}
+
 export interface AppOptions {
   logger?: boolean | object;
 }
@@ -28,7 +35,9 @@ export async function buildApp(core: Core, options: AppOptions = {}): Promise<Fa
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
-  app.setValidatorCompiler(validatorCompiler());
+  const validators = validatorCompiler();
+  app.setValidatorCompiler(validators);
+  app.decorate('compilePendingValidators', validators.compilePending);
   app.decorate('writes', core.writes);
   app.decorate('routeTable', []);
   app.decorateRequest('principal', null);

@@ -43,11 +43,11 @@ async function main() {
   const background = startBackgroundTasks(services);
 
   let stopping = false;
-  const stop = async (signal: string) => {
+  const stop = async (signal: string, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
     server.log.info({ signal }, 'draining in-flight requests');
-    let code = 0;
+    let code = exitCode;
     try {
       await server.close();
       for (const task of background) await task.stop();
@@ -62,6 +62,12 @@ async function main() {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  // Route validators compile on first use; the rest compile now, between requests, so a
+  // schema Ajv refuses stops the server at start instead of failing its first request.
+  server.compilePendingValidators().catch((error) => {
+    console.error(`kontor: a route schema does not compile: ${message(error)}`);
+    void stop('schema', 1);
+  });
 }
 
 main().catch((error) => {

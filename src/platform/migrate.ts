@@ -34,7 +34,10 @@ export async function migrate(db: Db): Promise<string[]> {
         continue;
       }
       await db.transaction(async (tx) => {
-        for (const statement of splitStatements(text)) await tx.query(statement);
+        // One round trip for the whole file (the simple-query protocol runs several statements).
+        await tx.query(text).catch((error) => {
+          throw Object.assign(new Error(`migration ${file} failed: ${error.message}`), { cause: error });
+        });
         await tx.query('INSERT INTO schema_migrations (version, checksum) VALUES ($1, $2)', [version, checksum]);
       });
       applied.push(version);
@@ -46,12 +49,4 @@ export async function migrate(db: Db): Promise<string[]> {
     await run();
   });
   return applied;
-}
-
-/** Splits a migration file on semicolons at line ends; files keep one statement per `;`-terminated block. */
-function splitStatements(text: string): string[] {
-  return text
-    .split(/;\s*\n/)
-    .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
-    .filter((s) => s.length > 0);
 }

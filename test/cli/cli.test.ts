@@ -119,7 +119,7 @@ async function cliHere(dataDir: string, ...args: string[]): Promise<Result> {
 }
 
 async function cliJson(dataDir: string, ...args: string[]): Promise<any> {
-  const result = await cli(dataDir, ...args, '--json');
+  const result = await cliHere(dataDir, ...args, '--json');
   assert.equal(result.code, 0, `kontor ${args.join(' ')} failed: ${result.stderr}`);
   return JSON.parse(result.stdout);
 }
@@ -130,7 +130,7 @@ function assertOneLine(text: string, pattern: RegExp) {
   assert.match(lines[0], pattern);
 }
 
-async function waitFor(check: () => boolean | Promise<boolean>, what: string, give: () => string, ms = 20_000) {
+async function waitFor(check: () => boolean | Promise<boolean>, what: string, give: () => string, ms = 90_000) {
   const until = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}\n${give()}`);
@@ -172,7 +172,7 @@ describe('kontor CLI', { skip }, () => {
     });
 
     test('keys create shows the secret once, keys list never, keys revoke revokes', async () => {
-      const created = await cli(dataDir, 'keys', 'create', '--org', org, '--scopes', 'ledger:read,ledger:write', '--name', 'ci', '--expires', '30d');
+      const created = await cliHere(dataDir, 'keys', 'create', '--org', org, '--scopes', 'ledger:read,ledger:write', '--name', 'ci', '--expires', '30d');
       assert.equal(created.code, 0, created.stderr);
       const secrets = created.stdout.match(SECRET) ?? [];
       assert.equal(secrets.length, 1, created.stdout);
@@ -180,7 +180,7 @@ describe('kontor CLI', { skip }, () => {
       keyId = /^id: +(\S+)$/m.exec(created.stdout)?.[1] ?? '';
       assert.match(keyId, KEY_ID);
 
-      const listed = await cli(dataDir, 'keys', 'list', '--org', org, '--json');
+      const listed = await cliHere(dataDir, 'keys', 'list', '--org', org, '--json');
       assert.equal(listed.code, 0, listed.stderr);
       assert.ok(!listed.stdout.includes(secrets[0]), 'no secret in keys list');
       const keys = JSON.parse(listed.stdout);
@@ -190,7 +190,7 @@ describe('kontor CLI', { skip }, () => {
         { id: keyId, org_id: org, scopes: ['ledger:read', 'ledger:write'], status: 'active', name: 'ci', secret: undefined },
       );
 
-      const revoked = await cli(dataDir, 'keys', 'revoke', '--org', org, '--id', keyId);
+      const revoked = await cliHere(dataDir, 'keys', 'revoke', '--org', org, '--id', keyId);
       assert.equal(revoked.code, 0, revoked.stderr);
       assert.equal(revoked.stdout, `revoked ${keyId}\n`);
     });
@@ -199,7 +199,7 @@ describe('kontor CLI', { skip }, () => {
       const created = await cliJson(dataDir, 'keys', 'create', '--org', org, '--surface', 'billing', '--scopes', 'billing:read,billing:write', '--mode', 'sandbox', '--tenant', 'acme-corp');
       assert.match(created.secret, /^bk_test_[0-9A-Za-z]{38}$/);
       assert.deepEqual([created.surface, created.mode, created.tenant], ['billing', 'sandbox', 'acme-corp']);
-      const refused = await cli(dataDir, 'keys', 'create', '--org', org, '--surface', 'billing', '--scopes', 'billing:read', '--tenant', 'has space');
+      const refused = await cliHere(dataDir, 'keys', 'create', '--org', org, '--surface', 'billing', '--scopes', 'billing:read', '--tenant', 'has space');
       assert.equal(refused.code, 2);
       assertOneLine(refused.stderr, /^kontor: --tenant must be 1 to 255 visible ASCII characters/);
     });
@@ -243,22 +243,22 @@ describe('kontor CLI', { skip }, () => {
     });
 
     test('orgs and keys commands print the same through the server', async () => {
-      const plain = await cli(dataDir, 'orgs', 'create', '--name', 'Beta GmbH');
+      const plain = await cliHere(dataDir, 'orgs', 'create', '--name', 'Beta GmbH');
       assert.equal(plain.code, 0, plain.stderr);
       assert.match(plain.stdout, /^org_[0-9A-Z]{26}  Beta GmbH\n$/);
-      const orgs = await cli(dataDir, 'orgs', 'list');
+      const orgs = await cliHere(dataDir, 'orgs', 'list');
       assert.equal(orgs.code, 0, orgs.stderr);
       assert.match(orgs.stdout, /^ID +CREATED +NAME\norg_\S+ +\S+ +Acme Ltd\norg_\S+ +\S+ +Beta GmbH\n$/);
 
-      const keys = await cli(dataDir, 'keys', 'list', '--org', org);
+      const keys = await cliHere(dataDir, 'keys', 'list', '--org', org);
       assert.equal(keys.code, 0, keys.stderr);
       assert.doesNotMatch(keys.stdout, SECRET);
       assert.match(keys.stdout, new RegExp(`^${keyId} +kontor +live +kt_live_\\S+ +revoked .* ledger:read,ledger:write +ci$`, 'm'));
 
-      const again = await cli(dataDir, 'keys', 'revoke', '--org', org, '--id', keyId);
+      const again = await cliHere(dataDir, 'keys', 'revoke', '--org', org, '--id', keyId);
       assert.equal(again.code, 1);
       assertOneLine(again.stderr, new RegExp(`^kontor: key ${keyId} is already revoked$`));
-      const unknownOrg = await cli(dataDir, 'keys', 'list', '--org', 'org_01JD0000000000000000000000');
+      const unknownOrg = await cliHere(dataDir, 'keys', 'list', '--org', 'org_01JD0000000000000000000000');
       assert.equal(unknownOrg.code, 1);
       assertOneLine(unknownOrg.stderr, /^kontor: org org_01JD0000000000000000000000 not found$/);
     });
@@ -282,7 +282,7 @@ describe('kontor CLI', { skip }, () => {
 
       test('ledgy subscription closes and opens the gate at once', async () => {
         assert.equal((await accounts(session)).status, 200);
-        const closed = await cli(dataDir, 'ledgy', 'subscription', '--email', 'ana@example.TEST', '--status', 'inactive');
+        const closed = await cliHere(dataDir, 'ledgy', 'subscription', '--email', 'ana@example.TEST', '--status', 'inactive');
         assert.equal(closed.code, 0, closed.stderr);
         assert.match(closed.stdout, new RegExp(`^email: +${EMAIL}\nuser: +${userId}\ncurrency: +USD\nstatus: +inactive\ntrial ends: +\\S+Z\ngate: +closed\n$`));
         const refused = await accounts(session);
@@ -319,7 +319,7 @@ describe('kontor CLI', { skip }, () => {
         assert.doesNotMatch(listed.stdout, LGPAT);
         assert.match(listed.stdout, new RegExp(`^ID +START +STATUS +EXPIRES +LAST USED +SCOPES +NAME\n${created.id} +lgpat_\\S+ +active +\\S+Z +\\S+ +accounts:read +ci\n$`));
 
-        const revoked = await cli(dataDir, 'ledgy', 'tokens', 'revoke', '--email', EMAIL, '--id', created.id);
+        const revoked = await cliHere(dataDir, 'ledgy', 'tokens', 'revoke', '--email', EMAIL, '--id', created.id);
         assert.equal(revoked.code, 0, revoked.stderr);
         assert.equal(revoked.stdout, `revoked ${created.id}\n`);
         // The server caches keys for 10 minutes here: the revoke's NOTIFY cleared it.
@@ -373,7 +373,7 @@ describe('kontor CLI', { skip }, () => {
     });
 
     test('migrate runs beside the server: nothing left to apply', async () => {
-      const result = await cli(dataDir, 'migrate');
+      const result = await cliHere(dataDir, 'migrate');
       assert.equal(result.code, 0, result.stderr);
       assert.equal(result.stdout, 'migrations: up to date\n');
     });
@@ -397,13 +397,13 @@ describe('kontor CLI', { skip }, () => {
       assert.equal(revoked.stdout, `revoked ${apiTokens[0].id}\n`);
 
       // 24 active now, so one more fits.
-      const created = await cli(dataDir, 'ledgy', 'tokens', 'create', '--email', EMAIL, '--name', 'offline', '--scopes', 'accounts:read,accounts:write');
+      const created = await cliHere(dataDir, 'ledgy', 'tokens', 'create', '--email', EMAIL, '--name', 'offline', '--scopes', 'accounts:read,accounts:write');
       assert.equal(created.code, 0, created.stderr);
       assert.equal((created.stdout.match(LGPAT) ?? []).length, 1, created.stdout);
       assert.match(created.stdout, /^id: +tok_[0-9A-Z]{26}\nuser: +usr_[0-9A-Z]{26}\n/);
       assert.match(created.stdout, /^scopes: +accounts:read,accounts:write\n(.*\n)*secret: +lgpat_[0-9a-f]{64}\n\nStore the secret now/m);
 
-      const trial = await cli(dataDir, 'ledgy', 'subscription', '--email', EMAIL, '--status', 'trialing', '--trial-ends', '2001-01-01T00:00:00Z');
+      const trial = await cliHere(dataDir, 'ledgy', 'subscription', '--email', EMAIL, '--status', 'trialing', '--trial-ends', '2001-01-01T00:00:00Z');
       assert.equal(trial.code, 0, trial.stderr);
       assert.match(trial.stdout, new RegExp(`^user: +${userId}\n(.*\n)*status: +trialing\ntrial ends: +2001-01-01T00:00:00Z\ngate: +closed\n$`, 'm'));
     });

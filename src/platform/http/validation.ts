@@ -1,4 +1,4 @@
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
 import type { Static, TSchema } from 'typebox';
@@ -23,14 +23,52 @@ function newAjv(coerceTypes: false | 'array', verbose = false): Ajv {
 /** Schema options for a name: at least one character that is not whitespace. */
 export const NAME = { minLength: 1, notBlank: true } as const;
 
+/** Fastify's validator compiler, with a way to compile what it has deferred. */
+export type LazyValidatorCompiler = FastifySchemaCompiler<any> & {
+  /** Compiles every validator not yet used, a few at a time between other work; rejects on a bad schema. */
+  compilePending(): Promise<number>;
+};
+
 /**
  * Bodies are validated strictly (a string is never coerced into a number or back: wrong
  * types are errors); query strings and path parameters arrive as text, so they are coerced.
+ *
+ * Each validator compiles its schema the first time it runs, not when its route is added: the
+ * app has hundreds of route schemas and a process (a test file, a CLI command) uses a few, so
+ * compiling all of them at start-up cost more than a second of CPU. A server compiles the rest
+ * after it listens (`compilePending`), so a bad schema still shows at start.
  */
-export function validatorCompiler(): FastifySchemaCompiler<any> {
+export function validatorCompiler(): LazyValidatorCompiler {
   const strictAjv = newAjv(false);
   const coercingAjv = newAjv('array');
-  return ({ schema, httpPart }) => (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema as object);
+  const pending = new Set<() => void>();
+  const compile: FastifySchemaCompiler<any> = ({ schema, httpPart }) => {
+    const ajv = httpPart === 'body' ? strictAjv : coercingAjv;
+    let compiled: ValidateFunction | null = null;
+    const compileNow = () => {
+      compiled ??= ajv.compile(schema as object);
+      pending.delete(compileNow);
+      return compiled;
+    };
+    pending.add(compileNow);
+    // Fastify reads `errors` off the function it was given: each call copies the compiled one's.
+    const validate = ((data: unknown) => {
+      const valid = (compiled ?? compileNow())(data);
+      validate.errors = compiled!.errors;
+      return valid;
+    }) as ValidateFunction;
+    return validate;
+  };
+  const compilePending = async () => {
+    let count = 0;
+    for (const compileNow of [...pending]) {
+      compileNow();
+      count += 1;
+      if (count % 20 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    return count;
+  };
+  return Object.assign(compile, { compilePending });
 }
 
 const rowAjv = newAjv(false);
