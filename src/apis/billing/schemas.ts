@@ -126,6 +126,15 @@ const Address = Type.Object({
   postal_code: Type.Optional(Type.String({ maxLength: 40 })),
   country: Type.Optional(Type.String({ maxLength: 2, description: 'ISO 3166-1 alpha-2.' })),
 });
+/** The address in an answer: all six fields, null where not given. */
+const AddressOut = Type.Object({
+  line1: Nullable(Type.String()),
+  line2: Nullable(Type.String()),
+  city: Nullable(Type.String()),
+  state: Nullable(Type.String()),
+  postal_code: Nullable(Type.String()),
+  country: Nullable(Type.String({ description: 'ISO 3166-1 alpha-2.' })),
+});
 const TaxId = Type.Object({ type: Type.String({ maxLength: 40 }), value: Type.String({ maxLength: 100 }) });
 const customerFields = {
   name: Type.Optional(Type.String({ maxLength: 200 })),
@@ -145,7 +154,7 @@ export const Customer = Type.Object({
   email: Type.String(),
   currency: Type.String(),
   balance: Money,
-  billing_address: Nullable(Address),
+  billing_address: Nullable(AddressOut),
   tax_ids: Type.Array(TaxId),
   metadata: Metadata,
   created_at: Time,
