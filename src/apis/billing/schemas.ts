@@ -118,13 +118,14 @@ export const Plan = Type.Object({
 });
 
 // Customers.
+/** A line may be null (as answered for a line never given): null is not given. */
 const Address = Type.Object({
-  line1: Type.Optional(Type.String({ maxLength: 200 })),
-  line2: Type.Optional(Type.String({ maxLength: 200 })),
-  city: Type.Optional(Type.String({ maxLength: 200 })),
-  state: Type.Optional(Type.String({ maxLength: 200 })),
-  postal_code: Type.Optional(Type.String({ maxLength: 40 })),
-  country: Type.Optional(Type.String({ maxLength: 2, description: 'ISO 3166-1 alpha-2.' })),
+  line1: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
+  line2: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
+  city: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
+  state: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
+  postal_code: Type.Optional(Nullable(Type.String({ maxLength: 40 }))),
+  country: Type.Optional(Nullable(Type.String({ maxLength: 2, description: 'ISO 3166-1 alpha-2.' }))),
 });
 /** The address in an answer: all six fields, null where not given. */
 const AddressOut = Type.Object({

@@ -332,6 +332,10 @@ test('Customers: POST, GET list, GET by id and email, PUT answer the reference s
   const updated = assertAnswer(await app.call('PUT', `/ledger/customers/${customer.id}`, update), 200, { ...CUSTOMER, billing_address: { ...CUSTOMER.billing_address, line2: null } });
   assert.equal(updated.name, 'Alice Smith');
   assert.equal(updated.billing_address.line1, '456 Oak Ave');
+  // The answer's address sent back as it came (its null line2 included) changes nothing.
+  const again = await app.call('PUT', `/ledger/customers/${customer.id}`, { billing_address: updated.billing_address });
+  assert.equal(again.statusCode, 200, again.body);
+  assert.deepEqual(again.json().billing_address, updated.billing_address);
   assertError(await app.call('PUT', '/ledger/customers/cst_01hqx3qgn9v3rywqk8zxr7t9kj', update), 404, 'customer_not_found', 'customer_id');
 });
 
@@ -472,13 +476,17 @@ test('Customers: balance, subscriptions and usage of a customer answer the refer
 });
 
 test('Invoices: generate, list, get by id and number, finalize, void and pay answer the Invoice object', async () => {
+  // Void (the example's reason) a first draft; a voided invoice's period can be invoiced again.
+  const first = assertAnswer(await app.call('POST', '/ledger/invoices', { subscription_id: sub.id }), 201, INVOICE);
+  const voided = assertAnswer(await app.call('POST', `/ledger/invoices/${first.id}/void`, { reason: 'Customer requested cancellation' }), 200, INVOICE);
+  assert.deepEqual([voided.status, voided.void_reason], ['voided', 'Customer requested cancellation']);
   const created = assertAnswer(await app.call('POST', '/ledger/invoices', { subscription_id: sub.id }), 201, INVOICE);
   assert.equal(created.status, 'draft');
   assertError(await app.call('POST', '/ledger/invoices', {}), 400, 'invalid_input', 'subscription_id');
   assertError(await app.call('POST', '/ledger/invoices', { subscription_id: 'sub_01hqx3qg8w5kjyhwkrp5j4wsy3' }), 404, 'subscription_not_found', 'subscription_id');
   // 404 plan_not_found ("Associated plan does not exist") is unreachable: a plan in use cannot be deleted.
 
-  nonEmpty(assertAnswer(await app.call('GET', '/ledger/invoices?status=draft&limit=20&offset=0'), 200, { data: [INVOICE], pagination: PAGINATION }).data);
+  nonEmpty(assertAnswer(await app.call('GET', '/ledger/invoices?status=draft&start=2025-01-01T00:00:00Z&end=2025-03-01T00:00:00Z&limit=20&offset=0'), 200, { data: [INVOICE], pagination: PAGINATION }).data);
   assertAnswer(await app.call('GET', `/ledger/invoices/${created.id}`), 200, INVOICE);
   assertError(await app.call('GET', '/ledger/invoices/inv_01hqx3qgf2c8mhwy9s6zwmf3yh'), 404, 'invoice_not_found', 'invoice_id');
   const finalized = assertAnswer(await app.call('POST', `/ledger/invoices/${created.id}/finalize`), 200, INVOICE);
