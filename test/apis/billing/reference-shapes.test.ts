@@ -482,6 +482,9 @@ test('Invoices: generate, list, get by id and number, finalize, void and pay ans
   assert.deepEqual([voided.status, voided.void_reason], ['voided', 'Customer requested cancellation']);
   const created = assertAnswer(await app.call('POST', '/ledger/invoices', { subscription_id: sub.id }), 201, INVOICE);
   assert.equal(created.status, 'draft');
+  // The example's base line, as printed: money without display in line items, with it in the totals.
+  assert.deepEqual(created.line_items[0], { ...created.line_items[0], description: 'Base subscription fee', quantity: 1, unit_amount: { amount: 4999, currency: 'usd' }, amount: { amount: 4999, currency: 'usd' }, type: 'base' });
+  assert.deepEqual(created.tax_amount, { amount: 0, currency: 'usd', display: '$0.00' });
   assertError(await app.call('POST', '/ledger/invoices', {}), 400, 'invalid_input', 'subscription_id');
   assertError(await app.call('POST', '/ledger/invoices', { subscription_id: 'sub_01hqx3qg8w5kjyhwkrp5j4wsy3' }), 404, 'subscription_not_found', 'subscription_id');
   // 404 plan_not_found ("Associated plan does not exist") is unreachable: a plan in use cannot be deleted.
@@ -536,4 +539,10 @@ test('Subscriptions: cancel, pause, resume and change-plan answer the reference 
   assert.equal(deleted.statusCode, 204, deleted.body);
   assert.equal(deleted.body, '');
   assertError(await app.call('DELETE', `/ledger/customers/${customer.id}`), 404, 'customer_not_found', 'customer_id');
+});
+
+test('the error envelope: the reference example (subscription_not_found) field for field', async () => {
+  const res = await app.call('GET', '/ledger/subscriptions/sub_01h2xcejqtf2nbrexx3vqjhp44');
+  const body = assertAnswer(res, 404, { error: { code: 'subscription_not_found', message: 'Subscription sub_01h2xcejqtf2nbrexx3vqjhp44 does not exist', type: 'not_found', param: 'subscription_id', details: {} } });
+  assert.deepEqual({ ...body.error, message: '' }, { code: 'subscription_not_found', message: '', type: 'not_found', param: 'subscription_id', details: {} });
 });
