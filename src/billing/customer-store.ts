@@ -85,7 +85,7 @@ export async function getCustomer(db: Queryable, scope: BillingScope, id: string
     id === null
       ? []
       : await db.query(`SELECT ${COLUMNS} FROM billing_customers WHERE org_id = $1 AND mode = $2 AND id = $3 AND ($4::text IS NULL OR tenant_id = $4) ${lock}`, [scope.orgId, scope.mode, id, tenantId]);
-  if (rows.length === 0) throw notFound('with that id', 'id');
+  if (rows.length === 0) throw notFound('with that id', 'customer_id');
   return toCustomer(rows[0]);
 }
 

@@ -25,11 +25,14 @@ export interface CustomerDefinition {
   metadata: Record<string, string>;
 }
 
+/** An address as a client sends it: a line may be null (as answered for a line never given). */
+export type BillingAddressInput = { [K in keyof BillingAddress]?: string | null };
+
 export interface CustomerInput {
   name?: string;
   email?: string;
   currency?: string;
-  billing_address?: BillingAddress | null;
+  billing_address?: BillingAddressInput | null;
   tax_ids?: TaxId[];
   metadata?: Record<string, string>;
 }
@@ -44,6 +47,11 @@ export const DEFAULT_CUSTOMER_CURRENCY = 'usd';
 const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
 export const isEmail = (text: string) => text.length <= 254 && EMAIL.test(text);
 
+/** The lines given: a null line is one not given, so an answer sent back unchanged changes nothing. */
+function addressOf(input: BillingAddressInput): BillingAddress {
+  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== null && v !== undefined)) as BillingAddress;
+}
+
 /** Checks in the reference's order: name and email required (`invalid_input`), then the email's form (`invalid_email`), then the currency. */
 export function validateCustomer(input: CustomerInput): CustomerDefinition {
   const name = (input.name ?? '').trim();
@@ -57,7 +65,7 @@ export function validateCustomer(input: CustomerInput): CustomerDefinition {
     name,
     email,
     currency,
-    billingAddress: input.billing_address ?? null,
+    billingAddress: input.billing_address ? addressOf(input.billing_address) : null,
     taxIds: input.tax_ids ?? [],
     metadata: { ...(input.metadata ?? {}) },
   };

@@ -230,7 +230,7 @@ export async function getInvoice(db: Queryable, scope: BillingScope, key: { id: 
           value,
           tenantId,
         ]);
-  if (rows.length === 0) throw billingError('invoice_not_found', 'the invoice does not exist', 'id');
+  if (rows.length === 0) throw billingError('invoice_not_found', 'the invoice does not exist', 'invoice_id');
   return (await withLines(db, scope, rows))[0];
 }
 

@@ -79,7 +79,7 @@ export async function getPlanBySlug(db: Queryable, scope: BillingScope, slug: st
  * A plan by id (a uuid, or null for text that is no plan id: not found either way). `lock`
  * is `FOR SHARE` when a subscription is about to reference it, `FOR UPDATE` to delete it.
  */
-export async function getPlanById(db: Queryable, scope: BillingScope, id: string | null, param = 'id', lock: '' | 'FOR SHARE' | 'FOR UPDATE' = ''): Promise<Plan> {
+export async function getPlanById(db: Queryable, scope: BillingScope, id: string | null, param = 'plan_id', lock: '' | 'FOR SHARE' | 'FOR UPDATE' = ''): Promise<Plan> {
   const rows = id === null ? [] : await db.query(`SELECT * FROM billing_plans WHERE org_id = $1 AND mode = $2 AND id = $3 ${lock}`, [scope.orgId, scope.mode, id]);
   if (rows.length === 0) throw planNotFound('with that id', param);
   return toPlan(rows[0]);
@@ -114,7 +114,7 @@ export async function updatePlanBySlug(tx: Queryable, scope: BillingScope, slug:
  * against a subscription being created on the plan (which holds the plan FOR SHARE).
  */
 export async function deletePlan(tx: Queryable, scope: BillingScope, id: string | null): Promise<void> {
-  const plan = await getPlanById(tx, scope, id, 'id', 'FOR UPDATE');
+  const plan = await getPlanById(tx, scope, id, 'plan_id', 'FOR UPDATE');
   const [{ n }] = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM billing_subscriptions WHERE org_id = $1 AND plan_id = $2`, [scope.orgId, plan.id]);
   assertPlanDeletable(`"${plan.slug}"`, n);
   await tx.query(`DELETE FROM billing_plans WHERE org_id = $1 AND id = $2`, [scope.orgId, plan.id]);

@@ -49,7 +49,8 @@ export const toRecord = (r: any): SubscriptionRecord => ({
 });
 
 const exists = (tenantId: string) => billingError('subscription_exists', `tenant "${tenantId}" already has an active subscription`, 'tenant_id');
-const notFound = () => billingError('subscription_not_found', 'the subscription does not exist', 'id');
+// `param` names the id as the reference's error example does ("param": "subscription_id"), wherever it was sent.
+const notFound = () => billingError('subscription_not_found', 'the subscription does not exist', 'subscription_id');
 
 /** The webhook event a command records after its clock steps' (null: none, a catch-up alone). */
 type CommandEvent = string | null | ((after: Subscription) => string);

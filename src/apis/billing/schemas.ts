@@ -118,13 +118,23 @@ export const Plan = Type.Object({
 });
 
 // Customers.
+/** A line may be null (as answered for a line never given): null is not given. */
 const Address = Type.Object({
-  line1: Type.Optional(Type.String({ maxLength: 200 })),
-  line2: Type.Optional(Type.String({ maxLength: 200 })),
-  city: Type.Optional(Type.String({ maxLength: 200 })),
-  state: Type.Optional(Type.String({ maxLength: 200 })),
-  postal_code: Type.Optional(Type.String({ maxLength: 40 })),
-  country: Type.Optional(Type.String({ maxLength: 2, description: 'ISO 3166-1 alpha-2.' })),
+  line1: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
+  line2: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
+  city: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
+  state: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
+  postal_code: Type.Optional(Nullable(Type.String({ maxLength: 40 }))),
+  country: Type.Optional(Nullable(Type.String({ maxLength: 2, description: 'ISO 3166-1 alpha-2.' }))),
+});
+/** The address in an answer: all six fields, null where not given. */
+const AddressOut = Type.Object({
+  line1: Nullable(Type.String()),
+  line2: Nullable(Type.String()),
+  city: Nullable(Type.String()),
+  state: Nullable(Type.String()),
+  postal_code: Nullable(Type.String()),
+  country: Nullable(Type.String({ description: 'ISO 3166-1 alpha-2.' })),
 });
 const TaxId = Type.Object({ type: Type.String({ maxLength: 40 }), value: Type.String({ maxLength: 100 }) });
 const customerFields = {
@@ -145,7 +155,7 @@ export const Customer = Type.Object({
   email: Type.String(),
   currency: Type.String(),
   balance: Money,
-  billing_address: Nullable(Address),
+  billing_address: Nullable(AddressOut),
   tax_ids: Type.Array(TaxId),
   metadata: Metadata,
   created_at: Time,

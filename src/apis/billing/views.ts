@@ -31,6 +31,15 @@ export function planView(p: Plan) {
   };
 }
 
+/**
+ * The reference's six address fields, each present: a line the customer never gave is null
+ * (the PUT example sends no line2, and a client reads `billing_address.line2` all the same).
+ */
+const addressView = (a: Customer['billingAddress']) =>
+  a === null
+    ? null
+    : { line1: a.line1 ?? null, line2: a.line2 ?? null, city: a.city ?? null, state: a.state ?? null, postal_code: a.postal_code ?? null, country: a.country ?? null };
+
 /** `balance`: what finalised, unpaid invoices ask less credit available; negative means credit (the reference's sign). */
 export function customerView(c: Customer) {
   return {
@@ -41,7 +50,7 @@ export function customerView(c: Customer) {
     email: c.email,
     currency: c.currency,
     balance: { amount: c.owed - c.creditBalance, currency: c.currency, display: formatDisplay(c.owed - c.creditBalance, c.currency) },
-    billing_address: c.billingAddress,
+    billing_address: addressView(c.billingAddress),
     tax_ids: c.taxIds,
     metadata: c.metadata,
     created_at: c.createdAt.toISOString(),
