@@ -27,6 +27,7 @@ import { couponRoutes } from './coupons.ts';
 import { paymentMethodRoutes } from './payment-methods.ts';
 import { invoiceRoutes } from './invoices.ts';
 import { creditRoutes } from './credits.ts';
+import { paymentRoutes } from './payments.ts';
 import { EntitlementCache } from '../../billing/entitlement-cache.ts';
 import { MeteredUseCache } from '../../billing/entitlement-usage.ts';
 import { scopeOf } from './context.ts';
@@ -99,6 +100,7 @@ export async function registerBillingApi(app: FastifyInstance, core: Core): Prom
       paymentMethodRoutes(api, core);
       invoiceRoutes(api, core);
       creditRoutes(api, core);
+      paymentRoutes(api, core);
       // A write's handler has committed by the time its answer is sent.
       api.addHook('onSend', async (request, reply) => {
         const operation = (request.routeOptions.schema as { operationId?: string } | undefined)?.operationId;
