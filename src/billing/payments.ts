@@ -150,12 +150,13 @@ export async function recordCharge(tx: Queryable, scope: BillingScope, paymentId
 }
 
 /**
- * A pending payment (locked by the caller) succeeded: the invoice is paid with it (Dr
+ * A pending (or failed) payment, locked by the caller, succeeded: the invoice is paid with it (Dr
  * cash:<provider>, Cr receivable) and invoice.paid sent; an invoice that meanwhile was paid
  * otherwise or voided leaves the money as the customer's credit. payment.succeeded goes out.
  */
 export async function markSucceeded(tx: Queryable, scope: BillingScope, payment: PaymentRecord, processorId: string | null, now: Date, ledger: LedgerEngine): Promise<PaymentRecord> {
-  if (payment.status !== 'pending') return payment;
+  // A failed payment may still succeed (the provider retried it, or the customer completed it): the money counts.
+  if (payment.status !== 'pending' && payment.status !== 'failed') return payment;
   const invoice = await getInvoice(tx, scope, { id: payment.invoiceId }, null, 'FOR UPDATE');
   const ref = processorId ?? payment.processorId;
   if ((invoice.status === 'pending' || invoice.status === 'past_due') && invoice.amountDue === payment.amount && invoice.currency === payment.currency) {

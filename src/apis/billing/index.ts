@@ -28,6 +28,7 @@ import { paymentMethodRoutes } from './payment-methods.ts';
 import { invoiceRoutes } from './invoices.ts';
 import { creditRoutes } from './credits.ts';
 import { paymentRoutes } from './payments.ts';
+import { providerWebhookRoutes } from './provider-webhooks.ts';
 import { EntitlementCache } from '../../billing/entitlement-cache.ts';
 import { MeteredUseCache } from '../../billing/entitlement-usage.ts';
 import { scopeOf } from './context.ts';
@@ -107,5 +108,18 @@ export async function registerBillingApi(app: FastifyInstance, core: Core): Prom
         if (reply.statusCode < 400 && operation && CHANGES_ENTITLEMENTS.has(operation) && request.principal) cache.invalidate(scopeOf(request), null);
       });
     },
+  });
+  // The payment providers' webhooks (the reference's `/webhooks/stripe` and `/webhooks/paddle`):
+  // public, each request signed by the provider; their operations join billing's document.
+  await registerSurface(app, core, {
+    name: 'billing',
+    prefix: '/webhooks',
+    title: 'Kontor Billing API',
+    version: '1.0.0',
+    errors: billingEnvelope,
+    document: 'extend',
+    authenticate: async () => null,
+    rateLimit: () => core.config.rateLimitPerMinute,
+    routes: (api) => providerWebhookRoutes(api, core),
   });
 }
