@@ -5,6 +5,7 @@ import { lockCredit, moveCredit, type CreditMove } from './credit-store.ts';
 import { customersOfTenants } from './customer-store.ts';
 import { discountsFor } from './discounts.ts';
 import { emitInvoiceEvents } from './invoice-events.ts';
+import { afterInvoicePaid } from './dunning.ts';
 import { billingError } from './errors.ts';
 import { buildInvoice, type DraftLine } from './invoice-build.ts';
 import { claimPending, releasePending, unclaimedPending, usageForWindows } from './invoice-inputs-store.ts';
@@ -260,6 +261,7 @@ export async function payInvoice(tx: Queryable, scope: BillingScope, key: Invoic
   await saveStatus(tx, scope, invoice.id, { status: 'paid', paidAt: payment.paidAt ?? now, paymentRef: payment.paymentRef }, now);
   const paid = await getInvoice(tx, scope, { id: invoice.id }, null);
   await emitInvoiceEvents(tx, scope, [{ type: 'invoice.paid', invoice: paid }], now);
+  await afterInvoicePaid(tx, scope, paid, now);
   return paid;
 }
 

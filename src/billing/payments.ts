@@ -5,6 +5,7 @@ import { overpaymentEntry, postCoded, refundEntry } from './books.ts';
 import { moveCredit } from './credit-store.ts';
 import { billingError, billingCodeOf } from './errors.ts';
 import { assertInvoiceCommand } from './invoice-states.ts';
+import { afterCollectionFailed } from './dunning.ts';
 import { getInvoice, type InvoiceRecord } from './invoice-store.ts';
 import { payInvoice, type InvoiceKey } from './invoicing.ts';
 import { defaultPaymentMethod, getPaymentMethod } from './payment-method-store.ts';
@@ -175,6 +176,7 @@ export async function markFailed(tx: Queryable, scope: BillingScope, payment: Pa
   if (payment.status !== 'pending') return payment;
   const saved = await savePayment(tx, scope, payment.id, { status: 'failed', processorId, failureMessage: message.slice(0, 500) }, now);
   await emitBillingEvents(tx, scope, [paymentEvent('payment.failed', saved, now)]);
+  await afterCollectionFailed(tx, scope, saved, now);
   return saved;
 }
 

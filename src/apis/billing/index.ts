@@ -28,6 +28,7 @@ import { paymentMethodRoutes } from './payment-methods.ts';
 import { invoiceRoutes } from './invoices.ts';
 import { creditRoutes } from './credits.ts';
 import { paymentRoutes } from './payments.ts';
+import { collectionSettingsRoutes } from './collection-settings.ts';
 import { providerWebhookRoutes } from './provider-webhooks.ts';
 import { EntitlementCache } from '../../billing/entitlement-cache.ts';
 import { MeteredUseCache } from '../../billing/entitlement-usage.ts';
@@ -102,6 +103,7 @@ export async function registerBillingApi(app: FastifyInstance, core: Core): Prom
       invoiceRoutes(api, core);
       creditRoutes(api, core);
       paymentRoutes(api, core);
+      collectionSettingsRoutes(api, core);
       // A write's handler has committed by the time its answer is sent.
       api.addHook('onSend', async (request, reply) => {
         const operation = (request.routeOptions.schema as { operationId?: string } | undefined)?.operationId;
