@@ -136,3 +136,16 @@ test('the scheduler collects a finalised live invoice with the default card; a c
   const [row] = await t.db.query<{ next_collection_at: Date | null }>(`SELECT next_collection_at FROM billing_invoices WHERE org_id = $1`, [bare.orgId]);
   assert.equal(row.next_collection_at, null);
 });
+
+test('two schedulers collecting at once charge an invoice once', async () => {
+  const endpoints = billingSettings({ STRIPE_API_BASE: stripe.url }).providers;
+  const schedulers = [1, 2].map(() => new BillingScheduler(t.db, t.core.writes, t.clock, (e) => assert.fail(String(e)), t.core.ledger, endpoints));
+  const app = await subscribed('tok_visa', 'live');
+  const draft = await app.made('/ledger/invoices', { subscription_id: app.sub.id });
+  const invoice = await app.made(`/ledger/invoices/${draft.id}/finalize`, {}, {}, 200);
+  const charges = stripe.payments.charges;
+  await Promise.all(schedulers.map((s) => s.runDue(t.clock.now())));
+  assert.equal(stripe.payments.charges, charges + 1);
+  assert.equal((await app.call('GET', `/ledger/invoices/${invoice.id}`)).json().status, 'paid');
+  assert.equal((await app.call('GET', '/ledger/payments')).json().pagination.total, 1);
+});
