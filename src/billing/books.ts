@@ -33,6 +33,7 @@ export const ACCOUNTS = {
   tax: (cur: string) => `tax_payable:${cur}`,
   cash: (provider: string, cur: string) => `cash:${provider}:${cur}`,
   creditGrants: (cur: string) => `credit_grants:${cur}`,
+  refunds: (cur: string) => `refunds:${cur}`,
 };
 
 const TYPES: [RegExp, AccountType, string][] = [
@@ -43,6 +44,7 @@ const TYPES: [RegExp, AccountType, string][] = [
   [/^tax_payable:/, 'liability', 'Tax payable'],
   [/^credit_grants:/, 'expense', 'Credit granted'],
   [/^revenue:/, 'income', 'Revenue'],
+  [/^refunds:/, 'income', 'Refunds'],
 ];
 
 function specOf(code: string): AccountSpec {
@@ -143,9 +145,13 @@ export const voidedEntry = (inv: InvoiceRecord, carriedCredit: bigint, at: Date)
   postings: finalisationPostings(inv, inv.deferredAmount !== 0n && inv.recognizedAt === null, carriedCredit).map(([c, a]) => [c, -a]),
 });
 
-/** A payment marked by hand (`pay`): Dr cash:manual, Cr receivable. Providers post `cash:<provider>` the same way. */
-export const paidEntry = (inv: InvoiceRecord, provider: string, at: Date): CodedEntry => ({
-  externalId: `${invoiceRef(inv)}:paid`,
+/**
+ * An invoice paid: Dr cash:<provider>, Cr receivable, for the amount due. A payment marked by
+ * hand (`pay`) is `inv_…:paid` on cash:manual; a provider's payment is its own fact,
+ * `pay_…:succeeded` (`externalId`).
+ */
+export const paidEntry = (inv: InvoiceRecord, provider: string, at: Date, externalId = `${invoiceRef(inv)}:paid`): CodedEntry => ({
+  externalId,
   description: `Invoice ${inv.number} paid`,
   effectiveAt: at,
   postings: [
@@ -175,6 +181,32 @@ export const creditEntry = (grantId: string, customerId: string, amount: bigint,
   postings: [
     [ACCOUNTS.creditGrants(currency), amount],
     [ACCOUNTS.customerCredit(customerId, currency), -amount],
+  ],
+});
+
+/**
+ * A provider's payment that found its invoice no longer payable (paid by other means, or
+ * voided, while the provider was charging): the money is the customer's credit. Dr
+ * cash:<provider>, Cr customer_credit.
+ */
+export const overpaymentEntry = (paymentId: string, customerId: string, provider: string, amount: bigint, currency: string, at: Date): CodedEntry => ({
+  externalId: `${display('pay', paymentId)}:succeeded`,
+  description: `Payment ${display('pay', paymentId)} received for an invoice already settled: customer credit`,
+  effectiveAt: at,
+  postings: [
+    [ACCOUNTS.cash(provider, currency), amount],
+    [ACCOUNTS.customerCredit(customerId, currency), -amount],
+  ],
+});
+
+/** Money returned to a customer: Dr refunds (contra-revenue), Cr cash:<provider>. The receivable is untouched: the invoice stays paid. */
+export const refundEntry = (refundId: string, paymentId: string, provider: string, amount: bigint, currency: string, at: Date): CodedEntry => ({
+  externalId: `${display('rfd', refundId)}:succeeded`,
+  description: `Refund of payment ${display('pay', paymentId)}`,
+  effectiveAt: at,
+  postings: [
+    [ACCOUNTS.refunds(currency), amount],
+    [ACCOUNTS.cash(provider, currency), -amount],
   ],
 });
 

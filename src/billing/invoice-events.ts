@@ -9,7 +9,7 @@ import type { BillingScope } from './scope.ts';
  * they report (the outbox, decision 0021): they exist if and only if the change committed.
  * `data` is the object as the API answers it.
  */
-export type InvoiceEventType = 'invoice.created' | 'invoice.finalized' | 'invoice.paid' | 'invoice.voided';
+export type InvoiceEventType = 'invoice.created' | 'invoice.finalized' | 'invoice.paid' | 'invoice.voided' | 'invoice.past_due';
 
 export async function emitInvoiceEvents(tx: Queryable, scope: BillingScope, items: readonly { type: InvoiceEventType; invoice: InvoiceRecord }[], at: Date): Promise<void> {
   await recordEvents(

@@ -286,7 +286,9 @@ export async function saveFinalised(tx: Queryable, scope: BillingScope, items: r
   if (items.length === 0) return;
   await tx.query(
     `UPDATE billing_invoices AS i SET status = u.status, number = u.number, due_date = u.due, credit_applied = u.credit, amount_due = u.due_amount,
-            deferred_amount = u.deferred, paid_at = u.paid, finalized_at = $3, auto_finalize_at = NULL, updated_at = $3
+            deferred_amount = u.deferred, paid_at = u.paid, finalized_at = $3, auto_finalize_at = NULL, updated_at = $3,
+            -- Automatic collection charges what is left to pay at once (src/billing/collection.ts).
+            next_collection_at = CASE WHEN u.status = 'pending' THEN $3::timestamptz END
        FROM unnest($4::uuid[], $5::text[], $6::text[], $7::timestamptz[], $8::int8[], $9::int8[], $10::int8[], $11::timestamptz[])
          AS u (id, status, number, due, credit, due_amount, deferred, paid)
       WHERE i.org_id = $1 AND i.mode = $2 AND i.id = u.id`,
@@ -316,7 +318,8 @@ export async function saveStatus(
 ): Promise<void> {
   await tx.query(
     `UPDATE billing_invoices SET status = $4, paid_at = COALESCE($5, paid_at), payment_ref = COALESCE($6, payment_ref), voided_at = COALESCE($7, voided_at),
-            void_reason = COALESCE($8, void_reason), auto_finalize_at = CASE WHEN $4 = 'draft' THEN auto_finalize_at ELSE NULL END, updated_at = $9
+            void_reason = COALESCE($8, void_reason), auto_finalize_at = CASE WHEN $4 = 'draft' THEN auto_finalize_at ELSE NULL END, updated_at = $9,
+            next_collection_at = CASE WHEN $4 IN ('paid', 'voided') THEN NULL ELSE next_collection_at END
       WHERE org_id = $1 AND mode = $2 AND id = $3`,
     [scope.orgId, scope.mode, id, change.status, change.paidAt ?? null, change.paymentRef ?? null, change.voidedAt ?? null, change.voidReason ?? null, now],
   );

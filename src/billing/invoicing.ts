@@ -5,6 +5,7 @@ import { lockCredit, moveCredit, type CreditMove } from './credit-store.ts';
 import { customersOfTenants } from './customer-store.ts';
 import { discountsFor } from './discounts.ts';
 import { emitInvoiceEvents } from './invoice-events.ts';
+import { afterInvoicePaid } from './dunning.ts';
 import { billingError } from './errors.ts';
 import { buildInvoice, type DraftLine } from './invoice-build.ts';
 import { claimPending, releasePending, unclaimedPending, usageForWindows } from './invoice-inputs-store.ts';
@@ -244,6 +245,8 @@ export interface Payment {
   provider: string;
   paymentRef: string | null;
   paidAt: Date | null;
+  /** The ledger entry's external id when the payment is a fact of its own (`pay_…:succeeded`); default `inv_…:paid`. */
+  externalId?: string;
 }
 
 /**
@@ -254,10 +257,11 @@ export interface Payment {
 export async function payInvoice(tx: Queryable, scope: BillingScope, key: InvoiceKey, tenantId: string | null, payment: Payment, now: Date, ledger: LedgerEngine): Promise<InvoiceRecord> {
   const invoice = await getInvoice(tx, scope, key, tenantId, 'FOR UPDATE');
   assertInvoiceCommand('pay', invoice.status);
-  await postCoded(ledger, tx, scope, [paidEntry(invoice, payment.provider, now)]);
+  await postCoded(ledger, tx, scope, [paidEntry(invoice, payment.provider, now, payment.externalId)]);
   await saveStatus(tx, scope, invoice.id, { status: 'paid', paidAt: payment.paidAt ?? now, paymentRef: payment.paymentRef }, now);
   const paid = await getInvoice(tx, scope, { id: invoice.id }, null);
   await emitInvoiceEvents(tx, scope, [{ type: 'invoice.paid', invoice: paid }], now);
+  await afterInvoicePaid(tx, scope, paid, now);
   return paid;
 }
 

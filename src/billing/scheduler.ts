@@ -5,6 +5,8 @@ import type { LedgerEngine } from '../ledger/engine.ts';
 import { dueWorlds, runDueSteps, type StepsRun } from './clock-steps.ts';
 import { settleDueInvoices } from './invoice-run.ts';
 import { invoiceWorlds } from './invoice-store.ts';
+import { collectDue } from './collection.ts';
+import type { ProviderEndpoints } from './providers/accounts.ts';
 
 /** Subscriptions one transaction steps: large enough to be quick, small enough to hold few locks for long. */
 const BATCH = 500;
@@ -30,6 +32,8 @@ export class BillingScheduler {
      * clock still makes each ended period's draft, and leaves it for a person to finalise.
      */
     private readonly ledger: LedgerEngine | null = null,
+    /** Where the providers are: with it (and the ledger), due invoices are collected (collection.ts) after each run. */
+    private readonly endpoints: ProviderEndpoints | null = null,
   ) {}
 
   /**
@@ -52,8 +56,11 @@ export class BillingScheduler {
         }
       }
       const settled = await this.settleInvoices(now);
-      if (total.subscriptions === before && settled === 0) return total;
+      if (total.subscriptions === before && settled === 0) break;
     }
+    // Charges run between transactions (the provider is called outside them), after the invoices they collect are final.
+    if (this.ledger && this.endpoints) await collectDue({ db: this.db, writes: this.writes, ledger: this.ledger, endpoints: this.endpoints }, now, this.onError);
+    return total;
   }
 
   /**

@@ -5,7 +5,7 @@ import { getPlanById, type Plan } from './plan-store.ts';
 import type { ProrationLine } from './proration.ts';
 import { jsonText, pageOf, violates, type BillingScope, type Page, type PageRequest } from './scope.ts';
 import { LIVE_STATUSES, type SubscriptionStatus } from './subscription-states.ts';
-import { cancelSubscription, catchUp, changePlan, nextDueAt, pauseSubscription, resumeSubscription, startSubscription, type Subscription, type SubscriptionChange } from './subscriptions.ts';
+import { cancelSubscription, catchUp, changePlan, markPastDue, nextDueAt, settlePastDue, pauseSubscription, resumeSubscription, startSubscription, type Subscription, type SubscriptionChange } from './subscriptions.ts';
 import { noticeTenant } from './entitlement-notices.ts';
 import { recordClockEvents } from './subscription-events.ts';
 import { emitBillingEvents, subscriptionEvents } from './webhook-events.ts';
@@ -219,6 +219,14 @@ export const resume = (tx: Queryable, scope: BillingScope, id: string | null, te
 /** `POST …/change-plan`: the target plan must exist in this app and mode (`plan_not_found`); the rest is `changePlan`'s. */
 export const switchPlan = (tx: Queryable, scope: BillingScope, id: string | null, tenantId: string | null, now: Date, newPlanId: string | null, prorate: boolean) =>
   command(tx, scope, id, tenantId, now, 'subscription.plan_changed', async (s, plan) => changePlan(s, plan, await getPlanById(tx, scope, newPlanId, 'plan_id', 'FOR SHARE'), now, { prorate, seats: s.seats }));
+
+/** Dunning: the subscription's invoice could not be collected (active → past_due). */
+export const markSubscriptionPastDue = (tx: Queryable, scope: BillingScope, id: string, now: Date) =>
+  command(tx, scope, id, null, now, 'subscription.past_due', (s, plan) => markPastDue(s, plan, now));
+
+/** Dunning: the overdue invoice was paid (past_due → active). */
+export const settleSubscriptionPastDue = (tx: Queryable, scope: BillingScope, id: string, now: Date) =>
+  command(tx, scope, id, null, now, 'subscription.recovered', (s, plan) => settlePastDue(s, plan, now));
 
 /** The pending lines of a subscription not yet on an invoice, oldest first. */
 export async function pendingLines(db: Queryable, scope: BillingScope, subscriptionId: string) {

@@ -27,6 +27,9 @@ import { couponRoutes } from './coupons.ts';
 import { paymentMethodRoutes } from './payment-methods.ts';
 import { invoiceRoutes } from './invoices.ts';
 import { creditRoutes } from './credits.ts';
+import { paymentRoutes } from './payments.ts';
+import { collectionSettingsRoutes } from './collection-settings.ts';
+import { providerWebhookRoutes } from './provider-webhooks.ts';
 import { EntitlementCache } from '../../billing/entitlement-cache.ts';
 import { MeteredUseCache } from '../../billing/entitlement-usage.ts';
 import { scopeOf } from './context.ts';
@@ -99,11 +102,26 @@ export async function registerBillingApi(app: FastifyInstance, core: Core): Prom
       paymentMethodRoutes(api, core);
       invoiceRoutes(api, core);
       creditRoutes(api, core);
+      paymentRoutes(api, core);
+      collectionSettingsRoutes(api, core);
       // A write's handler has committed by the time its answer is sent.
       api.addHook('onSend', async (request, reply) => {
         const operation = (request.routeOptions.schema as { operationId?: string } | undefined)?.operationId;
         if (reply.statusCode < 400 && operation && CHANGES_ENTITLEMENTS.has(operation) && request.principal) cache.invalidate(scopeOf(request), null);
       });
     },
+  });
+  // The payment providers' webhooks (the reference's `/webhooks/stripe` and `/webhooks/paddle`):
+  // public, each request signed by the provider; their operations join billing's document.
+  await registerSurface(app, core, {
+    name: 'billing',
+    prefix: '/webhooks',
+    title: 'Kontor Billing API',
+    version: '1.0.0',
+    errors: billingEnvelope,
+    document: 'extend',
+    authenticate: async () => null,
+    rateLimit: () => core.config.rateLimitPerMinute,
+    routes: (api) => providerWebhookRoutes(api, core),
   });
 }

@@ -22,7 +22,7 @@ export const billingSurface: SurfaceManifest<Core> = {
   // outgoing webhooks (decision 0021; every surface's events), both from the database.
   background(core) {
     const report = (what: string) => (error: unknown) => console.error(`kontor: ${what}: ${error instanceof Error ? error.message : String(error)}`);
-    const scheduler = new BillingScheduler(core.db, core.writes, core.clock, report('billing clock'), core.ledger);
+    const scheduler = new BillingScheduler(core.db, core.writes, core.clock, report('billing clock'), core.ledger, billingSettings(core.config.env).providers);
     scheduler.start(billingSettings(core.config.env).clockIntervalMs);
     const hooks = webhookSettings(core.config.env);
     const worker = new WebhookWorker(core.db, core.clock, { timeoutMs: hooks.timeoutMs, privateUrls: hooks.privateUrls, onError: report('webhooks') });

@@ -6,6 +6,8 @@ import { billingError } from '../../billing/errors.ts';
 import { runAllDueSteps } from '../../billing/clock-steps.ts';
 import { settleAllDueInvoices } from '../../billing/invoice-run.ts';
 import { advanceTestClock, readTestClock, type TestClock } from '../../billing/test-clocks.ts';
+import { collectWorld } from '../../billing/collection.ts';
+import { billingSettings } from './settings.ts';
 import * as S from './schemas.ts';
 import { scopeOf } from './context.ts';
 
@@ -27,7 +29,8 @@ const clockView = (c: TestClock) => ({ now: c.now.toISOString(), advanced_at: c.
  * sandbox's time, and moving it forward, running every step that falls due before answering,
  * so a year of billing takes a second.
  */
-export function testClockRoutes(api: SurfaceApp, { db, clock, ledger }: Core) {
+export function testClockRoutes(api: SurfaceApp, { db, clock, ledger, writes, config }: Core) {
+  const endpoints = billingSettings(config.env).providers;
   api.get(
     '/test-clock',
     {
@@ -52,6 +55,14 @@ export function testClockRoutes(api: SurfaceApp, { db, clock, ledger }: Core) {
         tags,
         body: Type.Object({ to: Type.Optional(Type.String({ maxLength: 40, description: 'An ISO 8601 time later than the sandbox time, at most ten years ahead.' })) }),
         response: { 200: Advanced, ...S.errorResponses(400, 401, 403) },
+      },
+      // After the advance committed, before the answer: the sandbox's due invoices are charged
+      // (each provider call between two transactions of its own, collection.ts).
+      onSend: async (request, reply, payload) => {
+        const to = (request.body as { to?: string } | undefined)?.to;
+        if (reply.statusCode !== 200 || !to || request.idempotency?.replayed) return payload;
+        await collectWorld({ db, writes, ledger, endpoints }, scopeOf(request), new Date(to), (error) => request.log.warn({ err: error }, 'a collection failed'));
+        return payload;
       },
     },
     write(async (tx, request) => {

@@ -66,9 +66,10 @@ export interface SurfaceOptions {
   /**
    * Whether these routes are the surface's OpenAPI document (default true). False for a
    * second mount of a surface under another prefix (Ledgy's `/mcp`): the same pipeline,
-   * the same principals and rate limits, no document of its own.
+   * the same principals and rate limits, no document of its own. `extend`: a second mount
+   * whose routes join the document of the surface's first mount (billing's `/webhooks`).
    */
-  document?: boolean;
+  document?: boolean | 'extend';
   routes: (app: SurfaceApp) => Promise<void> | void;
 }
 
@@ -86,6 +87,12 @@ declare module 'fastify' {
     readOnly?: boolean;
     /** No credential needed (sign-up, log-in). */
     public?: boolean;
+    /**
+     * A public route whose requests prove themselves by a signature over the body (a payment
+     * provider's webhook): not limited per client address, since a provider sends many at
+     * once from a few addresses. False only; the default limits.
+     */
+    addressLimit?: false;
     /** Any credential of the surface will do, with no scope (declared, so a forgotten scope is not mistaken for this). */
     noScope?: boolean;
     /** The scope an API key needs; sessions are not scope-limited. */
@@ -127,6 +134,17 @@ export function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
+/** A surface's document with a second mount's paths and component schemas added. */
+function joinDocuments(first: object, second: object): object {
+  const a = first as { paths?: Record<string, unknown>; components?: { schemas?: Record<string, unknown> } };
+  const b = second as typeof a;
+  return {
+    ...a,
+    paths: { ...a.paths, ...b.paths },
+    components: { ...a.components, schemas: { ...a.components?.schemas, ...b.components?.schemas } },
+  };
+}
+
 /**
  * Mounts one surface: its routes under its prefix, its error envelope for every failure
  * (malformed JSON, unknown routes, validation, domain errors), authentication, per-credential
@@ -136,7 +154,12 @@ export async function registerSurface(root: FastifyInstance, core: PipelineServi
   const fingerprintKey = core.deriveKey('idempotency-fingerprint');
   await root.register(
     async (app) => {
-      if (options.document !== false) {
+      if (options.document === 'extend') {
+        await app.register(swagger, swaggerOptions(options));
+        const first = core.openapi.get(options.name);
+        if (!first) throw new Error(`${options.name}: a mount that extends a document comes after the surface's first mount`);
+        core.openapi.set(options.name, () => joinDocuments(first(), app.swagger() as object));
+      } else if (options.document !== false) {
         await app.register(swagger, swaggerOptions(options));
         core.openapi.set(options.name, () => app.swagger() as object);
       }
@@ -179,6 +202,7 @@ export async function registerSurface(root: FastifyInstance, core: PipelineServi
       const publicInFlight = new Map<string, number>();
       app.addHook('onRequest', async (request, reply) => {
         const config = request.routeOptions.config;
+        if (config?.public && config.addressLimit === false) return;
         if (config?.public) {
           const running = publicInFlight.get(request.ip) ?? 0;
           if (running >= PUBLIC_CONCURRENT_PER_ADDRESS) {
