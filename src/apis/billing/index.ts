@@ -27,6 +27,8 @@ import { couponRoutes } from './coupons.ts';
 import { paymentMethodRoutes } from './payment-methods.ts';
 import { invoiceRoutes } from './invoices.ts';
 import { creditRoutes } from './credits.ts';
+import { portalSessionRoutes, registerPortalPages } from './portal.ts';
+import { customerExportRoutes } from './customer-export.ts';
 import { EntitlementCache } from '../../billing/entitlement-cache.ts';
 import { MeteredUseCache } from '../../billing/entitlement-usage.ts';
 import { scopeOf } from './context.ts';
@@ -99,6 +101,8 @@ export async function registerBillingApi(app: FastifyInstance, core: Core): Prom
       paymentMethodRoutes(api, core);
       invoiceRoutes(api, core);
       creditRoutes(api, core);
+      portalSessionRoutes(api, core);
+      customerExportRoutes(api, core, cache);
       // A write's handler has committed by the time its answer is sent.
       api.addHook('onSend', async (request, reply) => {
         const operation = (request.routeOptions.schema as { operationId?: string } | undefined)?.operationId;
@@ -106,4 +110,6 @@ export async function registerBillingApi(app: FastifyInstance, core: Core): Prom
       });
     },
   });
+  // The customer portal's pages: HTML for the customer's browser, outside the API's prefix and its API keys.
+  await registerPortalPages(app, core, cache);
 }
