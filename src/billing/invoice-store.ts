@@ -131,10 +131,19 @@ export const periodTaken = (subscriptionId: string) =>
   billingError('already_exists', 'the subscription already has an invoice for this period (void it to make another)', 'subscription_id');
 
 /** Lines appended after those an invoice has (finalisation adds `credit`). */
-export async function insertLines(tx: Queryable, scope: BillingScope, items: { invoiceId: string; from: number; lines: DraftLine[] }[]): Promise<void> {
-  const flat = items.flatMap((it) => it.lines.map((l, i) => ({ invoiceId: it.invoiceId, position: it.from + i, l })));
-  if (flat.length === 0) return;
+/** Appends lines to invoices, one statement for all; returns each item's lines as stored (with their ids). */
+export async function insertLines(tx: Queryable, scope: BillingScope, items: { invoiceId: string; from: number; lines: DraftLine[] }[]): Promise<InvoiceLine[][]> {
+  const stored = items.map((it) => it.lines.map((l): InvoiceLine => ({ ...l, id: newId() })));
+  const flat = items.flatMap((it, n) => stored[n].map((l, i) => ({ invoiceId: it.invoiceId, position: it.from + i, l })));
+  if (flat.length === 0) return stored;
   const iso = (d: Date | null) => (d === null ? null : d.toISOString());
+  // Each line's foreign-key check looks its invoice up with a plan PostgreSQL caches per
+  // connection. Made while billing_invoices was small (a new installation, the first batch of
+  // a period-end run), that plan scans an (org_id, …) index over all the app's invoices
+  // instead of the primary key: each check then reads every invoice of the app, and a
+  // 10,000-invoice run spent most of its time there (decision 0029). Planned afresh per
+  // check, against the table as it is, each is one primary-key lookup.
+  await tx.query(`SET LOCAL plan_cache_mode = force_custom_plan`);
   await tx.query(
     `INSERT INTO billing_invoice_lines (org_id, mode, id, invoice_id, position, type, description, quantity, unit_amount, amount, plan_id, feature_key, period_start, period_end)
      SELECT $1, $2, l.id, l.inv, l.pos, l.type, l.descr, l.qty, l.unit, l.amount, l.plan, l.feature, l.ps, l.pe
@@ -143,7 +152,7 @@ export async function insertLines(tx: Queryable, scope: BillingScope, items: { i
     [
       scope.orgId,
       scope.mode,
-      tokenArray(flat.map(() => newId())),
+      tokenArray(flat.map((f) => f.l.id)),
       tokenArray(flat.map((f) => f.invoiceId)),
       tokenArray(flat.map((f) => f.position)),
       flat.map((f) => f.l.type),
@@ -157,14 +166,55 @@ export async function insertLines(tx: Queryable, scope: BillingScope, items: { i
       tokenArray(flat.map((f) => iso(f.l.periodEnd))),
     ],
   );
+  return stored;
+}
+
+/** A draft as insertDrafts stores it: the row's values and defaults, without reading it back. */
+function draftRecord(scope: BillingScope, id: string, d: NewInvoice, lines: InvoiceLine[], now: Date): InvoiceRecord {
+  return {
+    id,
+    orgId: scope.orgId,
+    mode: scope.mode,
+    tenantId: d.tenantId,
+    customerId: d.customerId,
+    subscriptionId: d.subscriptionId,
+    planId: d.planId,
+    status: 'draft',
+    currency: d.currency,
+    subtotal: d.subtotal,
+    discountAmount: d.discount,
+    taxAmount: d.tax,
+    total: d.total,
+    creditApplied: 0n,
+    amountDue: d.total,
+    taxRatePpm: d.taxRatePpm,
+    taxNote: d.taxNote,
+    periodStart: d.periodStart,
+    periodEnd: d.periodEnd,
+    number: null,
+    dueDate: null,
+    finalizedAt: null,
+    autoFinalizeAt: d.autoFinalizeAt,
+    paidAt: null,
+    paymentRef: null,
+    voidedAt: null,
+    voidReason: null,
+    deferredAmount: 0n,
+    recognizedAt: null,
+    metadata: {},
+    createdAt: now,
+    updatedAt: now,
+    lines,
+  };
 }
 
 /**
  * Drafts, set-based (the period-end run makes hundreds per statement). A period that already
  * has a non-voided invoice: with `skipTaken` that draft is left out (the clock, which makes each
- * period's invoice once), else 409 `already_exists`. Returns the ids made, in input order (null: skipped).
+ * period's invoice once), else 409 `already_exists`. Returns the drafts made as stored, in input
+ * order (null: skipped), built from what was written instead of read back.
  */
-export async function insertDrafts(tx: Queryable, scope: BillingScope, drafts: readonly NewInvoice[], now: Date, skipTaken: boolean): Promise<(string | null)[]> {
+export async function insertDrafts(tx: Queryable, scope: BillingScope, drafts: readonly NewInvoice[], now: Date, skipTaken: boolean): Promise<(InvoiceRecord | null)[]> {
   if (drafts.length === 0) return [];
   const ids = drafts.map(() => newId());
   try {
@@ -198,13 +248,10 @@ export async function insertDrafts(tx: Queryable, scope: BillingScope, drafts: r
       ],
     );
     const made = new Set(rows.map((r) => r.id));
-    const out = ids.map((id) => (made.has(id) ? id : null));
-    await insertLines(
-      tx,
-      scope,
-      drafts.flatMap((d, i) => (out[i] ? [{ invoiceId: out[i]!, from: 0, lines: d.lines }] : [])),
-    );
-    return out;
+    const kept = drafts.flatMap((d, i) => (made.has(ids[i]) ? [{ d, id: ids[i] }] : []));
+    const lines = await insertLines(tx, scope, kept.map(({ d, id }) => ({ invoiceId: id, from: 0, lines: d.lines })));
+    const records = new Map(kept.map(({ d, id }, n) => [id, draftRecord(scope, id, d, lines[n], now)]));
+    return ids.map((id) => records.get(id) ?? null);
   } catch (error) {
     if (violates(error, 'billing_invoices_period')) throw periodTaken(drafts[0].subscriptionId);
     throw error;

@@ -47,6 +47,9 @@ export interface PeriodToBill {
 
 const DAY_MS = 86_400_000;
 
+/** In the order a read by ids gives (`ORDER BY id`: uuids compare as their lower-case text). */
+const byId = (invoices: InvoiceRecord[]) => invoices.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+
 /**
  * Makes the drafts of `items`: usage over [period start, min(now, period end)), the plan's
  * base fee (of the plan in force when the period began: the oldest pending credit line of a
@@ -108,7 +111,8 @@ export async function makeDrafts(tx: Queryable, scope: BillingScope, items: read
       lines: figures.lines,
     };
   });
-  const ids = await insertDrafts(tx, scope, drafts, now, auto);
+  const records = await insertDrafts(tx, scope, drafts, now, auto);
+  const ids = records.map((r) => r?.id ?? null);
   // Each subscription's pending lines go to its first draft made here.
   const claimed = new Set<string>();
   const claims = items.flatMap((item, n) => {
@@ -118,7 +122,7 @@ export async function makeDrafts(tx: Queryable, scope: BillingScope, items: read
     return (pending.get(item.subscription.id) ?? []).map((p) => ({ lineId: p.id, invoiceId: id }));
   });
   await claimPending(tx, scope, claims);
-  const made = await loadInvoices(tx, scope, ids.filter((id): id is string => id !== null));
+  const made = byId(records.filter((r): r is InvoiceRecord => r !== null));
   await emitInvoiceEvents(tx, scope, made.map((invoice) => ({ type: 'invoice.created' as const, invoice })), now);
   return ids;
 }
@@ -155,6 +159,7 @@ export async function finalizeInvoices(tx: Queryable, scope: BillingScope, draft
   const saved: Finalised[] = [];
   const newLines: { invoiceId: string; from: number; lines: DraftLine[] }[] = [];
   const entries: CodedEntry[] = [];
+  const results: InvoiceRecord[] = [];
   ready.forEach((d, n) => {
     const account = credit.get(d.customerId!);
     const usable = account && account.currency === d.currency ? account.credit : 0n;
@@ -182,14 +187,17 @@ export async function finalizeInvoices(tx: Queryable, scope: BillingScope, draft
     };
     saved.push(done);
     if (lines.length > 0) newLines.push({ invoiceId: d.id, from: d.lines.length, lines });
-    const after: InvoiceRecord = { ...d, ...done, lines: [...d.lines, ...lines.map((l, i) => ({ ...l, id: `new-${i}` }))] };
+    // As saveFinalised stores it (the credit line's id comes when it is inserted, below).
+    const after: InvoiceRecord = { ...d, ...done, finalizedAt: now, autoFinalizeAt: null, updatedAt: now, lines: [...d.lines, ...lines.map((l, i) => ({ ...l, id: `new-${i}` }))] };
     entries.push(finalisedEntry(after, deferred && deferredAmount !== 0n, carried, now));
+    results.push(after);
   });
   await saveFinalised(tx, scope, saved, now);
-  await insertLines(tx, scope, newLines);
+  const stored = new Map((await insertLines(tx, scope, newLines)).map((lines, n) => [newLines[n].invoiceId, lines]));
   await moveCredit(tx, scope, moves, now);
   await postCoded(ledger, tx, scope, entries);
-  const finalised = await loadInvoices(tx, scope, ready.map((d) => d.id));
+  // What was written, not read back: the invoices as a reload would give them (ordered by id).
+  const finalised = byId(results.map((r) => (stored.has(r.id) ? { ...r, lines: [...r.lines.slice(0, r.lines.length - stored.get(r.id)!.length), ...stored.get(r.id)!] } : r)));
   await emitInvoiceEvents(
     tx,
     scope,

@@ -14,7 +14,7 @@ import { PREFIX, idOf, uuidOf } from './views.ts';
 const tags = ['entitlements'];
 const CustomerParams = Type.Object({ customerId: Type.String({ maxLength: 64, description: 'A customer id, cst_…' }) });
 const Count = Type.Unsafe<bigint>(Type.Integer({ description: '−1 means unlimited.' }));
-const Check = Type.Object({
+export const Check = Type.Object({
   allowed: Type.Boolean(),
   feature: Type.String(),
   used: Count,
@@ -27,7 +27,7 @@ const BatchItem = Type.Object({ allowed: Type.Boolean(), used: Count, limit: Cou
 const Listed = Type.Object({ feature: Type.String(), allowed: Type.Boolean(), used: Count, limit: Count, remaining: Count, type: Type.String(), reason: Type.Optional(Type.String()) });
 
 const reasonOf = (e: Entitlement) => (e.reason ? { reason: e.reason } : {});
-const checkView = (e: Entitlement) => ({ allowed: e.allowed, feature: e.feature, used: e.used, limit: e.limit, remaining: e.remaining, soft_limit: e.softLimit, ...reasonOf(e) });
+export const checkView = (e: Entitlement) => ({ allowed: e.allowed, feature: e.feature, used: e.used, limit: e.limit, remaining: e.remaining, soft_limit: e.softLimit, ...reasonOf(e) });
 
 /** Checks are tenant-scoped (X-Tenant-ID); answered from this server's entitlement cache (metered use read fresh). */
 export function entitlementRoutes(api: SurfaceApp, { db }: Core, cache: EntitlementCache) {

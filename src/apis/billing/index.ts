@@ -30,6 +30,8 @@ import { creditRoutes } from './credits.ts';
 import { paymentRoutes } from './payments.ts';
 import { collectionSettingsRoutes } from './collection-settings.ts';
 import { providerWebhookRoutes } from './provider-webhooks.ts';
+import { portalSessionRoutes, registerPortalPages } from './portal.ts';
+import { customerExportRoutes } from './customer-export.ts';
 import { EntitlementCache } from '../../billing/entitlement-cache.ts';
 import { MeteredUseCache } from '../../billing/entitlement-usage.ts';
 import { scopeOf } from './context.ts';
@@ -104,6 +106,8 @@ export async function registerBillingApi(app: FastifyInstance, core: Core): Prom
       creditRoutes(api, core);
       paymentRoutes(api, core);
       collectionSettingsRoutes(api, core);
+      portalSessionRoutes(api, core);
+      customerExportRoutes(api, core, cache);
       // A write's handler has committed by the time its answer is sent.
       api.addHook('onSend', async (request, reply) => {
         const operation = (request.routeOptions.schema as { operationId?: string } | undefined)?.operationId;
@@ -124,4 +128,6 @@ export async function registerBillingApi(app: FastifyInstance, core: Core): Prom
     rateLimit: () => core.config.rateLimitPerMinute,
     routes: (api) => providerWebhookRoutes(api, core),
   });
+  // The customer portal's pages: HTML for the customer's browser, outside the API's prefix and its API keys.
+  await registerPortalPages(app, core, cache);
 }

@@ -34,7 +34,7 @@ const BatchResult = Type.Object({
   status: Type.Union([Type.Literal('buffered'), Type.Literal('rejected')]),
   error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
 });
-const UsageEvent = Type.Object({
+export const UsageEvent = Type.Object({
   id: S.Id('uevt'),
   tenant_id: Type.String(),
   app_id: Type.String(),
@@ -68,7 +68,7 @@ function batchAnswer(outcomes: EventOutcome[]): StoredResponse {
   }
   return answer(202, `{"accepted":${accepted},"rejected":${outcomes.length - accepted},"results":[${results}]}`);
 }
-const eventView = (e: StoredUsageEvent) => ({
+export const eventView = (e: StoredUsageEvent) => ({
   id: idOf('uevt', e.id),
   tenant_id: e.tenantId,
   app_id: e.orgId,

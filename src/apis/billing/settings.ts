@@ -13,6 +13,12 @@ export interface BillingSettings {
   };
   /** Where the payment providers' APIs are (each app's keys are its own: `kontor billing provider set`). */
   providers: ProviderEndpoints;
+  portal: {
+    /** BILLING_PORTAL_TTL_SECONDS: how long a customer portal link works (decision 0029). */
+    ttlSeconds: number;
+    /** BILLING_PORTAL_BASE_URL: the origin portal links start with (behind a proxy); unset, the API request's own. */
+    baseUrl: string | null;
+  };
 }
 
 export function billingSettings(env: Env): BillingSettings {
@@ -28,6 +34,10 @@ export function billingSettings(env: Env): BillingSettings {
       paddleApiBase: (url(env, 'PADDLE_API_BASE', ['http:', 'https:']) ?? 'https://api.paddle.com').replace(/\/+$/, ''),
       paddleSandboxApiBase: (url(env, 'PADDLE_SANDBOX_API_BASE', ['http:', 'https:']) ?? 'https://sandbox-api.paddle.com').replace(/\/+$/, ''),
       timeoutMs: integer(env, 'BILLING_PROVIDER_TIMEOUT_MS', 20_000, 100, 120_000),
+    },
+    portal: {
+      ttlSeconds: integer(env, 'BILLING_PORTAL_TTL_SECONDS', 3600, 60, 86_400),
+      baseUrl: origin(env, 'BILLING_PORTAL_BASE_URL'),
     },
   };
 }
