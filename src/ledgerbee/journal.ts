@@ -1,7 +1,8 @@
 import type { Queryable } from '../platform/db.ts';
 import { DomainError, invalid } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
-import type { EntryInput } from '../ledger/types.ts';
+import type { EntryInput, PostResult } from '../ledger/types.ts';
+import type { SharedCommitOptions } from '../ledger/engine.ts';
 import { POSTABLE, type JournalType } from './chart.ts';
 import { findCompany, listChart, listJournalCategories, listVatCodes, type ChartAccount, type Company, type JournalCategory, type LedgerBeeDeps, type VatCode } from './company-store.ts';
 import { dimensionValuesById, insertJournalEntries, type AttachmentRow, type JournalEntry, type JournalLine } from './journal-store.ts';
@@ -235,6 +236,45 @@ export async function postJournalEntries(deps: LedgerBeeDeps, tx: Queryable, org
   const results = await deps.ledger.postBatch(orgId, built.map((b) => b.ledger), tx).catch((error) => {
     throw renamed(error, at);
   });
+  return writeJournal(tx, orgId, built, results);
+}
+
+/** What commits with submitted journal entries: the write's audit row, and a step of the caller's after them (its stored answer). */
+export interface JournalCommit {
+  audit?: SharedCommitOptions['audit'];
+  beforeCommit?: (tx: Queryable, entries: JournalEntry[]) => Promise<void>;
+}
+
+/**
+ * As `postJournalEntries`, but committed by the ledger's commit queue together with other
+ * requests' entries (one transaction, one lock of the accounts, one commit for the group):
+ * the entries are checked first against the company's books as they stand (the reads need
+ * no transaction: a company's chart, VAT codes and categories never change), then posted,
+ * and the journal rows written in the queue's transaction before it commits. All or none.
+ */
+export async function submitJournalEntries(deps: LedgerBeeDeps, orgId: string, inputs: JournalEntryInput[], at: (index: number) => string, commit: JournalCommit = {}): Promise<JournalEntry[]> {
+  const built = await buildAll(deps, deps.db, orgId, inputs, at, false);
+  let entries: JournalEntry[] = [];
+  await deps.ledger
+    .submitBatch(
+      orgId,
+      built.map((b) => b.ledger),
+      {
+        audit: commit.audit,
+        beforeCommit: async (tx, results) => {
+          entries = await writeJournal(tx, orgId, built, results);
+          await commit.beforeCommit?.(tx, entries);
+        },
+      },
+    )
+    .catch((error) => {
+      throw renamed(error, at);
+    });
+  return entries;
+}
+
+/** The journal rows of posted entries: each takes its ledger entry's id. */
+async function writeJournal(tx: Queryable, orgId: string, built: Built[], results: PostResult[]): Promise<JournalEntry[]> {
   built.forEach((b, i) => {
     b.entry.id = results[i].entry.id;
     for (const a of b.attachments) a.journalEntryId = b.entry.id;
