@@ -11,8 +11,10 @@ const CALLERS = 4;
 /**
  * LedgerBee's v2 journal batch over HTTP: 100 entries a request, each four lines with one
  * Gross VAT line (so five postings), one company, four callers in a closed loop from a client
- * thread. Each request is one transaction: validation against the chart, one ledger batch,
- * the journal rows, the audit row.
+ * thread. Each request is checked against the books (reads outside any transaction), then
+ * its entries go through the ledger's commit queue, which posts concurrent requests in one
+ * transaction (one account lock, one write of entries and postings, one audit insert, one
+ * commit), each request's journal rows written in its before-commit step (decision 0030).
  */
 export default {
   name: 'ledgerbee.journal_batch',

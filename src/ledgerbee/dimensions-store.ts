@@ -50,11 +50,29 @@ export async function createDimension(tx: Queryable, orgId: string, input: { nam
 }
 
 export async function updateDimension(tx: Queryable, orgId: string, id: string, input: { name: string; isUnique: boolean }): Promise<Dimension> {
-  const clash = await tx.query('SELECT 1 FROM ledgerbee_dimension_categories WHERE org_id = $1 AND lower(name) = lower($2) AND id <> $3', [orgId, input.name, id]);
-  if (clash.length > 0) throw nameTaken();
+  await refuseTakenName(tx, orgId, input.name, id);
   const rows = await tx.query('UPDATE ledgerbee_dimension_categories SET name = $3, is_unique = $4 WHERE org_id = $1 AND id = $2 RETURNING id', [orgId, id, input.name, input.isUnique]);
   if (rows.length === 0) throw notFound('dimension', 'id');
   return getDimension(tx, orgId, id);
+}
+
+/** Names are unique per company, case-insensitive: another category's name is 409. */
+async function refuseTakenName(tx: Queryable, orgId: string, name: string, self: string): Promise<void> {
+  const clash = await tx.query('SELECT 1 FROM ledgerbee_dimension_categories WHERE org_id = $1 AND lower(name) = lower($2) AND id <> $3', [orgId, name, self]);
+  if (clash.length > 0) throw nameTaken();
+}
+
+/** Renames a category, keeping whether it is unique (a project renamed renames its dimension). */
+export async function renameDimension(tx: Queryable, orgId: string, id: string, name: string): Promise<void> {
+  await refuseTakenName(tx, orgId, name, id);
+  const rows = await tx.query('UPDATE ledgerbee_dimension_categories SET name = $3 WHERE org_id = $1 AND id = $2 RETURNING id', [orgId, id, name]);
+  if (rows.length === 0) throw notFound('dimension', 'id');
+}
+
+/** Renames a value, keeping its place in the tree. */
+export async function renameDimensionValue(tx: Queryable, orgId: string, categoryId: string, id: string, name: string): Promise<void> {
+  const rows = await tx.query('UPDATE ledgerbee_dimension_values SET name = $4 WHERE org_id = $1 AND category_id = $2 AND id = $3 RETURNING id', [orgId, categoryId, id, name]);
+  if (rows.length === 0) throw notFound('dimension value', 'valueId');
 }
 
 /** Whether posted lines carry any of these values (they then stay, as the entries do). */

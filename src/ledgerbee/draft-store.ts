@@ -62,15 +62,34 @@ const summaryValues = (s: DraftSummary, body: unknown) => [s.entryType, s.date, 
 /** Stores drafts (already checked), in order; one statement for a whole batch. */
 export async function createDrafts<B>(tx: Queryable, orgId: string, drafts: { body: B; summary: DraftSummary }[], now: Date): Promise<Draft<B>[]> {
   const ids = drafts.map(() => newId());
-  for (const [i, d] of drafts.entries()) {
-    await tx.query(`INSERT INTO ledgerbee_drafts (org_id, id, ${SUMMARY_COLUMNS}, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)`, [
+  const rows = await tx.query(
+    `INSERT INTO ledgerbee_drafts (org_id, id, ${SUMMARY_COLUMNS}, created_at, updated_at)
+     SELECT $1, u.id, u.entry_type, u.date, u.amount, u.customer_id, u.vendor_id, u.external_system_id, u.description, u.reference,
+        ARRAY(SELECT jsonb_array_elements_text(u.account_ids))::uuid[], u.body, $3, $3
+       FROM jsonb_to_recordset($2::jsonb) AS u(id uuid, entry_type text, date date, amount bigint, customer_id uuid, vendor_id uuid,
+        external_system_id text, description text, reference text, account_ids jsonb, body jsonb)
+     RETURNING *`,
+    [
       orgId,
-      ids[i],
-      ...summaryValues(d.summary, d.body),
+      JSON.stringify(
+        drafts.map(({ body, summary: s }, i) => ({
+          id: ids[i],
+          entry_type: s.entryType,
+          date: s.date,
+          amount: s.amount.toString(),
+          customer_id: s.customerId,
+          vendor_id: s.vendorId,
+          external_system_id: s.externalSystemId,
+          description: s.description,
+          reference: s.reference,
+          account_ids: s.accountIds,
+          body,
+        })),
+      ),
       now,
-    ]);
-  }
-  const rows = await tx.query(`SELECT * FROM ledgerbee_drafts WHERE org_id = $1 AND id = ANY($2::uuid[])`, [orgId, ids]);
+    ],
+  );
+  // RETURNING promises no order: put the rows back in the request's.
   const byId = new Map(rows.map((r) => [r.id, toDraft<B>(r)]));
   return ids.map((id) => byId.get(id)!);
 }
@@ -105,7 +124,7 @@ export async function listDrafts<B>(db: Queryable, orgId: string, filter: DraftF
   return { items: rows.map((r) => toDraft<B>(r)), total: n };
 }
 
-function refuseBooked(draft: Draft<unknown>) {
+export function refuseBooked(draft: Draft<unknown>) {
   if (draft.journalEntryId) {
     const error = refusal('DRAFT_JOURNAL_ENTRY_ALREADY_BOOKED', `draft journal entry ${draft.id} was booked as journal entry ${draft.journalEntryId}`, 'id');
     Object.assign(error.details!, { journalEntryId: draft.journalEntryId });

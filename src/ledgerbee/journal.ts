@@ -1,7 +1,8 @@
 import type { Queryable } from '../platform/db.ts';
 import { DomainError, invalid } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
-import type { EntryInput } from '../ledger/types.ts';
+import type { EntryInput, PostResult } from '../ledger/types.ts';
+import type { SharedCommitOptions } from '../ledger/engine.ts';
 import { POSTABLE, type JournalType } from './chart.ts';
 import { findCompany, listChart, listJournalCategories, listVatCodes, type ChartAccount, type Company, type JournalCategory, type LedgerBeeDeps, type VatCode } from './company-store.ts';
 import { dimensionValuesById, insertJournalEntries, type AttachmentRow, type JournalEntry, type JournalLine } from './journal-store.ts';
@@ -100,11 +101,16 @@ interface Built {
   attachments: AttachmentRow[];
 }
 
-/** Checks one entry against the company's books and builds its ledger entry. `at` prefixes property paths (`entries.3.`). */
-function build(company: Company, master: Master, dims: Map<string, { categoryId: string; isUnique: boolean }>, parties: Parties, input: JournalEntryInput, at: string, now: Date): Built {
+/**
+ * Checks one entry against the company's books and builds its ledger entry. `at` prefixes
+ * property paths (`entries.3.`). A `draft` is checked for what it names (accounts, VAT codes,
+ * parties, categories, dimension values) but not for balance or the lock date: those are
+ * checked when it is booked.
+ */
+function build(company: Company, master: Master, dims: Map<string, { categoryId: string; isUnique: boolean }>, parties: Parties, input: JournalEntryInput, at: string, now: Date, draft = false): Built {
   const currency = input.currency ?? company.currency;
   if (currency !== company.currency) throw invalid(`${at}currency`, `currency must be the company's currency ${company.currency}`);
-  checkLockDate(company, input.date, `${at}date`);
+  if (!draft) checkLockDate(company, input.date, `${at}date`);
   if (input.journalCategoryId) {
     const category = master.categories.get(input.journalCategoryId);
     if (!category) throw notFound('JOURNAL_CATEGORY_NOT_FOUND', 'journal category', `${at}journalCategoryId`);
@@ -174,7 +180,7 @@ function build(company: Company, master: Master, dims: Map<string, { categoryId:
     const groupAccount = isCustomer ? parties.customer.get(input.customerId!) : parties.vendor.get(input.vendorId!);
     const control = (groupAccount && master.accounts.get(groupAccount)) || (isCustomer ? master.receivable : master.payable);
     const sign = CONTROL_SIGN[input.entryType]!;
-    if (originalAmount !== null && -sum !== sign * originalAmount) {
+    if (originalAmount !== null && -sum !== sign * originalAmount && !draft) {
       throw invalid(`${at}originalAmount`, `originalAmount ${originalAmount} does not match the lines: with VAT they come to ${sign * -sum}`);
     }
     originalAmount ??= sign * -sum;
@@ -191,11 +197,11 @@ function build(company: Company, master: Master, dims: Map<string, { categoryId:
       dimensionValueIds: [],
       system: true,
     });
-  } else if (sum !== 0n) {
+  } else if (sum !== 0n && !draft) {
     throw new DomainError('unbalanced', `the entry does not balance: with VAT its lines come to ${sum} (debits positive); they must come to 0`, `${at}lines.${input.lines.length - 1}.amount`);
   }
   const ledgerPostings = [...postings].filter(([, amount]) => amount !== 0n).map(([accountId, amount]) => ({ accountId, amount }));
-  if (ledgerPostings.length < 2) throw invalid(`${at}lines`, 'the entry posts nothing: its lines cancel out on every account');
+  if (ledgerPostings.length < 2 && !draft) throw invalid(`${at}lines`, 'the entry posts nothing: its lines cancel out on every account');
   const id = newId();
   const entry: JournalEntry = {
     id,
@@ -226,22 +232,74 @@ function build(company: Company, master: Master, dims: Map<string, { categoryId:
  * paths in errors start with `at(i)` (`entries.3.` in a batch, '' for one entry).
  */
 export async function postJournalEntries(deps: LedgerBeeDeps, tx: Queryable, orgId: string, inputs: JournalEntryInput[], at: (index: number) => string = (i) => (inputs.length === 1 ? '' : `entries.${i}.`)): Promise<JournalEntry[]> {
-  const company = await findCompany(tx, orgId);
-  if (!company) throw new DomainError('not_found', 'company not found');
-  const master = await masterData(deps, tx, orgId);
-  const dims = await dimensionValuesById(tx, orgId, [...new Set(inputs.flatMap((e) => e.lines.flatMap((l) => l.dimensionValueIds ?? [])))]);
-  const now = deps.clock.now();
-  const parties = await partiesOf(tx, orgId, inputs);
-  const built = inputs.map((input, i) => build(company, master, dims, parties, input, at(i), now));
+  const built = await buildAll(deps, tx, orgId, inputs, at, false);
   const results = await deps.ledger.postBatch(orgId, built.map((b) => b.ledger), tx).catch((error) => {
     throw renamed(error, at);
   });
+  return writeJournal(tx, orgId, built, results);
+}
+
+/** What commits with submitted journal entries: the write's audit row, and a step of the caller's after them (its stored answer). */
+export interface JournalCommit {
+  audit?: SharedCommitOptions['audit'];
+  beforeCommit?: (tx: Queryable, entries: JournalEntry[]) => Promise<void>;
+}
+
+/**
+ * As `postJournalEntries`, but committed by the ledger's commit queue together with other
+ * requests' entries (one transaction, one lock of the accounts, one commit for the group):
+ * the entries are checked first against the company's books as they stand (the reads need
+ * no transaction: a company's chart, VAT codes and categories never change), then posted,
+ * and the journal rows written in the queue's transaction before it commits. All or none.
+ */
+export async function submitJournalEntries(deps: LedgerBeeDeps, orgId: string, inputs: JournalEntryInput[], at: (index: number) => string, commit: JournalCommit = {}): Promise<JournalEntry[]> {
+  const built = await buildAll(deps, deps.db, orgId, inputs, at, false);
+  let entries: JournalEntry[] = [];
+  await deps.ledger
+    .submitBatch(
+      orgId,
+      built.map((b) => b.ledger),
+      {
+        audit: commit.audit,
+        beforeCommit: async (tx, results) => {
+          entries = await writeJournal(tx, orgId, built, results);
+          await commit.beforeCommit?.(tx, entries);
+        },
+      },
+    )
+    .catch((error) => {
+      throw renamed(error, at);
+    });
+  return entries;
+}
+
+/** The journal rows of posted entries: each takes its ledger entry's id. */
+async function writeJournal(tx: Queryable, orgId: string, built: Built[], results: PostResult[]): Promise<JournalEntry[]> {
   built.forEach((b, i) => {
     b.entry.id = results[i].entry.id;
     for (const a of b.attachments) a.journalEntryId = b.entry.id;
   });
   await insertJournalEntries(tx, orgId, built.map((b) => b.entry), built.flatMap((b) => b.attachments));
   return built.map((b) => b.entry);
+}
+
+/**
+ * Checks draft entries against the company's books as `postJournalEntries` would, but for
+ * balance and the lock date (checked when a draft is booked). Nothing is written.
+ */
+export async function checkDraftEntries(deps: LedgerBeeDeps, tx: Queryable, orgId: string, inputs: JournalEntryInput[], at: (index: number) => string): Promise<void> {
+  await buildAll(deps, tx, orgId, inputs, at, true);
+}
+
+/** The company, its master data, the dimension values and parties the entries name: each read once for all the entries. */
+async function buildAll(deps: LedgerBeeDeps, tx: Queryable, orgId: string, inputs: JournalEntryInput[], at: (index: number) => string, draft: boolean): Promise<Built[]> {
+  const company = await findCompany(tx, orgId);
+  if (!company) throw new DomainError('not_found', 'company not found');
+  const master = await masterData(deps, tx, orgId);
+  const dims = await dimensionValuesById(tx, orgId, [...new Set(inputs.flatMap((e) => e.lines.flatMap((l) => l.dimensionValueIds ?? [])))]);
+  const now = deps.clock.now();
+  const parties = await partiesOf(tx, orgId, inputs);
+  return inputs.map((input, i) => build(company, master, dims, parties, input, at(i), now, draft));
 }
 
 /** The customers and vendors the entries and their lines name, with their groups' control accounts. */

@@ -13,6 +13,7 @@ import { vendorRoutes } from './vendors.ts';
 import { projectRoutes } from './projects.ts';
 import { journalEntryRoutes } from './journal-entries.ts';
 import { dimensionRoutes } from './dimensions.ts';
+import { draftJournalEntryRoutes } from './draft-journal-entries.ts';
 
 const DESCRIPTION =
   'LedgerBee (reference 004): Danish bookkeeping for one company per credential. camelCase DTOs, uuid ids, amounts in integer minor units ' +
@@ -82,6 +83,7 @@ export async function registerLedgerBeeApi(app: FastifyInstance, core: Core): Pr
       informationRoutes(api, core, companies);
       dimensionRoutes(api, core);
       journalEntryRoutes(api, core);
+      draftJournalEntryRoutes(api, core);
       // Each group: (api, core, companies) => void.
       customerRoutes(api, core, companies);
       vendorRoutes(api, core, companies);

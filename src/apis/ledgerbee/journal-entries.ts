@@ -2,8 +2,11 @@ import { Type } from 'typebox';
 import type { Core } from '../../core.ts';
 import { DomainError } from '../../platform/errors.ts';
 import type { SurfaceApp } from '../../platform/http/surface.ts';
-import { write } from '../../platform/http/write.ts';
-import { postJournalEntries } from '../../ledgerbee/journal.ts';
+import { write, writeShared } from '../../platform/http/write.ts';
+import type { StoredResponse } from '../../platform/idempotency.ts';
+import { submitJournalEntries, type JournalEntry } from '../../ledgerbee/journal.ts';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
 import { reverseJournalEntries } from '../../ledgerbee/journal-reversal.ts';
 import { journalEntriesById, listAttachments, listJournalEntries, updateJournalReference } from '../../ledgerbee/journal-store.ts';
 import { companyIdOf, ledgerbeeDeps } from './context.ts';
@@ -49,16 +52,18 @@ export function journalEntryRoutes(api: SurfaceApp, core: Core) {
       schema: { operationId, summary, tags: deprecated ? tags : tagsV2, ...(deprecated ? { deprecated: true } : {}), body: CreateJournalEntriesBatchDto, response: { 201: JournalBatchResultDto, ...errors(400, 401, 403, 404, 413) } },
     }) as const;
 
-  const one = write(async (tx, request: { body: any; principal: any; routeOptions: any } & any, reply: any) => {
-    const [entry] = await postJournalEntries(deps, tx, companyIdOf(request), [entryInput(request.body)], () => '');
-    reply.code(201);
-    return journalEntryView(entry);
+  // Posting goes through the ledger's commit queue: concurrent requests share one
+  // transaction, one lock of their accounts and one commit (decision 0030).
+  const created = (body: unknown): StoredResponse => ({ status: 201, headers: { 'content-type': JSON_TYPE }, body: JSON.stringify(body) });
+  const one = writeShared(async (commit, request: any) => {
+    const answer = ([entry]: JournalEntry[]) => created(journalEntryView(entry));
+    return answer(await submitJournalEntries(deps, companyIdOf(request), [entryInput(request.body)], () => '', commit.options(answer, { created: 201, existing: 201 })));
   });
-  const batch = write(async (tx, request: any, reply: any) => {
-    const inputs = (request.body.entries as any[]).map((e, i) => entryInput(e, `entries.${i}.`));
-    const entries = await postJournalEntries(deps, tx, companyIdOf(request), inputs, (i) => `entries.${i}.`);
-    reply.code(201);
-    return { totalCreated: entries.length, entries: entries.map(journalEntryView) };
+  const batch = writeShared(async (commit, request: any) => {
+    const at = (i: number) => `entries.${i}.`;
+    const inputs = (request.body.entries as any[]).map((e, i) => entryInput(e, at(i)));
+    const answer = (entries: JournalEntry[]) => created({ totalCreated: entries.length, entries: entries.map(journalEntryView) });
+    return answer(await submitJournalEntries(deps, companyIdOf(request), inputs, at, commit.options(answer, { created: 201, existing: 201 })));
   });
 
   api.post('/v2/journal-entries', createOne('createJournalEntryV2', 'Post a journal entry: one balanced ledger entry (VAT lines and the receivable/payable line of customer and supplier entries added).', false), one);
