@@ -48,7 +48,7 @@ interface Job {
   env: Record<string, string>;
   label: string;
   entry: string;
-  /** Bytes of test source: a rough size, for running the long jobs first. */
+  /** Bytes of test source (weighted): a rough size, for running the long jobs first. */
   size: number;
 }
 
@@ -65,7 +65,8 @@ async function jobsOf(run: (typeof runs)[number], passFiles: string[]): Promise<
   const jobs: Job[] = [];
   for (const [folder, members] of folders) {
     let size = 0;
-    for (const file of members) size += (await stat(file)).size;
+    // A first-pass-only file starts processes or PostgreSQL servers of its own: it weighs more than its text.
+    for (const file of members) size += (await stat(file)).size * (firstPassOnly.has(file) ? 4 : 1);
     let entry = members[0];
     if (members.length > 1) {
       entry = path.join(scratch, run.db, `${folder.replaceAll(path.sep, '.')}.test.mjs`);
