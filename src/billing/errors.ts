@@ -46,6 +46,8 @@ export const BILLING_ERRORS = {
   payment_not_found: { status: 404, type: 'not_found', kind: 'not_found' },
   invalid_amount: { status: 400, type: 'validation', kind: 'validation' },
   payment_failed: { status: 402, type: 'payment', kind: 'validation' },
+  // Not in the reference (its refund table has no provider refusal): a refund the provider refused.
+  refund_failed: { status: 402, type: 'payment', kind: 'validation' },
   provider_not_configured: { status: 500, type: 'provider', kind: 'validation' },
   provider_error: { status: 502, type: 'provider', kind: 'upstream' },
   provider_timeout: { status: 504, type: 'provider', kind: 'upstream' },

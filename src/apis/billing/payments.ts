@@ -87,6 +87,13 @@ export function paymentRoutes(api: SurfaceApp, { db, clock, ledger, writes: runn
       request.id,
     ).body;
 
+  /** 402 `refund_failed`: the provider refused the refund (or it could not be sent to the payment's provider). */
+  const refundRefused = (request: FastifyRequest, payment: PaymentRecord) =>
+    billingEnvelope(
+      classifyError(new DomainError(BILLING_ERRORS.refund_failed.kind, 'the provider refused the refund; the payment is unchanged', 'amount', { code: 'refund_failed', type: 'payment', status: 402, payment_id: paymentWire(payment).id })),
+      request.id,
+    ).body;
+
   api.post(
     '/payments',
     {
@@ -161,7 +168,7 @@ export function paymentRoutes(api: SurfaceApp, { db, clock, ledger, writes: runn
   api.post(
     '/payments/:id/refund',
     {
-      ...writes({ operationId: 'refundPayment', summary: 'Refund a succeeded payment, in full or in part.', params: IdParams, body: RefundBody, response: { 200: Payment, ...S.errorResponses(400, 401, 403, 404, 500, 502, 504) } }),
+      ...writes({ operationId: 'refundPayment', summary: 'Refund a succeeded payment, in full or in part.', params: IdParams, body: RefundBody, response: { 200: Payment, ...S.errorResponses(400, 401, 402, 403, 404, 500, 502, 504) } }),
       preValidation: async (request: FastifyRequest) => {
         request.body ??= {};
       },
@@ -176,10 +183,15 @@ export function paymentRoutes(api: SurfaceApp, { db, clock, ledger, writes: runn
         refunded.set(request, { payment, refundId: refund.id, result });
       },
     },
-    write(async (tx, request) => {
+    write(async (tx, request, reply) => {
       const scope = scopeOf(request);
       const { payment, refundId, result } = refunded.get(request)!;
       const after = result ? await recordRefund(tx, scope, refundId, payment.id, result, await worldNow(tx, scope, clock), ledger) : await getPayment(tx, scope, payment.id, null);
+      if (result?.status === 'failed') {
+        // The refused refund is recorded (failed) with this answer; the payment is as it was.
+        (reply as FastifyReply).code(402);
+        return refundRefused(request, after) as never;
+      }
       return paymentWire(after);
     }),
   );

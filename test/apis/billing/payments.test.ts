@@ -138,6 +138,22 @@ test('Stripe: the reference example charges the invoice; the same idempotency_ke
   assert.deepEqual(listed.map((p) => [p.id, p.invoiceId, p.invoiceNumber, p.amount, p.currency, p.status, p.refundedAmount]), [[payment.id, invoice.id, paid.number, 4999n, 'usd', 'refunded', 4999n]]);
 });
 
+test('a refund the provider refuses (here: the app moved to another provider since the charge) is 402 refund_failed; the payment and the books are unchanged', async () => {
+  const app = await appWith('stripe');
+  await addCard(app, 'tok_visa_4242');
+  const invoice = await pendingInvoice(app);
+  const payment = await app.made('/ledger/payments', { invoice_id: invoice.id });
+  assert.equal(payment.status, 'succeeded');
+  await t.db.transaction((tx) => setProviderAccount(tx, { orgId: app.orgId, mode: 'live' }, { provider: 'paddle', apiKey: paddle.key, webhookSecret: 'whsec_test' }, t.clock.now()));
+  const refused = await app.call('POST', `/ledger/payments/${payment.id}/refund`, { amount: { amount: 1000 } });
+  assertError(refused, 402, 'refund_failed', 'amount');
+  assert.equal(refused.json().error.details.payment_id, payment.id);
+  const after = (await app.call('GET', `/ledger/payments/${payment.id}`)).json();
+  assert.deepEqual([after.status, after.refunded_amount.amount], ['succeeded', 0]);
+  await assertBooks(app, { 'cash:stripe:usd': 4999n });
+  assert.deepEqual(await events(app, 'payment.refunded'), []);
+});
+
 test('a declined card: 402 payment_failed naming the payment, recorded failed with payment.failed; the next attempt with another card succeeds', async () => {
   const app = await appWith('stripe');
   await addCard(app, 'tok_chargeDeclined');
