@@ -236,3 +236,62 @@ test('a year of one subscription: every invoice and the books match the hand-wor
   // Revenue 3000 + 47500 + 4000 + 25000 − 6700 = 72800, plus tax 7280 = 80080 = the totals
   // = receivable 0 + cash 77080 + credit applied 3000.
 });
+
+test('a change to another billing period after a change within the period: the cut period is billed the base fee of the plan it began on', async () => {
+  t.clock.set('2025-02-01T00:00:00.000Z');
+  const app = await billingApp(t, { mode: 'sandbox' });
+  const basic = await app.made('/ledger/plans', plan('Basic', 2000, 1000, [[1000, 0], [-1, 1]]));
+  const pro = await app.made('/ledger/plans', plan('Pro', 5000, 2000, [[2000, 0], [-1, 1]]));
+  const annual = await app.made('/ledger/plans', { ...plan('Annual', 49900, 2000, [[2000, 0], [-1, 1]]), pricing: { base_amount: { amount: 49900 }, billing_period: 'yearly' } });
+  await app.made('/ledger/customers', { name: 'Switch Co', email: `switch-${app.orgId}@example.com` }, { 'x-tenant-id': 'switch' });
+  const sub = await app.made('/ledger/subscriptions', { tenant_id: 'switch', plan_id: basic.id });
+  const to = async (iso: string) => assert.equal((await app.call('POST', '/ledger/test-clock/advance', { to: iso })).statusCode, 200);
+  await to('2025-02-08T00:00:00.000Z');
+  await app.made(`/ledger/subscriptions/${sub.id}/change-plan`, { plan_id: pro.id }, {}, 200);
+  await to('2025-02-15T00:00:00.000Z');
+  const changed = await app.made(`/ledger/subscriptions/${sub.id}/change-plan`, { plan_id: annual.id }, {}, 200);
+  assert.deepEqual([changed.current_period_start, changed.current_period_end], ['2025-02-15T00:00:00.000Z', '2026-02-15T00:00:00.000Z']);
+  await to('2025-02-15T00:01:00.000Z');
+  const [invoice] = (await app.call('GET', '/ledger/invoices')).json().data.map(shape);
+  // 1–15 Feb, cut by the change to a yearly plan (Feb: 2 419 200 s). 8 Feb, Basic → Pro with
+  // 21 of 28 days left: −2000×¾ = −1500, +5000×¾ = +3750. 15 Feb, Pro → Annual with 14 days
+  // left: −5000×½ = −2500 (only the credit: the yearly period starts now). The base fee is
+  // Basic's, the plan the period began on (0011, 0019): 2000 − 1500 + 3750 − 2500 = 1750,
+  // which is 7 days of Basic (500) + 7 days of Pro (1250).
+  assert.deepEqual(invoice, {
+    number: 'INV-2025-0001',
+    period: ['2025-02-01', '2025-02-15'],
+    lines: [['base', 'Base subscription fee', 1, 2000], ['proration', 'Unused time on Basic', 1, -1500], ['proration', 'Remaining time on Pro', 1, 3750], ['proration', 'Unused time on Pro', 1, -2500]],
+    subtotal: 1750, discount: 0, tax: 0, total: 1750, credit: 0, due: 1750, status: 'pending',
+  });
+});
+
+test('a plan change is billed once when one advance ends several periods, and a change of billing period as a period begins credits nothing', async () => {
+  t.clock.set('2025-02-01T00:00:00.000Z');
+  const app = await billingApp(t, { mode: 'sandbox' });
+  const basic = await app.made('/ledger/plans', plan('Basic', 2000, 1000, [[1000, 0], [-1, 1]]));
+  const pro = await app.made('/ledger/plans', plan('Pro', 5000, 2000, [[2000, 0], [-1, 1]]));
+  const annual = await app.made('/ledger/plans', { ...plan('Annual', 49900, 2000, [[2000, 0], [-1, 1]]), pricing: { base_amount: { amount: 49900 }, billing_period: 'yearly' } });
+  await app.made('/ledger/customers', { name: 'Twice Co', email: `twice-${app.orgId}@example.com` }, { 'x-tenant-id': 'twice' });
+  const sub = await app.made('/ledger/subscriptions', { tenant_id: 'twice', plan_id: basic.id });
+  const to = async (iso: string) => assert.equal((await app.call('POST', '/ledger/test-clock/advance', { to: iso })).statusCode, 200);
+  await to('2025-02-15T00:00:00.000Z');
+  await app.made(`/ledger/subscriptions/${sub.id}/change-plan`, { plan_id: pro.id }, {}, 200);
+  // One advance past the ends of February and March.
+  await to('2025-04-01T00:00:00.000Z');
+  const list = async () => (await app.call('GET', '/ledger/invoices')).json().data.reverse().map(shape);
+  // Feb (half left on the 15th): Basic 2000 − 1000 + 2500 = 3500. Mar: Pro 5000, nothing more.
+  assert.deepEqual((await list()).map((i: any) => [i.period, i.lines, i.total]), [
+    [['2025-02-01', '2025-03-01'], [['base', 'Base subscription fee', 1, 2000], ['proration', 'Unused time on Basic', 1, -1000], ['proration', 'Remaining time on Pro', 1, 2500]], 3500],
+    [['2025-03-01', '2025-04-01'], [['base', 'Base subscription fee', 1, 5000]], 5000],
+  ]);
+  // To the yearly plan at the instant April begins: April is cut to nothing, so nothing of
+  // Pro's April fee was billed and none is credited; the year starts now.
+  const changed = await app.made(`/ledger/subscriptions/${sub.id}/change-plan`, { plan_id: annual.id }, {}, 200);
+  assert.deepEqual([changed.current_period_start, changed.current_period_end], ['2025-04-01T00:00:00.000Z', '2026-04-01T00:00:00.000Z']);
+  const pending = await t.db.query(`SELECT amount FROM billing_pending_lines WHERE org_id = $1 AND invoice_id IS NULL`, [app.orgId]);
+  assert.deepEqual(pending, []);
+  await to('2026-04-01T00:01:00.000Z');
+  // The year: Annual 49900, no credit line.
+  assert.deepEqual((await list()).slice(2).map((i: any) => [i.period, i.lines, i.total]), [[['2025-04-01', '2026-04-01'], [['base', 'Base subscription fee', 1, 49900]], 49900]]);
+});
