@@ -295,3 +295,28 @@ test('a plan change is billed once when one advance ends several periods, and a 
   // The year: Annual 49900, no credit line.
   assert.deepEqual((await list()).slice(2).map((i: any) => [i.period, i.lines, i.total]), [[['2025-04-01', '2026-04-01'], [['base', 'Base subscription fee', 1, 49900]], 49900]]);
 });
+
+test('a pause after a plan change moves the period end, and the period is still billed the base fee of the plan it began on', async () => {
+  t.clock.set('2025-02-01T00:00:00.000Z');
+  const app = await billingApp(t, { mode: 'sandbox' });
+  const basic = await app.made('/ledger/plans', plan('Basic', 2000, 1000, [[1000, 0], [-1, 1]]));
+  const pro = await app.made('/ledger/plans', plan('Pro', 5000, 2000, [[2000, 0], [-1, 1]]));
+  await app.made('/ledger/customers', { name: 'Pause Co', email: `pause-${app.orgId}@example.com` }, { 'x-tenant-id': 'pause' });
+  const sub = await app.made('/ledger/subscriptions', { tenant_id: 'pause', plan_id: basic.id });
+  const to = async (iso: string) => assert.equal((await app.call('POST', '/ledger/test-clock/advance', { to: iso })).statusCode, 200);
+  await to('2025-02-15T00:00:00.000Z');
+  await app.made(`/ledger/subscriptions/${sub.id}/change-plan`, { plan_id: pro.id }, {}, 200);
+  await to('2025-02-20T00:00:00.000Z');
+  await app.made(`/ledger/subscriptions/${sub.id}/pause`, {}, {}, 200);
+  await to('2025-02-27T00:00:00.000Z');
+  assert.equal((await app.made(`/ledger/subscriptions/${sub.id}/resume`, {}, {}, 200)).current_period_end, '2025-03-08T00:00:00.000Z');
+  await to('2025-03-08T00:01:00.000Z');
+  const [invoice] = (await app.call('GET', '/ledger/invoices')).json().data.map(shape);
+  // 1 Feb – 8 Mar (1 Mar moved by the 7-day pause); the change on 15 Feb had half of the
+  // then 28-day period left: Basic 2000 − 1000 + 2500 = 3500.
+  assert.deepEqual([invoice.period, invoice.lines, invoice.total], [
+    ['2025-02-01', '2025-03-08'],
+    [['base', 'Base subscription fee', 1, 2000], ['proration', 'Unused time on Basic', 1, -1000], ['proration', 'Remaining time on Pro', 1, 2500]],
+    3500,
+  ]);
+});
