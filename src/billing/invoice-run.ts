@@ -25,7 +25,10 @@ export function periodsToBill(record: SubscriptionRecord, plan: Plan, change: Su
   const s = change.subscription;
   const endedByCancel = change.events.some((e) => e.type === 'canceled' && e.at.getTime() === s.currentPeriodEnd.getTime());
   if (endedByCancel && s.currentPeriodEnd.getTime() > s.currentPeriodStart.getTime()) periods.push({ start: s.currentPeriodStart, end: s.currentPeriodEnd });
-  return periods.filter((p) => p.end.getTime() > p.start.getTime()).map((period) => ({ subscription: record, plan, period }));
+  const cut = change.cutPeriod;
+  return periods
+    .filter((p) => p.end.getTime() > p.start.getTime())
+    .map((period) => ({ subscription: record, plan, period, ...(cut && cut.start.getTime() === period.start.getTime() && cut.end.getTime() === period.end.getTime() ? { cut: true } : {}) }));
 }
 
 export interface InvoiceRun {

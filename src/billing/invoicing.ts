@@ -43,6 +43,8 @@ export interface PeriodToBill {
   subscription: SubscriptionRecord;
   plan: Plan;
   period: BillingPeriodSpan;
+  /** Cut short by a change of billing period: the change's credit, starting at its end, is its own. */
+  cut?: boolean;
 }
 
 const DAY_MS = 86_400_000;
@@ -70,18 +72,21 @@ export async function makeDrafts(tx: Queryable, scope: BillingScope, items: read
   const subIds = items.map((i) => i.subscription.id);
   const pending = await unclaimedPending(tx, scope, subIds);
   const discounts = await discountsFor(tx, scope, subIds);
-  const basePlanIds = new Map<string, string>();
-  for (const item of items) {
-    const first = (pending.get(item.subscription.id) ?? []).find((p) => p.amount < 0n && p.periodEnd.getTime() === item.period.end.getTime());
-    if (first && first.planId !== item.plan.id) basePlanIds.set(item.subscription.id, first.planId);
-  }
-  const basePlans = await plansByIds(tx, scope, [...basePlanIds.values()]);
+  const owners = pendingOwners(items, pending);
+  const pendingOf = (n: number) => (pending.get(items[n].subscription.id) ?? []).filter((p) => owners.get(p.id)?.item === n);
+  // The plan the period began on: the oldest credit of a change made within it names it.
+  const basePlanIds = new Map<number, string>();
+  items.forEach((item, n) => {
+    const first = pendingOf(n).find((p) => p.amount < 0n && owners.get(p.id)!.within);
+    if (first && first.planId !== item.plan.id) basePlanIds.set(n, first.planId);
+  });
+  const basePlans = await plansByIds(tx, scope, [...new Set(basePlanIds.values())]);
 
   const drafts: NewInvoice[] = items.map((item, n) => {
     const { subscription: s, plan, period } = item;
     const customer = customers.get(s.tenantId) ?? null;
     const tax = taxFor(settings, customer && { country: customer.billingAddress?.country ?? null, taxIds: customer.taxIds });
-    const basePlan = basePlans.get(basePlanIds.get(s.id) ?? '') ?? plan;
+    const basePlan = basePlans.get(basePlanIds.get(n) ?? '') ?? plan;
     const figures = buildInvoice({
       period,
       plan,
@@ -89,7 +94,7 @@ export async function makeDrafts(tx: Queryable, scope: BillingScope, items: read
       trialEnd: s.trialEnd,
       usage: usage.get(String(n)) ?? new Map(),
       seats: s.seats,
-      pending: pending.get(s.id) ?? [],
+      pending: pendingOf(n),
       discounts: discounts.get(s.id) ?? [],
       tax,
     });
@@ -113,18 +118,37 @@ export async function makeDrafts(tx: Queryable, scope: BillingScope, items: read
   });
   const records = await insertDrafts(tx, scope, drafts, now, auto);
   const ids = records.map((r) => r?.id ?? null);
-  // Each subscription's pending lines go to its first draft made here.
-  const claimed = new Set<string>();
-  const claims = items.flatMap((item, n) => {
-    const id = ids[n];
-    if (!id || claimed.has(item.subscription.id)) return [];
-    claimed.add(item.subscription.id);
-    return (pending.get(item.subscription.id) ?? []).map((p) => ({ lineId: p.id, invoiceId: id }));
-  });
+  // Each draft claims the lines it carries (a period skipped as already invoiced leaves its lines for a later draft).
+  const claims = items.flatMap((_, n) => (ids[n] ? pendingOf(n).map((p) => ({ lineId: p.id, invoiceId: ids[n]! })) : []));
   await claimPending(tx, scope, claims);
   const made = byId(records.filter((r): r is InvoiceRecord => r !== null));
   await emitInvoiceEvents(tx, scope, made.map((invoice) => ({ type: 'invoice.created' as const, invoice })), now);
   return ids;
+}
+
+/**
+ * Which of `items` carries each pending line: the period its change fell in (the line starts
+ * at the change: within [start, end), or at the end of a period a change of billing period
+ * cut short), `within`; a line older than a subscription's first period here (released by a
+ * void) goes on that first one. Lines of a later period wait for its invoice; no line is
+ * carried twice when one run bills several periods of a subscription.
+ */
+function pendingOwners(items: readonly PeriodToBill[], pending: ReadonlyMap<string, readonly { id: string; periodStart: Date }[]>): Map<string, { item: number; within: boolean }> {
+  const owners = new Map<string, { item: number; within: boolean }>();
+  for (const [subscriptionId, lines] of pending) {
+    const mine = items.flatMap((item, n) => (item.subscription.id === subscriptionId ? [n] : []));
+    if (mine.length === 0) continue;
+    for (const line of lines) {
+      const at = line.periodStart.getTime();
+      const n = mine.find((m) => {
+        const { start, end } = items[m].period;
+        return (at >= start.getTime() && at < end.getTime()) || (items[m].cut === true && at === end.getTime());
+      });
+      if (n !== undefined) owners.set(line.id, { item: n, within: true });
+      else if (at < items[mine[0]].period.start.getTime()) owners.set(line.id, { item: mine[0], within: false });
+    }
+  }
+  return owners;
 }
 
 /** `POST /ledger/invoices`: a draft of the subscription's current period as the clock has it now. */

@@ -49,6 +49,8 @@ export interface SubscriptionChange {
   events: LifecycleEvent[];
   /** Proration waiting for the next invoice (change-plan only). */
   pendingLines: ProrationLine[];
+  /** The period a change of billing period cut short (the last of `endedPeriods`): its invoice takes the change's credit. */
+  cutPeriod?: BillingPeriodSpan;
   changed: boolean;
 }
 
@@ -185,6 +187,7 @@ function command(sub: Subscription, plan: Pick<SubscribablePlan, 'pricing'>, now
     endedPeriods: [...caught.endedPeriods, ...(done.ended ?? [])],
     events: caught.events,
     pendingLines: done.pendingLines ?? [],
+    ...(done.ended?.length ? { cutPeriod: done.ended[0] } : {}),
     changed: true,
   };
 }
@@ -255,8 +258,11 @@ export function changePlan(sub: Subscription, currentPlan: SubscribablePlan, new
 
     const restart = billingPeriodOf(currentPlan) !== billingPeriodOf(newPlan);
     const current = span(s);
+    // A change of billing period as the period begins cuts nothing: no invoice bills the old
+    // fee for it, so nothing of it is credited either.
+    const cutsNothing = restart && now.getTime() <= current.start.getTime();
     const lines =
-      options.prorate === false || s.status === 'trialing'
+      options.prorate === false || s.status === 'trialing' || cutsNothing
         ? []
         : planChangeLines({ id: currentPlan.id, name: currentPlan.name, baseFee: baseFeeOf(currentPlan) }, { id: newPlan.id, name: newPlan.name, baseFee: baseFeeOf(newPlan) }, current, now, restart);
     if (!restart) return { subscription: { ...s, planId: newPlan.id }, pendingLines: lines };
