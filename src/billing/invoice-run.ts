@@ -1,6 +1,6 @@
 import type { Queryable } from '../platform/db.ts';
 import type { LedgerEngine } from '../ledger/engine.ts';
-import { dueDrafts, dueRecognitions, markRecognised } from './invoice-store.ts';
+import { dueDrafts, dueRecognitions, markRecognised } from './invoice-due-store.ts';
 import { finalizeInvoices, recogniseDeferred, type PeriodToBill } from './invoicing.ts';
 import type { Plan } from './plan-store.ts';
 import type { BillingScope } from './scope.ts';

@@ -10,20 +10,10 @@ import { billingError } from './errors.ts';
 import { buildInvoice, type DraftLine } from './invoice-build.ts';
 import { claimPending, releasePending, unclaimedPending, usageForWindows } from './invoice-inputs-store.ts';
 import { assertInvoiceCommand, DUE_DAYS } from './invoice-states.ts';
-import {
-  getInvoice,
-  insertDrafts,
-  insertLines,
-  invoiceNumber,
-  loadInvoices,
-  saveFinalised,
-  saveStatus,
-  stopAutoFinalize,
-  takeNumbers,
-  type Finalised,
-  type InvoiceRecord,
-  type NewInvoice,
-} from './invoice-store.ts';
+import { insertDrafts, insertLines, type NewInvoice } from './invoice-draft-store.ts';
+import { stopAutoFinalize } from './invoice-due-store.ts';
+import { invoiceNumber, saveFinalised, saveStatus, takeNumbers, type Finalised } from './invoice-status-store.ts';
+import { getInvoice, loadInvoices, type InvoiceRecord } from './invoice-store.ts';
 import type { BillingPeriodSpan } from './periods.ts';
 import { plansByIds, type Plan } from './plan-store.ts';
 import type { BillingScope } from './scope.ts';

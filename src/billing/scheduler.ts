@@ -4,7 +4,7 @@ import type { WriteRunner } from '../platform/write-runner.ts';
 import type { LedgerEngine } from '../ledger/engine.ts';
 import { dueWorlds, runDueSteps, type StepsRun } from './clock-steps.ts';
 import { settleDueInvoices } from './invoice-run.ts';
-import { invoiceWorlds } from './invoice-store.ts';
+import { invoiceWorlds } from './invoice-due-store.ts';
 import { collectDue } from './collection.ts';
 import type { ProviderEndpoints } from './providers/accounts.ts';
 

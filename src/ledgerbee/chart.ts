@@ -20,106 +20,139 @@ export interface ChartRow {
   totalFrom: number | null;
 }
 
-const H = (number: number, name: string, ledgerType: LedgerType = 'HEADING'): ChartRow => ({ number, name, ledgerType, classification: null, control: null, totalFrom: null });
-const T = (number: number, name: string, from: number, ledgerType: LedgerType = 'TOTAL_FROM'): ChartRow => ({ number, name, ledgerType, classification: null, control: null, totalFrom: from });
-const P = (number: number, name: string, classification: Classification): ChartRow => ({ number, name, ledgerType: 'PROFIT_AND_LOSS', classification, control: null, totalFrom: null });
-const B = (number: number, name: string, classification: Classification, control: ControlType | null = null): ChartRow => ({ number, name, ledgerType: 'BALANCE_SHEET', classification, control, totalFrom: null });
+/*
+ * The chart as a table, one account a line: number | name | kind. The kind is `heading`,
+ * `heading break`, `total from N` (adds up N to the total's own number), `intervals from N`
+ * (a total over the intervals from N), a profit-and-loss class (`revenue`, `expense`) or a
+ * balance-sheet class (`asset`, `liability`, `equity`, with `, receivable control` or
+ * `, payable control` on a control account).
+ */
+const CHART_TABLE = `
+  1000 | INCOME STATEMENT                      | heading break
+  1010 | Revenue                               | heading
+  1100 | Sales of goods and services, domestic | revenue
+  1110 | Sales of goods, EU                    | revenue
+  1120 | Sales of services, EU                 | revenue
+  1130 | Sales outside the EU                  | revenue
+  1140 | Sales exempt from VAT                 | revenue
+  1150 | Discounts granted                     | revenue
+  1190 | Total revenue                         | total from 1010
+  1200 | Cost of sales                         | heading
+  1210 | Purchases of goods, domestic          | expense
+  1220 | Purchases of goods, EU                | expense
+  1230 | Purchases of services, EU             | expense
+  1240 | Purchases outside the EU              | expense
+  1250 | Freight and duties                    | expense
+  1290 | Total cost of sales                   | total from 1200
+  1300 | GROSS PROFIT                          | intervals from 1000
+  1400 | Staff costs                           | heading
+  1410 | Wages and salaries                    | expense
+  1420 | Pensions                              | expense
+  1430 | Social security (ATP)                 | expense
+  1440 | Other staff costs                     | expense
+  1490 | Total staff costs                     | total from 1400
+  1500 | Sales and marketing                   | heading
+  1510 | Advertising                           | expense
+  1520 | Travel                                | expense
+  1530 | Entertainment                         | expense
+  1590 | Total sales and marketing             | total from 1500
+  1600 | Premises                              | heading
+  1610 | Rent                                  | expense
+  1620 | Electricity and heating               | expense
+  1630 | Cleaning and maintenance              | expense
+  1690 | Total premises                        | total from 1600
+  1700 | Administration                        | heading
+  1710 | Office supplies                       | expense
+  1720 | Software and IT                       | expense
+  1730 | Telephone and internet                | expense
+  1740 | Accounting and audit                  | expense
+  1750 | Insurance                             | expense
+  1760 | Bank fees                             | expense
+  1770 | Bad debts                             | expense
+  1790 | Total administration                  | total from 1700
+  1800 | PROFIT BEFORE DEPRECIATION            | intervals from 1000
+  1810 | Depreciation                          | heading
+  1820 | Depreciation of equipment             | expense
+  1890 | Total depreciation                    | total from 1810
+  1900 | Financial items                       | heading
+  1910 | Interest income                       | revenue
+  1920 | Interest expenses                     | expense
+  1930 | Exchange rate differences             | expense
+  1990 | Total financial items                 | total from 1900
+  2000 | PROFIT BEFORE TAX                     | intervals from 1000
+  2010 | Corporation tax                       | expense
+  2090 | NET PROFIT FOR THE YEAR               | intervals from 1000
 
-export const STANDARD_CHART: readonly ChartRow[] = [
-  H(1000, 'INCOME STATEMENT', 'HEADING_BREAK'),
-  H(1010, 'Revenue'),
-  P(1100, 'Sales of goods and services, domestic', 'REVENUE'),
-  P(1110, 'Sales of goods, EU', 'REVENUE'),
-  P(1120, 'Sales of services, EU', 'REVENUE'),
-  P(1130, 'Sales outside the EU', 'REVENUE'),
-  P(1140, 'Sales exempt from VAT', 'REVENUE'),
-  P(1150, 'Discounts granted', 'REVENUE'),
-  T(1190, 'Total revenue', 1010),
-  H(1200, 'Cost of sales'),
-  P(1210, 'Purchases of goods, domestic', 'EXPENSE'),
-  P(1220, 'Purchases of goods, EU', 'EXPENSE'),
-  P(1230, 'Purchases of services, EU', 'EXPENSE'),
-  P(1240, 'Purchases outside the EU', 'EXPENSE'),
-  P(1250, 'Freight and duties', 'EXPENSE'),
-  T(1290, 'Total cost of sales', 1200),
-  T(1300, 'GROSS PROFIT', 1000, 'TOTAL_INTERVALS'),
-  H(1400, 'Staff costs'),
-  P(1410, 'Wages and salaries', 'EXPENSE'),
-  P(1420, 'Pensions', 'EXPENSE'),
-  P(1430, 'Social security (ATP)', 'EXPENSE'),
-  P(1440, 'Other staff costs', 'EXPENSE'),
-  T(1490, 'Total staff costs', 1400),
-  H(1500, 'Sales and marketing'),
-  P(1510, 'Advertising', 'EXPENSE'),
-  P(1520, 'Travel', 'EXPENSE'),
-  P(1530, 'Entertainment', 'EXPENSE'),
-  T(1590, 'Total sales and marketing', 1500),
-  H(1600, 'Premises'),
-  P(1610, 'Rent', 'EXPENSE'),
-  P(1620, 'Electricity and heating', 'EXPENSE'),
-  P(1630, 'Cleaning and maintenance', 'EXPENSE'),
-  T(1690, 'Total premises', 1600),
-  H(1700, 'Administration'),
-  P(1710, 'Office supplies', 'EXPENSE'),
-  P(1720, 'Software and IT', 'EXPENSE'),
-  P(1730, 'Telephone and internet', 'EXPENSE'),
-  P(1740, 'Accounting and audit', 'EXPENSE'),
-  P(1750, 'Insurance', 'EXPENSE'),
-  P(1760, 'Bank fees', 'EXPENSE'),
-  P(1770, 'Bad debts', 'EXPENSE'),
-  T(1790, 'Total administration', 1700),
-  T(1800, 'PROFIT BEFORE DEPRECIATION', 1000, 'TOTAL_INTERVALS'),
-  H(1810, 'Depreciation'),
-  P(1820, 'Depreciation of equipment', 'EXPENSE'),
-  T(1890, 'Total depreciation', 1810),
-  H(1900, 'Financial items'),
-  P(1910, 'Interest income', 'REVENUE'),
-  P(1920, 'Interest expenses', 'EXPENSE'),
-  P(1930, 'Exchange rate differences', 'EXPENSE'),
-  T(1990, 'Total financial items', 1900),
-  T(2000, 'PROFIT BEFORE TAX', 1000, 'TOTAL_INTERVALS'),
-  P(2010, 'Corporation tax', 'EXPENSE'),
-  T(2090, 'NET PROFIT FOR THE YEAR', 1000, 'TOTAL_INTERVALS'),
+  5000 | BALANCE SHEET                         | heading break
+  5010 | ASSETS                                | heading
+  5100 | Fixed assets                          | heading
+  5110 | Equipment and fixtures                | asset
+  5120 | Accumulated depreciation, equipment   | asset
+  5130 | Deposits                              | asset
+  5190 | Total fixed assets                    | total from 5100
+  5200 | Current assets                        | heading
+  5210 | Inventory                             | asset
+  5300 | Accounts receivable                   | asset, receivable control
+  5310 | Other receivables                     | asset
+  5320 | Prepaid expenses                      | asset
+  5400 | Bank                                  | asset
+  5410 | Cash                                  | asset
+  5490 | Total current assets                  | total from 5200
+  5500 | TOTAL ASSETS                          | intervals from 5010
+  6000 | EQUITY AND LIABILITIES                | heading
+  6100 | Equity                                | heading
+  6110 | Share capital                         | equity
+  6120 | Retained earnings                     | equity
+  6130 | Profit for the year                   | equity
+  6190 | Total equity                          | total from 6100
+  6200 | Long-term liabilities                 | heading
+  6210 | Bank loans                            | liability
+  6290 | Total long-term liabilities           | total from 6200
+  6300 | Short-term liabilities                | heading
+  6310 | Accounts payable                      | liability, payable control
+  6320 | Accrued expenses                      | liability
+  6330 | Corporation tax payable               | liability
+  6340 | Payroll liabilities                   | liability
+  6400 | VAT                                   | heading
+  6410 | Output VAT (sales)                    | liability
+  6420 | Input VAT (purchases)                 | liability
+  6430 | VAT on EU purchases of goods          | liability
+  6440 | VAT on EU purchases of services       | liability
+  6450 | VAT settlement                        | liability
+  6490 | Total short-term liabilities          | total from 6300
+  6900 | TOTAL EQUITY AND LIABILITIES          | intervals from 6000
+`;
 
-  H(5000, 'BALANCE SHEET', 'HEADING_BREAK'),
-  H(5010, 'ASSETS'),
-  H(5100, 'Fixed assets'),
-  B(5110, 'Equipment and fixtures', 'ASSET'),
-  B(5120, 'Accumulated depreciation, equipment', 'ASSET'),
-  B(5130, 'Deposits', 'ASSET'),
-  T(5190, 'Total fixed assets', 5100),
-  H(5200, 'Current assets'),
-  B(5210, 'Inventory', 'ASSET'),
-  B(5300, 'Accounts receivable', 'ASSET', 'ACCOUNTS_RECEIVABLE'),
-  B(5310, 'Other receivables', 'ASSET'),
-  B(5320, 'Prepaid expenses', 'ASSET'),
-  B(5400, 'Bank', 'ASSET'),
-  B(5410, 'Cash', 'ASSET'),
-  T(5490, 'Total current assets', 5200),
-  T(5500, 'TOTAL ASSETS', 5010, 'TOTAL_INTERVALS'),
-  H(6000, 'EQUITY AND LIABILITIES'),
-  H(6100, 'Equity'),
-  B(6110, 'Share capital', 'EQUITY'),
-  B(6120, 'Retained earnings', 'EQUITY'),
-  B(6130, 'Profit for the year', 'EQUITY'),
-  T(6190, 'Total equity', 6100),
-  H(6200, 'Long-term liabilities'),
-  B(6210, 'Bank loans', 'LIABILITY'),
-  T(6290, 'Total long-term liabilities', 6200),
-  H(6300, 'Short-term liabilities'),
-  B(6310, 'Accounts payable', 'LIABILITY', 'ACCOUNTS_PAYABLE'),
-  B(6320, 'Accrued expenses', 'LIABILITY'),
-  B(6330, 'Corporation tax payable', 'LIABILITY'),
-  B(6340, 'Payroll liabilities', 'LIABILITY'),
-  H(6400, 'VAT'),
-  B(6410, 'Output VAT (sales)', 'LIABILITY'),
-  B(6420, 'Input VAT (purchases)', 'LIABILITY'),
-  B(6430, 'VAT on EU purchases of goods', 'LIABILITY'),
-  B(6440, 'VAT on EU purchases of services', 'LIABILITY'),
-  B(6450, 'VAT settlement', 'LIABILITY'),
-  T(6490, 'Total short-term liabilities', 6300),
-  T(6900, 'TOTAL EQUITY AND LIABILITIES', 6000, 'TOTAL_INTERVALS'),
-];
+const CLASSES = new Map<string, { ledgerType: LedgerType; classification: Classification }>([
+  ['revenue', { ledgerType: 'PROFIT_AND_LOSS', classification: 'REVENUE' }],
+  ['expense', { ledgerType: 'PROFIT_AND_LOSS', classification: 'EXPENSE' }],
+  ['asset', { ledgerType: 'BALANCE_SHEET', classification: 'ASSET' }],
+  ['liability', { ledgerType: 'BALANCE_SHEET', classification: 'LIABILITY' }],
+  ['equity', { ledgerType: 'BALANCE_SHEET', classification: 'EQUITY' }],
+]);
+const CONTROLS = new Map<string, ControlType>([
+  ['receivable', 'ACCOUNTS_RECEIVABLE'],
+  ['payable', 'ACCOUNTS_PAYABLE'],
+]);
+
+/** One line of the table as a row; a kind it does not know fails at load, so every test sees it. */
+function chartRow(line: string): ChartRow {
+  const [numberText, name, kind] = line.split('|').map((cell) => cell.trim());
+  const row: ChartRow = { number: Number(numberText), name, ledgerType: 'HEADING', classification: null, control: null, totalFrom: null };
+  if (kind === 'heading') return row;
+  if (kind === 'heading break') return { ...row, ledgerType: 'HEADING_BREAK' };
+  const total = /^(total|intervals) from (\d+)$/.exec(kind);
+  if (total) return { ...row, ledgerType: total[1] === 'total' ? 'TOTAL_FROM' : 'TOTAL_INTERVALS', totalFrom: Number(total[2]) };
+  const account = /^(\w+)(?:, (\w+) control)?$/.exec(kind);
+  const cls = account ? CLASSES.get(account[1]) : undefined;
+  const control = account?.[2] === undefined ? null : CONTROLS.get(account[2]);
+  if (!cls || control === undefined || (control !== null && cls.ledgerType !== 'BALANCE_SHEET')) throw new Error(`chart.ts: account ${numberText} has an unknown kind "${kind}"`);
+  return { ...row, ...cls, control };
+}
+
+export const STANDARD_CHART: readonly ChartRow[] = CHART_TABLE.split('\n')
+  .filter((line) => line.trim() !== '')
+  .map(chartRow);
 
 export type VatType = 'SALES' | 'PURCHASE' | 'EU_PURCHASE_REVERSE_CHARGE' | 'EXEMPT';
 export type VatPrinciple = 'Gross' | 'Net';

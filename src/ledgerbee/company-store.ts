@@ -11,10 +11,10 @@ import {
   STANDARD_CHART,
   STANDARD_JOURNAL_CATEGORIES,
   STANDARD_VAT_CODES,
+  type ChartRow,
   type Classification,
   type ControlType,
   type JournalType,
-  type LedgerType,
   type VatPrinciple,
   type VatType,
 } from './chart.ts';
@@ -39,15 +39,10 @@ export interface Company {
   createdAt: Date;
 }
 
-export interface ChartAccount {
+/** A row of the company's chart, with its id. */
+export interface ChartAccount extends ChartRow {
   /** For postable rows, also the id of the ledger account it posts to. */
   id: string;
-  number: number;
-  name: string;
-  ledgerType: LedgerType;
-  classification: Classification | null;
-  control: ControlType | null;
-  totalFrom: number | null;
 }
 
 export interface VatCode {

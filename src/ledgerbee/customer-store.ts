@@ -2,7 +2,7 @@ import type { Queryable } from '../platform/db.ts';
 import { newId } from '../platform/ids.ts';
 import { invalid } from '../platform/errors.ts';
 import { refusal, violates } from './refusals.ts';
-import { blankToNull, checkContacts, controlAccounts, NUMBER_ORDER, replaceContacts, replaceDepartments, type ContactInput, type DepartmentInput } from './party-parts.ts';
+import { blankToNull, checkContacts, NUMBER_ORDER, partyAddressOf, partyControlAccount, partyExists, replaceContacts, replaceDepartments, storedAddress, type ContactInput, type DepartmentInput, type PartyAddress } from './party-parts.ts';
 import { defaultGroup, findGroup } from './party-groups.ts';
 
 export type VatZone = 'domestic' | 'eu' | 'abroad' | 'domestic_without_vat';
@@ -10,7 +10,7 @@ export type CustomerType = 'company' | 'individual';
 export type BillingRelationship = 'self' | 'parent_pays';
 
 /** A customer as the surface's create body has it (its schema has checked the types). */
-export interface CustomerInput {
+export interface CustomerInput extends Partial<PartyAddress> {
   customerNumber?: string;
   customerType?: CustomerType;
   name: string;
@@ -20,13 +20,6 @@ export interface CustomerInput {
   billingRelationship?: BillingRelationship;
   parentCustomerId?: string | null;
   includeChildDetailsPdf?: boolean;
-  email?: string | null;
-  phone?: string | null;
-  address?: string | null;
-  city?: string | null;
-  postalCode?: string | null;
-  countryCode?: string | null;
-  vatNumber?: string | null;
   website?: string | null;
   externalSystemId?: string | null;
   metadata?: Record<string, string>;
@@ -36,7 +29,7 @@ export interface CustomerInput {
 /** PATCH: the fields given replace the stored ones (null clears an optional one); lists replace whole. */
 export type CustomerPatch = Partial<CustomerInput>;
 
-export interface Customer {
+export interface Customer extends PartyAddress {
   id: string;
   customerNumber: string;
   customerType: CustomerType;
@@ -49,13 +42,6 @@ export interface Customer {
   billingRelationship: BillingRelationship;
   parentCustomerId: string | null;
   includeChildDetailsPdf: boolean;
-  email: string | null;
-  phone: string | null;
-  address: string | null;
-  city: string | null;
-  postalCode: string | null;
-  countryCode: string | null;
-  vatNumber: string | null;
   website: string | null;
   externalSystemId: string | null;
   metadata: Record<string, string>;
@@ -86,13 +72,7 @@ const toCustomer = (r: any): Customer => ({
   billingRelationship: r.billing_relationship,
   parentCustomerId: r.parent_customer_id,
   includeChildDetailsPdf: r.include_child_details_pdf,
-  email: r.email,
-  phone: r.phone,
-  address: r.address,
-  city: r.city,
-  postalCode: r.postal_code,
-  countryCode: r.country_code,
-  vatNumber: r.vat_number,
+  ...partyAddressOf(r),
   website: r.website,
   externalSystemId: r.external_system_id,
   metadata: r.metadata,
@@ -101,15 +81,10 @@ const toCustomer = (r: any): Customer => ({
 });
 
 /** Whether `id` is a customer of the company (any other company's id is not). */
-export async function customerExists(db: Queryable, orgId: string, id: string): Promise<boolean> {
-  return (await db.query(`SELECT 1 FROM ledgerbee_customers WHERE org_id = $1 AND id = $2`, [orgId, id])).length > 0;
-}
+export const customerExists = (db: Queryable, orgId: string, id: string) => partyExists(db, 'customer', orgId, id);
 
-/** The receivable account the AR line of a customer entry posts to: its group's; null when no such customer. */
-export async function customerControlAccount(db: Queryable, orgId: string, customerId: string): Promise<{ accountId: string | null } | null> {
-  const found = await controlAccounts(db, 'customer', orgId, [customerId]);
-  return found.has(customerId) ? { accountId: found.get(customerId)! } : null;
-}
+/** The receivable account a customer's entry line posts to: its group's; null when no such customer. */
+export const customerControlAccount = (db: Queryable, orgId: string, id: string) => partyControlAccount(db, 'customer', orgId, id);
 
 export async function getCustomer(db: Queryable, orgId: string, id: string): Promise<Customer> {
   const rows = await db.query(`${SELECT} WHERE c.org_id = $1 AND c.id = $2`, [orgId, id]);
@@ -128,33 +103,17 @@ export async function listCustomers(db: Queryable, orgId: string, filter: Custom
   return rows.map(toCustomer);
 }
 
-interface Stored {
+/** What a customer's row stores: its own fields (the number may still be drawn), with its group's id. */
+type Stored = Omit<Customer, 'id' | 'customerNumber' | 'customerGroupId' | 'customerGroupNumber' | 'customerGroupName' | 'createdAt' | 'updatedAt'> & {
   customerNumber: string | null;
-  customerType: CustomerType;
-  name: string;
-  vatZone: VatZone;
   groupId: string;
-  isActive: boolean;
-  billingRelationship: BillingRelationship;
-  parentCustomerId: string | null;
-  includeChildDetailsPdf: boolean;
-  email: string | null;
-  phone: string | null;
-  address: string | null;
-  city: string | null;
-  postalCode: string | null;
-  countryCode: string | null;
-  vatNumber: string | null;
-  website: string | null;
-  externalSystemId: string | null;
-  metadata: Record<string, string>;
-}
+};
 
 /** The merged fields, checked against the company's other rows (group, parent). */
 async function checked(db: Queryable, orgId: string, selfId: string | null, input: CustomerInput, current: Stored | null): Promise<Stored> {
   const pick = <K extends keyof CustomerInput & keyof Stored>(key: K, fallback: Stored[K]): Stored[K] =>
     (input[key] === undefined ? (current ? current[key] : fallback) : input[key]) as Stored[K];
-  const text = (key: 'email' | 'phone' | 'address' | 'city' | 'postalCode' | 'vatNumber' | 'website' | 'externalSystemId') =>
+  const text = (key: 'website' | 'externalSystemId') =>
     input[key] === undefined ? (current?.[key] ?? null) : blankToNull(input[key]);
   let groupId = input.customerGroupId ?? current?.groupId ?? null;
   if (input.customerGroupId !== undefined) {
@@ -187,13 +146,7 @@ async function checked(db: Queryable, orgId: string, selfId: string | null, inpu
     billingRelationship,
     parentCustomerId,
     includeChildDetailsPdf: pick('includeChildDetailsPdf', false),
-    email: text('email'),
-    phone: text('phone'),
-    address: text('address'),
-    city: text('city'),
-    postalCode: text('postalCode'),
-    countryCode: input.countryCode === undefined ? (current?.countryCode ?? null) : (blankToNull(input.countryCode)?.toUpperCase() ?? null),
-    vatNumber: text('vatNumber'),
+    ...storedAddress(input, current),
     website: text('website'),
     externalSystemId: text('externalSystemId'),
     metadata: input.metadata ?? current?.metadata ?? {},

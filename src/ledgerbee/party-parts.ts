@@ -63,6 +63,42 @@ const normalContact = (c: ContactInput): Required<ContactInput> => ({
   isDefault: c.isDefault === true,
 });
 
+/** The address and contact details a customer and a vendor both carry (null: not given). */
+export interface PartyAddress {
+  email: string | null;
+  phone: string | null;
+  address: string | null;
+  city: string | null;
+  postalCode: string | null;
+  countryCode: string | null;
+  vatNumber: string | null;
+}
+
+/** A party's address from its row (the customer and vendor tables name these columns alike). */
+export const partyAddressOf = (r: any): PartyAddress => ({
+  email: r.email,
+  phone: r.phone,
+  address: r.address,
+  city: r.city,
+  postalCode: r.postal_code,
+  countryCode: r.country_code,
+  vatNumber: r.vat_number,
+});
+
+/** The address as stored: each given field trimmed (blank is absent; the country upper-case), the others kept from `current`. */
+export function storedAddress(input: Partial<PartyAddress>, current: PartyAddress | null): PartyAddress {
+  const text = (key: keyof PartyAddress) => (input[key] === undefined ? (current?.[key] ?? null) : blankToNull(input[key]));
+  return {
+    email: text('email'),
+    phone: text('phone'),
+    address: text('address'),
+    city: text('city'),
+    postalCode: text('postalCode'),
+    countryCode: input.countryCode === undefined ? (current?.countryCode ?? null) : (blankToNull(input.countryCode)?.toUpperCase() ?? null),
+    vatNumber: text('vatNumber'),
+  };
+}
+
 /** Optional text as stored: trimmed, and empty is absent. */
 export const blankToNull = (text: string | null | undefined): string | null => {
   const t = text?.trim();
@@ -153,4 +189,15 @@ export async function controlAccounts(db: Queryable, owner: Owner, orgId: string
     [orgId, ids],
   );
   return new Map(rows.map((r) => [r.id, r.account_id]));
+}
+
+/** Whether `id` is one of the company's customers or vendors (any other company's id is not). */
+export async function partyExists(db: Queryable, owner: Owner, orgId: string, id: string): Promise<boolean> {
+  return (await db.query(`SELECT 1 FROM ${TABLES[owner].parties} WHERE org_id = $1 AND id = $2`, [orgId, id])).length > 0;
+}
+
+/** The account the AR or AP line of a party's entry posts to: its group's; null when no such party. */
+export async function partyControlAccount(db: Queryable, owner: Owner, orgId: string, id: string): Promise<{ accountId: string | null } | null> {
+  const found = await controlAccounts(db, owner, orgId, [id]);
+  return found.has(id) ? { accountId: found.get(id)! } : null;
 }

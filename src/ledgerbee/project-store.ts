@@ -125,18 +125,8 @@ export async function getProject(db: Queryable, orgId: string, id: string, lock 
   return (await projectsFrom(db, orgId, rows))[0];
 }
 
-interface Fields {
-  name: string;
-  currency: string;
-  customerId: string | null;
-  budgetHours: number | null;
-  budgetAmount: bigint | null;
-  startDate: string | null;
-  endDate: string | null;
-  externalReference: string | null;
-  color: string | null;
-  isArchived: boolean;
-}
+/** What a project's row stores of its own, beyond ids and times: what create and update set. */
+type Fields = Pick<Project, 'name' | 'currency' | 'customerId' | 'budgetHours' | 'budgetAmount' | 'startDate' | 'endDate' | 'externalReference' | 'color' | 'isArchived'>;
 
 /** The fields after `input` is applied to `current` (absent: unchanged; null: cleared), checked. */
 async function merged(db: Queryable, orgId: string, input: ProjectInput, current: Fields): Promise<Fields> {

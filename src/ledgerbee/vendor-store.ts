@@ -2,24 +2,17 @@ import type { Queryable } from '../platform/db.ts';
 import { newId } from '../platform/ids.ts';
 import { invalid } from '../platform/errors.ts';
 import { refusal, violates } from './refusals.ts';
-import { blankToNull, checkContacts, controlAccounts, NUMBER_ORDER, replaceContacts, replaceDepartments, type ContactInput, type DepartmentInput } from './party-parts.ts';
+import { blankToNull, checkContacts, NUMBER_ORDER, partyAddressOf, partyControlAccount, partyExists, replaceContacts, replaceDepartments, storedAddress, type ContactInput, type DepartmentInput, type PartyAddress } from './party-parts.ts';
 import { findGroup } from './party-groups.ts';
 
 /** A vendor as the surface's create body has it (its schema has checked the types). */
-export interface VendorInput {
+export interface VendorInput extends Partial<PartyAddress> {
   vendorNumber: string;
   name: string;
   vendorGroupId: string;
   currency?: string;
-  countryCode?: string | null;
   contacts: ContactInput[];
   departments?: DepartmentInput[];
-  email?: string | null;
-  phone?: string | null;
-  address?: string | null;
-  city?: string | null;
-  postalCode?: string | null;
-  vatNumber?: string | null;
   attention?: string | null;
   paymentTerms?: number | null;
   defaultAccountId?: string | null;
@@ -27,7 +20,7 @@ export interface VendorInput {
   openingBalance?: bigint;
 }
 
-export interface Vendor {
+export interface Vendor extends PartyAddress {
   id: string;
   vendorNumber: string;
   name: string;
@@ -35,13 +28,6 @@ export interface Vendor {
   vendorGroupName: string;
   currency: string;
   status: 'active' | 'inactive';
-  email: string | null;
-  phone: string | null;
-  address: string | null;
-  city: string | null;
-  postalCode: string | null;
-  countryCode: string | null;
-  vatNumber: string | null;
   attention: string | null;
   paymentTerms: number | null;
   defaultAccountId: string | null;
@@ -65,13 +51,7 @@ const toVendor = (r: any): Vendor => ({
   vendorGroupName: r.group_name,
   currency: r.currency,
   status: r.status,
-  email: r.email,
-  phone: r.phone,
-  address: r.address,
-  city: r.city,
-  postalCode: r.postal_code,
-  countryCode: r.country_code,
-  vatNumber: r.vat_number,
+  ...partyAddressOf(r),
   attention: r.attention,
   paymentTerms: r.payment_terms,
   defaultAccountId: r.default_account_id,
@@ -81,15 +61,10 @@ const toVendor = (r: any): Vendor => ({
 });
 
 /** Whether `id` is a vendor of the company (any other company's id is not). */
-export async function vendorExists(db: Queryable, orgId: string, id: string): Promise<boolean> {
-  return (await db.query(`SELECT 1 FROM ledgerbee_vendors WHERE org_id = $1 AND id = $2`, [orgId, id])).length > 0;
-}
+export const vendorExists = (db: Queryable, orgId: string, id: string) => partyExists(db, 'vendor', orgId, id);
 
-/** The payable account the AP line of a supplier entry posts to: its group's; null when no such vendor. */
-export async function vendorControlAccount(db: Queryable, orgId: string, vendorId: string): Promise<{ accountId: string | null } | null> {
-  const found = await controlAccounts(db, 'vendor', orgId, [vendorId]);
-  return found.has(vendorId) ? { accountId: found.get(vendorId)! } : null;
-}
+/** The payable account a vendor's entry line posts to: its group's; null when no such vendor. */
+export const vendorControlAccount = (db: Queryable, orgId: string, id: string) => partyControlAccount(db, 'vendor', orgId, id);
 
 /** Every vendor of the company, sorted by vendor number (a full list, as the product answers). */
 export async function listVendors(db: Queryable, orgId: string): Promise<Vendor[]> {
@@ -129,6 +104,7 @@ export async function createVendor(
   if (defaultAccountId !== null && !(await options.accountExists(tx, orgId, defaultAccountId))) {
     throw refusal('LEDGER_NOT_FOUND', `ledger account ${defaultAccountId} does not exist`, 'defaultAccountId');
   }
+  const address = storedAddress(input, null);
   const id = newId();
   try {
     await tx.query(
@@ -142,13 +118,13 @@ export async function createVendor(
         input.name.trim(),
         input.vendorGroupId,
         (input.currency ?? options.defaultCurrency).toUpperCase(),
-        blankToNull(input.email),
-        blankToNull(input.phone),
-        blankToNull(input.address),
-        blankToNull(input.city),
-        blankToNull(input.postalCode),
-        blankToNull(input.countryCode)?.toUpperCase() ?? null,
-        blankToNull(input.vatNumber),
+        address.email,
+        address.phone,
+        address.address,
+        address.city,
+        address.postalCode,
+        address.countryCode,
+        address.vatNumber,
         blankToNull(input.attention),
         input.paymentTerms ?? null,
         defaultAccountId,

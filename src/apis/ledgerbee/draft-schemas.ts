@@ -2,7 +2,7 @@ import { Type, type Static } from 'typebox';
 import { JOURNAL_TYPES } from '../../ledgerbee/chart.ts';
 import type { DraftEntry, DraftFilter, DraftPatch } from '../../ledgerbee/draft-entries.ts';
 import { BodyDto, Day, Dto, MinorUnits, Nullable, OneOf, PageOf, PageQuery, Timestamp, Uuid } from './schemas.ts';
-import { CreateJournalEntryDto, JournalEntryDto, entryInput, type CreateJournalEntry } from './journal-schemas.ts';
+import { CreateJournalEntryDto, JournalEntryDto, entryDetailFields, entryInput, type CreateJournalEntry } from './journal-schemas.ts';
 
 /** A draft is written with the journal entry's body (its fields, rules and limits). */
 export const CreateDraftJournalEntryDto = BodyDto('CreateDraftJournalEntryDto', CreateJournalEntryDto.properties, 'A journal entry to keep as a draft: checked for what it names now, for balance when booked.');
@@ -36,13 +36,7 @@ export const DraftJournalEntryDto = Dto('DraftJournalEntryDto', {
   originalAmount: Nullable(Type.Integer()),
   amount: Type.Integer({ description: 'What the amount filters compare: originalAmount when given, else the sum of the debit lines (minor units).' }),
   currency: Nullable(Type.String()),
-  customerId: Nullable(Uuid),
-  vendorId: Nullable(Uuid),
-  description: Nullable(Type.String()),
-  reference: Nullable(Type.String()),
-  externalSystemId: Nullable(Type.String()),
-  journalCategoryId: Nullable(Uuid),
-  tagIds: Type.Array(Uuid),
+  ...entryDetailFields,
   lines: Type.Array(DraftLineDto, { description: 'As written; the receivable/payable line of customer and supplier entries is added when the draft is booked.' }),
   attachments: Type.Array(Dto('DraftAttachmentDto', { fileName: Type.String(), contentType: Type.String(), size: Type.Integer() }), { description: 'Posted with the entry when the draft is booked.' }),
   createdAt: Timestamp,

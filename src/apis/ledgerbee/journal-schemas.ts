@@ -81,12 +81,8 @@ const JournalLineDto = Dto('JournalEntryLineDto', {
   isSystemLine: Type.Boolean({ description: 'The receivable or payable line the server added.' }),
 });
 
-export const JournalEntryDto = Dto('JournalEntryDto', {
-  id: Uuid,
-  entryType: OneOf(JOURNAL_TYPES),
-  date: Day,
-  originalAmount: Nullable(Type.Integer()),
-  currency: Type.String(),
+/** What an entry and a draft both answer with about whom and what it is for. */
+export const entryDetailFields = {
   customerId: Nullable(Uuid),
   vendorId: Nullable(Uuid),
   description: Nullable(Type.String()),
@@ -94,6 +90,15 @@ export const JournalEntryDto = Dto('JournalEntryDto', {
   externalSystemId: Nullable(Type.String()),
   journalCategoryId: Nullable(Uuid),
   tagIds: Type.Array(Uuid),
+};
+
+export const JournalEntryDto = Dto('JournalEntryDto', {
+  id: Uuid,
+  entryType: OneOf(JOURNAL_TYPES),
+  date: Day,
+  originalAmount: Nullable(Type.Integer()),
+  currency: Type.String(),
+  ...entryDetailFields,
   lines: Type.Array(JournalLineDto),
   reversesId: Nullable(Uuid),
   reversedById: Nullable(Uuid),

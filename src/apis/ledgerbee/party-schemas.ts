@@ -43,6 +43,17 @@ export const DepartmentDto = Dto('DepartmentDto', {
 export const GroupDto = (name: 'CustomerGroupDto' | 'VendorGroupDto', account: string) =>
   Dto(name, { id: Uuid, number: Type.Integer(), name: Type.String(), accountId: Nullable({ ...Uuid, description: account }) });
 
+/** The address a customer and a vendor answer with (PartyAddress), in both DTOs' order. */
+const partyAddressFields = {
+  email: Nullable(Type.String()),
+  phone: Nullable(Type.String()),
+  address: Nullable(Type.String()),
+  city: Nullable(Type.String()),
+  postalCode: Nullable(Type.String()),
+  countryCode: Nullable(Type.String()),
+  vatNumber: Nullable(Type.String()),
+};
+
 const customerFields = {
   customerNumber: Type.String({ ...NAME, maxLength: 50, description: 'Unique per company; without one the next number after the highest all-digit one.' }),
   customerType: OneOf(['company', 'individual'] as const, { description: 'Default company.' }),
@@ -84,13 +95,7 @@ export const CustomerDto = Dto('CustomerDto', {
   billingRelationship: customerFields.billingRelationship,
   parentCustomerId: Nullable(Uuid),
   includeChildDetailsPdf: Type.Boolean(),
-  email: Nullable(Type.String()),
-  phone: Nullable(Type.String()),
-  address: Nullable(Type.String()),
-  city: Nullable(Type.String()),
-  postalCode: Nullable(Type.String()),
-  countryCode: Nullable(Type.String()),
-  vatNumber: Nullable(Type.String()),
+  ...partyAddressFields,
   website: Nullable(Type.String()),
   externalSystemId: Nullable(Type.String()),
   metadata: Type.Record(Type.String(), Type.String()),
@@ -126,13 +131,7 @@ export const VendorDto = Dto('VendorDto', {
   currency: Type.String(),
   status: OneOf(['active', 'inactive'] as const),
   vendorGroupName: Type.String(),
-  email: Nullable(Type.String()),
-  phone: Nullable(Type.String()),
-  address: Nullable(Type.String()),
-  city: Nullable(Type.String()),
-  postalCode: Nullable(Type.String()),
-  countryCode: Nullable(Type.String()),
-  vatNumber: Nullable(Type.String()),
+  ...partyAddressFields,
   attention: Nullable(Type.String()),
   paymentTerms: Nullable(Type.Integer()),
   defaultAccountId: Nullable(Uuid),

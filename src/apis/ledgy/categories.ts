@@ -26,6 +26,16 @@ const Color = Type.String({ maxLength: 20 });
 const Order = Type.Integer({ minimum: -2147483648, maximum: 2147483647 });
 const CategoryType = Type.Union([Type.Literal('income'), Type.Literal('expense')]);
 
+/** How a category or a category group shows in the app: the same icon and colour fields on both. */
+const appearance = {
+  icon: S.Nullable(Type.String()),
+  color: S.Nullable(Type.String()),
+};
+const appearanceInput = {
+  icon: Type.Optional(S.Nullable(Icon)),
+  color: Type.Optional(S.Nullable(Color)),
+};
+
 const SystemCategory = Type.Object({ id: Type.String(), name: Type.String(), type: Type.String(), icon: Type.String(), color: Type.String(), order: Type.Integer() });
 
 const Category = Type.Object({
@@ -35,8 +45,7 @@ const Category = Type.Object({
   order: Type.Integer(),
   isPinned: Type.Boolean(),
   categoryGroupId: S.Nullable(Type.String()),
-  icon: S.Nullable(Type.String()),
-  color: S.Nullable(Type.String()),
+  ...appearance,
   createdAt: S.Timestamp,
   updatedAt: S.Timestamp,
 });
@@ -47,16 +56,14 @@ const CategoryBody = Type.Object({
   order: Order,
   isPinned: Type.Boolean(),
   categoryGroupId: Type.Optional(S.Nullable(S.Id)),
-  icon: Type.Optional(S.Nullable(Icon)),
-  color: Type.Optional(S.Nullable(Color)),
+  ...appearanceInput,
 });
 
 const CategoryGroup = Type.Object({
   id: Type.String(),
   name: Type.String(),
   order: Type.Integer(),
-  icon: S.Nullable(Type.String()),
-  color: S.Nullable(Type.String()),
+  ...appearance,
   createdAt: S.Timestamp,
   updatedAt: S.Timestamp,
 });
@@ -64,8 +71,7 @@ const CategoryGroup = Type.Object({
 const CategoryGroupBody = Type.Object({
   name: Type.String({ ...NAME, maxLength: 100 }),
   order: Order,
-  icon: Type.Optional(S.Nullable(Icon)),
-  color: Type.Optional(S.Nullable(Color)),
+  ...appearanceInput,
 });
 
 const toCategoryInput = (b: Static<typeof CategoryBody>): CategoryInput => ({
