@@ -202,7 +202,8 @@ function build(company: Company, master: Master, dims: Map<string, { categoryId:
   }
   const ledgerPostings = [...postings].filter(([, amount]) => amount !== 0n).map(([accountId, amount]) => ({ accountId, amount }));
   if (ledgerPostings.length < 2 && !draft) throw invalid(`${at}lines`, 'the entry posts nothing: its lines cancel out on every account');
-  const id = newId();
+  // The ledger gives the entry its id when it posts (writeJournal); none is made here.
+  const id = '';
   const entry: JournalEntry = {
     id,
     entryType: input.entryType,
