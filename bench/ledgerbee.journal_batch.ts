@@ -1,5 +1,6 @@
 import { createOrg } from '../src/platform/orgs.ts';
 import { ensureCompany, listChart, listVatCodes } from '../src/ledgerbee/company-store.ts';
+import { cpuPer, cpuTimes } from './lib/cpu.ts';
 import { httpLoad, latencySummary } from './lib/http-load.ts';
 import { startBenchServer } from './lib/http-app.ts';
 import { round } from './lib/measure.ts';
@@ -45,6 +46,7 @@ export default {
       };
       const bodies = Array.from({ length: 50 }, () => JSON.stringify({ entries: Array.from({ length: PER_BATCH }, entry) }));
       await ctx.settle();
+      const cpuBefore = cpuTimes();
       const r = await httpLoad({
         url: `${server.base}/api/v2/journal-entries/batch`,
         method: 'POST',
@@ -54,9 +56,19 @@ export default {
         warmupSeconds: 0.5,
         concurrency: CALLERS,
       });
+      const cpuAfter = cpuTimes();
+      const [{ n: posted }] = await ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM ledgerbee_journal_entries WHERE org_id = $1', [org.id]);
       const errors = r.requests - (r.statuses['201'] ?? 0);
       const { ops_per_s: requestsPerSecond, ...latency } = latencySummary(r);
-      return { ops_per_s: round(requestsPerSecond * PER_BATCH), requests_per_s: requestsPerSecond, ...latency, errors };
+      return {
+        ops_per_s: round(requestsPerSecond * PER_BATCH),
+        requests_per_s: requestsPerSecond,
+        ...latency,
+        errors,
+        // CPU per request of 100 entries, warm-up included (every entry posted counts): the
+        // rate moves with the machine's other work, these much less.
+        ...cpuPer(cpuBefore, cpuAfter, posted, PER_BATCH, 'request', ctx.kind === 'embedded'),
+      };
     } finally {
       await server.close();
     }

@@ -1,4 +1,4 @@
-import type { Db, Queryable } from '../platform/db.ts';
+import { prepared, type Db, type Queryable } from '../platform/db.ts';
 import type { Clock } from '../platform/clock.ts';
 import { DomainError } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
@@ -79,8 +79,11 @@ const toCompany = (r: any): Company => ({
 });
 
 /** The company of an org, or null when LedgerBee has not been used there yet. */
+const COMPANY_BY_ORG = prepared(`SELECT org_id, ledger_id, name, currency, to_char(lock_date, 'YYYY-MM-DD') AS lock_date, licences, created_at FROM ledgerbee_companies WHERE org_id = $1`);
+
 export async function findCompany(db: Queryable, orgId: string): Promise<Company | null> {
-  const rows = await db.query(`SELECT org_id, ledger_id, name, currency, to_char(lock_date, 'YYYY-MM-DD') AS lock_date, licences, created_at FROM ledgerbee_companies WHERE org_id = $1`, [orgId]);
+  // Prepared: read on every journal write, whose planning would cost more than the lookup.
+  const rows = await db.query(COMPANY_BY_ORG, [orgId]);
   return rows[0] ? toCompany(rows[0]) : null;
 }
 

@@ -1,4 +1,4 @@
-import type { Queryable } from '../platform/db.ts';
+import { prepared, tokenArray, type Queryable } from '../platform/db.ts';
 import type { JournalType } from './chart.ts';
 
 /** One line of a posted journal entry, as the client sent it plus what the server derived. */
@@ -47,8 +47,45 @@ export interface AttachmentRow {
   createdAt: Date;
 }
 
-const lineJson = (l: JournalLine) => ({ ...l, amount: l.amount.toString(), vatAmount: l.vatAmount.toString(), postedAmount: l.postedAmount.toString() });
-const lineOf = (j: any): JournalLine => ({ ...j, amount: BigInt(j.amount), vatAmount: BigInt(j.vatAmount), postedAmount: BigInt(j.postedAmount) });
+/**
+ * A line as stored in `lines` (jsonb): the amounts as decimal strings, and only what it holds:
+ * a null, an empty list, `false` and a VAT amount of 0 are left out, and `postedAmount` when it
+ * equals `amount` (no VAT code, or a Net one). The filters' keys (`accountId`, `customerId`,
+ * `vendorId`) are there whenever they have a value, so `lines @> …` finds them as before; rows
+ * written with every key read the same. Written by hand: a batch of 100 entries sent 120 KB of
+ * lines with every key, 40 KB this way (the JSON text has no characters that need escaping
+ * but those of a description, which JSON.stringify quotes).
+ */
+function lineText(l: JournalLine): string {
+  let out = `{"accountId":"${l.accountId}","amount":"${l.amount}"`;
+  if (l.description !== null) out += `,"description":${JSON.stringify(l.description)}`;
+  if (l.vatCodeId !== null) out += `,"vatCodeId":"${l.vatCodeId}"`;
+  if (l.vatAmount !== 0n) out += `,"vatAmount":"${l.vatAmount}"`;
+  if (l.postedAmount !== l.amount) out += `,"postedAmount":"${l.postedAmount}"`;
+  if (l.customerId !== null) out += `,"customerId":"${l.customerId}"`;
+  if (l.vendorId !== null) out += `,"vendorId":"${l.vendorId}"`;
+  if (l.dimensionValueIds.length > 0) out += `,"dimensionValueIds":["${l.dimensionValueIds.join('","')}"]`;
+  if (l.system) out += ',"system":true';
+  return out + '}';
+}
+const lineOf = (j: any): JournalLine => {
+  const amount = BigInt(j.amount);
+  return {
+    accountId: j.accountId,
+    amount,
+    description: j.description ?? null,
+    vatCodeId: j.vatCodeId ?? null,
+    vatAmount: j.vatAmount === undefined ? 0n : BigInt(j.vatAmount),
+    postedAmount: j.postedAmount === undefined ? amount : BigInt(j.postedAmount),
+    customerId: j.customerId ?? null,
+    vendorId: j.vendorId ?? null,
+    dimensionValueIds: j.dimensionValueIds ?? [],
+    system: j.system === true,
+  };
+};
+
+/** `values`, or null when every one is null: unnest pads a NULL array with NULLs, so nothing is sent or parsed for an empty column. */
+const unlessAllNull = <T>(values: (T | null)[]): (T | null)[] | null => (values.some((v) => v !== null) ? values : null);
 
 const COLUMNS = `id, entry_type, to_char(date, 'YYYY-MM-DD') AS date, original_amount, currency, customer_id, vendor_id, description, reference,
   external_system_id, journal_category_id, tag_ids, lines, reverses_id, reversed_by_id, created_at`;
@@ -85,34 +122,49 @@ export async function dimensionValuesById(tx: Queryable, orgId: string, ids: str
 
 /** Writes posted entries, their lines' dimension values and their attachments, set-based. */
 export async function insertJournalEntries(tx: Queryable, orgId: string, entries: JournalEntry[], attachments: (AttachmentRow & { journalEntryId: string })[]): Promise<void> {
-  // Typed arrays, one per column: PostgreSQL reads them faster than one jsonb document of
-  // rows (only each entry's lines are jsonb), about half the time for 100 entries.
+  if (entries.length === 0) return;
+  // Typed arrays, one per column, as plain tokens where the values need no quoting (ids,
+  // dates, numbers, entry types) and NULL for a column with no value at all; the lines of
+  // every entry as one JSON array, parsed once and indexed per row. A request's entries
+  // share their currency (the company's) and creation time, sent once.
   const column = <T>(of: (e: JournalEntry) => T) => entries.map(of);
+  let lines = '[';
+  for (let i = 0; i < entries.length; i++) {
+    lines += i === 0 ? '[' : ',[';
+    const entryLines = entries[i].lines;
+    for (let j = 0; j < entryLines.length; j++) lines += (j === 0 ? '' : ',') + lineText(entryLines[j]);
+    lines += ']';
+  }
+  lines += ']';
+  const same = entries.every((e) => e.currency === entries[0].currency && e.createdAt.getTime() === entries[0].createdAt.getTime());
+  const tags = unlessAllNull(column((e) => (e.tagIds.length > 0 ? `{${e.tagIds.join(',')}}` : null)));
   await tx.query(
-    `INSERT INTO ledgerbee_journal_entries (org_id, id, entry_type, date, original_amount, currency, customer_id, vendor_id, description, reference,
+    prepared(`INSERT INTO ledgerbee_journal_entries (org_id, id, entry_type, date, original_amount, currency, customer_id, vendor_id, description, reference,
         external_system_id, journal_category_id, tag_ids, lines, reverses_id, created_at)
-     SELECT $1, u.id, u.entry_type, u.date, u.original_amount, u.currency, u.customer_id, u.vendor_id, u.description, u.reference,
-        u.external_system_id, u.journal_category_id, u.tag_ids::uuid[], u.lines, u.reverses_id, u.created_at
-       FROM unnest($2::uuid[], $3::text[], $4::date[], $5::int8[], $6::text[], $7::uuid[], $8::uuid[], $9::text[], $10::text[], $11::text[], $12::uuid[], $13::text[], $14::jsonb[], $15::uuid[], $16::timestamptz[])
-         AS u(id, entry_type, date, original_amount, currency, customer_id, vendor_id, description, reference, external_system_id, journal_category_id, tag_ids, lines, reverses_id, created_at)`,
+     SELECT $1, u.id, u.entry_type, u.date, u.original_amount, coalesce(u.currency, $17), u.customer_id, u.vendor_id, u.description, u.reference,
+        u.external_system_id, u.journal_category_id, coalesce(u.tag_ids::uuid[], '{}'), $14::jsonb -> (u.n - 1)::int, u.reverses_id, coalesce(u.created_at, $18)
+       FROM unnest($2::uuid[], $3::text[], $4::date[], $5::int8[], $6::text[], $7::uuid[], $8::uuid[], $9::text[], $10::text[], $11::text[], $12::uuid[], $13::text[], $15::uuid[], $16::timestamptz[])
+         WITH ORDINALITY AS u(id, entry_type, date, original_amount, currency, customer_id, vendor_id, description, reference, external_system_id, journal_category_id, tag_ids, reverses_id, created_at, n)`),
     [
       orgId,
-      column((e) => e.id),
-      column((e) => e.entryType),
-      column((e) => e.date),
-      column((e) => e.originalAmount?.toString() ?? null),
-      column((e) => e.currency),
-      column((e) => e.customerId),
-      column((e) => e.vendorId),
-      column((e) => e.description),
-      column((e) => e.reference),
-      column((e) => e.externalSystemId),
-      column((e) => e.journalCategoryId),
+      tokenArray(column((e) => e.id)),
+      tokenArray(column((e) => e.entryType)),
+      tokenArray(column((e) => e.date)),
+      unlessAllNull(column((e) => e.originalAmount)) && tokenArray(column((e) => e.originalAmount)),
+      same ? null : column((e) => e.currency),
+      unlessAllNull(column((e) => e.customerId)) && tokenArray(column((e) => e.customerId)),
+      unlessAllNull(column((e) => e.vendorId)) && tokenArray(column((e) => e.vendorId)),
+      unlessAllNull(column((e) => e.description)),
+      unlessAllNull(column((e) => e.reference)),
+      unlessAllNull(column((e) => e.externalSystemId)),
+      unlessAllNull(column((e) => e.journalCategoryId)) && tokenArray(column((e) => e.journalCategoryId)),
       // Each entry's tags as an array literal of uuids (cast per row: arrays of arrays must be rectangular).
-      column((e) => `{${e.tagIds.join(',')}}`),
-      column((e) => JSON.stringify(e.lines.map(lineJson))),
-      column((e) => e.reversesId),
-      column((e) => e.createdAt),
+      tags,
+      lines,
+      unlessAllNull(column((e) => e.reversesId)) && tokenArray(column((e) => e.reversesId)),
+      same ? null : column((e) => e.createdAt),
+      entries[0].currency,
+      entries[0].createdAt,
     ],
   );
   const dims = entries.flatMap((e) => e.lines.flatMap((l, lineNo) => l.dimensionValueIds.map((valueId) => ({ e, l, lineNo, valueId }))));

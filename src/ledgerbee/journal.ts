@@ -133,29 +133,30 @@ function build(company: Company, master: Master, dims: Map<string, { categoryId:
   const add = (accountId: string, amount: bigint) => postings.set(accountId, (postings.get(accountId) ?? 0n) + amount);
   const uniqueSeen = new Map<string, string>();
   const lines: JournalLine[] = input.lines.map((line, i) => {
-    const path = `${at}lines.${i}`;
-    if (line.amount === 0n) throw invalid(`${path}.amount`, 'amount must not be zero');
+    // The line's property path, made only for an error (a batch has hundreds of lines).
+    const path = () => `${at}lines.${i}`;
+    if (line.amount === 0n) throw invalid(`${path()}.amount`, 'amount must not be zero');
     const account = master.accounts.get(line.accountId);
-    if (!account) throw notFound('ACCOUNT_NOT_FOUND', 'account', `${path}.accountId`);
-    if (!POSTABLE.has(account.ledgerType)) throw invalid(`${path}.accountId`, `account ${account.number} is a ${account.ledgerType} row and takes no postings`);
-    if (account.control && (isCustomer || isSupplier)) throw invalid(`${path}.accountId`, `the ${account.control === 'ACCOUNTS_RECEIVABLE' ? 'receivable' : 'payable'} line of a ${input.entryType} entry is added by the server; leave it out`);
-    if (account.control === 'ACCOUNTS_RECEIVABLE' && !line.customerId) throw invalid(`${path}.customerId`, `account ${account.number} is the receivable control account: its lines need customerId`);
-    if (account.control === 'ACCOUNTS_PAYABLE' && !line.vendorId) throw invalid(`${path}.vendorId`, `account ${account.number} is the payable control account: its lines need vendorId`);
-    if (line.customerId) party('customer', line.customerId, `${path}.customerId`);
-    if (line.vendorId) party('vendor', line.vendorId, `${path}.vendorId`);
+    if (!account) throw notFound('ACCOUNT_NOT_FOUND', 'account', `${path()}.accountId`);
+    if (!POSTABLE.has(account.ledgerType)) throw invalid(`${path()}.accountId`, `account ${account.number} is a ${account.ledgerType} row and takes no postings`);
+    if (account.control && (isCustomer || isSupplier)) throw invalid(`${path()}.accountId`, `the ${account.control === 'ACCOUNTS_RECEIVABLE' ? 'receivable' : 'payable'} line of a ${input.entryType} entry is added by the server; leave it out`);
+    if (account.control === 'ACCOUNTS_RECEIVABLE' && !line.customerId) throw invalid(`${path()}.customerId`, `account ${account.number} is the receivable control account: its lines need customerId`);
+    if (account.control === 'ACCOUNTS_PAYABLE' && !line.vendorId) throw invalid(`${path()}.vendorId`, `account ${account.number} is the payable control account: its lines need vendorId`);
+    if (line.customerId) party('customer', line.customerId, `${path()}.customerId`);
+    if (line.vendorId) party('vendor', line.vendorId, `${path()}.vendorId`);
     let split = { net: line.amount, vat: 0n, postings: [] as { accountId: string; amount: bigint }[] };
     if (line.vatCodeId) {
       const code = master.vat.get(line.vatCodeId);
-      if (!code) throw notFound('VAT_CODE_NOT_FOUND', 'VAT code', `${path}.vatCodeId`);
+      if (!code) throw notFound('VAT_CODE_NOT_FOUND', 'VAT code', `${path()}.vatCodeId`);
       split = splitVat(line.amount, code);
     }
-    const dimensionValueIds = [...new Set(line.dimensionValueIds ?? [])];
+    const dimensionValueIds = line.dimensionValueIds && line.dimensionValueIds.length > 0 ? [...new Set(line.dimensionValueIds)] : [];
     dimensionValueIds.forEach((id, j) => {
       const value = dims.get(id);
-      if (!value) throw notFound('DIMENSION_VALUE_NOT_FOUND', 'dimension value', `${path}.dimensionValueIds.${j}`);
+      if (!value) throw notFound('DIMENSION_VALUE_NOT_FOUND', 'dimension value', `${path()}.dimensionValueIds.${j}`);
       if (!value.isUnique) return;
       const other = uniqueSeen.get(value.categoryId);
-      if (other && other !== id) throw invalid(`${path}.dimensionValueIds.${j}`, 'its dimension is unique: an entry takes at most one of its values');
+      if (other && other !== id) throw invalid(`${path()}.dimensionValueIds.${j}`, 'its dimension is unique: an entry takes at most one of its values');
       uniqueSeen.set(value.categoryId, id);
     });
     add(account.id, split.net);
@@ -202,7 +203,8 @@ function build(company: Company, master: Master, dims: Map<string, { categoryId:
   }
   const ledgerPostings = [...postings].filter(([, amount]) => amount !== 0n).map(([accountId, amount]) => ({ accountId, amount }));
   if (ledgerPostings.length < 2 && !draft) throw invalid(`${at}lines`, 'the entry posts nothing: its lines cancel out on every account');
-  const id = newId();
+  // The ledger gives the entry its id when it posts (writeJournal); none is made here.
+  const id = '';
   const entry: JournalEntry = {
     id,
     entryType: input.entryType,

@@ -17,12 +17,20 @@ for (let i = 0; i < CROCKFORD.length; i++) {
 
 let lastMs = -1;
 const random = Buffer.alloc(10);
+/** Random bytes drawn 4 KiB at a time: one call into the CSPRNG per ~400 milliseconds that make ids, not one each. */
+const pool = Buffer.alloc(4096);
+let poolAt = pool.length;
 
 function nextBytes(): { ms: number; random: Buffer } {
   const now = Date.now();
   if (now > lastMs) {
     lastMs = now;
-    randomFillSync(random);
+    if (poolAt + random.length > pool.length) {
+      randomFillSync(pool);
+      poolAt = 0;
+    }
+    pool.copy(random, 0, poolAt, poolAt + random.length);
+    poolAt += random.length;
     random[0] &= 0x7f; // leaves room to count up within the millisecond
   } else {
     // Same millisecond (or the clock stepped back): count up from the last id.

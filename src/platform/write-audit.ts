@@ -1,5 +1,5 @@
 import type { Queryable } from './db.ts';
-import { tokenArray } from './db.ts';
+import { prepared, tokenArray } from './db.ts';
 import { newId } from './ids.ts';
 
 /** One committed write: who, through what, for which request, when, with which status. */
@@ -21,7 +21,8 @@ const COLUMNS = 'id, org_id, principal_id, surface, operation, request_id, statu
 export async function appendWriteAudit(tx: Queryable, rows: WriteAuditRow[]): Promise<void> {
   if (rows.length === 0) return;
   const { sql, params } = writeAuditInsert(rows, 1);
-  await tx.query(sql, params);
+  // Prepared: one text whatever the number of rows, run with every committed write.
+  await tx.query(prepared(sql), params);
 }
 
 /**

@@ -4,6 +4,7 @@ import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { createOrg } from '../../src/platform/orgs.ts';
 import { ensureCompany, listChart, listVatCodes, type LedgerBeeDeps } from '../../src/ledgerbee/company-store.ts';
 import { postJournalEntries } from '../../src/ledgerbee/journal.ts';
+import { journalEntriesById, listJournalEntries } from '../../src/ledgerbee/journal-store.ts';
 import { reverseJournalEntries } from '../../src/ledgerbee/journal-reversal.ts';
 import { divideRounded, splitVat } from '../../src/ledgerbee/vat.ts';
 import { DomainError } from '../../src/platform/errors.ts';
@@ -90,4 +91,33 @@ test('the lock date refuses postings on or before it', async () => {
     (e: any) => e.details?.code === 'JOURNAL_ENTRY_DATE_LOCKED' && e.field === 'date',
   );
   await c.post([{ entryType: 'JOURNAL_ENTRY', date: '2026-04-01', lines: [{ accountId: c.acct(5400), amount: 1n }, { accountId: c.acct(1100), amount: -1n }] }]);
+});
+
+test('lines are stored with only the keys they hold; rows stored with every key read the same and match the same filters', async () => {
+  const c = await company();
+  const { customerId } = await ledgerbeeParties(t, c.orgId);
+  const [entry] = await c.post([
+    {
+      entryType: 'CUSTOMER_INVOICE',
+      date: '2026-03-02',
+      customerId,
+      lines: [
+        { accountId: c.acct(1100), amount: -12500n, vatCodeId: c.code('S25G'), description: 'gross "quoted"' },
+        { accountId: c.acct(1110), amount: -100n },
+      ],
+    },
+  ]);
+  const stored = async () => (await t.db.query<{ lines: any[] }>('SELECT lines FROM ledgerbee_journal_entries WHERE org_id = $1 AND id = $2', [c.orgId, entry.id]))[0].lines;
+  const compact = await stored();
+  assert.deepEqual(Object.keys(compact[1]).sort(), ['accountId', 'amount']);
+  assert.deepEqual(Object.keys(compact[0]).sort(), ['accountId', 'amount', 'description', 'postedAmount', 'vatAmount', 'vatCodeId']);
+  const read = (await journalEntriesById(t.db, c.orgId, [entry.id])).get(entry.id)!;
+  assert.deepEqual(read.lines, entry.lines);
+  // Rows written before (every key of every line, amounts as strings) read as they did.
+  const full = entry.lines.map((l) => ({ ...l, amount: String(l.amount), vatAmount: String(l.vatAmount), postedAmount: String(l.postedAmount) }));
+  await t.db.query('UPDATE ledgerbee_journal_entries SET lines = $3::jsonb WHERE org_id = $1 AND id = $2', [c.orgId, entry.id, JSON.stringify(full)]);
+  assert.deepEqual((await journalEntriesById(t.db, c.orgId, [entry.id])).get(entry.id)!.lines, entry.lines);
+  for (const filter of [{ accountId: c.acct(1110) }, { customerId }]) {
+    assert.deepEqual((await listJournalEntries(t.db, c.orgId, filter, { offset: 0, limit: 10 })).items.map((e) => e.id), [entry.id]);
+  }
 });

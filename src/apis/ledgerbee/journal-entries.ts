@@ -26,6 +26,7 @@ import {
   ReverseJournalEntryDto,
   UpdateJournalEntryDto,
   entryInput,
+  journalEntryJson,
   journalEntryView,
 } from './journal-schemas.ts';
 
@@ -54,15 +55,15 @@ export function journalEntryRoutes(api: SurfaceApp, core: Core) {
 
   // Posting goes through the ledger's commit queue: concurrent requests share one
   // transaction, one lock of their accounts and one commit (decision 0030).
-  const created = (body: unknown): StoredResponse => ({ status: 201, headers: { 'content-type': JSON_TYPE }, body: JSON.stringify(body) });
+  const created = (body: string): StoredResponse => ({ status: 201, headers: { 'content-type': JSON_TYPE }, body });
   const one = writeShared(async (commit, request: any) => {
-    const answer = ([entry]: JournalEntry[]) => created(journalEntryView(entry));
+    const answer = ([entry]: JournalEntry[]) => created(journalEntryJson(entry));
     return answer(await submitJournalEntries(deps, companyIdOf(request), [entryInput(request.body)], () => '', commit.options(answer, { created: 201, existing: 201 })));
   });
   const batch = writeShared(async (commit, request: any) => {
     const at = (i: number) => `entries.${i}.`;
     const inputs = (request.body.entries as any[]).map((e, i) => entryInput(e, at(i)));
-    const answer = (entries: JournalEntry[]) => created({ totalCreated: entries.length, entries: entries.map(journalEntryView) });
+    const answer = (entries: JournalEntry[]) => created(`{"totalCreated":${entries.length},"entries":[${entries.map(journalEntryJson).join(',')}]}`);
     return answer(await submitJournalEntries(deps, companyIdOf(request), inputs, at, commit.options(answer, { created: 201, existing: 201 })));
   });
 

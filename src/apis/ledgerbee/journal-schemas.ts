@@ -165,6 +165,34 @@ export function entryInput(body: CreateJournalEntry, at = ''): JournalEntryInput
   };
 }
 
+/** A JSON string, or null. */
+const text = (v: string | null) => (v === null ? 'null' : JSON.stringify(v));
+/** A uuid (no character JSON escapes), or null. */
+const uuid = (v: string | null) => (v === null ? 'null' : `"${v}"`);
+const uuids = (v: string[]) => (v.length === 0 ? '[]' : `["${v.join('","')}"]`);
+
+/**
+ * `JSON.stringify(journalEntryView(e))`, written directly: a batch answers 100 entries of
+ * 120 KB, and building the view's objects and then stringifying them cost three times this
+ * (test/apis/ledgerbee/journal-entries.test.ts holds the two texts equal).
+ */
+export function journalEntryJson(e: JournalEntry): string {
+  let lines = '';
+  for (let i = 0; i < e.lines.length; i++) {
+    const l = e.lines[i];
+    lines +=
+      `${i === 0 ? '' : ','}{"accountId":${uuid(l.accountId)},"amount":${Number(l.amount)},"vatCodeId":${uuid(l.vatCodeId)},"vatAmount":${Number(l.vatAmount)},` +
+      `"postedAmount":${Number(l.postedAmount)},"description":${text(l.description)},"customerId":${uuid(l.customerId)},"vendorId":${uuid(l.vendorId)},` +
+      `"dimensionValueIds":${uuids(l.dimensionValueIds)},"isSystemLine":${l.system}}`;
+  }
+  return (
+    `{"id":${uuid(e.id)},"entryType":${text(e.entryType)},"date":${text(e.date)},"originalAmount":${e.originalAmount === null ? 'null' : Number(e.originalAmount)},` +
+    `"currency":${text(e.currency)},"customerId":${uuid(e.customerId)},"vendorId":${uuid(e.vendorId)},"description":${text(e.description)},"reference":${text(e.reference)},` +
+    `"externalSystemId":${text(e.externalSystemId)},"journalCategoryId":${uuid(e.journalCategoryId)},"tagIds":${uuids(e.tagIds)},"lines":[${lines}],` +
+    `"reversesId":${uuid(e.reversesId)},"reversedById":${uuid(e.reversedById)},"createdAt":"${e.createdAt.toISOString()}"}`
+  );
+}
+
 export const journalEntryView = (e: JournalEntry) => ({
   id: e.id,
   entryType: e.entryType,

@@ -136,3 +136,26 @@ test('scopes: a read-only key cannot post (403), and no key is 401', async () =>
   assert.deepEqual(body.details.requiredScopes, ['journal-entries-write']);
   assertError(await t.request({ method: 'GET', url: '/api/v1/journal-entries' }), 401, 'UNAUTHORIZED');
 });
+
+test('the answer of a create is the view as JSON.stringify writes it, whatever the entry holds', async () => {
+  const { journalEntryJson, journalEntryView } = await import('../../../src/apis/ledgerbee/journal-schemas.ts');
+  const u = (n: number) => `0000000${n}-0000-4000-8000-00000000000${n}`;
+  const line = (over: object) => ({ accountId: u(1), amount: 125n, description: null, vatCodeId: null, vatAmount: 0n, postedAmount: 125n, customerId: null, vendorId: null, dimensionValueIds: [], system: false, ...over });
+  const plain = { id: u(2), entryType: 'JOURNAL_ENTRY', date: '2026-03-01', originalAmount: null, currency: 'DKK', customerId: null, vendorId: null, description: null, reference: null, externalSystemId: null, journalCategoryId: null, tagIds: [], lines: [line({}), line({ amount: -125n, postedAmount: -125n })], reversesId: null, reversedById: null, createdAt: new Date('2026-03-01T10:11:12.345Z') };
+  const full = {
+    ...plain,
+    entryType: 'CUSTOMER_INVOICE',
+    originalAmount: -9_007_199_254_740_993n,
+    customerId: u(3),
+    vendorId: u(4),
+    description: 'Quote " back\\slash \n newline \u0001 ünï €',
+    reference: '{a,b}',
+    externalSystemId: 'x"y',
+    journalCategoryId: u(5),
+    tagIds: [u(6), u(7)],
+    lines: [line({ description: 'tab\there', vatCodeId: u(8), vatAmount: 25n, postedAmount: 100n, customerId: u(3), vendorId: u(4), dimensionValueIds: [u(9)], system: true }), line({ amount: 0n, postedAmount: 0n })],
+    reversesId: u(1),
+    reversedById: u(2),
+  };
+  for (const entry of [plain, full] as any[]) assert.equal(journalEntryJson(entry), JSON.stringify(journalEntryView(entry)));
+});
