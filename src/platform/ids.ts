@@ -17,12 +17,21 @@ for (let i = 0; i < CROCKFORD.length; i++) {
 
 let lastMs = -1;
 const random = Buffer.alloc(10);
+// Random bytes drawn 4 KB at a time: a call to the CSPRNG costs microseconds whatever its size,
+// and at a request a millisecond each new millisecond would make one.
+const pool = Buffer.alloc(4096);
+let poolUsed = pool.length;
 
 function nextBytes(): { ms: number; random: Buffer } {
   const now = Date.now();
   if (now > lastMs) {
     lastMs = now;
-    randomFillSync(random);
+    if (poolUsed + random.length > pool.length) {
+      randomFillSync(pool);
+      poolUsed = 0;
+    }
+    pool.copy(random, 0, poolUsed, poolUsed + random.length);
+    poolUsed += random.length;
     random[0] &= 0x7f; // leaves room to count up within the millisecond
   } else {
     // Same millisecond (or the clock stepped back): count up from the last id.
@@ -34,11 +43,19 @@ function nextBytes(): { ms: number; random: Buffer } {
   return { ms: lastMs, random };
 }
 
+/** `xxxxxxxx-xxxx-` of the millisecond last printed (a batch makes hundreds of ids in one). */
+let timeMs = -1;
+let timeText = '';
+
 export function newId(): string {
   const { ms, random: r } = nextBytes();
-  const t = ms.toString(16).padStart(12, '0');
+  if (ms !== timeMs) {
+    const t = ms.toString(16).padStart(12, '0');
+    timeMs = ms;
+    timeText = `${t.slice(0, 8)}-${t.slice(8, 12)}-`;
+  }
   const h = r.toString('hex');
-  return `${t.slice(0, 8)}-${t.slice(8, 12)}-${h.slice(0, 4)}-${h.slice(4, 8)}-${h.slice(8)}`;
+  return `${timeText}${h.slice(0, 4)}-${h.slice(4, 8)}-${h.slice(8)}`;
 }
 
 /** The 26-character ULID text of a uuid (two zero bits, then its 128 bits, 5 at a time). */
