@@ -32,6 +32,12 @@ export class EntitlementCache {
   private readonly worlds = new Map<string, World>();
   private size = 0;
   private epoch = 0;
+  /**
+   * Facts being read, per world and tenant, with the epoch their read began in: a check
+   * arriving meanwhile, with no drop since (same epoch), waits for that read instead of
+   * starting another (at the start, or when facts lapse, under a check a millisecond).
+   */
+  private loading = new Map<string, { epoch: number; facts: Promise<EntitlementFacts> }>();
   private listener: { close(): Promise<void> } | null = null;
 
   constructor(
@@ -79,7 +85,7 @@ export class EntitlementCache {
     const now = new Date(this.clock.now().getTime() + offsetMs);
     let facts = world?.tenants.get(tenantId);
     if (!facts || now.getTime() >= facts.validUntil) {
-      facts = await loadEntitlementFacts(this.db, scope, tenantId);
+      facts = await this.load(scope, tenantId, this.epoch);
       // Only what was read after the last drop is kept; an expired read is used once.
       if (epoch === this.epoch && now.getTime() < facts.validUntil) {
         if (this.size >= MAX_TENANTS) this.clear();
@@ -90,6 +96,19 @@ export class EntitlementCache {
       }
     }
     return { now, found: entitledAt(facts, now) };
+  }
+
+  /** The tenant's facts from a read begun in `epoch`, the current one: this call's, or one already running since the last drop. */
+  private load(scope: BillingScope, tenantId: string, epoch: number): Promise<EntitlementFacts> {
+    const key = `${worldKey(scope)}|${tenantId}`;
+    const running = this.loading.get(key);
+    if (running && running.epoch === epoch) return running.facts;
+    const facts = loadEntitlementFacts(this.db, scope, tenantId);
+    const entry = { epoch, facts };
+    this.loading.set(key, entry);
+    const done = () => void (this.loading.get(key) === entry && this.loading.delete(key));
+    facts.then(done, done);
+    return facts;
   }
 
   async check(scope: BillingScope, tenantId: string, featureKeys: string[]): Promise<Entitlement[]> {

@@ -50,6 +50,8 @@ interface Use {
   snapshot: Snapshot | null;
   /** Groups committed while the read ran: added once it is known whether it saw them. */
   held: { xid: bigint; events: { feature: string; at: number; quantity: bigint }[] }[];
+  /** The first read, while it runs: checks arriving meanwhile wait for it rather than read again. */
+  reading: Promise<unknown> | null;
 }
 
 export class MeteredUseCache implements CommitObserver {
@@ -75,7 +77,15 @@ export class MeteredUseCache implements CommitObserver {
     const period = currentPeriod(found, now);
     const key = useKey(scope, found.subscription.tenantId);
     const use = this.uses.get(key);
-    if (use?.sums && use.start === period.start.getTime() && use.end === period.end.getTime()) return pick(use.sums, featureKeys);
+    if (use && use.start === period.start.getTime() && use.end === period.end.getTime()) {
+      if (use.sums) return pick(use.sums, featureKeys);
+      // The same sums are being read: a check arriving now waits for that read instead of starting
+      // another (which would replace it, so at a check a millisecond none would ever be kept). Once
+      // stored they include every group committed meanwhile (held, then added), so an event
+      // acknowledged before this check began is counted. Not stored (dropped meanwhile, or failed): read anew.
+      await use.reading?.catch(() => {});
+      if (use.sums && this.uses.get(key) === use) return pick(use.sums, featureKeys);
+    }
     return pick(await this.read(db, key, scope, found.subscription.tenantId, period.start, period.end), featureKeys);
   };
 
@@ -123,16 +133,20 @@ export class MeteredUseCache implements CommitObserver {
 
   /** Reads a tenant's sums over [start, end) with the snapshot that saw them; keeps them unless dropped meanwhile. */
   private async read(db: Queryable, key: string, scope: BillingScope, tenantId: string, start: Date, end: Date): Promise<Map<string, bigint>> {
-    const use: Use = { start: start.getTime(), end: end.getTime(), sums: null, snapshot: null, held: [] };
+    const use: Use = { start: start.getTime(), end: end.getTime(), sums: null, snapshot: null, held: [], reading: null };
     if (this.uses.size >= MAX_TENANTS) this.uses.clear();
     this.uses.set(key, use);
     let read: Map<string, bigint>;
     let snapshot: string;
     try {
-      ({ sums: read, snapshot } = await usageWithSnapshot(db, scope, tenantId, start, end));
+      const reading = usageWithSnapshot(db, scope, tenantId, start, end);
+      use.reading = reading;
+      ({ sums: read, snapshot } = await reading);
     } catch (error) {
       if (this.uses.get(key) === use) this.uses.delete(key);
       throw error;
+    } finally {
+      use.reading = null;
     }
     // Dropped or replaced while reading (another server's events, a lost connection): answer with what was read, keep nothing.
     if (this.uses.get(key) !== use) return read;

@@ -1,7 +1,7 @@
-import { prepared, tokenArray, type Queryable } from '../platform/db.ts';
+import { prepared, textArray, tokenArray, type Queryable } from '../platform/db.ts';
 import { writeAuditInsert, type WriteAuditRow } from '../platform/write-audit.ts';
 import type { StoredUsageEvent, UsageEvent } from './meter-events.ts';
-import { jsonText, pageOf, type BillingScope, type Page, type PageRequest } from './scope.ts';
+import { pageOf, type BillingScope, type Page, type PageRequest } from './scope.ts';
 
 /** One request's events, waiting for the meter queue's commit: whose they are, and the request's audit row. */
 export interface UsageEventBatch {
@@ -92,12 +92,13 @@ export async function storeUsageEvents(
     tokenArray(batches.map((b) => b.at.toISOString())),
     tokenArray(u),
     tokenArray(ids),
-    features,
+    textArray(features),
     tokenArray(quantities),
     tokenArray(ats),
-    keys,
+    textArray(keys),
     // One JSON array, element i the metadata of row i: a jsonb[] parameter parses each element apart, several times slower.
-    jsonText(metadata),
+    // (Metadata holds strings only: no bigint to convert, so no replacer, which costs a call per key.)
+    JSON.stringify(metadata),
     now,
     notices?.channel ?? '',
     notices?.payloads ?? [],

@@ -42,11 +42,19 @@ function nextBytes(): { ms: number; random: Buffer } {
   return { ms: lastMs, random };
 }
 
+/** `xxxxxxxx-xxxx-` of the millisecond last printed (a batch makes hundreds of ids in one). */
+let timeMs = -1;
+let timeText = '';
+
 export function newId(): string {
   const { ms, random: r } = nextBytes();
-  const t = ms.toString(16).padStart(12, '0');
+  if (ms !== timeMs) {
+    const t = ms.toString(16).padStart(12, '0');
+    timeMs = ms;
+    timeText = `${t.slice(0, 8)}-${t.slice(8, 12)}-`;
+  }
   const h = r.toString('hex');
-  return `${t.slice(0, 8)}-${t.slice(8, 12)}-${h.slice(0, 4)}-${h.slice(4, 8)}-${h.slice(8)}`;
+  return `${timeText}${h.slice(0, 4)}-${h.slice(4, 8)}-${h.slice(8)}`;
 }
 
 /** The 26-character ULID text of a uuid (two zero bits, then its 128 bits, 5 at a time). */

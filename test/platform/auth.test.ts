@@ -4,6 +4,7 @@ import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { KeyFormats } from '../../src/platform/identity/key-formats.ts';
 import { surfaceKeyFormats } from '../../src/surfaces.ts';
 import { createOrg } from '../../src/platform/orgs.ts';
+import { ApiKeys } from '../../src/platform/identity/api-keys.ts';
 
 let t: TestApp;
 before(async () => {
@@ -70,6 +71,27 @@ test('a revoke takes effect at once, despite the cache', async () => {
   const [key] = await t.core.apiKeys.list(org.id);
   assert.equal(await t.core.apiKeys.revoke(org.id, key.id), true);
   assert.equal((await list(headers)).statusCode, 401);
+});
+
+test('key lookups are shared by the requests waiting for them, and one begun before a revoke is not kept', async () => {
+  const { org } = await t.tenant();
+  let lookups = 0;
+  const counted = Object.create(t.db, { query: { value: (text: string, params?: unknown[]) => (text.includes('secret_sha256 = $1') && lookups++, t.db.query(text, params)) } });
+  const keys = new ApiKeys(counted, t.clock, 60_000, formats);
+  const { key, secret } = await keys.create({ orgId: org.id, surface: 'kontor', scopes: ['ledgers:read'], mode: 'live' });
+  const principals = await Promise.all(Array.from({ length: 10 }, () => keys.authenticate(secret)));
+  assert.ok(principals.every((p) => p?.id === key.id));
+  assert.equal(lookups, 1, 'ten requests, one lookup');
+  await keys.authenticate(secret);
+  assert.equal(lookups, 1, 'then from the cache');
+  // A lookup in flight when the key is dropped (a revoke announced) answers, but is not cached.
+  keys.forgetAll();
+  const reading = keys.authenticate(secret);
+  keys.forget(key.id);
+  assert.equal((await reading)?.id, key.id);
+  await keys.authenticate(secret);
+  assert.equal(lookups, 3, 'read again: the dropped read was not kept');
+  await keys.close();
 });
 
 test('an expired key is 401', async () => {

@@ -86,8 +86,28 @@ export const REVOCATION_CHANNEL = 'kontor_api_key_revoked';
  * process revoked it (a server or the CLI). Last-used times are gathered in memory and
  * written in the background.
  */
+/** A cached lookup: used until `until`; from `refreshAt` on, a request also starts a read in the background. */
+interface CachedKey {
+  key: ApiKey;
+  principal: Principal;
+  until: number;
+  refreshAt: number;
+  refreshing: boolean;
+}
+
+/**
+ * How long before its expiry a cached key is read again in the background, at most: a key in
+ * use is then never read on a request's path (a read there costs that request a round trip,
+ * and every request arriving meanwhile another one).
+ */
+const REFRESH_AHEAD_MS = 1000;
+
 export class ApiKeys {
-  private cache = new Map<string, { key: ApiKey; principal: Principal; until: number }>();
+  private cache = new Map<string, CachedKey>();
+  /** Lookups on the request path in flight, per secret hash: requests arriving meanwhile share them. */
+  private reading = new Map<string, Promise<CachedKey | null>>();
+  /** Counts drops (`forget`, `forgetAll`): a read that began before one does not store what it read. */
+  private drops = 0;
   private used = new Map<string, { orgId: string; at: Date }>();
   private flushTimer: NodeJS.Timeout | null = null;
 
@@ -164,11 +184,13 @@ export class ApiKeys {
 
   /** Drops a key from the cache (a revoke made here or announced by another process). */
   forget(id: string): void {
+    this.drops++;
     for (const [hash, entry] of this.cache) if (entry.key.id === id) this.cache.delete(hash);
   }
 
   /** Drops every cached key: announcements may have been missed (the listening connection was lost). */
   forgetAll(): void {
+    this.drops++;
     this.cache.clear();
   }
 
@@ -177,23 +199,50 @@ export class ApiKeys {
     const hash = sha256(secret);
     const cacheKey = hash.toString('base64');
     const now = this.clock.now();
-    let entry = this.cache.get(cacheKey);
-    if (!entry || entry.until < Date.now()) {
+    let entry: CachedKey | null | undefined = this.cache.get(cacheKey);
+    const nowMs = Date.now();
+    if (!entry || entry.until < nowMs) {
       // A mistyped or made-up secret is refused without a database read.
       if (!this.formats.parse(secret)) return null;
-      const rows = await this.db.query('SELECT * FROM api_keys WHERE secret_sha256 = $1', [hash]);
-      if (rows.length === 0) return null;
-      const key = toApiKey(rows[0]);
-      // One principal per cached key: the hot path builds nothing per request.
-      const principal: Principal = { orgId: key.orgId, surface: key.surface, kind: 'api_key', id: key.id, userId: key.userId, scopes: new Set(key.scopes), mode: key.mode, tenant: key.tenant, expiresAt: key.expiresAt, ipAllowList: key.ipAllowList };
-      entry = { key, principal, until: Date.now() + this.cacheTtlMs };
-      if (this.cacheTtlMs > 0) this.cache.set(cacheKey, entry);
+      let read = this.reading.get(cacheKey);
+      if (!read) {
+        read = this.read(cacheKey, hash).finally(() => this.reading.delete(cacheKey));
+        this.reading.set(cacheKey, read);
+      }
+      entry = await read;
+      if (!entry) return null;
+    } else if (nowMs >= entry.refreshAt && !entry.refreshing) {
+      // Still valid: answered from the cache while the next lookup runs beside it.
+      entry.refreshing = true;
+      const stale = entry;
+      // Not replaced (a failed read, or a drop meanwhile): the next request may try again.
+      const retry = () => void (stale.refreshing = false);
+      this.read(cacheKey, hash).then(retry, retry);
     }
     const k = entry.key;
     if (k.revokedAt || (k.expiresAt && k.expiresAt.getTime() <= now.getTime())) return null;
     this.used.set(k.id, { orgId: k.orgId, at: now });
     this.scheduleFlush();
     return entry.principal;
+  }
+
+  /** Reads a key by its secret's hash and caches it, unless a drop came meanwhile (a revoke must not be undone). */
+  private async read(cacheKey: string, hash: Buffer): Promise<CachedKey | null> {
+    const drops = this.drops;
+    const rows = await this.db.query('SELECT * FROM api_keys WHERE secret_sha256 = $1', [hash]);
+    const kept = drops === this.drops && this.cacheTtlMs > 0;
+    if (rows.length === 0) {
+      if (kept) this.cache.delete(cacheKey);
+      return null;
+    }
+    const key = toApiKey(rows[0]);
+    // One principal per cached key: the hot path builds nothing per request.
+    const principal: Principal = { orgId: key.orgId, surface: key.surface, kind: 'api_key', id: key.id, userId: key.userId, scopes: new Set(key.scopes), mode: key.mode, tenant: key.tenant, expiresAt: key.expiresAt, ipAllowList: key.ipAllowList };
+    const fetched = Date.now();
+    const until = fetched + this.cacheTtlMs;
+    const entry: CachedKey = { key, principal, until, refreshAt: Math.max(fetched + this.cacheTtlMs / 2, until - REFRESH_AHEAD_MS), refreshing: false };
+    if (kept) this.cache.set(cacheKey, entry);
+    return entry;
   }
 
   /** Writes the gathered last-used times in one statement. */

@@ -118,6 +118,26 @@ test('a new period starts from 0 and counts only its own events', async () => {
   }
 });
 
+test('checks arriving together for a tenant not yet read share one read of its facts and one of its use', async () => {
+  const { here } = await subscribed('cold');
+  await here('POST', '/ledger/meter/events', { feature_key: 'api_calls', quantity: 5 });
+  const reads = { facts: 0, use: 0 };
+  const query = t.db.query;
+  t.db.query = (async (text: string, params?: unknown[]) => {
+    if (text.includes('AS plan_row')) reads.facts++;
+    if (text.includes('pg_current_snapshot()')) reads.use++;
+    return query.call(t.db, text, params);
+  }) as typeof query;
+  try {
+    const answers = await Promise.all(Array.from({ length: 20 }, () => used(here)));
+    assert.deepEqual(new Set(answers), new Set([5]));
+  } finally {
+    t.db.query = query;
+  }
+  // One each (two if a NOTIFY of the subscription's creation dropped them meanwhile), not one per check.
+  assert.ok(reads.facts <= 2 && reads.use <= 2, `reads: ${JSON.stringify(reads)}`);
+});
+
 test("the reference's Entitlements examples replayed as shown over HTTP, with 45230 api_calls metered: check, check-batch, the customer's list; at 100500, its denial", async () => {
   const { app, customer, here } = await subscribed('acme-corp');
   const plan = (await app.call('GET', '/ledger/plans/use-acme-corp')).json();
