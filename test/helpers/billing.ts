@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import type { TestApp } from './app.ts';
+import { startTestApp, type TestApp } from './app.ts';
+import { startFakeStripe, type FakeStripe } from './fake-stripe.ts';
+import { startFakePaddle, type FakePaddle } from './fake-paddle.ts';
 import { createOrg } from '../../src/platform/orgs.ts';
 import type { KeyMode } from '../../src/platform/identity/key-formats.ts';
 
@@ -73,4 +75,24 @@ export function assertError(res: { statusCode: number; body: string; json(): any
   assert.equal(error.code, code, res.body);
   if (param !== undefined) assert.equal(error.param, param, res.body);
   assert.ok(['validation', 'not_found', 'conflict', 'payment', 'provider', 'server'].includes(error.type), error.type);
+}
+
+/**
+ * The whole server with its payment providers at local fakes on loopback (Stripe and Paddle,
+ * no network here); `close` stops all three. `env` adds to the server's settings.
+ */
+export async function startWithFakeProviders(env: Record<string, string> = {}): Promise<{ t: TestApp; stripe: FakeStripe; paddle: FakePaddle; close(): Promise<void> }> {
+  const stripe = await startFakeStripe();
+  const paddle = await startFakePaddle();
+  const t = await startTestApp({ STRIPE_API_BASE: stripe.url, PADDLE_API_BASE: paddle.url, PADDLE_SANDBOX_API_BASE: paddle.url, ...env });
+  return {
+    t,
+    stripe,
+    paddle,
+    async close() {
+      await t.close();
+      await stripe.close();
+      await paddle.close();
+    },
+  };
 }

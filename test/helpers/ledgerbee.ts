@@ -74,3 +74,12 @@ export async function ledgerbeeParties(t: TestApp, orgId: string): Promise<{ cus
     return { customerId: customer.id, vendorId: vendor.id };
   });
 }
+
+/** A company's seeded chart and VAT codes by number and code: `accounts[5400]`, `vatCodes.S25G`. */
+export async function chartIds(c: Awaited<ReturnType<typeof ledgerbeeCompany>>): Promise<{ accounts: Record<number, string>; vatCodes: Record<string, string> }> {
+  const accounts: Record<number, string> = {};
+  const vatCodes: Record<string, string> = {};
+  for (const a of await c.ok('GET', '/api/v1/accounts')) accounts[a.accountNumber] = a.id;
+  for (const v of await c.ok('GET', '/api/v1/vat-codes')) vatCodes[v.vatCode] = v.id;
+  return { accounts, vatCodes };
+}

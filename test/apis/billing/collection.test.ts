@@ -1,8 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestApp, type TestApp } from '../../helpers/app.ts';
-import { assertError, billingApp, simplePlan } from '../../helpers/billing.ts';
-import { startFakeStripe, type FakeStripe } from '../../helpers/fake-stripe.ts';
+import type { TestApp } from '../../helpers/app.ts';
+import { assertError, billingApp, simplePlan, startWithFakeProviders } from '../../helpers/billing.ts';
+import type { FakeStripe } from '../../helpers/fake-stripe.ts';
 import { setProviderAccount } from '../../../src/billing/providers/accounts.ts';
 import { bookBalances } from '../../../src/billing/books.ts';
 import { BillingScheduler } from '../../../src/billing/scheduler.ts';
@@ -11,14 +11,9 @@ import type { KeyMode } from '../../../src/platform/identity/key-formats.ts';
 
 let t: TestApp;
 let stripe: FakeStripe;
-before(async () => {
-  stripe = await startFakeStripe();
-  t = await startTestApp({ STRIPE_API_BASE: stripe.url });
-});
-after(async () => {
-  await t.close();
-  await stripe.close();
-});
+let close: () => Promise<void>;
+before(async () => ({ t, stripe, close } = await startWithFakeProviders()));
+after(() => close());
 
 const DAY = 86_400_000;
 

@@ -1,9 +1,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { startTestApp, type TestApp } from '../../helpers/app.ts';
-import { billingApp } from '../../helpers/billing.ts';
-import { startFakeStripe, type FakeStripe } from '../../helpers/fake-stripe.ts';
+import type { TestApp } from '../../helpers/app.ts';
+import { billingApp, startWithFakeProviders } from '../../helpers/billing.ts';
+import type { FakeStripe } from '../../helpers/fake-stripe.ts';
 import { setProviderAccount } from '../../../src/billing/providers/accounts.ts';
 import { bookBalances } from '../../../src/billing/books.ts';
 
@@ -37,16 +37,13 @@ import { bookBalances } from '../../../src/billing/books.ts';
  */
 let t: TestApp;
 let stripe: FakeStripe;
+let close: () => Promise<void>;
 before(async () => {
-  stripe = await startFakeStripe();
-  t = await startTestApp({ STRIPE_API_BASE: stripe.url });
+  ({ t, stripe, close } = await startWithFakeProviders());
   // Late in a year, so clock moves cross into the next one and numbering restarts.
   t.clock.set('2025-11-20T00:00:00.000Z');
 });
-after(async () => {
-  await t.close();
-  await stripe.close();
-});
+after(() => close());
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

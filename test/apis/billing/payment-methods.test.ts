@@ -1,9 +1,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestApp, type TestApp } from '../../helpers/app.ts';
-import { assertError, billingApp } from '../../helpers/billing.ts';
-import { startFakeStripe, type FakeStripe } from '../../helpers/fake-stripe.ts';
-import { startFakePaddle, type FakePaddle } from '../../helpers/fake-paddle.ts';
+import type { TestApp } from '../../helpers/app.ts';
+import { assertError, billingApp, startWithFakeProviders } from '../../helpers/billing.ts';
+import type { FakeStripe } from '../../helpers/fake-stripe.ts';
+import type { FakePaddle } from '../../helpers/fake-paddle.ts';
 import { setProviderAccount } from '../../../src/billing/providers/accounts.ts';
 import { billingCommands } from '../../../src/apis/billing/commands.ts';
 import type { KeyMode } from '../../../src/platform/identity/key-formats.ts';
@@ -11,16 +11,9 @@ import type { KeyMode } from '../../../src/platform/identity/key-formats.ts';
 let t: TestApp;
 let stripe: FakeStripe;
 let paddle: FakePaddle;
-before(async () => {
-  stripe = await startFakeStripe();
-  paddle = await startFakePaddle();
-  t = await startTestApp({ STRIPE_API_BASE: stripe.url, PADDLE_API_BASE: paddle.url, PADDLE_SANDBOX_API_BASE: paddle.url });
-});
-after(async () => {
-  await t.close();
-  await stripe.close();
-  await paddle.close();
-});
+let close: () => Promise<void>;
+before(async () => ({ t, stripe, paddle, close } = await startWithFakeProviders()));
+after(() => close());
 
 async function appWith(provider: 'stripe' | 'paddle' | null, mode: KeyMode = 'live') {
   const app = await billingApp(t, { mode });

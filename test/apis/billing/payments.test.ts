@@ -1,9 +1,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestApp, type TestApp } from '../../helpers/app.ts';
-import { assertError, billingApp, simplePlan } from '../../helpers/billing.ts';
-import { startFakeStripe, type FakeStripe } from '../../helpers/fake-stripe.ts';
-import { startFakePaddle, type FakePaddle } from '../../helpers/fake-paddle.ts';
+import type { TestApp } from '../../helpers/app.ts';
+import { assertError, billingApp, simplePlan, startWithFakeProviders } from '../../helpers/billing.ts';
+import type { FakeStripe } from '../../helpers/fake-stripe.ts';
+import type { FakePaddle } from '../../helpers/fake-paddle.ts';
 import { setProviderAccount, getProviderAccount } from '../../../src/billing/providers/accounts.ts';
 import { bookBalances } from '../../../src/billing/books.ts';
 import { openPayment, listCustomerPayments } from '../../../src/billing/payments.ts';
@@ -15,16 +15,9 @@ import type { KeyMode } from '../../../src/platform/identity/key-formats.ts';
 let t: TestApp;
 let stripe: FakeStripe;
 let paddle: FakePaddle;
-before(async () => {
-  stripe = await startFakeStripe();
-  paddle = await startFakePaddle();
-  t = await startTestApp({ STRIPE_API_BASE: stripe.url, PADDLE_API_BASE: paddle.url, PADDLE_SANDBOX_API_BASE: paddle.url });
-});
-after(async () => {
-  await t.close();
-  await stripe.close();
-  await paddle.close();
-});
+let close: () => Promise<void>;
+before(async () => ({ t, stripe, paddle, close } = await startWithFakeProviders()));
+after(() => close());
 
 type App = Awaited<ReturnType<typeof billingApp>> & { customer: any; mode: KeyMode };
 

@@ -1,10 +1,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
-import { startTestApp, type TestApp } from '../../helpers/app.ts';
-import { assertError, billingApp, simplePlan } from '../../helpers/billing.ts';
-import { startFakeStripe, type FakeStripe } from '../../helpers/fake-stripe.ts';
-import { startFakePaddle, type FakePaddle } from '../../helpers/fake-paddle.ts';
+import type { TestApp } from '../../helpers/app.ts';
+import { assertError, billingApp, simplePlan, startWithFakeProviders } from '../../helpers/billing.ts';
+import type { FakeStripe } from '../../helpers/fake-stripe.ts';
+import type { FakePaddle } from '../../helpers/fake-paddle.ts';
 import { setProviderAccount } from '../../../src/billing/providers/accounts.ts';
 import { bookBalances } from '../../../src/billing/books.ts';
 import { loadStripe } from '../../../src/platform/stripe.ts';
@@ -12,17 +12,10 @@ import { loadStripe } from '../../../src/platform/stripe.ts';
 let t: TestApp;
 let stripe: FakeStripe;
 let paddle: FakePaddle;
-before(async () => {
-  stripe = await startFakeStripe();
-  paddle = await startFakePaddle();
-  // The public per-address limit as a real server has it, low: provider webhooks must not meet it.
-  t = await startTestApp({ STRIPE_API_BASE: stripe.url, PADDLE_API_BASE: paddle.url, PADDLE_SANDBOX_API_BASE: paddle.url, AUTH_RATE_PER_MINUTE_PER_ADDRESS: '5' });
-});
-after(async () => {
-  await t.close();
-  await stripe.close();
-  await paddle.close();
-});
+let close: () => Promise<void>;
+// The public per-address limit as a real server has it, low: provider webhooks must not meet it.
+before(async () => ({ t, stripe, paddle, close } = await startWithFakeProviders({ AUTH_RATE_PER_MINUTE_PER_ADDRESS: '5' })));
+after(() => close());
 
 const secret = () => `whsec_${randomBytes(16).toString('hex')}`;
 

@@ -1,8 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestApp, type TestApp } from '../../helpers/app.ts';
-import { billingApp } from '../../helpers/billing.ts';
-import { startFakeStripe, type FakeStripe } from '../../helpers/fake-stripe.ts';
+import type { TestApp } from '../../helpers/app.ts';
+import { billingApp, startWithFakeProviders } from '../../helpers/billing.ts';
+import type { FakeStripe } from '../../helpers/fake-stripe.ts';
 import { setProviderAccount } from '../../../src/billing/providers/accounts.ts';
 import { bookBalances } from '../../../src/billing/books.ts';
 
@@ -22,14 +22,9 @@ import { bookBalances } from '../../../src/billing/books.ts';
  */
 let t: TestApp;
 let stripe: FakeStripe;
-before(async () => {
-  stripe = await startFakeStripe();
-  t = await startTestApp({ STRIPE_API_BASE: stripe.url });
-});
-after(async () => {
-  await t.close();
-  await stripe.close();
-});
+let close: () => Promise<void>;
+before(async () => ({ t, stripe, close } = await startWithFakeProviders()));
+after(() => close());
 
 const ladder = (bands: [number, number][]) => bands.map(([up_to, unit]) => ({ feature_key: 'api_calls', type: 'graduated', up_to, unit_amount: { amount: unit, currency: 'usd' } }));
 const plan = (name: string, base: number, allowance: number, bands: [number, number][]) => ({

@@ -1,19 +1,18 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../../helpers/app.ts';
-import { assertError, ledgerbeeCompany, ledgerbeeParties } from '../../helpers/ledgerbee.ts';
+import { assertError, chartIds, ledgerbeeCompany, ledgerbeeParties } from '../../helpers/ledgerbee.ts';
 
 /* Draft journal entries over HTTP, v2 and v1: create, batch, list filters, get, PATCH, delete, book (once). */
 
 let t: TestApp;
 let c: Awaited<ReturnType<typeof ledgerbeeCompany>>;
-const acct: Record<number, string> = {};
-const vat: Record<string, string> = {};
+let acct: Record<number, string>;
+let vat: Record<string, string>;
 before(async () => {
   t = await startTestApp();
   c = await ledgerbeeCompany(t);
-  for (const a of await c.ok('GET', '/api/v1/accounts')) acct[a.accountNumber] = a.id;
-  for (const v of await c.ok('GET', '/api/v1/vat-codes')) vat[v.vatCode] = v.id;
+  ({ accounts: acct, vatCodes: vat } = await chartIds(c));
 });
 after(() => t.close());
 
