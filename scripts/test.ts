@@ -108,7 +108,7 @@ async function runJob(job: Job, index: number): Promise<{ pass: number; fail: nu
 const jobs: Job[] = [];
 for (const [i, run] of runs.entries()) jobs.push(...(await jobsOf(run, i === 0 ? files : files.filter((f) => !firstPassOnly.has(f)))));
 jobs.sort((a, b) => b.size - a.size);
-const workers = Math.max(2, Number(process.env.KONTOR_TEST_JOBS) || availableParallelism());
+const workers = Number(process.env.KONTOR_TEST_JOBS) || Math.max(2, availableParallelism());
 console.log(`\n=== ${files.length} test files on ${runs.map((r) => r.db).join(' and ')}: ${jobs.length} jobs, ${workers} at a time ===`);
 const totals = new Map(runs.map((run) => [run.db, { pass: 0, fail: 0 }]));
 let next = 0;
