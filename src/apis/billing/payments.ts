@@ -80,17 +80,14 @@ export function paymentRoutes(api: SurfaceApp, { db, clock, ledger, writes: runn
   /** The request's Idempotency-Key as a payment's (refund's) key: per credential, as the header's scope is. */
   const requestKey = (request: FastifyRequest) => (request.idempotency ? `request:${request.idempotency.scope.principalId}:${request.idempotency.scope.key}` : null);
 
-  /** 402 `payment_failed` in the surface's envelope, stored with the write that recorded the failure. */
-  const declined = (request: FastifyRequest, payment: PaymentRecord) =>
+  /**
+   * A 402 in the surface's envelope naming the payment, stored with the write that recorded
+   * it: `payment_failed` (the charge was declined) or `refund_failed` (the provider refused the
+   * refund, or it could not go to the payment's provider).
+   */
+  const refusal = (request: FastifyRequest, payment: PaymentRecord, code: 'payment_failed' | 'refund_failed', message: string, field: string) =>
     billingEnvelope(
-      classifyError(new DomainError(BILLING_ERRORS.payment_failed.kind, `the payment failed: ${payment.failureMessage ?? 'declined'}`, 'payment_method_id', { code: 'payment_failed', type: 'payment', status: 402, payment_id: paymentWire(payment).id })),
-      request.id,
-    ).body;
-
-  /** 402 `refund_failed`: the provider refused the refund (or it could not be sent to the payment's provider). */
-  const refundRefused = (request: FastifyRequest, payment: PaymentRecord) =>
-    billingEnvelope(
-      classifyError(new DomainError(BILLING_ERRORS.refund_failed.kind, 'the provider refused the refund; the payment is unchanged', 'amount', { code: 'refund_failed', type: 'payment', status: 402, payment_id: paymentWire(payment).id })),
+      classifyError(new DomainError(BILLING_ERRORS[code].kind, message, field, { code, type: 'payment', status: 402, payment_id: paymentWire(payment).id })),
       request.id,
     ).body;
 
@@ -125,7 +122,7 @@ export function paymentRoutes(api: SurfaceApp, { db, clock, ledger, writes: runn
       const payment = result ? await recordCharge(tx, scope, opened.id, result, await worldNow(tx, scope, clock), ledger) : await getPayment(tx, scope, opened.id, null);
       if (payment.status === 'failed') {
         (reply as FastifyReply).code(402);
-        return declined(request, payment) as never;
+        return refusal(request, payment, 'payment_failed', `the payment failed: ${payment.failureMessage ?? 'declined'}`, 'payment_method_id') as never;
       }
       reply.code(201);
       return paymentWire(payment);
@@ -190,7 +187,7 @@ export function paymentRoutes(api: SurfaceApp, { db, clock, ledger, writes: runn
       if (result?.status === 'failed') {
         // The refused refund is recorded (failed) with this answer; the payment is as it was.
         (reply as FastifyReply).code(402);
-        return refundRefused(request, after) as never;
+        return refusal(request, after, 'refund_failed', 'the provider refused the refund; the payment is unchanged', 'amount') as never;
       }
       return paymentWire(after);
     }),
