@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { TestApp } from './app.ts';
 import { createOrg } from '../../src/platform/orgs.ts';
+import { DomainError } from '../../src/platform/errors.ts';
 import { LEDGERBEE_SCOPES } from '../../src/apis/ledgerbee/context.ts';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -76,10 +77,34 @@ export async function ledgerbeeParties(t: TestApp, orgId: string): Promise<{ cus
 }
 
 /** A company's seeded chart and VAT codes by number and code: `accounts[5400]`, `vatCodes.S25G`. */
-export async function chartIds(c: Awaited<ReturnType<typeof ledgerbeeCompany>>): Promise<{ accounts: Record<number, string>; vatCodes: Record<string, string> }> {
+export type ChartIds = { accounts: Record<number, string>; vatCodes: Record<string, string> };
+
+/** A journal entry request of a sale of `amount` on the seeded chart: revenue 5400 against 1100 with domestic VAT (S25G, gross). */
+export const saleEntry = (chart: ChartIds, amount: number, extra: Record<string, unknown> = {}) => ({
+  entryType: 'JOURNAL_ENTRY',
+  date: '2026-05-01',
+  lines: [
+    { accountId: chart.accounts[5400], amount },
+    { accountId: chart.accounts[1100], amount: -amount, vatCodeId: chart.vatCodes.S25G },
+  ],
+  ...extra,
+});
+
+export async function chartIds(c: Awaited<ReturnType<typeof ledgerbeeCompany>>): Promise<ChartIds> {
   const accounts: Record<number, string> = {};
   const vatCodes: Record<string, string> = {};
   for (const a of await c.ok('GET', '/api/v1/accounts')) accounts[a.accountNumber] = a.id;
   for (const v of await c.ok('GET', '/api/v1/vat-codes')) vatCodes[v.vatCode] = v.id;
   return { accounts, vatCodes };
+}
+
+/** Runs `fn` and returns its refusal's product code (or the generic kind) and property; fails when it is not refused. */
+export async function refusalOf(fn: () => Promise<unknown>): Promise<[string, string | undefined]> {
+  try {
+    await fn();
+  } catch (error) {
+    assert.ok(error instanceof DomainError, String(error));
+    return [(error.details?.code as string | undefined) ?? error.code, error.field];
+  }
+  assert.fail('expected a refusal');
 }

@@ -7,6 +7,7 @@ import { createOrg } from '../../src/platform/orgs.ts';
 import { DomainError } from '../../src/platform/errors.ts';
 import { newId } from '../../src/platform/ids.ts';
 import { bookDraft, createDrafts, deleteDraft, getDraft, listDrafts, replaceDraft, type DraftSummary } from '../../src/ledgerbee/draft-store.ts';
+import { refusalOf } from '../helpers/ledgerbee.ts';
 
 let db: Db;
 const clock = new ManualClock(new Date('2026-03-01T10:00:00Z'));
@@ -25,15 +26,6 @@ const summary = (over: Partial<DraftSummary> = {}): DraftSummary => ({
   accountIds: [bank, sales],
   ...over,
 });
-async function refusalOf(fn: () => Promise<unknown>): Promise<[string, string | undefined]> {
-  try {
-    await fn();
-  } catch (error) {
-    assert.ok(error instanceof DomainError, String(error));
-    return [(error.details?.code as string | undefined) ?? error.code, error.field];
-  }
-  assert.fail('expected a refusal');
-}
 
 before(async () => {
   db = await openTestDb({ max: 8 });

@@ -10,6 +10,7 @@ import { listGroups, seedPartyGroups } from '../../src/ledgerbee/party-groups.ts
 import { createCustomer, customerControlAccount, customerExists, getCustomer, listCustomers, updateCustomer } from '../../src/ledgerbee/customer-store.ts';
 import { createVendor, listVendors, vendorControlAccount, vendorExists, type VendorInput } from '../../src/ledgerbee/vendor-store.ts';
 import { listContacts, listDepartments } from '../../src/ledgerbee/party-parts.ts';
+import { refusalOf } from '../helpers/ledgerbee.ts';
 
 let db: Db;
 const clock = new ManualClock(new Date('2026-03-01T10:00:00Z'));
@@ -25,16 +26,6 @@ async function company() {
   return org.id;
 }
 
-/** Runs `fn` and returns the refusal's product code (or the generic kind) and property. */
-async function refusalOf(fn: () => Promise<unknown>): Promise<[string, string | undefined]> {
-  try {
-    await fn();
-  } catch (error) {
-    assert.ok(error instanceof DomainError, String(error));
-    return [(error.details?.code as string | undefined) ?? error.code, error.field];
-  }
-  assert.fail('expected a refusal');
-}
 
 const tx = <T>(fn: (tx: import('../../src/platform/db.ts').Queryable) => Promise<T>) => db.transaction(fn);
 

@@ -6,6 +6,7 @@ import { ManualClock } from '../../src/platform/clock.ts';
 import { createOrg } from '../../src/platform/orgs.ts';
 import { DomainError } from '../../src/platform/errors.ts';
 import { newId } from '../../src/platform/ids.ts';
+import { refusalOf } from '../helpers/ledgerbee.ts';
 import { seedPartyGroups } from '../../src/ledgerbee/party-groups.ts';
 import { createCustomer } from '../../src/ledgerbee/customer-store.ts';
 import {
@@ -56,15 +57,6 @@ async function company() {
   const org = await createOrg(db, clock, { name: 'Company' });
   await seedPartyGroups(db, org.id, { receivableAccountId: null, payableAccountId: null });
   return org.id;
-}
-async function refusalOf(fn: () => Promise<unknown>): Promise<[string, string | undefined]> {
-  try {
-    await fn();
-  } catch (error) {
-    assert.ok(error instanceof DomainError, String(error));
-    return [(error.details?.code as string | undefined) ?? error.code, error.field];
-  }
-  assert.fail('expected a refusal');
 }
 
 before(async () => {

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../../helpers/app.ts';
-import { assertError, chartIds, ledgerbeeCompany, ledgerbeeParties } from '../../helpers/ledgerbee.ts';
+import { assertError, chartIds, ledgerbeeCompany, ledgerbeeParties, saleEntry, type ChartIds } from '../../helpers/ledgerbee.ts';
 
 /* Draft journal entries over HTTP, v2 and v1: create, batch, list filters, get, PATCH, delete, book (once). */
 
@@ -9,22 +9,16 @@ let t: TestApp;
 let c: Awaited<ReturnType<typeof ledgerbeeCompany>>;
 let acct: Record<number, string>;
 let vat: Record<string, string>;
+let chart: ChartIds;
 before(async () => {
   t = await startTestApp();
   c = await ledgerbeeCompany(t);
-  ({ accounts: acct, vatCodes: vat } = await chartIds(c));
+  chart = await chartIds(c);
+  ({ accounts: acct, vatCodes: vat } = chart);
 });
 after(() => t.close());
 
-const sale = (amount: number, extra: Record<string, unknown> = {}) => ({
-  entryType: 'JOURNAL_ENTRY',
-  date: '2026-05-01',
-  lines: [
-    { accountId: acct[5400], amount },
-    { accountId: acct[1100], amount: -amount, vatCodeId: vat.S25G },
-  ],
-  ...extra,
-});
+const sale = (amount: number, extra: Record<string, unknown> = {}) => saleEntry(chart, amount, extra);
 
 test('v2: create, get, PATCH, book into one posted entry; booking twice is 409 naming the entry', async () => {
   const draft = await c.ok('POST', '/api/v2/draft-journal-entries', sale(12500, { reference: 'R-1', externalSystemId: 'erp-1' }));

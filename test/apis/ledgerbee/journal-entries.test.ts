@@ -1,28 +1,22 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../../helpers/app.ts';
-import { assertError, chartIds, ledgerbeeCompany, ledgerbeeParties } from '../../helpers/ledgerbee.ts';
+import { assertError, chartIds, ledgerbeeCompany, ledgerbeeParties, saleEntry, type ChartIds } from '../../helpers/ledgerbee.ts';
 
 let t: TestApp;
 let c: Awaited<ReturnType<typeof ledgerbeeCompany>>;
 let acct: Record<number, string>;
 let vat: Record<string, string>;
+let chart: ChartIds;
 before(async () => {
   t = await startTestApp();
   c = await ledgerbeeCompany(t);
-  ({ accounts: acct, vatCodes: vat } = await chartIds(c));
+  chart = await chartIds(c);
+  ({ accounts: acct, vatCodes: vat } = chart);
 });
 after(() => t.close());
 
-const sale = (amount: number, extra: Record<string, unknown> = {}) => ({
-  entryType: 'JOURNAL_ENTRY',
-  date: '2026-05-01',
-  lines: [
-    { accountId: acct[5400], amount },
-    { accountId: acct[1100], amount: -amount, vatCodeId: vat.S25G },
-  ],
-  ...extra,
-});
+const sale = (amount: number, extra: Record<string, unknown> = {}) => saleEntry(chart, amount, extra);
 const PDF = Buffer.from('%PDF-1.4\n%test\n').toString('base64');
 
 test('POST /api/v2/journal-entries: 201, VAT split Gross, one balanced entry; GET it back', async () => {
