@@ -1,4 +1,5 @@
 import { summary } from './lib/measure.ts';
+import { cpuPer, cpuTimes } from './lib/cpu.ts';
 import type { Benchmark } from './lib/types.ts';
 import { randomTransfer } from './lib/ledger-fixture.ts';
 
@@ -15,6 +16,7 @@ export default {
     const f = await ctx.seedLedger({ accounts: ACCOUNTS });
     const transfer = () => randomTransfer(f, ctx.randomInt);
     await ctx.settle();
+    const cpuBefore = cpuTimes();
     let posted = 0;
     const result = await ctx.loop({ seconds: ctx.seconds, warmupSeconds: 0.5 }, async () => {
       const batch = Array.from({ length: PER_CALL }, transfer);
@@ -24,6 +26,7 @@ export default {
       return PER_CALL;
     });
     await f.engine.drain();
+    const cpuAfter = cpuTimes();
 
     // Every transfer is in the books, and the books still balance.
     const [check] = await ctx.db.query<{ entries: bigint; total: bigint | null }>(
@@ -39,6 +42,8 @@ export default {
       calls: result.calls,
       transfers_per_call: PER_CALL,
       accounts: ACCOUNTS,
+      // CPU per 1,000 transfers (warm-up included), which a busy machine moves far less than the rate.
+      ...cpuPer(cpuBefore, cpuAfter, posted, 1000, '1k', ctx.kind === 'embedded'),
     };
   },
 } satisfies Benchmark;
