@@ -1,7 +1,7 @@
 import { createOrg } from '../src/platform/orgs.ts';
 import { createPlan } from '../src/billing/plan-store.ts';
 import { createSubscription } from '../src/billing/subscription-store.ts';
-import { httpLoad, latencySummary } from './lib/http-load.ts';
+import { httpLoad, latencySummary, STEADY_LOAD_WARMUP_SECONDS } from './lib/http-load.ts';
 import { startBenchServer } from './lib/http-app.ts';
 import { percentile, round } from './lib/measure.ts';
 import { cpuPer, cpuTimes } from './lib/cpu.ts';
@@ -56,7 +56,7 @@ export default {
         headers: { 'x-api-key': secret, 'x-tenant-id': 'acme-corp' },
         bodies: ['api_calls', 'seats', 'sso'].map((feature_key) => JSON.stringify({ feature_key })),
         seconds: ctx.seconds,
-        warmupSeconds: 0.5,
+        warmupSeconds: STEADY_LOAD_WARMUP_SECONDS,
         ratePerSecond: RATE,
       });
       const cpuAfter = cpuTimes();
@@ -68,7 +68,7 @@ export default {
         // Whether the client kept its schedule (see HttpLoadResult.sendLagMs): a late client hides queueing.
         send_lag_p99_ms: round(percentile(r.sendLagMs ?? [0], 99), 3),
         // CPU per 1,000 checks (warm-up included): a cached check should cost the database nothing.
-        ...cpuPer(cpuBefore, cpuAfter, r.requests + Math.round(RATE * 0.5), 1000, '1k', ctx.kind === 'embedded'),
+        ...cpuPer(cpuBefore, cpuAfter, r.requests + Math.round(RATE * STEADY_LOAD_WARMUP_SECONDS), 1000, '1k', ctx.kind === 'embedded'),
       };
     } finally {
       await server.close();

@@ -1,5 +1,5 @@
 import { formatId } from '../src/platform/ids.ts';
-import { httpLoad, latencySummary } from './lib/http-load.ts';
+import { httpLoad, latencySummary, STEADY_LOAD_WARMUP_SECONDS } from './lib/http-load.ts';
 import { startBenchServer } from './lib/http-app.ts';
 import { round } from './lib/measure.ts';
 import type { Benchmark } from './lib/types.ts';
@@ -43,7 +43,7 @@ export default {
         headers: { authorization: `Bearer ${secret}` },
         bodies,
         seconds: ctx.seconds,
-        warmupSeconds: 0.5,
+        warmupSeconds: STEADY_LOAD_WARMUP_SECONDS,
         ratePerSecond: RATE,
       });
       const errors = r.requests - (r.statuses['201'] ?? 0);
