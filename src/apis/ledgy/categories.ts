@@ -105,31 +105,21 @@ export function categoryRoutes(api: SurfaceApp, deps: LedgyDeps) {
     async () => ({ version: SYSTEM_CATEGORIES_VERSION, items: SYSTEM_CATEGORIES, totalCount: SYSTEM_CATEGORIES.length }),
   );
 
-  resourceRoutes(api, {
-    path: '/v1/categories/groups', kind: 'categoryGroup', scope: 'categories',
-    item: CategoryGroup, view: categoryGroupView, body: CategoryGroupBody, input: toGroupInput,
-    list: { operationId: 'listCategoryGroups', summary: 'Your category groups.', run: (user) => listCategoryGroups(deps.db, user) },
-    get: { operationId: 'getCategoryGroup', summary: 'One category group.', run: (user, id) => getCategoryGroup(deps.db, user, id) },
-    create: { operationId: 'createCategoryGroup', summary: 'Create a category group.', run: (tx, user, input) => createCategoryGroup(deps, tx, user, input) },
-    replace: { operationId: 'replaceCategoryGroup', summary: 'Replace a category group; body as for create.', run: (tx, user, id, input) => replaceCategoryGroup(deps, tx, user, id, input) },
-    delete: {
-      operationId: 'deleteCategoryGroup',
-      summary: 'Soft-delete a category group; its categories survive with categoryGroupId cleared.',
-      run: (tx, user, id) => deleteCategoryGroup(deps, tx, user, id),
-    },
+  resourceRoutes(api, deps, {
+    path: '/v1/categories/groups', kind: 'categoryGroup', scope: 'categories', reader: deps.db, item: CategoryGroup, view: categoryGroupView, body: CategoryGroupBody, input: toGroupInput,
+    list: { operationId: 'listCategoryGroups', summary: 'Your category groups.', run: listCategoryGroups },
+    get: { operationId: 'getCategoryGroup', summary: 'One category group.', run: getCategoryGroup },
+    create: { operationId: 'createCategoryGroup', summary: 'Create a category group.', run: createCategoryGroup },
+    replace: { operationId: 'replaceCategoryGroup', summary: 'Replace a category group; body as for create.', run: replaceCategoryGroup },
+    delete: { operationId: 'deleteCategoryGroup', summary: 'Soft-delete a category group; its categories survive with categoryGroupId cleared.', run: deleteCategoryGroup },
   });
 
-  resourceRoutes(api, {
-    path: '/v1/categories', kind: 'category', scope: 'categories',
-    item: Category, view: categoryView, body: CategoryBody, input: toCategoryInput,
-    list: { operationId: 'listCategories', summary: 'Your categories.', run: (user) => listCategories(deps.db, user) },
-    get: { operationId: 'getCategory', summary: 'One of your categories.', run: (user, id) => getCategory(deps.db, user, id) },
-    create: { operationId: 'createCategory', summary: 'Create a category.', errors: [400, 401, 403, 404], run: (tx, user, input) => createCategory(deps, tx, user, input) },
-    replace: { operationId: 'replaceCategory', summary: 'Replace a user category; body as for create.', run: (tx, user, id, input) => replaceCategory(deps, tx, user, id, input) },
-    delete: {
-      operationId: 'deleteCategory',
-      summary: 'Soft-delete a user category; its transactions survive with categoryId cleared.',
-      run: (tx, user, id) => deleteCategory(deps, tx, user, id),
-    },
+  resourceRoutes(api, deps, {
+    path: '/v1/categories', kind: 'category', scope: 'categories', reader: deps.db, item: Category, view: categoryView, body: CategoryBody, input: toCategoryInput,
+    list: { operationId: 'listCategories', summary: 'Your categories.', run: listCategories },
+    get: { operationId: 'getCategory', summary: 'One of your categories.', run: getCategory },
+    create: { operationId: 'createCategory', summary: 'Create a category.', errors: [400, 401, 403, 404], run: createCategory },
+    replace: { operationId: 'replaceCategory', summary: 'Replace a user category; body as for create.', run: replaceCategory },
+    delete: { operationId: 'deleteCategory', summary: 'Soft-delete a user category; its transactions survive with categoryId cleared.', run: deleteCategory },
   });
 }
