@@ -6,11 +6,11 @@ import { invalid } from '../../platform/errors.ts';
 import { createCustomer, getCustomer, listCustomers, updateCustomer } from '../../ledgerbee/customer-store.ts';
 import { listContacts, listDepartments } from '../../ledgerbee/party-parts.ts';
 import { listGroups } from '../../ledgerbee/party-groups.ts';
-import { companyIdOf, type Companies } from './context.ts';
+import { companyIdOf, ledgerbeeOperations, type Companies } from './context.ts';
 import { errors, IdParams } from './schemas.ts';
 import * as S from './party-schemas.ts';
 
-const tags = ['Customers'];
+const { reads, writes } = ledgerbeeOperations('customers', 'Customers');
 const METADATA_KEY = /^metadata\[([^\]]+)\]$/;
 export const MAX_METADATA_FILTERS = 10;
 
@@ -43,16 +43,12 @@ export function customerRoutes(api: SurfaceApp, core: Core, _companies: Companie
 
   api.get(
     '/v1/customers',
-    {
-      config: { scope: 'customers-read' },
-      schema: {
-        operationId: 'listCustomers',
-        summary: 'List customers, sorted by customer number; exact filters by customerNumber, externalSystemId and metadata[key]=value (AND).',
-        tags,
-        querystring: ListQuery,
-        response: { 200: Type.Array(S.CustomerDto), ...errors(400, 401, 403) },
-      },
-    },
+    reads({
+      operationId: 'listCustomers',
+      summary: 'List customers, sorted by customer number; exact filters by customerNumber, externalSystemId and metadata[key]=value (AND).',
+      querystring: ListQuery,
+      response: { 200: Type.Array(S.CustomerDto), ...errors(400, 401, 403) },
+    }),
     async (request) => {
       const query = request.query as Record<string, string | undefined>;
       const customers = await listCustomers(db, companyIdOf(request), { customerNumber: query.customerNumber, externalSystemId: query.externalSystemId, metadata: metadataFilter(query) });
@@ -62,10 +58,7 @@ export function customerRoutes(api: SurfaceApp, core: Core, _companies: Companie
 
   api.post(
     '/v1/customers',
-    {
-      config: { scope: 'customers-write' },
-      schema: { operationId: 'createCustomer', summary: 'Create a customer with its contacts and departments.', tags, body: S.CreateCustomerDto, response: { 201: S.CustomerDto, ...errors(400, 401, 403, 404) } },
-    },
+    writes({ operationId: 'createCustomer', summary: 'Create a customer with its contacts and departments.', body: S.CreateCustomerDto, response: { 201: S.CustomerDto, ...errors(400, 401, 403, 404) } }),
     write(async (tx, request, reply) => {
       const customer = await createCustomer(tx, companyIdOf(request), request.body, clock.now());
       reply.code(201);
@@ -75,35 +68,25 @@ export function customerRoutes(api: SurfaceApp, core: Core, _companies: Companie
 
   api.get(
     '/v1/customers/:id',
-    {
-      config: { scope: 'customers-read' },
-      schema: { operationId: 'getCustomer', summary: 'Get a single customer.', tags, params: IdParams, response: { 200: S.CustomerDto, ...errors(400, 401, 403, 404) } },
-    },
+    reads({ operationId: 'getCustomer', summary: 'Get a single customer.', params: IdParams, response: { 200: S.CustomerDto, ...errors(400, 401, 403, 404) } }),
     async (request) => S.customerView(await getCustomer(db, companyIdOf(request), request.params.id)),
   );
 
   api.patch(
     '/v1/customers/:id',
-    {
-      config: { scope: 'customers-write' },
-      schema: {
-        operationId: 'updateCustomer',
-        summary: 'Update a customer: the fields given change (null clears one); contacts and departments, when given, are replaced.',
-        tags,
-        params: IdParams,
-        body: S.UpdateCustomerDto,
-        response: { 200: S.CustomerDto, ...errors(400, 401, 403, 404) },
-      },
-    },
+    writes({
+      operationId: 'updateCustomer',
+      summary: 'Update a customer: the fields given change (null clears one); contacts and departments, when given, are replaced.',
+      params: IdParams,
+      body: S.UpdateCustomerDto,
+      response: { 200: S.CustomerDto, ...errors(400, 401, 403, 404) },
+    }),
     write(async (tx, request) => S.customerView(await updateCustomer(tx, companyIdOf(request), request.params.id, request.body, clock.now()))),
   );
 
   api.get(
     '/v1/customers/:id/contacts',
-    {
-      config: { scope: 'customers-read' },
-      schema: { operationId: 'listCustomerContacts', summary: "List a customer's contacts.", tags, params: IdParams, response: { 200: Type.Array(S.ContactDto), ...errors(400, 401, 403, 404) } },
-    },
+    reads({ operationId: 'listCustomerContacts', summary: "List a customer's contacts.", params: IdParams, response: { 200: Type.Array(S.ContactDto), ...errors(400, 401, 403, 404) } }),
     async (request) => {
       const orgId = companyIdOf(request);
       await getCustomer(db, orgId, request.params.id);
@@ -113,10 +96,7 @@ export function customerRoutes(api: SurfaceApp, core: Core, _companies: Companie
 
   api.get(
     '/v1/customers/:id/departments',
-    {
-      config: { scope: 'customers-read' },
-      schema: { operationId: 'listCustomerDepartments', summary: "List a customer's departments.", tags, params: IdParams, response: { 200: Type.Array(S.DepartmentDto), ...errors(400, 401, 403, 404) } },
-    },
+    reads({ operationId: 'listCustomerDepartments', summary: "List a customer's departments.", params: IdParams, response: { 200: Type.Array(S.DepartmentDto), ...errors(400, 401, 403, 404) } }),
     async (request) => {
       const orgId = companyIdOf(request);
       await getCustomer(db, orgId, request.params.id);
@@ -126,15 +106,11 @@ export function customerRoutes(api: SurfaceApp, core: Core, _companies: Companie
 
   api.get(
     '/v1/customer-groups',
-    {
-      config: { scope: 'customers-read' },
-      schema: {
-        operationId: 'listCustomerGroups',
-        summary: 'List customer groups (each names the receivable account its customers’ entries post to).',
-        tags,
-        response: { 200: Type.Array(S.GroupDto('CustomerGroupDto', 'The receivable control account.')), ...errors(401, 403) },
-      },
-    },
+    reads({
+      operationId: 'listCustomerGroups',
+      summary: 'List customer groups (each names the receivable account its customers’ entries post to).',
+      response: { 200: Type.Array(S.GroupDto('CustomerGroupDto', 'The receivable control account.')), ...errors(401, 403) },
+    }),
     async (request) => (await listGroups(db, 'customer', companyIdOf(request))).map(S.groupView),
   );
 }

@@ -5,11 +5,11 @@ import { write } from '../../platform/http/write.ts';
 import { chartAccountExists, createVendor, listVendors, requireVendor } from '../../ledgerbee/vendor-store.ts';
 import { listContacts, listDepartments } from '../../ledgerbee/party-parts.ts';
 import { listGroups } from '../../ledgerbee/party-groups.ts';
-import { companyIdOf, type Companies } from './context.ts';
+import { companyIdOf, ledgerbeeOperations, type Companies } from './context.ts';
 import { errors, IdParams } from './schemas.ts';
 import * as S from './party-schemas.ts';
 
-const tags = ['Vendors'];
+const { reads, writes } = ledgerbeeOperations('vendors', 'Vendors');
 
 /** Vendors (scopes vendors-read / vendors-write): full lists; create answers only `{id, vendorNumber}`. */
 export function vendorRoutes(api: SurfaceApp, core: Core, companies: Companies) {
@@ -17,25 +17,18 @@ export function vendorRoutes(api: SurfaceApp, core: Core, companies: Companies) 
 
   api.get(
     '/v1/vendors',
-    {
-      config: { scope: 'vendors-read' },
-      schema: { operationId: 'listVendors', summary: 'List vendors, sorted by vendor number.', tags, response: { 200: Type.Array(S.VendorDto), ...errors(401, 403) } },
-    },
+    reads({ operationId: 'listVendors', summary: 'List vendors, sorted by vendor number.', response: { 200: Type.Array(S.VendorDto), ...errors(401, 403) } }),
     async (request) => (await listVendors(db, companyIdOf(request))).map(S.vendorView),
   );
 
   api.post(
     '/v1/vendors',
-    {
-      config: { scope: 'vendors-write' },
-      schema: {
-        operationId: 'createVendor',
-        summary: 'Create a vendor with its contacts (exactly one default); answers its id and vendorNumber.',
-        tags,
-        body: S.CreateVendorDto,
-        response: { 201: S.CreatedVendorDto, ...errors(400, 401, 403, 404) },
-      },
-    },
+    writes({
+      operationId: 'createVendor',
+      summary: 'Create a vendor with its contacts (exactly one default); answers its id and vendorNumber.',
+      body: S.CreateVendorDto,
+      response: { 201: S.CreatedVendorDto, ...errors(400, 401, 403, 404) },
+    }),
     write(async (tx, request, reply) => {
       const orgId = companyIdOf(request);
       const { currency } = await companies.get(orgId);
@@ -51,10 +44,7 @@ export function vendorRoutes(api: SurfaceApp, core: Core, companies: Companies) 
 
   api.get(
     '/v1/vendors/:id/contacts',
-    {
-      config: { scope: 'vendors-read' },
-      schema: { operationId: 'listVendorContacts', summary: "List a vendor's contacts.", tags, params: IdParams, response: { 200: Type.Array(S.ContactDto), ...errors(400, 401, 403, 404) } },
-    },
+    reads({ operationId: 'listVendorContacts', summary: "List a vendor's contacts.", params: IdParams, response: { 200: Type.Array(S.ContactDto), ...errors(400, 401, 403, 404) } }),
     async (request) => {
       const orgId = companyIdOf(request);
       await requireVendor(db, orgId, request.params.id);
@@ -64,10 +54,7 @@ export function vendorRoutes(api: SurfaceApp, core: Core, companies: Companies) 
 
   api.get(
     '/v1/vendors/:id/departments',
-    {
-      config: { scope: 'vendors-read' },
-      schema: { operationId: 'listVendorDepartments', summary: "List a vendor's departments.", tags, params: IdParams, response: { 200: Type.Array(S.DepartmentDto), ...errors(400, 401, 403, 404) } },
-    },
+    reads({ operationId: 'listVendorDepartments', summary: "List a vendor's departments.", params: IdParams, response: { 200: Type.Array(S.DepartmentDto), ...errors(400, 401, 403, 404) } }),
     async (request) => {
       const orgId = companyIdOf(request);
       await requireVendor(db, orgId, request.params.id);
@@ -77,15 +64,11 @@ export function vendorRoutes(api: SurfaceApp, core: Core, companies: Companies) 
 
   api.get(
     '/v1/vendor-groups',
-    {
-      config: { scope: 'vendors-read' },
-      schema: {
-        operationId: 'listVendorGroups',
-        summary: 'List vendor groups (each names the payable account its vendors’ entries post to).',
-        tags,
-        response: { 200: Type.Array(S.GroupDto('VendorGroupDto', 'The payable control account.')), ...errors(401, 403) },
-      },
-    },
+    reads({
+      operationId: 'listVendorGroups',
+      summary: 'List vendor groups (each names the payable account its vendors’ entries post to).',
+      response: { 200: Type.Array(S.GroupDto('VendorGroupDto', 'The payable control account.')), ...errors(401, 403) },
+    }),
     async (request) => (await listGroups(db, 'vendor', companyIdOf(request))).map(S.groupView),
   );
 }
