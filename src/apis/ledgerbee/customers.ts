@@ -4,11 +4,10 @@ import type { SurfaceApp } from '../../platform/http/surface.ts';
 import { write } from '../../platform/http/write.ts';
 import { invalid } from '../../platform/errors.ts';
 import { createCustomer, getCustomer, listCustomers, updateCustomer } from '../../ledgerbee/customer-store.ts';
-import { listContacts, listDepartments } from '../../ledgerbee/party-parts.ts';
-import { listGroups } from '../../ledgerbee/party-groups.ts';
 import { companyIdOf, ledgerbeeOperations, type Companies } from './context.ts';
 import { errors, IdParams } from './schemas.ts';
 import * as S from './party-schemas.ts';
+import { partyRoutes } from './party-routes.ts';
 
 const { reads, writes } = ledgerbeeOperations('customers', 'Customers');
 const METADATA_KEY = /^metadata\[([^\]]+)\]$/;
@@ -84,33 +83,8 @@ export function customerRoutes(api: SurfaceApp, core: Core, _companies: Companie
     write(async (tx, request) => S.customerView(await updateCustomer(tx, companyIdOf(request), request.params.id, request.body, clock.now()))),
   );
 
-  api.get(
-    '/v1/customers/:id/contacts',
-    reads({ operationId: 'listCustomerContacts', summary: "List a customer's contacts.", params: IdParams, response: { 200: Type.Array(S.ContactDto), ...errors(400, 401, 403, 404) } }),
-    async (request) => {
-      const orgId = companyIdOf(request);
-      await getCustomer(db, orgId, request.params.id);
-      return (await listContacts(db, 'customer', orgId, request.params.id)).map(S.contactView);
-    },
-  );
-
-  api.get(
-    '/v1/customers/:id/departments',
-    reads({ operationId: 'listCustomerDepartments', summary: "List a customer's departments.", params: IdParams, response: { 200: Type.Array(S.DepartmentDto), ...errors(400, 401, 403, 404) } }),
-    async (request) => {
-      const orgId = companyIdOf(request);
-      await getCustomer(db, orgId, request.params.id);
-      return (await listDepartments(db, 'customer', orgId, request.params.id)).map(S.departmentView);
-    },
-  );
-
-  api.get(
-    '/v1/customer-groups',
-    reads({
-      operationId: 'listCustomerGroups',
-      summary: 'List customer groups (each names the receivable account its customers’ entries post to).',
-      response: { 200: Type.Array(S.GroupDto('CustomerGroupDto', 'The receivable control account.')), ...errors(401, 403) },
-    }),
-    async (request) => (await listGroups(db, 'customer', companyIdOf(request))).map(S.groupView),
-  );
+  partyRoutes(api, db, {
+    kind: 'customer', name: 'Customer', require: getCustomer,
+    groups: { summary: 'List customer groups (each names the receivable account its customers’ entries post to).', account: 'The receivable control account.' },
+  });
 }
