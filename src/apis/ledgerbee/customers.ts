@@ -1,15 +1,15 @@
 import { Type } from 'typebox';
 import type { Core } from '../../core.ts';
 import type { SurfaceApp } from '../../platform/http/surface.ts';
-import { write } from '../../platform/http/write.ts';
 import { invalid } from '../../platform/errors.ts';
 import { createCustomer, getCustomer, listCustomers, updateCustomer } from '../../ledgerbee/customer-store.ts';
 import { companyIdOf, ledgerbeeOperations, type Companies } from './context.ts';
-import { errors, IdParams } from './schemas.ts';
+import { itemRoutes } from './item-routes.ts';
+import { errors } from './schemas.ts';
 import * as S from './party-schemas.ts';
 import { partyRoutes } from './party-routes.ts';
 
-const { reads, writes } = ledgerbeeOperations('customers', 'Customers');
+const customerOperations = ledgerbeeOperations('customers', 'Customers');
 const METADATA_KEY = /^metadata\[([^\]]+)\]$/;
 export const MAX_METADATA_FILTERS = 10;
 
@@ -42,7 +42,7 @@ export function customerRoutes(api: SurfaceApp, core: Core, _companies: Companie
 
   api.get(
     '/v1/customers',
-    reads({
+    customerOperations.reads({
       operationId: 'listCustomers',
       summary: 'List customers, sorted by customer number; exact filters by customerNumber, externalSystemId and metadata[key]=value (AND).',
       querystring: ListQuery,
@@ -55,33 +55,25 @@ export function customerRoutes(api: SurfaceApp, core: Core, _companies: Companie
     },
   );
 
-  api.post(
-    '/v1/customers',
-    writes({ operationId: 'createCustomer', summary: 'Create a customer with its contacts and departments.', body: S.CreateCustomerDto, response: { 201: S.CustomerDto, ...errors(400, 401, 403, 404) } }),
-    write(async (tx, request, reply) => {
-      const customer = await createCustomer(tx, companyIdOf(request), request.body, clock.now());
-      reply.code(201);
-      return S.customerView(customer);
-    }),
-  );
-
-  api.get(
-    '/v1/customers/:id',
-    reads({ operationId: 'getCustomer', summary: 'Get a single customer.', params: IdParams, response: { 200: S.CustomerDto, ...errors(400, 401, 403, 404) } }),
-    async (request) => S.customerView(await getCustomer(db, companyIdOf(request), request.params.id)),
-  );
-
-  api.patch(
-    '/v1/customers/:id',
-    writes({
+  itemRoutes(api, {
+    path: '/v1/customers', operations: customerOperations, item: S.CustomerDto, view: S.customerView,
+    create: {
+      operationId: 'createCustomer',
+      summary: 'Create a customer with its contacts and departments.',
+      body: S.CreateCustomerDto,
+      errors: [400, 401, 403, 404],
+      run: (tx, orgId, body) => createCustomer(tx, orgId, body, clock.now()),
+    },
+    get: { operationId: 'getCustomer', summary: 'Get a single customer.', errors: [400, 401, 403, 404], run: (orgId, id) => getCustomer(db, orgId, id) },
+    update: {
+      method: 'patch',
       operationId: 'updateCustomer',
       summary: 'Update a customer: the fields given change (null clears one); contacts and departments, when given, are replaced.',
-      params: IdParams,
       body: S.UpdateCustomerDto,
-      response: { 200: S.CustomerDto, ...errors(400, 401, 403, 404) },
-    }),
-    write(async (tx, request) => S.customerView(await updateCustomer(tx, companyIdOf(request), request.params.id, request.body, clock.now()))),
-  );
+      errors: [400, 401, 403, 404],
+      run: (tx, orgId, id, body) => updateCustomer(tx, orgId, id, body, clock.now()),
+    },
+  });
 
   partyRoutes(api, db, {
     kind: 'customer', name: 'Customer', require: getCustomer,

@@ -6,10 +6,12 @@ import { addSubproject, createProject, deleteSubproject, getProject, listProject
 import { projectDimensions } from '../../ledgerbee/project-dimensions.ts';
 import { projectProfit } from '../../ledgerbee/project-profit.ts';
 import { companyIdOf, ledgerbeeOperations, type Companies } from './context.ts';
+import { itemRoutes } from './item-routes.ts';
 import { errors, IdParams, Uuid } from './schemas.ts';
 import * as S from './project-schemas.ts';
 
-const { reads, writes } = ledgerbeeOperations('projects', 'Projects');
+const projectOperations = ledgerbeeOperations('projects', 'Projects');
+const { reads, writes } = projectOperations;
 const SubprojectParams = Type.Object({ id: Uuid, subprojectId: Uuid });
 
 /** Projects, subprojects and project profit (scopes projects-read / projects-write). */
@@ -45,34 +47,25 @@ export function projectRoutes(api: SurfaceApp, core: Core, companies: Companies)
     }),
   );
 
-  api.post(
-    '/v1/projects',
-    writes({ operationId: 'createProject', summary: 'Create a project (its dimension category and default subproject with it).', body: S.CreateProjectDto, response: { 201: S.ProjectDto, ...errors(400, 401, 403, 404, 409) } }),
-    write(async (tx, request, reply) => {
-      const orgId = companyIdOf(request);
-      const project = await createProject(tx, dims, orgId, S.projectInput(request.body), clock.now(), await currencyOf(orgId));
-      reply.code(201);
-      return S.projectView(project);
-    }),
-  );
-
-  api.get(
-    '/v1/projects/:id',
-    reads({ operationId: 'getProject', summary: 'Get a project with its subprojects.', params: IdParams, response: { 200: S.ProjectDto, ...errors(400, 401, 403, 404) } }),
-    async (request) => S.projectView(await getProject(db, companyIdOf(request), request.params.id)),
-  );
-
-  api.put(
-    '/v1/projects/:id',
-    writes({
+  itemRoutes(api, {
+    path: '/v1/projects', operations: projectOperations, item: S.ProjectDto, view: S.projectView,
+    create: {
+      operationId: 'createProject',
+      summary: 'Create a project (its dimension category and default subproject with it).',
+      body: S.CreateProjectDto,
+      errors: [400, 401, 403, 404, 409],
+      run: async (tx, orgId, body) => createProject(tx, dims, orgId, S.projectInput(body), clock.now(), await currencyOf(orgId)),
+    },
+    get: { operationId: 'getProject', summary: 'Get a project with its subprojects.', errors: [400, 401, 403, 404], run: (orgId, id) => getProject(db, orgId, id) },
+    update: {
+      method: 'put',
       operationId: 'updateProject',
       summary: 'Update a project: the fields given change; an archived project only takes isArchived.',
-      params: IdParams,
       body: S.UpdateProjectDto,
-      response: { 200: S.ProjectDto, ...errors(400, 401, 403, 404, 409) },
-    }),
-    write(async (tx, request) => S.projectView(await updateProject(tx, dims, companyIdOf(request), request.params.id, S.projectInput(request.body), clock.now()))),
-  );
+      errors: [400, 401, 403, 404, 409],
+      run: (tx, orgId, id, body) => updateProject(tx, dims, orgId, id, S.projectInput(body), clock.now()),
+    },
+  });
 
   api.get(
     '/v1/projects/:id/profit',
