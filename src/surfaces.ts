@@ -14,7 +14,7 @@ export const SURFACES: readonly SurfaceManifest<Core>[] = [nativeSurface, mycfoS
 /** The API key formats the surfaces declare. */
 export function surfaceKeyFormats(surfaces: readonly SurfaceManifest<Core>[] = SURFACES): KeyFormats {
   const formats: Record<string, KeyFormat> = {};
-  for (const surface of surfaces) if (surface.keyFormat) formats[surface.name] = surface.keyFormat;
+  for (const surface of surfaces) if (surface.apiKeys) formats[surface.name] = surface.apiKeys.format;
   return new KeyFormats(formats);
 }
 

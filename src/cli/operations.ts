@@ -19,7 +19,7 @@ import { SURFACES, surfaceKeyFormats } from '../surfaces.ts';
 /** The surfaces that issue API keys, and the scopes each knows (none listed: any well-formed scope). */
 const KEY_SURFACES = surfaceKeyFormats().surfaces();
 const knownScopes = (surface: string) => {
-  const scopes = SURFACES.find((s) => s.name === surface)?.scopes ?? [];
+  const scopes = SURFACES.find((s) => s.name === surface)?.apiKeys?.scopes ?? [];
   return scopes.length > 0 ? scopes : undefined;
 };
 

@@ -6,7 +6,7 @@ import { entryFor } from './books.ts';
 import type { LedgyUser } from './users.ts';
 import { SYSTEM_CATEGORY_IDS } from './catalogue.ts';
 import { inSavepoint } from './savepoint.ts';
-import { asRowError, replaceTransaction, settled, validateAmounts, type AccountRef, type LedgyTransaction, type TransactionInput } from './transactions.ts';
+import { asRowError, ledgerSideOf, replaceTransaction, settled, validateAmounts, type AccountRef, type LedgyTransaction, type TransactionInput } from './transactions.ts';
 
 /* Best-effort bulk calls: every row is reported on its own, inside the write's one transaction. */
 
@@ -128,16 +128,7 @@ async function createRows(deps: LedgyDeps, tx: Queryable, user: LedgyUser, input
       if (account && account.currency_code !== input.currencyCode) throw invalid('currencyCode', `currencyCode must be the account's currency ${account.currency_code}`);
       if (input.categoryId && !SYSTEM_CATEGORY_IDS.has(input.categoryId) && !categories.has(input.categoryId)) throw notFound('category', 'categoryId');
       if (input.groupId && !groups.has(input.groupId)) throw notFound('group', 'groupId');
-      const entry = await entryFor(deps, tx, user.orgId, user.ledgerId, {
-        type: input.type,
-        amount: input.amount,
-        currencyCode: input.currencyCode,
-        convertedAmount: input.convertedAmount ?? null,
-        date: input.date,
-        payee: input.payee ?? null,
-        note: input.note ?? null,
-        from: { ledgerAccountId: account?.ledger_account_id ?? null, currency: input.currencyCode },
-      });
+      const entry = await entryFor(deps, tx, user.orgId, user.ledgerId, ledgerSideOf(input, account));
       ready.push({ index, input, entry });
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;

@@ -132,24 +132,33 @@ async function checkInputReferences(tx: Queryable, user: LedgyUser, input: Trans
   await checkReferences(tx, user, input);
 }
 
-/** The ledger side of a stored row, reading its accounts' ledger ids (a deleted or missing one is "unassigned"). */
+/**
+ * The ledger side of a transaction, a stored row or a new income/expense, given its accounts
+ * (a deleted or missing one is "unassigned").
+ */
+export function ledgerSideOf(
+  t: Pick<LedgyTransaction, 'type' | 'amount' | 'currencyCode' | 'date'> & Partial<Pick<LedgyTransaction, 'convertedAmount' | 'payee' | 'note'>>,
+  from: AccountRef | undefined,
+  to?: AccountRef,
+): RowForEntry {
+  const { type, amount, currencyCode, date } = t;
+  return {
+    type, amount, currencyCode, date,
+    // A new income/expense may leave these out.
+    convertedAmount: t.convertedAmount ?? null,
+    payee: t.payee ?? null,
+    note: t.note ?? null,
+    from: { ledgerAccountId: from?.ledger_account_id ?? null, currency: currencyCode },
+    to: type === 'transfer' ? { ledgerAccountId: to?.ledger_account_id ?? null, currency: to?.currency_code ?? currencyCode } : undefined,
+  };
+}
+
+/** The ledger side of a stored row, reading its accounts' ledger ids. */
 async function rowForEntry(tx: Queryable, orgId: string, row: LedgyTransaction): Promise<RowForEntry> {
   const ids = [row.accountId, row.toAccountId].filter((x): x is string => x !== null);
   const found = await tx.query<AccountRef>('SELECT id, ledger_account_id, currency_code FROM ledgy_accounts WHERE org_id = $1 AND id = ANY($2::uuid[])', [orgId, ids]);
   const accounts = new Map(found.map((a) => [a.id, a]));
-  const from = row.accountId ? accounts.get(row.accountId) : undefined;
-  const to = row.toAccountId ? accounts.get(row.toAccountId) : undefined;
-  return {
-    type: row.type,
-    amount: row.amount,
-    currencyCode: row.currencyCode,
-    convertedAmount: row.convertedAmount,
-    date: row.date,
-    payee: row.payee,
-    note: row.note,
-    from: { ledgerAccountId: from?.ledger_account_id ?? null, currency: row.currencyCode },
-    to: row.type === 'transfer' ? { ledgerAccountId: to?.ledger_account_id ?? null, currency: to?.currency_code ?? row.currencyCode } : undefined,
-  };
+  return ledgerSideOf(row, row.accountId ? accounts.get(row.accountId) : undefined, row.toAccountId ? accounts.get(row.toAccountId) : undefined);
 }
 
 /** Posts the row's entry and points the row at it (the entry in force for the row). */

@@ -15,10 +15,8 @@ export interface SurfaceManifest<Services> {
   title: string;
   /** The path prefixes its routes live under. */
   prefixes: readonly string[];
-  /** How its API keys look; absent when it issues none. */
-  keyFormat?: KeyFormat;
-  /** The scopes its API keys may hold (the CLI refuses others); empty when it issues no keys. */
-  scopes: readonly string[];
+  /** The API keys it issues (absent: none): how they look, and the scopes they may hold (the CLI refuses others). */
+  apiKeys?: { format: KeyFormat; scopes: readonly string[] };
   /**
    * Reads its own settings from the environment, throwing a ConfigError that names the
    * variable: checked when the server or the CLI starts, before anything is opened.

@@ -363,7 +363,7 @@ const routes = () => t.app.routeTable;
 test('every surface in the route table has a fixture here, and every route declares its access', () => {
   for (const surface of new Set(t.app.routeTable.map((r) => r.surface))) assert.ok(fixtures.has(surface), `no guarantee fixture for ${surface}`);
   // Where a surface has scopes, a route names its scope, or says it is public or needs none.
-  const scoped = new Set(SURFACES.filter((s) => s.scopes.length > 0).map((s) => s.name));
+  const scoped = new Set(SURFACES.filter((s) => (s.apiKeys?.scopes.length ?? 0) > 0).map((s) => s.name));
   const undeclared = routes().filter((r) => scoped.has(r.surface) && !r.public && !r.noScope && r.scope === null);
   assert.deepEqual(undeclared.map((r) => `${r.surface} ${r.method} ${r.url}`), []);
 });

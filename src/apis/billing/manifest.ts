@@ -1,5 +1,6 @@
 import type { Core } from '../../core.ts';
 import type { SurfaceManifest } from '../../platform/surface-manifest.ts';
+import { checksumKeys } from '../../platform/identity/key-formats.ts';
 import { BillingScheduler } from '../../billing/scheduler.ts';
 import { BILLING_SCOPES } from './context.ts';
 import { registerBillingApi } from './index.ts';
@@ -13,8 +14,7 @@ export const billingSurface: SurfaceManifest<Core> = {
   name: 'billing',
   title: 'Kontor Billing API',
   prefixes: ['/ledger'],
-  keyFormat: { live: 'bk_live_', sandbox: 'bk_test_', body: 'checksum' },
-  scopes: BILLING_SCOPES,
+  apiKeys: { format: checksumKeys('bk'), scopes: BILLING_SCOPES },
   settings: (env) => ({ ...billingSettings(env), webhooks: webhookSettings(env) }),
   commands: billingCommands,
   register: registerBillingApi,

@@ -9,11 +9,11 @@ import { deletePaymentMethod, listPaymentMethods, openInvoiceCount, savePaymentM
 import { preparePaymentMethod, removeAtProvider, type PreparedPaymentMethod } from '../../billing/payment-method-calls.ts';
 import { worldNow } from '../../billing/test-clocks.ts';
 import * as S from './schemas.ts';
-import { scopeOf, tenantOf } from './context.ts';
+import { billingOperations, scopeOf, tenantOf } from './context.ts';
 import { billingSettings } from './settings.ts';
 import { PREFIX, idOf, uuidOf } from './views.ts';
 
-const tags = ['payment-methods'];
+const { reads, writes } = billingOperations('payment-methods');
 const METHOD = 'pm';
 
 export const PaymentMethodSchema = Type.Object({
@@ -66,14 +66,12 @@ export function paymentMethodRoutes(api: SurfaceApp, { db, clock, config }: Core
   api.post(
     '/payment-methods',
     {
-      config: { scope: 'billing:write' },
-      schema: {
+      ...writes({
         operationId: 'addPaymentMethod',
         summary: "Save a payment method on a customer at the app's provider, from a client-side token.",
-        tags,
         body: NewPaymentMethod,
         response: { 201: PaymentMethodSchema, ...S.errorResponses(400, 401, 403, 404, 500, 502, 504) },
-      },
+      }),
       preHandler: async (request) => {
         const { customer_id, token } = request.body;
         if (!customer_id) throw billingError('invalid_input', 'customer_id is required', 'customer_id');
@@ -92,16 +90,12 @@ export function paymentMethodRoutes(api: SurfaceApp, { db, clock, config }: Core
 
   api.get(
     '/payment-methods',
-    {
-      config: { scope: 'billing:read' },
-      schema: {
-        operationId: 'listPaymentMethods',
-        summary: "List a customer's payment methods at the app's provider (empty when the app has none), the default first.",
-        tags,
-        querystring: Type.Object({ customer_id: Type.Optional(Type.String({ maxLength: 64, description: 'Required.' })) }),
-        response: { 200: Type.Array(PaymentMethodSchema), ...S.errorResponses(400, 401, 403, 404) },
-      },
-    },
+    reads({
+      operationId: 'listPaymentMethods',
+      summary: "List a customer's payment methods at the app's provider (empty when the app has none), the default first.",
+      querystring: Type.Object({ customer_id: Type.Optional(Type.String({ maxLength: 64, description: 'Required.' })) }),
+      response: { 200: Type.Array(PaymentMethodSchema), ...S.errorResponses(400, 401, 403, 404) },
+    }),
     async (request) => {
       const given = request.query.customer_id;
       if (!given) throw billingError('invalid_input', 'customer_id is required', 'customer_id');
@@ -115,14 +109,12 @@ export function paymentMethodRoutes(api: SurfaceApp, { db, clock, config }: Core
   api.delete(
     '/payment-methods/:id',
     {
-      config: { scope: 'billing:write' },
-      schema: {
+      ...writes({
         operationId: 'deletePaymentMethod',
         summary: "Remove a payment method; refused while it is the customer's only one and invoices wait for payment.",
-        tags,
         params: Type.Object({ id: Type.String({ maxLength: 64, description: 'A payment method id, pm_…' }) }),
         response: { 204: Type.Null({ description: 'Removed.' }), ...S.errorResponses(400, 401, 403, 404) },
-      },
+      }),
       // After the delete committed (the handler has returned), before the answer goes out.
       onSend: async (request, reply, payload) => {
         const method = deleted.get(request);

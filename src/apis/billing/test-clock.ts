@@ -9,9 +9,9 @@ import { advanceTestClock, readTestClock, type TestClock } from '../../billing/t
 import { collectWorld } from '../../billing/collection.ts';
 import { billingSettings } from './settings.ts';
 import * as S from './schemas.ts';
-import { scopeOf } from './context.ts';
+import { billingOperations, scopeOf } from './context.ts';
 
-const tags = ['test clocks'];
+const testClocks = billingOperations('test clocks');
 const Clock = Type.Object({
   now: Type.String({ format: 'date-time', description: "The app's sandbox time." }),
   advanced_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'When (real time) the clock was last advanced; null when never.' }),
@@ -33,29 +33,23 @@ export function testClockRoutes(api: SurfaceApp, { db, clock, ledger, writes, co
   const endpoints = billingSettings(config.env).providers;
   api.get(
     '/test-clock',
-    {
-      config: { scope: 'billing:read' },
-      schema: {
-        operationId: 'getTestClock',
-        summary: "The app's sandbox time (sandbox keys only).",
-        tags,
-        response: { 200: Clock, ...S.errorResponses(401, 403) },
-      },
-    },
+    testClocks.reads({
+      operationId: 'getTestClock',
+      summary: "The app's sandbox time (sandbox keys only).",
+      response: { 200: Clock, ...S.errorResponses(401, 403) },
+    }),
     async (request) => clockView(await readTestClock(db, scopeOf(request), clock)),
   );
 
   api.post(
     '/test-clock/advance',
     {
-      config: { scope: 'billing:write' },
-      schema: {
+      ...testClocks.writes({
         operationId: 'advanceTestClock',
         summary: "Move the app's sandbox time forward to `to` and run every billing step that falls due, period-end invoices included (sandbox keys only).",
-        tags,
         body: Type.Object({ to: Type.Optional(Type.String({ maxLength: 40, description: 'An ISO 8601 time later than the sandbox time, at most ten years ahead.' })) }),
         response: { 200: Advanced, ...S.errorResponses(400, 401, 403) },
-      },
+      }),
       // After the advance committed, before the answer: the sandbox's due invoices are charged
       // (each provider call between two transactions of its own, collection.ts).
       onSend: async (request, reply, payload) => {

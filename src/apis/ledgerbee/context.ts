@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { DomainError } from '../../platform/errors.ts';
 import { principalOf } from '../../platform/http/surface.ts';
 import type { Core } from '../../core.ts';
+import { operations } from '../../platform/http/operations.ts';
 import { ensureCompany, findCompany, type Company, type LedgerBeeDeps } from '../../ledgerbee/company-store.ts';
 
 /**
@@ -43,6 +44,9 @@ export const LEDGERBEE_SCOPES = [
   'portal-catalog-read',
 ] as const;
 export type LedgerBeeScope = (typeof LEDGERBEE_SCOPES)[number];
+
+/** The route options of one resource's operations: `<resource>-read` to read, `<resource>-write` to write, under its tag. */
+export const ledgerbeeOperations = (resource: string, tag: string) => operations({ read: `${resource}-read`, write: `${resource}-write`, tags: [tag] });
 
 /** Licences a company may hold; each gates a group of operations (403 `LICENSE.REQUIRED`). */
 export const LEDGERBEE_LICENCES = ['Subscription', 'CustomerPortal', 'MeteredProducts'] as const;

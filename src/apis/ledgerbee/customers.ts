@@ -1,16 +1,15 @@
 import { Type } from 'typebox';
 import type { Core } from '../../core.ts';
 import type { SurfaceApp } from '../../platform/http/surface.ts';
-import { write } from '../../platform/http/write.ts';
 import { invalid } from '../../platform/errors.ts';
 import { createCustomer, getCustomer, listCustomers, updateCustomer } from '../../ledgerbee/customer-store.ts';
-import { listContacts, listDepartments } from '../../ledgerbee/party-parts.ts';
-import { listGroups } from '../../ledgerbee/party-groups.ts';
-import { companyIdOf, type Companies } from './context.ts';
-import { errors, IdParams } from './schemas.ts';
+import { companyIdOf, ledgerbeeOperations, type Companies } from './context.ts';
+import { itemRoutes } from './item-routes.ts';
+import { errors } from './schemas.ts';
 import * as S from './party-schemas.ts';
+import { partyRoutes } from './party-routes.ts';
 
-const tags = ['Customers'];
+const customerOperations = ledgerbeeOperations('customers', 'Customers');
 const METADATA_KEY = /^metadata\[([^\]]+)\]$/;
 export const MAX_METADATA_FILTERS = 10;
 
@@ -43,16 +42,12 @@ export function customerRoutes(api: SurfaceApp, core: Core, _companies: Companie
 
   api.get(
     '/v1/customers',
-    {
-      config: { scope: 'customers-read' },
-      schema: {
-        operationId: 'listCustomers',
-        summary: 'List customers, sorted by customer number; exact filters by customerNumber, externalSystemId and metadata[key]=value (AND).',
-        tags,
-        querystring: ListQuery,
-        response: { 200: Type.Array(S.CustomerDto), ...errors(400, 401, 403) },
-      },
-    },
+    customerOperations.reads({
+      operationId: 'listCustomers',
+      summary: 'List customers, sorted by customer number; exact filters by customerNumber, externalSystemId and metadata[key]=value (AND).',
+      querystring: ListQuery,
+      response: { 200: Type.Array(S.CustomerDto), ...errors(400, 401, 403) },
+    }),
     async (request) => {
       const query = request.query as Record<string, string | undefined>;
       const customers = await listCustomers(db, companyIdOf(request), { customerNumber: query.customerNumber, externalSystemId: query.externalSystemId, metadata: metadataFilter(query) });
@@ -60,81 +55,28 @@ export function customerRoutes(api: SurfaceApp, core: Core, _companies: Companie
     },
   );
 
-  api.post(
-    '/v1/customers',
-    {
-      config: { scope: 'customers-write' },
-      schema: { operationId: 'createCustomer', summary: 'Create a customer with its contacts and departments.', tags, body: S.CreateCustomerDto, response: { 201: S.CustomerDto, ...errors(400, 401, 403, 404) } },
+  itemRoutes(api, {
+    path: '/v1/customers', operations: customerOperations, item: S.CustomerDto, view: S.customerView,
+    create: {
+      operationId: 'createCustomer',
+      summary: 'Create a customer with its contacts and departments.',
+      body: S.CreateCustomerDto,
+      errors: [400, 401, 403, 404],
+      run: (tx, orgId, body) => createCustomer(tx, orgId, body, clock.now()),
     },
-    write(async (tx, request, reply) => {
-      const customer = await createCustomer(tx, companyIdOf(request), request.body, clock.now());
-      reply.code(201);
-      return S.customerView(customer);
-    }),
-  );
+    get: { operationId: 'getCustomer', summary: 'Get a single customer.', errors: [400, 401, 403, 404], run: (orgId, id) => getCustomer(db, orgId, id) },
+    update: {
+      method: 'patch',
+      operationId: 'updateCustomer',
+      summary: 'Update a customer: the fields given change (null clears one); contacts and departments, when given, are replaced.',
+      body: S.UpdateCustomerDto,
+      errors: [400, 401, 403, 404],
+      run: (tx, orgId, id, body) => updateCustomer(tx, orgId, id, body, clock.now()),
+    },
+  });
 
-  api.get(
-    '/v1/customers/:id',
-    {
-      config: { scope: 'customers-read' },
-      schema: { operationId: 'getCustomer', summary: 'Get a single customer.', tags, params: IdParams, response: { 200: S.CustomerDto, ...errors(400, 401, 403, 404) } },
-    },
-    async (request) => S.customerView(await getCustomer(db, companyIdOf(request), request.params.id)),
-  );
-
-  api.patch(
-    '/v1/customers/:id',
-    {
-      config: { scope: 'customers-write' },
-      schema: {
-        operationId: 'updateCustomer',
-        summary: 'Update a customer: the fields given change (null clears one); contacts and departments, when given, are replaced.',
-        tags,
-        params: IdParams,
-        body: S.UpdateCustomerDto,
-        response: { 200: S.CustomerDto, ...errors(400, 401, 403, 404) },
-      },
-    },
-    write(async (tx, request) => S.customerView(await updateCustomer(tx, companyIdOf(request), request.params.id, request.body, clock.now()))),
-  );
-
-  api.get(
-    '/v1/customers/:id/contacts',
-    {
-      config: { scope: 'customers-read' },
-      schema: { operationId: 'listCustomerContacts', summary: "List a customer's contacts.", tags, params: IdParams, response: { 200: Type.Array(S.ContactDto), ...errors(400, 401, 403, 404) } },
-    },
-    async (request) => {
-      const orgId = companyIdOf(request);
-      await getCustomer(db, orgId, request.params.id);
-      return (await listContacts(db, 'customer', orgId, request.params.id)).map(S.contactView);
-    },
-  );
-
-  api.get(
-    '/v1/customers/:id/departments',
-    {
-      config: { scope: 'customers-read' },
-      schema: { operationId: 'listCustomerDepartments', summary: "List a customer's departments.", tags, params: IdParams, response: { 200: Type.Array(S.DepartmentDto), ...errors(400, 401, 403, 404) } },
-    },
-    async (request) => {
-      const orgId = companyIdOf(request);
-      await getCustomer(db, orgId, request.params.id);
-      return (await listDepartments(db, 'customer', orgId, request.params.id)).map(S.departmentView);
-    },
-  );
-
-  api.get(
-    '/v1/customer-groups',
-    {
-      config: { scope: 'customers-read' },
-      schema: {
-        operationId: 'listCustomerGroups',
-        summary: 'List customer groups (each names the receivable account its customers’ entries post to).',
-        tags,
-        response: { 200: Type.Array(S.GroupDto('CustomerGroupDto', 'The receivable control account.')), ...errors(401, 403) },
-      },
-    },
-    async (request) => (await listGroups(db, 'customer', companyIdOf(request))).map(S.groupView),
-  );
+  partyRoutes(api, db, {
+    kind: 'customer', name: 'Customer', require: getCustomer,
+    groups: { summary: 'List customer groups (each names the receivable account its customers’ entries post to).', account: 'The receivable control account.' },
+  });
 }

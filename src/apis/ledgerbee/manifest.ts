@@ -1,5 +1,6 @@
 import type { Core } from '../../core.ts';
 import type { SurfaceManifest } from '../../platform/surface-manifest.ts';
+import { checksumKeys } from '../../platform/identity/key-formats.ts';
 import { LEDGERBEE_SCOPES } from './context.ts';
 import { registerLedgerBeeApi } from './index.ts';
 import { ledgerbeeSettings } from './settings.ts';
@@ -14,8 +15,7 @@ export const ledgerbeeSurface: SurfaceManifest<Core> = {
   name: 'ledgerbee',
   title: 'LedgerBee',
   prefixes: ['/api/v1', '/api/v2'],
-  keyFormat: { live: 'lb_live_', sandbox: 'lb_test_', body: 'checksum' },
-  scopes: LEDGERBEE_SCOPES,
+  apiKeys: { format: checksumKeys('lb'), scopes: LEDGERBEE_SCOPES },
   settings: ledgerbeeSettings,
   commands: ledgerbeeCommands,
   register: registerLedgerBeeApi,

@@ -5,11 +5,13 @@ import { write } from '../../platform/http/write.ts';
 import { addSubproject, createProject, deleteSubproject, getProject, listProjects, updateProject, updateSubproject, upsertProject } from '../../ledgerbee/project-store.ts';
 import { projectDimensions } from '../../ledgerbee/project-dimensions.ts';
 import { projectProfit } from '../../ledgerbee/project-profit.ts';
-import { companyIdOf, type Companies } from './context.ts';
+import { companyIdOf, ledgerbeeOperations, type Companies } from './context.ts';
+import { itemRoutes } from './item-routes.ts';
 import { errors, IdParams, Uuid } from './schemas.ts';
 import * as S from './project-schemas.ts';
 
-const tags = ['Projects'];
+const projectOperations = ledgerbeeOperations('projects', 'Projects');
+const { reads, writes } = projectOperations;
 const SubprojectParams = Type.Object({ id: Uuid, subprojectId: Uuid });
 
 /** Projects, subprojects and project profit (scopes projects-read / projects-write). */
@@ -20,31 +22,23 @@ export function projectRoutes(api: SurfaceApp, core: Core, companies: Companies)
 
   api.get(
     '/v1/projects',
-    {
-      config: { scope: 'projects-read' },
-      schema: {
-        operationId: 'listProjects',
-        summary: 'List all projects; archived ones only with includeArchived=true.',
-        tags,
-        querystring: Type.Object({ includeArchived: Type.Optional(Type.Boolean({ default: false })) }, { additionalProperties: false }),
-        response: { 200: Type.Array(S.ProjectDto), ...errors(400, 401, 403) },
-      },
-    },
+    reads({
+      operationId: 'listProjects',
+      summary: 'List all projects; archived ones only with includeArchived=true.',
+      querystring: Type.Object({ includeArchived: Type.Optional(Type.Boolean({ default: false })) }, { additionalProperties: false }),
+      response: { 200: Type.Array(S.ProjectDto), ...errors(400, 401, 403) },
+    }),
     async (request) => (await listProjects(db, companyIdOf(request), request.query.includeArchived === true)).map(S.projectView),
   );
 
   api.put(
     '/v1/projects',
-    {
-      config: { scope: 'projects-write' },
-      schema: {
-        operationId: 'upsertProject',
-        summary: 'Idempotent project upsert by externalReference: 201 when created, 200 when updated in place.',
-        tags,
-        body: S.UpsertProjectDto,
-        response: { 200: S.ProjectDto, 201: S.ProjectDto, ...errors(400, 401, 403, 404, 409) },
-      },
-    },
+    writes({
+      operationId: 'upsertProject',
+      summary: 'Idempotent project upsert by externalReference: 201 when created, 200 when updated in place.',
+      body: S.UpsertProjectDto,
+      response: { 200: S.ProjectDto, 201: S.ProjectDto, ...errors(400, 401, 403, 404, 409) },
+    }),
     write(async (tx, request, reply) => {
       const orgId = companyIdOf(request);
       const { project, created } = await upsertProject(tx, dims, orgId, S.projectInput(request.body), clock.now(), await currencyOf(orgId));
@@ -53,55 +47,35 @@ export function projectRoutes(api: SurfaceApp, core: Core, companies: Companies)
     }),
   );
 
-  api.post(
-    '/v1/projects',
-    {
-      config: { scope: 'projects-write' },
-      schema: { operationId: 'createProject', summary: 'Create a project (its dimension category and default subproject with it).', tags, body: S.CreateProjectDto, response: { 201: S.ProjectDto, ...errors(400, 401, 403, 404, 409) } },
+  itemRoutes(api, {
+    path: '/v1/projects', operations: projectOperations, item: S.ProjectDto, view: S.projectView,
+    create: {
+      operationId: 'createProject',
+      summary: 'Create a project (its dimension category and default subproject with it).',
+      body: S.CreateProjectDto,
+      errors: [400, 401, 403, 404, 409],
+      run: async (tx, orgId, body) => createProject(tx, dims, orgId, S.projectInput(body), clock.now(), await currencyOf(orgId)),
     },
-    write(async (tx, request, reply) => {
-      const orgId = companyIdOf(request);
-      const project = await createProject(tx, dims, orgId, S.projectInput(request.body), clock.now(), await currencyOf(orgId));
-      reply.code(201);
-      return S.projectView(project);
-    }),
-  );
-
-  api.get(
-    '/v1/projects/:id',
-    { config: { scope: 'projects-read' }, schema: { operationId: 'getProject', summary: 'Get a project with its subprojects.', tags, params: IdParams, response: { 200: S.ProjectDto, ...errors(400, 401, 403, 404) } } },
-    async (request) => S.projectView(await getProject(db, companyIdOf(request), request.params.id)),
-  );
-
-  api.put(
-    '/v1/projects/:id',
-    {
-      config: { scope: 'projects-write' },
-      schema: {
-        operationId: 'updateProject',
-        summary: 'Update a project: the fields given change; an archived project only takes isArchived.',
-        tags,
-        params: IdParams,
-        body: S.UpdateProjectDto,
-        response: { 200: S.ProjectDto, ...errors(400, 401, 403, 404, 409) },
-      },
+    get: { operationId: 'getProject', summary: 'Get a project with its subprojects.', errors: [400, 401, 403, 404], run: (orgId, id) => getProject(db, orgId, id) },
+    update: {
+      method: 'put',
+      operationId: 'updateProject',
+      summary: 'Update a project: the fields given change; an archived project only takes isArchived.',
+      body: S.UpdateProjectDto,
+      errors: [400, 401, 403, 404, 409],
+      run: (tx, orgId, id, body) => updateProject(tx, dims, orgId, id, S.projectInput(body), clock.now()),
     },
-    write(async (tx, request) => S.projectView(await updateProject(tx, dims, companyIdOf(request), request.params.id, S.projectInput(request.body), clock.now()))),
-  );
+  });
 
   api.get(
     '/v1/projects/:id/profit',
-    {
-      config: { scope: 'projects-read' },
-      schema: {
-        operationId: 'getProjectProfit',
-        summary: 'Project profit from posted lines carrying the project’s dimension: revenue, costs and profit, in total and per subproject.',
-        tags,
-        params: IdParams,
-        querystring: S.ProfitQuery,
-        response: { 200: S.ProjectProfitDto, ...errors(400, 401, 403, 404) },
-      },
-    },
+    reads({
+      operationId: 'getProjectProfit',
+      summary: 'Project profit from posted lines carrying the project’s dimension: revenue, costs and profit, in total and per subproject.',
+      params: IdParams,
+      querystring: S.ProfitQuery,
+      response: { 200: S.ProjectProfitDto, ...errors(400, 401, 403, 404) },
+    }),
     async (request) => {
       const orgId = companyIdOf(request);
       const project = await getProject(db, orgId, request.params.id);
@@ -111,10 +85,7 @@ export function projectRoutes(api: SurfaceApp, core: Core, companies: Companies)
 
   api.post(
     '/v1/projects/:id/subprojects',
-    {
-      config: { scope: 'projects-write' },
-      schema: { operationId: 'addSubproject', summary: 'Add a subproject (a value of the project’s dimension).', tags, params: IdParams, body: S.CreateSubprojectDto, response: { 201: S.SubprojectDto, ...errors(400, 401, 403, 404, 409) } },
-    },
+    writes({ operationId: 'addSubproject', summary: 'Add a subproject (a value of the project’s dimension).', params: IdParams, body: S.CreateSubprojectDto, response: { 201: S.SubprojectDto, ...errors(400, 401, 403, 404, 409) } }),
     write(async (tx, request, reply) => {
       const sub = await addSubproject(tx, dims, companyIdOf(request), request.params.id, S.subprojectInput(request.body), clock.now());
       reply.code(201);
@@ -124,25 +95,18 @@ export function projectRoutes(api: SurfaceApp, core: Core, companies: Companies)
 
   api.put(
     '/v1/projects/:id/subprojects/:subprojectId',
-    {
-      config: { scope: 'projects-write' },
-      schema: { operationId: 'updateSubproject', summary: 'Update a subproject: the fields given change.', tags, params: SubprojectParams, body: S.UpdateSubprojectDto, response: { 200: S.SubprojectDto, ...errors(400, 401, 403, 404, 409) } },
-    },
+    writes({ operationId: 'updateSubproject', summary: 'Update a subproject: the fields given change.', params: SubprojectParams, body: S.UpdateSubprojectDto, response: { 200: S.SubprojectDto, ...errors(400, 401, 403, 404, 409) } }),
     write(async (tx, request) => S.subprojectView(await updateSubproject(tx, dims, companyIdOf(request), request.params.id, request.params.subprojectId, S.subprojectInput(request.body), clock.now()))),
   );
 
   api.delete(
     '/v1/projects/:id/subprojects/:subprojectId',
-    {
-      config: { scope: 'projects-write' },
-      schema: {
-        operationId: 'deleteSubproject',
-        summary: 'Delete a subproject; the default one, and one that posted lines carry, stay.',
-        tags,
-        params: SubprojectParams,
-        response: { 204: Type.Null({ description: 'Deleted' }), ...errors(400, 401, 403, 404, 409) },
-      },
-    },
+    writes({
+      operationId: 'deleteSubproject',
+      summary: 'Delete a subproject; the default one, and one that posted lines carry, stay.',
+      params: SubprojectParams,
+      response: { 204: Type.Null({ description: 'Deleted' }), ...errors(400, 401, 403, 404, 409) },
+    }),
     write(async (tx, request, reply) => {
       await deleteSubproject(tx, dims, companyIdOf(request), request.params.id, request.params.subprojectId, clock.now());
       reply.code(204);

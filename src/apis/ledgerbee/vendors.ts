@@ -3,13 +3,12 @@ import type { Core } from '../../core.ts';
 import type { SurfaceApp } from '../../platform/http/surface.ts';
 import { write } from '../../platform/http/write.ts';
 import { chartAccountExists, createVendor, listVendors, requireVendor } from '../../ledgerbee/vendor-store.ts';
-import { listContacts, listDepartments } from '../../ledgerbee/party-parts.ts';
-import { listGroups } from '../../ledgerbee/party-groups.ts';
-import { companyIdOf, type Companies } from './context.ts';
-import { errors, IdParams } from './schemas.ts';
+import { companyIdOf, ledgerbeeOperations, type Companies } from './context.ts';
+import { errors } from './schemas.ts';
 import * as S from './party-schemas.ts';
+import { partyRoutes } from './party-routes.ts';
 
-const tags = ['Vendors'];
+const { reads, writes } = ledgerbeeOperations('vendors', 'Vendors');
 
 /** Vendors (scopes vendors-read / vendors-write): full lists; create answers only `{id, vendorNumber}`. */
 export function vendorRoutes(api: SurfaceApp, core: Core, companies: Companies) {
@@ -17,25 +16,18 @@ export function vendorRoutes(api: SurfaceApp, core: Core, companies: Companies) 
 
   api.get(
     '/v1/vendors',
-    {
-      config: { scope: 'vendors-read' },
-      schema: { operationId: 'listVendors', summary: 'List vendors, sorted by vendor number.', tags, response: { 200: Type.Array(S.VendorDto), ...errors(401, 403) } },
-    },
+    reads({ operationId: 'listVendors', summary: 'List vendors, sorted by vendor number.', response: { 200: Type.Array(S.VendorDto), ...errors(401, 403) } }),
     async (request) => (await listVendors(db, companyIdOf(request))).map(S.vendorView),
   );
 
   api.post(
     '/v1/vendors',
-    {
-      config: { scope: 'vendors-write' },
-      schema: {
-        operationId: 'createVendor',
-        summary: 'Create a vendor with its contacts (exactly one default); answers its id and vendorNumber.',
-        tags,
-        body: S.CreateVendorDto,
-        response: { 201: S.CreatedVendorDto, ...errors(400, 401, 403, 404) },
-      },
-    },
+    writes({
+      operationId: 'createVendor',
+      summary: 'Create a vendor with its contacts (exactly one default); answers its id and vendorNumber.',
+      body: S.CreateVendorDto,
+      response: { 201: S.CreatedVendorDto, ...errors(400, 401, 403, 404) },
+    }),
     write(async (tx, request, reply) => {
       const orgId = companyIdOf(request);
       const { currency } = await companies.get(orgId);
@@ -49,43 +41,8 @@ export function vendorRoutes(api: SurfaceApp, core: Core, companies: Companies) 
     }),
   );
 
-  api.get(
-    '/v1/vendors/:id/contacts',
-    {
-      config: { scope: 'vendors-read' },
-      schema: { operationId: 'listVendorContacts', summary: "List a vendor's contacts.", tags, params: IdParams, response: { 200: Type.Array(S.ContactDto), ...errors(400, 401, 403, 404) } },
-    },
-    async (request) => {
-      const orgId = companyIdOf(request);
-      await requireVendor(db, orgId, request.params.id);
-      return (await listContacts(db, 'vendor', orgId, request.params.id)).map(S.contactView);
-    },
-  );
-
-  api.get(
-    '/v1/vendors/:id/departments',
-    {
-      config: { scope: 'vendors-read' },
-      schema: { operationId: 'listVendorDepartments', summary: "List a vendor's departments.", tags, params: IdParams, response: { 200: Type.Array(S.DepartmentDto), ...errors(400, 401, 403, 404) } },
-    },
-    async (request) => {
-      const orgId = companyIdOf(request);
-      await requireVendor(db, orgId, request.params.id);
-      return (await listDepartments(db, 'vendor', orgId, request.params.id)).map(S.departmentView);
-    },
-  );
-
-  api.get(
-    '/v1/vendor-groups',
-    {
-      config: { scope: 'vendors-read' },
-      schema: {
-        operationId: 'listVendorGroups',
-        summary: 'List vendor groups (each names the payable account its vendors’ entries post to).',
-        tags,
-        response: { 200: Type.Array(S.GroupDto('VendorGroupDto', 'The payable control account.')), ...errors(401, 403) },
-      },
-    },
-    async (request) => (await listGroups(db, 'vendor', companyIdOf(request))).map(S.groupView),
-  );
+  partyRoutes(api, db, {
+    kind: 'vendor', name: 'Vendor', require: requireVendor,
+    groups: { summary: 'List vendor groups (each names the payable account its vendors’ entries post to).', account: 'The payable control account.' },
+  });
 }

@@ -51,18 +51,12 @@ function toInput(body: AccountBodyT, exact: any): AccountInput {
 }
 
 export function accountRoutes(api: SurfaceApp, deps: LedgyDeps) {
-  resourceRoutes(api, {
-    path: '/v1/accounts', kind: 'account', scope: 'accounts',
-    item: Account, view: accountView, body: AccountBody, input: toInput,
-    list: { operationId: 'listAccounts', summary: 'Every account you own, with its current balance.', run: (user) => listAccounts(deps, user) },
-    get: { operationId: 'getAccount', summary: 'One account.', run: (user, id) => getAccount(deps, user, id) },
-    create: { operationId: 'createAccount', summary: 'Create an account; its initial balance is posted as an opening entry.', run: (tx, user, input) => createAccount(deps, tx, user, input) },
-    replace: {
-      operationId: 'replaceAccount',
-      summary: 'Replace an account; every field is required.',
-      errors: [400, 401, 403, 404, 409],
-      run: (tx, user, id, input) => replaceAccount(deps, tx, user, id, input),
-    },
+  resourceRoutes(api, deps, {
+    path: '/v1/accounts', kind: 'account', scope: 'accounts', reader: deps, item: Account, view: accountView, body: AccountBody, input: toInput,
+    list: { operationId: 'listAccounts', summary: 'Every account you own, with its current balance.', run: listAccounts },
+    get: { operationId: 'getAccount', summary: 'One account.', run: getAccount },
+    create: { operationId: 'createAccount', summary: 'Create an account; its initial balance is posted as an opening entry.', run: createAccount },
+    replace: { operationId: 'replaceAccount', summary: 'Replace an account; every field is required.', errors: [400, 401, 403, 404, 409], run: replaceAccount },
   });
 
   api.delete(

@@ -64,18 +64,12 @@ function toInput(body: Static<typeof BudgetBody>, exact: any): BudgetInput {
  * only its creator changes it (403 for a member, 404 for anyone else).
  */
 export function budgetRoutes(api: SurfaceApp, deps: LedgyDeps) {
-  resourceRoutes(api, {
-    path: '/v1/budgets', kind: 'budget', scope: 'budgets',
-    item: Budget, view: budgetView, body: BudgetBody, input: toInput,
-    list: { operationId: 'listBudgets', summary: 'Your budgets and those shared with your groups.', run: (user) => listBudgets(deps, user) },
-    get: { operationId: 'getBudget', summary: 'One budget of yours or shared with your groups, with its current period.', run: (user, id) => getBudget(deps, user, id) },
-    create: {
-      operationId: 'createBudget',
-      summary: 'Create a budget: a spending limit per recurring period.',
-      errors: [400, 401, 403, 404],
-      run: (tx, user, input) => createBudget(deps, tx, user, input),
-    },
-    replace: { operationId: 'replaceBudget', summary: 'Replace a budget; body as for create.', run: (tx, user, id, input) => replaceBudget(deps, tx, user, id, input) },
-    delete: { operationId: 'deleteBudget', summary: 'Soft-delete a budget (its creator only).', run: (tx, user, id) => deleteBudget(deps, tx, user, id) },
+  resourceRoutes(api, deps, {
+    path: '/v1/budgets', kind: 'budget', scope: 'budgets', reader: deps, item: Budget, view: budgetView, body: BudgetBody, input: toInput,
+    list: { operationId: 'listBudgets', summary: 'Your budgets and those shared with your groups.', run: listBudgets },
+    get: { operationId: 'getBudget', summary: 'One budget of yours or shared with your groups, with its current period.', run: getBudget },
+    create: { operationId: 'createBudget', summary: 'Create a budget: a spending limit per recurring period.', errors: [400, 401, 403, 404], run: createBudget },
+    replace: { operationId: 'replaceBudget', summary: 'Replace a budget; body as for create.', run: replaceBudget },
+    delete: { operationId: 'deleteBudget', summary: 'Soft-delete a budget (its creator only).', run: deleteBudget },
   });
 }

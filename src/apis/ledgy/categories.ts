@@ -1,4 +1,5 @@
-import { Type, type Static } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
+import type { Queryable } from '../../platform/db.ts';
 import type { SurfaceApp } from '../../platform/http/surface.ts';
 import {
   createCategory,
@@ -16,7 +17,7 @@ import {
 } from '../../ledgy/categories.ts';
 import { SYSTEM_CATEGORIES, SYSTEM_CATEGORIES_VERSION } from '../../ledgy/catalogue.ts';
 import type { LedgyDeps } from '../../ledgy/deps.ts';
-import { ledgyOperations, resourceRoutes } from './resource.ts';
+import { ledgyOperations, resourceRoutes, type Resource } from './resource.ts';
 import * as S from './schemas.ts';
 import { categoryGroupView, categoryView, uuidOf } from './views.ts';
 import { NAME } from '../../platform/http/validation.ts';
@@ -105,31 +106,25 @@ export function categoryRoutes(api: SurfaceApp, deps: LedgyDeps) {
     async () => ({ version: SYSTEM_CATEGORIES_VERSION, items: SYSTEM_CATEGORIES, totalCount: SYSTEM_CATEGORIES.length }),
   );
 
-  resourceRoutes(api, {
-    path: '/v1/categories/groups', kind: 'categoryGroup', scope: 'categories',
-    item: CategoryGroup, view: categoryGroupView, body: CategoryGroupBody, input: toGroupInput,
-    list: { operationId: 'listCategoryGroups', summary: 'Your category groups.', run: (user) => listCategoryGroups(deps.db, user) },
-    get: { operationId: 'getCategoryGroup', summary: 'One category group.', run: (user, id) => getCategoryGroup(deps.db, user, id) },
-    create: { operationId: 'createCategoryGroup', summary: 'Create a category group.', run: (tx, user, input) => createCategoryGroup(deps, tx, user, input) },
-    replace: { operationId: 'replaceCategoryGroup', summary: 'Replace a category group; body as for create.', run: (tx, user, id, input) => replaceCategoryGroup(deps, tx, user, id, input) },
-    delete: {
-      operationId: 'deleteCategoryGroup',
-      summary: 'Soft-delete a category group; its categories survive with categoryGroupId cleared.',
-      run: (tx, user, id) => deleteCategoryGroup(deps, tx, user, id),
-    },
+  // Both collections are under the categories scope, and read with the database alone.
+  const categoryResource = <Row extends { id: string }, Body extends TSchema, Input>(resource: Omit<Resource<Row, Body, Input, Queryable>, 'scope' | 'reader'>) =>
+    resourceRoutes(api, deps, { ...resource, scope: 'categories', reader: deps.db });
+
+  categoryResource({
+    path: '/v1/categories/groups', kind: 'categoryGroup', item: CategoryGroup, view: categoryGroupView, body: CategoryGroupBody, input: toGroupInput,
+    list: { operationId: 'listCategoryGroups', summary: 'Your category groups.', run: listCategoryGroups },
+    get: { operationId: 'getCategoryGroup', summary: 'One category group.', run: getCategoryGroup },
+    create: { operationId: 'createCategoryGroup', summary: 'Create a category group.', run: createCategoryGroup },
+    replace: { operationId: 'replaceCategoryGroup', summary: 'Replace a category group; body as for create.', run: replaceCategoryGroup },
+    delete: { operationId: 'deleteCategoryGroup', summary: 'Soft-delete a category group; its categories survive with categoryGroupId cleared.', run: deleteCategoryGroup },
   });
 
-  resourceRoutes(api, {
-    path: '/v1/categories', kind: 'category', scope: 'categories',
-    item: Category, view: categoryView, body: CategoryBody, input: toCategoryInput,
-    list: { operationId: 'listCategories', summary: 'Your categories.', run: (user) => listCategories(deps.db, user) },
-    get: { operationId: 'getCategory', summary: 'One of your categories.', run: (user, id) => getCategory(deps.db, user, id) },
-    create: { operationId: 'createCategory', summary: 'Create a category.', errors: [400, 401, 403, 404], run: (tx, user, input) => createCategory(deps, tx, user, input) },
-    replace: { operationId: 'replaceCategory', summary: 'Replace a user category; body as for create.', run: (tx, user, id, input) => replaceCategory(deps, tx, user, id, input) },
-    delete: {
-      operationId: 'deleteCategory',
-      summary: 'Soft-delete a user category; its transactions survive with categoryId cleared.',
-      run: (tx, user, id) => deleteCategory(deps, tx, user, id),
-    },
+  categoryResource({
+    path: '/v1/categories', kind: 'category', item: Category, view: categoryView, body: CategoryBody, input: toCategoryInput,
+    list: { operationId: 'listCategories', summary: 'Your categories.', run: listCategories },
+    get: { operationId: 'getCategory', summary: 'One of your categories.', run: getCategory },
+    create: { operationId: 'createCategory', summary: 'Create a category.', errors: [400, 401, 403, 404], run: createCategory },
+    replace: { operationId: 'replaceCategory', summary: 'Replace a user category; body as for create.', run: replaceCategory },
+    delete: { operationId: 'deleteCategory', summary: 'Soft-delete a user category; its transactions survive with categoryId cleared.', run: deleteCategory },
   });
 }

@@ -45,18 +45,13 @@ const toInput = (b: Static<typeof GroupBody>): GroupInput => ({ name: b.name, de
  * src/ledgy/groups.ts for the rules.
  */
 export function groupRoutes(api: SurfaceApp, deps: LedgyDeps) {
-  resourceRoutes(api, {
-    path: '/v1/groups', kind: 'group', scope: 'groups',
-    item: Group, view: groupView, body: GroupBody, input: toInput,
-    list: { operationId: 'listGroups', summary: 'Groups you own or are a member of.', run: (user) => listGroups(deps.db, user) },
-    get: { operationId: 'getGroup', summary: 'One group you own or belong to, with its members.', run: (user, id) => getGroup(deps.db, user, id) },
-    create: { operationId: 'createGroup', summary: 'Create a group; you become its owner and first member.', run: (tx, user, input) => createGroup(deps, tx, user, input) },
-    replace: { operationId: 'replaceGroup', summary: "Replace a group's metadata (owner only).", run: (tx, user, id, input) => replaceGroup(deps, tx, user, id, input) },
-    delete: {
-      operationId: 'deleteGroup',
-      summary: 'Soft-delete a group (owner only): members lose visibility; its transactions and budgets revert to personal.',
-      run: (tx, user, id) => deleteGroup(deps, tx, user, id),
-    },
+  resourceRoutes(api, deps, {
+    path: '/v1/groups', kind: 'group', scope: 'groups', reader: deps.db, item: Group, view: groupView, body: GroupBody, input: toInput,
+    list: { operationId: 'listGroups', summary: 'Groups you own or are a member of.', run: listGroups },
+    get: { operationId: 'getGroup', summary: 'One group you own or belong to, with its members.', run: getGroup },
+    create: { operationId: 'createGroup', summary: 'Create a group; you become its owner and first member.', run: createGroup },
+    replace: { operationId: 'replaceGroup', summary: "Replace a group's metadata (owner only).", run: replaceGroup },
+    delete: { operationId: 'deleteGroup', summary: 'Soft-delete a group (owner only): members lose visibility; its transactions and budgets revert to personal.', run: deleteGroup },
   });
 
   api.delete(

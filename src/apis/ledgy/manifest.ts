@@ -11,8 +11,7 @@ export const ledgySurface: SurfaceManifest<Core> = {
   title: 'Ledgy',
   prefixes: ['/api', '/mcp'],
   // The reference fixes the token format: the same prefix in both modes.
-  keyFormat: { live: 'lgpat_', sandbox: 'lgpat_', body: 'hex64' },
-  scopes: LEDGY_SCOPES,
+  apiKeys: { format: { live: 'lgpat_', sandbox: 'lgpat_', body: 'hex64' }, scopes: LEDGY_SCOPES },
   settings: ledgySettings,
   commands: ledgyCommands,
   register: registerLedgyApi,

@@ -179,18 +179,12 @@ export function transactionRoutes(api: SurfaceApp, deps: LedgyDeps, cursors: Cur
     },
   );
 
-  resourceRoutes(api, {
-    path: '/v1/transactions', kind: 'transaction', scope: 'transactions',
-    item: Transaction, view: transactionView, body: TransactionBody, input: toTransactionInput,
-    get: { operationId: 'getTransaction', summary: 'One transaction of yours or of a group you belong to.', run: (user, id) => getTransaction(deps.db, user, id) },
-    create: {
-      operationId: 'createTransaction',
-      summary: 'Create an income or expense; for transfers use /transfer.',
-      errors: [400, 401, 403, 404],
-      run: (tx, user, input) => createTransaction(deps, tx, user, input),
-    },
-    replace: { operationId: 'replaceTransaction', summary: 'Replace a transaction: its entry is reversed and a new one posted.', run: (tx, user, id, input) => replaceTransaction(deps, tx, user, id, input) },
-    delete: { operationId: 'deleteTransaction', summary: 'Soft-delete one transaction; its entry is reversed.', run: (tx, user, id) => deleteTransaction(deps, tx, user, id) },
+  resourceRoutes(api, deps, {
+    path: '/v1/transactions', kind: 'transaction', scope: 'transactions', reader: deps.db, item: Transaction, view: transactionView, body: TransactionBody, input: toTransactionInput,
+    get: { operationId: 'getTransaction', summary: 'One transaction of yours or of a group you belong to.', run: getTransaction },
+    create: { operationId: 'createTransaction', summary: 'Create an income or expense; for transfers use /transfer.', errors: [400, 401, 403, 404], run: createTransaction },
+    replace: { operationId: 'replaceTransaction', summary: 'Replace a transaction: its entry is reversed and a new one posted.', run: replaceTransaction },
+    delete: { operationId: 'deleteTransaction', summary: 'Soft-delete one transaction; its entry is reversed.', run: deleteTransaction },
   });
 
   api.post(

@@ -48,6 +48,13 @@ const Forecast = Type.Object({
   warnings: Type.Array(S.Warning),
   created_at: Type.String(),
 });
+const ForecastBody = Type.Object({
+  name: Type.Optional(S.Nullable(Type.String({ ...NAME, maxLength: 200 }))),
+  as_of: Type.Optional(S.Day),
+  horizon_months: Type.Integer({ minimum: 1, maximum: 60 }),
+  assumptions: Type.Optional(S.Assumptions),
+  variants: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]{1,40}$' }), S.Assumptions, { maxProperties: 10, minProperties: 1 })),
+});
 const ScenarioSummary = Type.Object({
   id: S.Id('sc'),
   name: S.Nullable(Type.String()),
@@ -67,6 +74,7 @@ const Scenario = Type.Object({
   series: Type.Object({ months: Type.Array(Type.String()), scenario: S.Series }),
   created_at: Type.String(),
 });
+const ScenarioBody = Type.Object({ name: Type.Optional(S.Nullable(Type.String({ ...NAME, maxLength: 200 }))), baseline_forecast_id: Type.String({ maxLength: 64 }), delta: S.Delta });
 
 export function analyticsRoutes(api: SurfaceApp, core: Core, cfo: CfoDeps) {
   const org = (request: Parameters<typeof principalOf>[0]) => principalOf(request).orgId;
@@ -86,69 +94,33 @@ export function analyticsRoutes(api: SurfaceApp, core: Core, cfo: CfoDeps) {
     },
   );
 
-  api.post(
-    '/workspaces/:id/forecasts',
-    forecasts.writes({
-      operationId: 'createForecast',
-      summary: 'Project MRR, cash and runway month by month from as_of, for each variant, and save the forecast.',
-      params: WsParams,
-      body: Type.Object({
-        name: Type.Optional(S.Nullable(Type.String({ ...NAME, maxLength: 200 }))),
-        as_of: Type.Optional(S.Day),
-        horizon_months: Type.Integer({ minimum: 1, maximum: 60 }),
-        assumptions: Type.Optional(S.Assumptions),
-        variants: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]{1,40}$' }), S.Assumptions, { maxProperties: 10, minProperties: 1 })),
-      }),
-      response: { 201: Forecast, ...S.errors(400, 401, 404, 409, 422) },
-    }),
-    write(async (tx, request, reply) => {
-      const b = request.body;
-      const forecast = await createForecast(tx, cfo, org(request), idFrom('workspace', request.params.id), {
-        name: b.name ?? null,
-        asOf: resolveAsOf(b.as_of, core.clock),
-        horizonMonths: b.horizon_months,
-        assumptions: b.assumptions,
-        variants: b.variants,
-      });
-      reply.code(201);
-      return forecastView(forecast);
-    }),
-  );
-
   savedRoutes(api, core.db, {
     kind: 'forecast', operations: forecasts,
     item: Forecast, view: forecastView, summary: ForecastSummary,
     summaryView: (r: any) => forecastSummaryView({ id: r.id, name: r.name, asOf: r.as_of, horizonMonths: r.horizon_months, createdAt: r.created_at }),
+    create: {
+      operationId: 'createForecast',
+      summary: 'Project MRR, cash and runway month by month from as_of, for each variant, and save the forecast.',
+      body: ForecastBody,
+      run: (tx, orgId, workspaceId, b) =>
+        createForecast(tx, cfo, orgId, workspaceId, { name: b.name ?? null, asOf: resolveAsOf(b.as_of, core.clock), horizonMonths: b.horizon_months, assumptions: b.assumptions, variants: b.variants }),
+    },
     list: { operationId: 'listForecasts', summary: 'Saved forecasts, newest first, without their series or assumptions.', run: listForecasts },
     get: { operationId: 'getForecast', summary: 'A forecast with its assumptions and every variant\'s series.', run: getForecast },
     delete: { operationId: 'deleteForecast', summary: 'Deletes a forecast and the scenarios built on it.', run: deleteForecast },
   });
 
-  api.post(
-    '/workspaces/:id/scenarios',
-    scenarios.writes({
-      operationId: 'createScenario',
-      summary: 'Re-run a saved forecast with one assumption changed (delta) and save the series with its impact.',
-      params: WsParams,
-      body: Type.Object({ name: Type.Optional(S.Nullable(Type.String({ ...NAME, maxLength: 200 }))), baseline_forecast_id: Type.String({ maxLength: 64 }), delta: S.Delta }),
-      response: { 201: Scenario, ...S.errors(400, 401, 404, 409, 422) },
-    }),
-    write(async (tx, request, reply) => {
-      const b = request.body;
-      const scenario = await createScenario(tx, cfo, org(request), idFrom('workspace', request.params.id), {
-        name: b.name ?? null,
-        forecastId: idFrom('forecast', b.baseline_forecast_id, 'baseline_forecast_id'),
-        delta: b.delta,
-      });
-      reply.code(201);
-      return scenarioView(scenario);
-    }),
-  );
-
   savedRoutes(api, core.db, {
     kind: 'scenario', operations: scenarios,
     item: Scenario, view: scenarioView, summary: ScenarioSummary,
     summaryView: scenarioSummaryView,
+    create: {
+      operationId: 'createScenario',
+      summary: 'Re-run a saved forecast with one assumption changed (delta) and save the series with its impact.',
+      body: ScenarioBody,
+      run: (tx, orgId, workspaceId, b) =>
+        createScenario(tx, cfo, orgId, workspaceId, { name: b.name ?? null, forecastId: idFrom('forecast', b.baseline_forecast_id, 'baseline_forecast_id'), delta: b.delta }),
+    },
     list: { operationId: 'listScenarios', summary: 'Saved scenarios, newest first, with delta and impact but without series.', run: listScenarios },
     get: { operationId: 'getScenario', summary: 'A scenario with its projected series.', run: getScenario },
     delete: { operationId: 'deleteScenario', summary: 'Deletes a scenario.', run: deleteScenario },

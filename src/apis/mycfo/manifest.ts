@@ -8,7 +8,6 @@ export const mycfoSurface: SurfaceManifest<Core> = {
   name: 'mycfo',
   title: 'MyCFO',
   prefixes: ['/v1'],
-  scopes: [],
   settings: mycfoSettings,
   register: registerMycfoApi,
 };

@@ -1,4 +1,4 @@
-import { Type, type TSchema } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 import type { FastifyRequest, FastifySchema } from 'fastify';
 import type { Queryable } from '../../platform/db.ts';
 import { principalOf, type SurfaceApp } from '../../platform/http/surface.ts';
@@ -12,8 +12,13 @@ interface Operation<Run> {
   run: Run;
 }
 
-/** What a workspace saves (forecasts, scenarios): the routes that read and remove it. */
-export interface Saved<Row, Summary> {
+/** How one is made: the request body, and the domain's create given the body (the `run` of an operation). */
+interface Create<Row, Body extends TSchema> extends Operation<(tx: Queryable, orgId: string, workspaceId: string, body: Static<Body>) => Promise<Row>> {
+  body: Body;
+}
+
+/** What a workspace saves (forecasts, scenarios): the routes that make, read and remove it. */
+export interface Saved<Row, Summary, Body extends TSchema> {
   /** `forecast`: the routes are `/workspaces/:id/forecasts` and `/workspaces/:id/forecasts/:forecast_id`. */
   kind: 'forecast' | 'scenario';
   operations: ReturnType<typeof S.mycfoOperations>;
@@ -23,17 +28,18 @@ export interface Saved<Row, Summary> {
   /** One in a list, and how a listed row becomes it. */
   summary: TSchema;
   summaryView: (row: Summary) => unknown;
+  create: Create<Row, Body>;
   list: Operation<(db: Queryable, orgId: string, workspaceId: string, page: { limit: number; after: string | null }) => Promise<{ items: Summary[]; nextCursor: string | null }>>;
   get: Operation<(db: Queryable, orgId: string, workspaceId: string, id: string) => Promise<Row>>;
   delete: Operation<(tx: Queryable, orgId: string, workspaceId: string, id: string) => Promise<void>>;
 }
 
 /**
- * A page of what a workspace saved (newest first, without the heavy parts), one of them in full,
- * and its removal (204). Unknown or foreign workspaces and ids are 404.
+ * Making one (201), a page of what a workspace saved (newest first, without the heavy parts), one
+ * of them in full, and its removal (204). Unknown or foreign workspaces and ids are 404.
  */
-export function savedRoutes<Row, Summary>(api: SurfaceApp, db: Queryable, saved: Saved<Row, Summary>) {
-  const { kind, operations, list, get } = saved;
+export function savedRoutes<Row, Summary, Body extends TSchema>(api: SurfaceApp, db: Queryable, saved: Saved<Row, Summary, Body>) {
+  const { kind, operations, create, list, get } = saved;
   const path = `${kind}s`;
   const param = `${kind}_id`;
   const WsParams = Type.Object({ id: Type.String() });
@@ -43,13 +49,24 @@ export function savedRoutes<Row, Summary>(api: SurfaceApp, db: Queryable, saved:
     return [principalOf(request).orgId, idFrom('workspace', params.id), idFrom(kind, params[param])] as const;
   };
   const schema = (operation: Operation<unknown>, rest: object): FastifySchema => ({ operationId: operation.operationId, summary: operation.summary, ...rest });
+  const workspaceOf = (request: FastifyRequest) => idFrom('workspace', (request.params as { id: string }).id);
+
+  api.post(
+    `/workspaces/:id/${path}`,
+    operations.writes(schema(create, { params: WsParams, body: create.body, response: { 201: saved.item, ...S.errors(400, 401, 404, 409, 422) } })),
+    write(async (tx, request, reply) => {
+      const row = await create.run(tx, principalOf(request).orgId, workspaceOf(request), request.body as Static<Body>);
+      reply.code(201);
+      return saved.view(row);
+    }),
+  );
 
   api.get(
     `/workspaces/:id/${path}`,
     operations.reads(schema(list, { params: WsParams, querystring: Type.Object(S.PageQuery), response: { 200: S.ListOf(saved.summary), ...S.errors(401, 404, 422) } })),
     async (request) => {
       const query = request.query as { limit?: number; starting_after?: string };
-      const page = await list.run(db, principalOf(request).orgId, idFrom('workspace', (request.params as { id: string }).id), pageRequest(kind, query));
+      const page = await list.run(db, principalOf(request).orgId, workspaceOf(request), pageRequest(kind, query));
       return listView(page, saved.summaryView);
     },
   );

@@ -8,6 +8,7 @@ import { parseAsset, parseDecimal } from '../../platform/money.ts';
 import * as S from './schemas.ts';
 import { PREFIX, accountView, balanceView, historyView } from './views.ts';
 import { pageRequest, pageView } from './paging.ts';
+import { asOfRoute, getOneRoute } from './item-routes.ts';
 import { nativeAccount, nativeLedgerId } from './owned.ts';
 
 const { reads, writes } = S.nativeOperations('accounts');
@@ -55,28 +56,19 @@ export function accountRoutes(api: SurfaceApp, { ledger }: Core) {
     },
   );
 
-  api.get(
-    '/accounts/:id',
-    reads({ operationId: 'getAccount', summary: 'Get an account with its balance.', params: S.IdParams('acct'), response: { 200: S.Account, ...S.errorResponses(401, 403, 404) } }),
-    async (request) => accountView(await nativeAccount(ledger, principalOf(request).orgId, request.params.id)),
-  );
+  getOneRoute(api, reads, {
+    path: '/accounts/:id', prefix: 'acct', operationId: 'getAccount', summary: 'Get an account with its balance.', item: S.Account,
+    load: (orgId, id) => nativeAccount(ledger, orgId, id), view: accountView,
+  });
 
-  api.get(
-    '/accounts/:id/balance',
-    reads({
-      operationId: 'getAccountBalance',
-      summary: 'Balance of an account, now or as of the end of a day.',
-      params: S.IdParams('acct'),
-      querystring: S.AsOfQuery,
-      response: { 200: S.Balance, ...S.errorResponses(400, 401, 403, 404) },
-    }),
-    async (request) => {
-      const orgId = principalOf(request).orgId;
-      const { id } = await nativeAccount(ledger, orgId, request.params.id);
-      const { account, balance } = await ledger.balance(orgId, id, request.query.as_of);
-      return balanceView(account, balance, request.query.as_of);
+  asOfRoute(api, reads, {
+    path: '/accounts/:id/balance', prefix: 'acct', operationId: 'getAccountBalance', summary: 'Balance of an account, now or as of the end of a day.', item: S.Balance,
+    report: async (orgId, text, asOf) => {
+      const { id } = await nativeAccount(ledger, orgId, text);
+      const { account, balance } = await ledger.balance(orgId, id, asOf);
+      return balanceView(account, balance, asOf);
     },
-  );
+  });
 
   api.get(
     '/accounts/:id/history',

@@ -12,6 +12,7 @@ import type { EntryInput, PostResult } from '../../ledger/types.ts';
 import * as S from './schemas.ts';
 import { PREFIX, entryView, idFrom } from './views.ts';
 import { pageRequest, pageView } from './paging.ts';
+import { getOneRoute } from './item-routes.ts';
 import { nativeEntry, nativeLedgerId, requireNativeLedgers } from './owned.ts';
 
 type EntryBody = Static<typeof S.NewEntry>;
@@ -127,11 +128,10 @@ export function entryRoutes(api: SurfaceApp, core: Core) {
     },
   );
 
-  api.get(
-    '/entries/:id',
-    reads({ operationId: 'getEntry', summary: 'Get an entry with its postings.', params: S.IdParams('ent'), response: { 200: S.Entry, ...S.errorResponses(401, 403, 404) } }),
-    async (request) => entryView(await nativeEntry(ledger, principalOf(request).orgId, request.params.id)),
-  );
+  getOneRoute(api, reads, {
+    path: '/entries/:id', prefix: 'ent', operationId: 'getEntry', summary: 'Get an entry with its postings.', item: S.Entry,
+    load: (orgId, id) => nativeEntry(ledger, orgId, id), view: entryView,
+  });
 
   api.post(
     '/entries/:id/reversal',

@@ -6,6 +6,7 @@ import { formatId } from '../../platform/ids.ts';
 import * as S from './schemas.ts';
 import { PREFIX, idFrom, ledgerView, trialBalanceView } from './views.ts';
 import { pageRequest, pageView } from './paging.ts';
+import { asOfRoute, getOneRoute } from './item-routes.ts';
 import { NATIVE_OWNER, nativeLedgerId } from './owned.ts';
 
 const { reads, writes } = S.nativeOperations('ledgers');
@@ -27,11 +28,10 @@ export function ledgerRoutes(api: SurfaceApp, { ledger }: Core) {
     async (request) => pageView('ledger', await ledger.listLedgers(principalOf(request).orgId, NATIVE_OWNER, pageRequest('ledger', request.query)), ledgerView),
   );
 
-  api.get(
-    '/ledgers/:id',
-    reads({ operationId: 'getLedger', summary: 'Get a ledger.', params: S.IdParams('ldg'), response: { 200: S.Ledger, ...S.errorResponses(401, 403, 404) } }),
-    async (request) => ledgerView(await ledger.getLedger(principalOf(request).orgId, idFrom('ledger', request.params.id), NATIVE_OWNER)),
-  );
+  getOneRoute(api, reads, {
+    path: '/ledgers/:id', prefix: 'ldg', operationId: 'getLedger', summary: 'Get a ledger.', item: S.Ledger,
+    load: (orgId, id) => ledger.getLedger(orgId, idFrom('ledger', id), NATIVE_OWNER), view: ledgerView,
+  });
 
   api.delete(
     '/ledgers/:id',
@@ -49,18 +49,8 @@ export function ledgerRoutes(api: SurfaceApp, { ledger }: Core) {
     }),
   );
 
-  api.get(
-    '/ledgers/:id/trial-balance',
-    reads({
-      operationId: 'getTrialBalance',
-      summary: 'Trial balance of a ledger, now or as of the end of a day.',
-      params: S.IdParams('ldg'),
-      querystring: S.AsOfQuery,
-      response: { 200: S.TrialBalance, ...S.errorResponses(400, 401, 403, 404) },
-    }),
-    async (request) => {
-      const orgId = principalOf(request).orgId;
-      return trialBalanceView(await ledger.trialBalance(orgId, await nativeLedgerId(ledger, orgId, request.params.id), request.query.as_of));
-    },
-  );
+  asOfRoute(api, reads, {
+    path: '/ledgers/:id/trial-balance', prefix: 'ldg', operationId: 'getTrialBalance', summary: 'Trial balance of a ledger, now or as of the end of a day.', item: S.TrialBalance,
+    report: async (orgId, id, asOf) => trialBalanceView(await ledger.trialBalance(orgId, await nativeLedgerId(ledger, orgId, id), asOf)),
+  });
 }

@@ -1,5 +1,6 @@
 import type { Core } from '../../core.ts';
 import type { SurfaceManifest } from '../../platform/surface-manifest.ts';
+import { checksumKeys } from '../../platform/identity/key-formats.ts';
 import { KONTOR_SCOPES, registerKontorApi } from './index.ts';
 
 /** Kontor's own API: the ledger at `/kontor/v1`, API keys `kt_live_…` / `kt_test_…`. */
@@ -7,7 +8,6 @@ export const nativeSurface: SurfaceManifest<Core> = {
   name: 'kontor',
   title: 'Kontor native API',
   prefixes: ['/kontor/v1'],
-  keyFormat: { live: 'kt_live_', sandbox: 'kt_test_', body: 'checksum' },
-  scopes: KONTOR_SCOPES,
+  apiKeys: { format: checksumKeys('kt'), scopes: KONTOR_SCOPES },
   register: registerKontorApi,
 };

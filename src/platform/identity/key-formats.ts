@@ -15,6 +15,9 @@ export interface KeyFormat {
   body: 'checksum' | 'hex64';
 }
 
+/** The usual format: `<code>_live_…` and `<code>_test_…`, with a checksum. */
+export const checksumKeys = (code: string): KeyFormat => ({ live: `${code}_live_`, sandbox: `${code}_test_`, body: 'checksum' });
+
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 function base62(bytes: Buffer, length: number): string {
