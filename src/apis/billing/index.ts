@@ -15,7 +15,9 @@ import { MeterQueue } from '../../billing/meter-queue.ts';
 /** The meter queue this server commits usage events through, drained when the core closes. */
 function startMetering(core: Core, usage: MeteredUseCache) {
   const { meter: settings } = billingSettings(core.config.env);
-  const queue = new MeterQueue(core.db, core.clock, { capacity: settings.bufferEvents, lingerMs: settings.flushMs, maxConcurrent: 2, maxGroupEvents: 5_000 });
+  // Four group commits in flight: while one waits for its fsync the others are being written
+  // (billing.meter_ingest on 2 cores: 56–59k events/s with 4, 48–54k with 2, 44k with 6).
+  const queue = new MeterQueue(core.db, core.clock, { capacity: settings.bufferEvents, lingerMs: settings.flushMs, maxConcurrent: 4, maxGroupEvents: 5_000 });
   // Each committed group reaches this server's metered use before its requests are answered.
   queue.observe(usage);
   core.atClose(() => queue.drain());
