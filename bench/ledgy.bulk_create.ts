@@ -5,6 +5,7 @@ import { registerLedgyUser } from '../src/ledgy/users.ts';
 import { createAccount } from '../src/ledgy/accounts.ts';
 import type { TransactionInput } from '../src/ledgy/transactions.ts';
 import { bulkCreateTransactions } from '../src/ledgy/transaction-bulk.ts';
+import { cpuPer, cpuTimes } from './lib/cpu.ts';
 import { summary } from './lib/measure.ts';
 import type { Benchmark } from './lib/types.ts';
 
@@ -31,12 +32,17 @@ export default {
       payee: 'Shop',
     });
     await ctx.settle();
+    let created = 0;
+    const cpuBefore = cpuTimes();
     const result = await ctx.loop({ seconds: ctx.seconds, warmupSeconds: 0.5 }, async () => {
       const rows = Array.from({ length: PER_CALL }, row);
       const out = await ctx.db.transaction((tx) => bulkCreateTransactions(deps, tx, user, rows));
       if (out.some((r) => r instanceof Error)) throw new Error('a row failed');
+      created += PER_CALL;
       return PER_CALL;
     });
-    return summary(result);
+    const cpuAfter = cpuTimes();
+    // CPU per 1,000 rows, warm-up included (the rate moves with the machine's other work; these much less).
+    return { ...summary(result), ...cpuPer(cpuBefore, cpuAfter, created, 1000, '1k', ctx.kind === 'embedded') };
   },
 } satisfies Benchmark;

@@ -2,6 +2,7 @@ import { createOrg } from '../src/platform/orgs.ts';
 import { cfoDeps, createWorkspace } from '../src/mycfo/workspaces.ts';
 import { ingestRows, type IngestRow } from '../src/mycfo/ingest.ts';
 import { LedgerEngine } from '../src/ledger/engine.ts';
+import { cpuPer, cpuTimes } from './lib/cpu.ts';
 import { summary } from './lib/measure.ts';
 import type { Benchmark } from './lib/types.ts';
 
@@ -36,6 +37,7 @@ export default {
     };
     await ctx.settle();
     let inserted = 0;
+    const cpuBefore = cpuTimes();
     const result = await ctx.loop({ seconds: ctx.seconds, warmupSeconds: 0.5 }, async () => {
       const batch = rows();
       const r = await ctx.db.transaction((tx) => ingestRows(tx, deps, org.id, ws.id, batch, 'manual'));
@@ -43,6 +45,8 @@ export default {
       if (r.inserted !== PER_CALL) throw new Error(`expected ${PER_CALL} inserted, got ${r.inserted}`);
       return PER_CALL;
     });
-    return { ...summary(result), rows_inserted: inserted };
+    const cpuAfter = cpuTimes();
+    // CPU per 1,000 rows, warm-up included (the rate moves with the machine's other work; these much less).
+    return { ...summary(result), rows_inserted: inserted, ...cpuPer(cpuBefore, cpuAfter, inserted, 1000, '1k', ctx.kind === 'embedded') };
   },
 } satisfies Benchmark;
