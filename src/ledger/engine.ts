@@ -251,10 +251,12 @@ export class LedgerEngine {
   /**
    * Posts every entry or none, inside the caller's transaction (so a surface writes its own
    * rows in the same commit). Entries whose external id already posted are returned as
-   * duplicates.
+   * duplicates. `entryIds` (newId, one per input) lets a caller write rows naming the
+   * entries before posting them; a duplicate keeps the id it was posted with.
    */
-  async postBatch(orgId: string, inputs: EntryInput[], tx: Queryable): Promise<PostResult[]> {
-    return this.post({ orgId, entries: validBatch(inputs, this.clock.now()), batch: true }, tx);
+  async postBatch(orgId: string, inputs: EntryInput[], tx: Queryable, entryIds?: readonly string[]): Promise<PostResult[]> {
+    if (entryIds && entryIds.length !== inputs.length) throw new Error('postBatch: one entry id per input');
+    return this.post({ orgId, entries: validBatch(inputs, this.clock.now()), batch: true, entryIds }, tx);
   }
 
   /**

@@ -66,7 +66,6 @@ export function buildEntry(
   tradingIds: Map<string, string>,
   now: Date,
 ): Entry {
-  const field = (rest: string) => fieldOf(unit, index, rest);
   const postings: Posting[] = new Array(input.postings.length);
   // Nearly every entry is in one asset and sums to zero: checked in this one pass.
   let first: LockedAccount | null = null;
@@ -77,21 +76,21 @@ export function buildEntry(
     const account = accounts.get(p.accountId);
     // Another org's account, or one of another ledger, is simply not there.
     if (!account || account.org_id !== unit.orgId || account.ledger_id !== input.ledgerId) {
-      throw new DomainError('not_found', 'account not found in this ledger', field(`postings[${i}].account_id`));
+      throw new DomainError('not_found', 'account not found in this ledger', fieldOf(unit, index, `postings[${i}].account_id`));
     }
     if (first === null) first = account;
     else if (account.currency !== first.currency || account.scale !== first.scale) oneAsset = false;
     sum += p.amount;
     postings[i] = { accountId: p.accountId, amount: p.amount, asset: account.asset };
   }
-  if (oneAsset && sum === 0n) return entryOf(unit, input, postings, null, now);
+  if (oneAsset && sum === 0n) return entryOf(unit, input, index, postings, null, now);
   const assets = entryAssets(unit.orgId, input, accounts)!;
   const unbalanced = [...assets.values()].filter((a) => a.sum !== 0n);
   let rates: Record<string, string> | null = null;
   if (unbalanced.length > 0) {
     const sums = Object.fromEntries(unbalanced.map((a) => [assetCode(a.asset), a.sum.toString()]));
     if (unbalanced.length !== 2 || assets.size !== 2) {
-      throw new DomainError('unbalanced', 'postings must sum to zero in each asset', field('postings'), { sums });
+      throw new DomainError('unbalanced', 'postings must sum to zero in each asset', fieldOf(unit, index, 'postings'), { sums });
     }
     const [x, y] = unbalanced;
     const found = findRate(input.rates ?? null, x.asset, y.asset);
@@ -99,18 +98,18 @@ export function buildEntry(
       throw new DomainError(
         'unbalanced',
         `postings in ${x.asset.currency} and ${y.asset.currency} need a rate "${x.asset.currency}/${y.asset.currency}"`,
-        field('rates'),
+        fieldOf(unit, index, 'rates'),
         { sums },
       );
     }
     const [base, quote] = found.inverse ? [y, x] : [x, y];
-    const { num, den } = parseRate(found.text, field(`rates.${found.key}`));
+    const { num, den } = parseRate(found.text, fieldOf(unit, index, `rates.${found.key}`));
     // quote_units must equal -base_units × rate, rescaled between the two scales, within one unit.
     const lhs = quote.sum * den * 10n ** BigInt(base.asset.scale);
     const rhs = -base.sum * num * 10n ** BigInt(quote.asset.scale);
     const diff = lhs - rhs < 0n ? rhs - lhs : lhs - rhs;
     if ((base.sum > 0n) === (quote.sum > 0n) || diff > den * 10n ** BigInt(base.asset.scale)) {
-      throw new DomainError('unbalanced', `postings do not match the rate ${found.key} = ${found.text}`, field('rates'), {
+      throw new DomainError('unbalanced', `postings do not match the rate ${found.key} = ${found.text}`, fieldOf(unit, index, 'rates'), {
         sums,
       });
     }
@@ -121,13 +120,13 @@ export function buildEntry(
     }
     rates = { [found.key]: found.text };
   }
-  return entryOf(unit, input, postings, rates, now);
+  return entryOf(unit, input, index, postings, rates, now);
 }
 
-function entryOf(unit: PostingUnit, input: ValidEntry, postings: Posting[], rates: Record<string, string> | null, now: Date): Entry {
+function entryOf(unit: PostingUnit, input: ValidEntry, index: number, postings: Posting[], rates: Record<string, string> | null, now: Date): Entry {
   return {
     orgId: unit.orgId,
-    id: newId(),
+    id: unit.entryIds?.[index] ?? newId(),
     ledgerId: input.ledgerId,
     effectiveAt: input.effectiveAt,
     createdAt: now,

@@ -15,6 +15,8 @@ export interface PostingUnit {
   entries: ValidEntry[];
   /** Prefix for error fields: `` for a single entry, `entries[i].` is added per entry of a batch. */
   batch: boolean;
+  /** Ids made by the caller (newId) for the entries, by position; otherwise each gets a new one. */
+  entryIds?: readonly string[];
   /**
    * Runs in the transaction that commits this unit, once it has posted: the caller's own
    * rows (an Idempotency-Key's stored answer) commit with the entries or not at all.

@@ -1,4 +1,4 @@
-import { tokenArray, type Queryable } from '../platform/db.ts';
+import { prepared, textArray, tokenArray, type Queryable } from '../platform/db.ts';
 import { invalid, notFound } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import type { EntryInput } from '../ledger/types.ts';
@@ -56,16 +56,37 @@ export interface CfoTransaction {
   createdAt: Date;
 }
 
-const UNIQUE_VIOLATION = '23505';
 export const MAX_INGEST_ROWS = 5000;
+
+/**
+ * The rows of one call, each naming the entry it is about to get, with the call's own row in
+ * `cfo_ingests`. The rows' unique index decides what is a duplicate (ON CONFLICT): no probe
+ * first, whose plan hangs on statistics (an `external_id = ANY(…)` probe, planned on a table
+ * that had just grown, filtered every row of the workspace on each call). Answers the
+ * positions (1-based) of the rows it did not take.
+ */
+const INSERT_ROWS = prepared(
+  `WITH t AS (
+     INSERT INTO cfo_transactions (org_id, id, workspace_id, ingest_id, entry_id, kind, subtype, amount_cents, currency,
+                                   occurred_at, vendor, description, external_id, source, created_at)
+     SELECT $1, t.id, $2, $3, t.entry_id, t.kind, t.subtype, t.amount, $4, t.occurred_at, t.vendor, t.description, t.external_id, $5, $6
+       FROM unnest($8::uuid[], $9::uuid[], $10::text[], $11::text[], $12::int8[], $13::timestamptz[], $14::text[], $15::text[], $16::text[])
+         AS t(id, entry_id, kind, subtype, amount, occurred_at, vendor, description, external_id)
+     ON CONFLICT (org_id, workspace_id, kind, external_id) WHERE external_id IS NOT NULL DO NOTHING
+     RETURNING id
+   ), i AS (
+     INSERT INTO cfo_ingests (org_id, id, workspace_id, source, inserted, duplicates, created_at)
+     SELECT $1, $3, $2, $5, n, $7 + cardinality($8::uuid[]) - n, $6 FROM (SELECT count(*)::int AS n FROM t) AS c
+   )
+   SELECT x.n FROM unnest($8::uuid[]) WITH ORDINALITY AS x(id, n) WHERE NOT EXISTS (SELECT 1 FROM t WHERE t.id = x.id)`,
+);
 
 /**
  * Ingests rows as balanced ledger entries (effective on their occurred_at) plus a row each
  * for listing, in `tx`. `external_id` dedups per workspace and kind, across calls and within
  * the call, through the rows' unique index: a known id is a duplicate, whatever its amount,
- * and nothing is overwritten. A concurrent ingest of the same ids makes one transaction lose
- * on that index; its work is rolled back to a savepoint and run again, and then sees those
- * rows (committed by the winner) as duplicates.
+ * and nothing is overwritten; only the rows taken get entries. A concurrent ingest of the
+ * same ids waits on that index for the other to commit, and then counts them as duplicates.
  */
 export async function ingestRows(
   tx: Queryable,
@@ -78,34 +99,10 @@ export async function ingestRows(
   field = 'rows',
 ): Promise<IngestResult> {
   if (rows.length > MAX_INGEST_ROWS) throw invalid(field, `at most ${MAX_INGEST_ROWS} rows per call`);
-  for (let attempt = 1; ; attempt++) {
-    await tx.query('SAVEPOINT ingest');
-    try {
-      const result = await ingestOnce(deps, tx, orgId, workspaceId, rows, source, field);
-      await tx.query('RELEASE SAVEPOINT ingest');
-      return result;
-    } catch (error: any) {
-      if (error?.code !== UNIQUE_VIOLATION || attempt >= 4) throw error;
-      // Read committed: the next attempt's statements see the rows that won.
-      await tx.query('ROLLBACK TO SAVEPOINT ingest');
-    }
-  }
-}
-
-async function ingestOnce(
-  deps: CfoDeps,
-  tx: Queryable,
-  orgId: string,
-  workspaceId: string,
-  rows: IngestRow[],
-  source: string,
-  field: string,
-): Promise<IngestResult> {
   // A share lock: ingest runs beside other ingests but not beside the workspace's deletion.
   const [ws] = await tx.query('SELECT ledger_id, currency FROM cfo_workspaces WHERE org_id = $1 AND id = $2 FOR SHARE', [orgId, workspaceId]);
   if (!ws) throw notFound('workspace');
   const accounts = await deps.accounts.of(orgId, ws.ledger_id);
-  const ingestId = newId();
   const seen = new Set<string>();
   const fresh: { row: IngestRow; kind: TransactionKind }[] = [];
   let duplicates = 0;
@@ -122,23 +119,33 @@ async function ingestOnce(
     }
     fresh.push({ row, kind });
   });
-  // Ids this workspace already holds, one probe per kind on the rows' unique index (which
-  // keeps removed rows too: a known id stays a duplicate, and nothing is overwritten).
-  const known = new Set<string>();
-  for (const kind of ['expense', 'revenue'] as const) {
-    const ids = fresh.filter((f) => f.kind === kind && f.row.externalId).map((f) => f.row.externalId!);
-    if (ids.length === 0) continue;
-    const rows = await tx.query<{ external_id: string }>(
-      `SELECT external_id FROM cfo_transactions WHERE org_id = $1 AND workspace_id = $2 AND kind = $3 AND external_id = ANY($4::text[])`,
-      [orgId, workspaceId, kind, ids],
-    );
-    for (const r of rows) known.add(`${kind}:${r.external_id}`);
-  }
-  const inserted = fresh.filter(({ row, kind }) => !row.externalId || !known.has(`${kind}:${row.externalId}`));
-  duplicates += fresh.length - inserted.length;
-  const entries: EntryInput[] = inserted.map(({ row, kind }) => {
+  const ingestId = newId();
+  const now = deps.clock.now();
+  const entryIds = fresh.map(() => newId());
+  const refused = await tx.query<{ n: bigint }>(INSERT_ROWS, [
+    orgId,
+    workspaceId,
+    ingestId,
+    ws.currency,
+    source,
+    now,
+    duplicates,
+    tokenArray(fresh.map(() => newId())),
+    tokenArray(entryIds),
+    tokenArray(fresh.map((x) => x.kind)),
+    tokenArray(fresh.map((x) => x.row.subtype)),
+    tokenArray(fresh.map((x) => x.row.amountCents)),
+    tokenArray(fresh.map((x) => x.row.occurredAt.toISOString())),
+    textArray(fresh.map((x) => x.row.vendor ?? null)),
+    textArray(fresh.map((x) => x.row.description ?? null)),
+    textArray(fresh.map((x) => x.row.externalId ?? null)),
+  ]);
+  const dropped = new Set(refused.map((r) => Number(r.n) - 1));
+  const kept = dropped.size === 0 ? fresh : fresh.filter((_, i) => !dropped.has(i));
+  const keptIds = dropped.size === 0 ? entryIds : entryIds.filter((_, i) => !dropped.has(i));
+  const clearing = accounts.get('clearing')!;
+  const entries: EntryInput[] = kept.map(({ row, kind }) => {
     const target = accounts.get(ACCOUNT_OF[row.subtype])!;
-    const clearing = accounts.get('clearing')!;
     // Revenue: debit clearing, credit revenue (a refund is a negative revenue row and flips
     // both). Expense: debit the expense, credit clearing.
     const [debit, credit] = kind === 'revenue' ? [clearing, target] : [target, clearing];
@@ -152,42 +159,10 @@ async function ingestOnce(
       ],
     };
   });
-  const entryIds: string[] = [];
   for (let i = 0; i < entries.length; i += 1000) {
-    for (const result of await deps.ledger.postBatch(orgId, entries.slice(i, i + 1000), tx)) entryIds.push(result.entry.id);
+    await deps.ledger.postBatch(orgId, entries.slice(i, i + 1000), tx, keptIds.slice(i, i + 1000));
   }
-  const now = deps.clock.now();
-  if (inserted.length > 0) {
-    await tx.query(
-      `INSERT INTO cfo_transactions (org_id, id, workspace_id, ingest_id, entry_id, kind, subtype, amount_cents, currency,
-                                     occurred_at, vendor, description, external_id, source, created_at)
-       SELECT $1, t.id, $2, $3, t.entry_id, t.kind, t.subtype, t.amount, $4, t.occurred_at, t.vendor, t.description, t.external_id, $5, $6
-         FROM unnest($7::uuid[], $8::uuid[], $9::text[], $10::text[], $11::int8[], $12::timestamptz[], $13::text[], $14::text[], $15::text[])
-           AS t(id, entry_id, kind, subtype, amount, occurred_at, vendor, description, external_id)`,
-      [
-        orgId,
-        workspaceId,
-        ingestId,
-        ws.currency,
-        source,
-        now,
-        tokenArray(inserted.map(() => newId())),
-        tokenArray(entryIds),
-        tokenArray(inserted.map((x) => x.kind)),
-        tokenArray(inserted.map((x) => x.row.subtype)),
-        tokenArray(inserted.map((x) => x.row.amountCents)),
-        tokenArray(inserted.map((x) => x.row.occurredAt.toISOString())),
-        inserted.map((x) => x.row.vendor ?? null),
-        inserted.map((x) => x.row.description ?? null),
-        inserted.map((x) => x.row.externalId ?? null),
-      ],
-    );
-  }
-  await tx.query(
-    `INSERT INTO cfo_ingests (org_id, id, workspace_id, source, inserted, duplicates, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [orgId, ingestId, workspaceId, source, inserted.length, duplicates, now],
-  );
-  return { ingestId, inserted: inserted.length, duplicates };
+  return { ingestId, inserted: kept.length, duplicates: duplicates + dropped.size };
 }
 
 const toTransaction = (r: any): CfoTransaction => ({
