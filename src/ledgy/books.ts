@@ -30,26 +30,69 @@ export function impliedRate(amount: bigint, converted: bigint): string {
   return `${text.slice(0, -18)}.${text.slice(-18)}`.replace(/\.?0+$/, '') || '0';
 }
 
+/** The system accounts a row's entry posts to, as (kind, currency), in the order they are first needed. */
+function systemNeeds(row: RowForEntry): [SystemKind, string][] {
+  const out: [SystemKind, string][] = [];
+  if (row.from.ledgerAccountId === null) out.push(['unassigned', row.from.currency]);
+  if (row.type === 'income' || row.type === 'adjustment') out.push([row.type === 'income' ? 'income' : 'opening', row.currencyCode]);
+  else if (row.type === 'expense') out.push(['expense', row.currencyCode]);
+  else if (row.to!.ledgerAccountId === null) out.push(['unassigned', row.to!.currency]);
+  return out;
+}
+
+type SystemIds = (kind: SystemKind, currency: string) => string;
+
+/** A side's ledger account, or the unassigned account of its currency. */
+const sideOf = (s: { ledgerAccountId: string | null; currency: string }, sys: SystemIds) => s.ledgerAccountId ?? sys('unassigned', s.currency);
+
 export async function entryFor(deps: LedgyDeps, tx: Queryable, orgId: string, ledgerId: string, row: RowForEntry): Promise<EntryInput> {
-  const sys = (kind: SystemKind, currency: string) => deps.systemAccounts.id(tx, orgId, ledgerId, kind, currency);
-  const side = async (s: { ledgerAccountId: string | null; currency: string }) => s.ledgerAccountId ?? (await sys('unassigned', s.currency));
+  const [entry] = await entriesFor(deps, tx, orgId, ledgerId, [row]);
+  if (entry instanceof DomainError) throw entry;
+  return entry;
+}
+
+/**
+ * The entries of many rows of one write: each system account is looked up (or made) once for
+ * all of them, then every entry is built without waiting. A row that cannot become an entry
+ * gets its refusal in its slot.
+ */
+export async function entriesFor(deps: LedgyDeps, tx: Queryable, orgId: string, ledgerId: string, rows: RowForEntry[]): Promise<(EntryInput | DomainError)[]> {
+  const ids = new Map<string, string>();
+  for (const row of rows) {
+    for (const [kind, currency] of systemNeeds(row)) {
+      const key = `${kind}:${currency}`;
+      if (!ids.has(key)) ids.set(key, await deps.systemAccounts.id(tx, orgId, ledgerId, kind, currency));
+    }
+  }
+  const sys: SystemIds = (kind, currency) => ids.get(`${kind}:${currency}`)!;
+  return rows.map((row) => {
+    try {
+      return entryWith(ledgerId, row, sys);
+    } catch (error) {
+      if (error instanceof DomainError) return error;
+      throw error;
+    }
+  });
+}
+
+function entryWith(ledgerId: string, row: RowForEntry, sys: SystemIds): EntryInput {
   const base = { ledgerId, effectiveAt: row.date, description: row.payee ?? row.note ?? null };
   const cur = row.currencyCode;
   switch (row.type) {
     case 'income':
     case 'adjustment': {
-      const account = await side(row.from);
-      const other = await sys(row.type === 'income' ? 'income' : 'opening', cur);
+      const account = sideOf(row.from, sys);
+      const other = sys(row.type === 'income' ? 'income' : 'opening', cur);
       return { ...base, postings: [{ accountId: account, amount: row.amount }, { accountId: other, amount: -row.amount }] };
     }
     case 'expense': {
-      const account = await side(row.from);
-      return { ...base, postings: [{ accountId: await sys('expense', cur), amount: row.amount }, { accountId: account, amount: -row.amount }] };
+      const account = sideOf(row.from, sys);
+      return { ...base, postings: [{ accountId: sys('expense', cur), amount: row.amount }, { accountId: account, amount: -row.amount }] };
     }
     case 'transfer': {
       const to = row.to!;
-      const from = await side(row.from);
-      const dest = await side(to);
+      const from = sideOf(row.from, sys);
+      const dest = sideOf(to, sys);
       if (to.currency === row.from.currency) {
         return { ...base, postings: [{ accountId: dest, amount: row.amount }, { accountId: from, amount: -row.amount }] };
       }

@@ -1,8 +1,9 @@
-import { Dictionary, tokenArray, type Queryable } from '../platform/db.ts';
+import { Dictionary, prepared, textArray, tokenArray, type Queryable } from '../platform/db.ts';
 import { DomainError, invalid, notFound, rowRefusal } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import type { LedgyDeps } from './deps.ts';
-import { entryFor } from './books.ts';
+import { entriesFor, type RowForEntry } from './books.ts';
+import type { EntryInput } from '../ledger/types.ts';
 import type { LedgyUser } from './users.ts';
 import { SYSTEM_CATEGORY_IDS } from './catalogue.ts';
 import { inSavepoint } from './savepoint.ts';
@@ -15,6 +16,17 @@ export type BulkSlot<T> = T | DomainError;
 
 /** The refusal of one row (a domain error, or the database refusing its data), else null. */
 const refusalOf = (error: unknown): DomainError | null => (error instanceof DomainError ? error : rowRefusal(error));
+
+/** The good rows of a bulk create, in one statement (prepared: the same text on every call). */
+const INSERT_ROWS = prepared(
+  `INSERT INTO ledgy_transactions (org_id, id, user_id, type, amount, currency_code, exchange_rate, converted_amount, date,
+                                   account_id, category_id, group_id, payee, note, source, entry_id, created_at, updated_at)
+   SELECT $1, r.id, $2, r.type, r.amount, r.currency_code, r.exchange_rate, r.converted_amount, r.date,
+          ($4::uuid[])[r.account], ($5::text[])[r.category], r.group_id, r.payee, r.note, 'api', r.entry_id, $3, $3
+     FROM unnest($6::uuid[], $7::text[], $8::int8[], $9::text[], $10::text[], $11::int8[], $12::timestamptz[],
+                 $13::int4[], $14::int4[], $15::uuid[], $16::text[], $17::text[], $18::uuid[])
+       AS r(id, type, amount, currency_code, exchange_rate, converted_amount, date, account, category, group_id, payee, note, entry_id)`,
+);
 
 /**
  * Best-effort bulk create, set-based: references are read once for all rows, every entry is
@@ -118,7 +130,7 @@ async function createRows(deps: LedgyDeps, tx: Queryable, user: LedgyUser, input
         ).map((r) => r.group_id)
       : [],
   );
-  const ready: { index: number; input: TransactionInput; entry: Awaited<ReturnType<typeof entryFor>> }[] = [];
+  const checked: { index: number; input: TransactionInput; row: RowForEntry }[] = [];
   for (const { input: given, index } of valid) {
     try {
       validateAmounts(given);
@@ -128,13 +140,17 @@ async function createRows(deps: LedgyDeps, tx: Queryable, user: LedgyUser, input
       if (account && account.currency_code !== input.currencyCode) throw invalid('currencyCode', `currencyCode must be the account's currency ${account.currency_code}`);
       if (input.categoryId && !SYSTEM_CATEGORY_IDS.has(input.categoryId) && !categories.has(input.categoryId)) throw notFound('category', 'categoryId');
       if (input.groupId && !groups.has(input.groupId)) throw notFound('group', 'groupId');
-      const entry = await entryFor(deps, tx, user.orgId, user.ledgerId, ledgerSideOf(input, account));
-      ready.push({ index, input, entry });
+      checked.push({ index, input, row: ledgerSideOf(input, account) });
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       out[index] = error;
     }
   }
+  const ready: { index: number; input: TransactionInput; entry: EntryInput }[] = [];
+  (await entriesFor(deps, tx, user.orgId, user.ledgerId, checked.map((c) => c.row))).forEach((entry, i) => {
+    if (entry instanceof DomainError) out[checked[i].index] = entry;
+    else ready.push({ index: checked[i].index, input: checked[i].input, entry });
+  });
   const posted = await deps.ledger.postEach(user.orgId, ready.map((r) => r.entry), tx);
   const good: { index: number; input: TransactionInput; entryId: string; id: string }[] = [];
   posted.forEach((result, i) => {
@@ -150,36 +166,27 @@ async function createRows(deps: LedgyDeps, tx: Queryable, user: LedgyUser, input
     const categoryRefs = new Dictionary();
     const accountOf = good.map((g) => accountRefs.ref(g.input.accountId));
     const categoryOf = good.map((g) => categoryRefs.ref(g.input.categoryId));
-    await tx.query(
-      `INSERT INTO ledgy_transactions (org_id, id, user_id, type, amount, currency_code, exchange_rate, converted_amount, date,
-                                       account_id, category_id, group_id, payee, note, source, entry_id, created_at, updated_at)
-       SELECT $1, r.id, $2, r.type, r.amount, r.currency_code, r.exchange_rate, r.converted_amount, r.date,
-              ($4::uuid[])[r.account], ($5::text[])[r.category], r.group_id, r.payee, r.note, 'api', r.entry_id, $3, $3
-         FROM unnest($6::uuid[], $7::text[], $8::int8[], $9::text[], $10::text[], $11::int8[], $12::timestamptz[],
-                     $13::int4[], $14::int4[], $15::uuid[], $16::text[], $17::text[], $18::uuid[])
-           AS r(id, type, amount, currency_code, exchange_rate, converted_amount, date, account, category, group_id, payee, note, entry_id)`,
-      [
-        user.orgId,
-        user.id,
-        now,
-        tokenArray(accountRefs.values),
-        // Category ids are uuids or system ids (`cat_food_drinks`): plain tokens too.
-        tokenArray(categoryRefs.values),
-        tokenArray(good.map((g) => g.id)),
-        tokenArray(good.map((g) => g.input.type)),
-        tokenArray(good.map((g) => g.input.amount)),
-        tokenArray(good.map((g) => g.input.currencyCode)),
-        tokenArray(good.map((g) => g.input.exchangeRate)),
-        tokenArray(good.map((g) => g.input.convertedAmount)),
-        tokenArray(good.map((g) => g.input.date.toISOString())),
-        tokenArray(accountOf),
-        tokenArray(categoryOf),
-        tokenArray(good.map((g) => g.input.groupId)),
-        good.map((g) => g.input.payee ?? null),
-        good.map((g) => g.input.note ?? null),
-        tokenArray(good.map((g) => g.entryId)),
-      ],
-    );
+    await tx.query(INSERT_ROWS, [
+      user.orgId,
+      user.id,
+      now,
+      tokenArray(accountRefs.values),
+      // Category ids are uuids or system ids (`cat_food_drinks`): plain tokens too.
+      tokenArray(categoryRefs.values),
+      tokenArray(good.map((g) => g.id)),
+      tokenArray(good.map((g) => g.input.type)),
+      tokenArray(good.map((g) => g.input.amount)),
+      tokenArray(good.map((g) => g.input.currencyCode)),
+      tokenArray(good.map((g) => g.input.exchangeRate)),
+      tokenArray(good.map((g) => g.input.convertedAmount)),
+      tokenArray(good.map((g) => g.input.date.toISOString())),
+      tokenArray(accountOf),
+      tokenArray(categoryOf),
+      tokenArray(good.map((g) => g.input.groupId)),
+      textArray(good.map((g) => g.input.payee ?? null)),
+      textArray(good.map((g) => g.input.note ?? null)),
+      tokenArray(good.map((g) => g.entryId)),
+    ]);
     // The rows are what was just written: built here rather than read back.
     for (const g of good) {
       out[g.index] = {

@@ -188,7 +188,14 @@ export function asRowError(error: unknown): unknown {
 
 /** Income and expense convert (if at all) into the user's primary currency. */
 export function settled<T extends TransactionInput>(user: LedgyUser, input: T): T {
-  return { ...input, ...settleConversion({ ...input, fromCurrency: input.currencyCode, toCurrency: user.primaryCurrency }) };
+  const { exchangeRate, convertedAmount } = settleConversion({
+    amount: input.amount,
+    fromCurrency: input.currencyCode,
+    toCurrency: user.primaryCurrency,
+    exchangeRate: input.exchangeRate,
+    convertedAmount: input.convertedAmount,
+  });
+  return { ...input, exchangeRate, convertedAmount };
 }
 
 /** An income or expense row's money and date columns, in table order (type … date), as parameters. */
