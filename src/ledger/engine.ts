@@ -276,14 +276,15 @@ export class LedgerEngine {
   async postEach(orgId: string, inputs: EntryInput[], tx: Queryable): Promise<(PostResult | Error)[]> {
     const out: (PostResult | Error)[] = new Array(inputs.length);
     const units: { index: number; unit: PostingUnit }[] = [];
+    const now = this.clock.now();
     inputs.forEach((input, index) => {
       try {
-        units.push({ index, unit: { orgId, entries: [validEntry(input, '', this.clock.now())], batch: false } });
+        units.push({ index, unit: { orgId, entries: [validEntry(input, '', now)], batch: false } });
       } catch (error) {
         out[index] = error as Error;
       }
     });
-    const outcomes = await applyUnits(tx, units.map((u) => u.unit), this.clock.now());
+    const outcomes = await applyUnits(tx, units.map((u) => u.unit), now);
     outcomes.forEach((outcome, i) => {
       out[units[i].index] = outcome.ok ? outcome.results[0] : outcome.error;
     });
