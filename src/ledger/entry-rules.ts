@@ -14,9 +14,10 @@ export function validEntry(input: EntryInput, prefix: string, now: Date): ValidE
     throw invalid(`${prefix}postings`, 'an entry needs at least two postings');
   }
   if (input.postings.length > MAX_POSTINGS) throw invalid(`${prefix}postings`, `an entry holds at most ${MAX_POSTINGS} postings`);
-  input.postings.forEach((p, i) => {
-    if (typeof p.amount !== 'bigint' || p.amount === 0n) throw invalid(`${prefix}postings[${i}].amount`, 'amount must not be zero');
-  });
+  for (let i = 0; i < input.postings.length; i++) {
+    const amount = input.postings[i].amount;
+    if (typeof amount !== 'bigint' || amount === 0n) throw invalid(`${prefix}postings[${i}].amount`, 'amount must not be zero');
+  }
   const effectiveAt = input.effectiveAt ?? now;
   if (Number.isNaN(effectiveAt.getTime())) throw invalid(`${prefix}effective_at`, 'effective_at is not a valid time');
   if (input.externalId != null && (input.externalId.length === 0 || input.externalId.length > 255)) {

@@ -134,7 +134,9 @@ async function createRows(deps: LedgyDeps, tx: Queryable, user: LedgyUser, input
   for (const { input: given, index } of valid) {
     try {
       validateAmounts(given);
-      const input = settled(user, given);
+      // Nothing to settle (no conversion figures, the user's own currency): the row as given.
+      const plain = given.exchangeRate == null && given.convertedAmount == null && given.currencyCode === user.primaryCurrency;
+      const input = plain ? given : settled(user, given);
       const account = input.accountId ? accounts.get(input.accountId) : undefined;
       if (input.accountId && !account) throw notFound('account', 'accountId');
       if (account && account.currency_code !== input.currencyCode) throw invalid('currencyCode', `currencyCode must be the account's currency ${account.currency_code}`);
