@@ -167,7 +167,14 @@ export async function insertJournalEntries(tx: Queryable, orgId: string, entries
       entries[0].createdAt,
     ],
   );
-  const dims = entries.flatMap((e) => e.lines.flatMap((l, lineNo) => l.dimensionValueIds.map((valueId) => ({ e, l, lineNo, valueId }))));
+  // Loops, not flatMap: nested flatMaps over a batch's lines cost a fifth of this function when no line had a dimension value.
+  const dims: { e: JournalEntry; l: JournalLine; lineNo: number; valueId: string }[] = [];
+  for (const e of entries) {
+    for (let lineNo = 0; lineNo < e.lines.length; lineNo++) {
+      const l = e.lines[lineNo];
+      for (const valueId of l.dimensionValueIds) dims.push({ e, l, lineNo, valueId });
+    }
+  }
   if (dims.length > 0) {
     await tx.query(
       `INSERT INTO ledgerbee_line_dimensions (org_id, entry_id, line_no, dimension_value_id, category_id, account_id, amount, date)

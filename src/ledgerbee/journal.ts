@@ -288,12 +288,19 @@ export async function submitJournalEntries(deps: LedgerBeeDeps, orgId: string, i
 
 /** The journal rows of posted entries: each takes its ledger entry's id. */
 async function writeJournal(tx: Queryable, orgId: string, built: Built[], results: PostResult[]): Promise<JournalEntry[]> {
-  built.forEach((b, i) => {
+  const entries: JournalEntry[] = [];
+  const attachments: AttachmentRow[] = [];
+  for (let i = 0; i < built.length; i++) {
+    const b = built[i];
     b.entry.id = results[i].entry.id;
-    for (const a of b.attachments) a.journalEntryId = b.entry.id;
-  });
-  await insertJournalEntries(tx, orgId, built.map((b) => b.entry), built.flatMap((b) => b.attachments));
-  return built.map((b) => b.entry);
+    entries.push(b.entry);
+    for (const a of b.attachments) {
+      a.journalEntryId = b.entry.id;
+      attachments.push(a);
+    }
+  }
+  await insertJournalEntries(tx, orgId, entries, attachments);
+  return entries;
 }
 
 /**
