@@ -1,4 +1,4 @@
-import { prepared, tokenArray, type Queryable } from '../platform/db.ts';
+import { prepared, textArray, tokenArray, type Queryable } from '../platform/db.ts';
 import type { JournalType } from './chart.ts';
 
 /** One line of a posted journal entry, as the client sent it plus what the server derived. */
@@ -86,6 +86,8 @@ const lineOf = (j: any): JournalLine => {
 
 /** `values`, or null when every one is null: unnest pads a NULL array with NULLs, so nothing is sent or parsed for an empty column. */
 const unlessAllNull = <T>(values: (T | null)[]): (T | null)[] | null => (values.some((v) => v !== null) ? values : null);
+/** Free text as an array literal (quoted by `textArray`, not element by element by the driver), or null when every value is null. */
+const textOrNull = (values: (string | null)[]): string | null => (values.some((v) => v !== null) ? textArray(values) : null);
 
 const COLUMNS = `id, entry_type, to_char(date, 'YYYY-MM-DD') AS date, original_amount, currency, customer_id, vendor_id, description, reference,
   external_system_id, journal_category_id, tag_ids, lines, reverses_id, reversed_by_id, created_at`;
@@ -154,9 +156,9 @@ export async function insertJournalEntries(tx: Queryable, orgId: string, entries
       same ? null : column((e) => e.currency),
       unlessAllNull(column((e) => e.customerId)) && tokenArray(column((e) => e.customerId)),
       unlessAllNull(column((e) => e.vendorId)) && tokenArray(column((e) => e.vendorId)),
-      unlessAllNull(column((e) => e.description)),
-      unlessAllNull(column((e) => e.reference)),
-      unlessAllNull(column((e) => e.externalSystemId)),
+      textOrNull(column((e) => e.description)),
+      textOrNull(column((e) => e.reference)),
+      textOrNull(column((e) => e.externalSystemId)),
       unlessAllNull(column((e) => e.journalCategoryId)) && tokenArray(column((e) => e.journalCategoryId)),
       // Each entry's tags as an array literal of uuids (cast per row: arrays of arrays must be rectangular).
       tags,
