@@ -6,7 +6,7 @@ import type { SharedCommitOptions } from '../ledger/engine.ts';
 import { POSTABLE, type JournalType } from './chart.ts';
 import { findCompany, listChart, listJournalCategories, listVatCodes, type ChartAccount, type Company, type JournalCategory, type LedgerBeeDeps, type VatCode } from './company-store.ts';
 import { dimensionValuesById, insertJournalEntries, type AttachmentRow, type JournalEntry, type JournalLine } from './journal-store.ts';
-import { splitVat } from './vat.ts';
+import { splitVat, type VatSplit } from './vat.ts';
 import { controlAccounts } from './party-parts.ts';
 
 export type { JournalEntry, JournalLine } from './journal-store.ts';
@@ -95,6 +95,15 @@ export function checkLockDate(company: Company, date: string, property: string):
   }
 }
 
+/** Refuses a customer or vendor the company does not have. */
+function checkParty(parties: Parties, kind: 'customer' | 'vendor', id: string, property: string): void {
+  if (!parties[kind].has(id)) throw notFound(kind === 'customer' ? 'CUSTOMER_NOT_FOUND' : 'VENDOR_NOT_FOUND', kind, property);
+}
+
+function addPosting(postings: Map<string, bigint>, accountId: string, amount: bigint): void {
+  postings.set(accountId, (postings.get(accountId) ?? 0n) + amount);
+}
+
 interface Built {
   entry: JournalEntry;
   ledger: EntryInput;
@@ -122,59 +131,60 @@ function build(company: Company, master: Master, dims: Map<string, { categoryId:
   if (isSupplier && !input.vendorId) throw invalid(`${at}vendorId`, `vendorId is required for ${input.entryType} entries`);
   if (!isCustomer && input.customerId && input.entryType !== 'JOURNAL_ENTRY') throw invalid(`${at}customerId`, `customerId is for customer entries`);
   if (!isSupplier && input.vendorId && input.entryType !== 'JOURNAL_ENTRY') throw invalid(`${at}vendorId`, `vendorId is for supplier entries`);
-  const party = (kind: 'customer' | 'vendor', id: string, property: string) => {
-    if (!parties[kind].has(id)) throw notFound(kind === 'customer' ? 'CUSTOMER_NOT_FOUND' : 'VENDOR_NOT_FOUND', kind, property);
-    return parties[kind].get(id) ?? null;
-  };
-  if (input.customerId) party('customer', input.customerId, `${at}customerId`);
-  if (input.vendorId) party('vendor', input.vendorId, `${at}vendorId`);
+  if (input.customerId) checkParty(parties, 'customer', input.customerId, `${at}customerId`);
+  if (input.vendorId) checkParty(parties, 'vendor', input.vendorId, `${at}vendorId`);
 
+  // No closures made per entry or line here: under tsx each named one is also given its name
+  // (a defineProperty), which cost more than the checks (a batch has hundreds of lines).
   const postings = new Map<string, bigint>();
-  const add = (accountId: string, amount: bigint) => postings.set(accountId, (postings.get(accountId) ?? 0n) + amount);
-  const uniqueSeen = new Map<string, string>();
-  const lines: JournalLine[] = input.lines.map((line, i) => {
-    // The line's property path, made only for an error (a batch has hundreds of lines).
-    const path = () => `${at}lines.${i}`;
-    if (line.amount === 0n) throw invalid(`${path()}.amount`, 'amount must not be zero');
+  let uniqueSeen: Map<string, string> | null = null;
+  const lines: JournalLine[] = [];
+  for (let i = 0; i < input.lines.length; i++) {
+    const line = input.lines[i];
+    if (line.amount === 0n) throw invalid(`${at}lines.${i}.amount`, 'amount must not be zero');
     const account = master.accounts.get(line.accountId);
-    if (!account) throw notFound('ACCOUNT_NOT_FOUND', 'account', `${path()}.accountId`);
-    if (!POSTABLE.has(account.ledgerType)) throw invalid(`${path()}.accountId`, `account ${account.number} is a ${account.ledgerType} row and takes no postings`);
-    if (account.control && (isCustomer || isSupplier)) throw invalid(`${path()}.accountId`, `the ${account.control === 'ACCOUNTS_RECEIVABLE' ? 'receivable' : 'payable'} line of a ${input.entryType} entry is added by the server; leave it out`);
-    if (account.control === 'ACCOUNTS_RECEIVABLE' && !line.customerId) throw invalid(`${path()}.customerId`, `account ${account.number} is the receivable control account: its lines need customerId`);
-    if (account.control === 'ACCOUNTS_PAYABLE' && !line.vendorId) throw invalid(`${path()}.vendorId`, `account ${account.number} is the payable control account: its lines need vendorId`);
-    if (line.customerId) party('customer', line.customerId, `${path()}.customerId`);
-    if (line.vendorId) party('vendor', line.vendorId, `${path()}.vendorId`);
-    let split = { net: line.amount, vat: 0n, postings: [] as { accountId: string; amount: bigint }[] };
+    if (!account) throw notFound('ACCOUNT_NOT_FOUND', 'account', `${at}lines.${i}.accountId`);
+    if (!POSTABLE.has(account.ledgerType)) throw invalid(`${at}lines.${i}.accountId`, `account ${account.number} is a ${account.ledgerType} row and takes no postings`);
+    if (account.control && (isCustomer || isSupplier)) throw invalid(`${at}lines.${i}.accountId`, `the ${account.control === 'ACCOUNTS_RECEIVABLE' ? 'receivable' : 'payable'} line of a ${input.entryType} entry is added by the server; leave it out`);
+    if (account.control === 'ACCOUNTS_RECEIVABLE' && !line.customerId) throw invalid(`${at}lines.${i}.customerId`, `account ${account.number} is the receivable control account: its lines need customerId`);
+    if (account.control === 'ACCOUNTS_PAYABLE' && !line.vendorId) throw invalid(`${at}lines.${i}.vendorId`, `account ${account.number} is the payable control account: its lines need vendorId`);
+    if (line.customerId) checkParty(parties, 'customer', line.customerId, `${at}lines.${i}.customerId`);
+    if (line.vendorId) checkParty(parties, 'vendor', line.vendorId, `${at}lines.${i}.vendorId`);
+    let split: VatSplit | null = null;
     if (line.vatCodeId) {
       const code = master.vat.get(line.vatCodeId);
-      if (!code) throw notFound('VAT_CODE_NOT_FOUND', 'VAT code', `${path()}.vatCodeId`);
+      if (!code) throw notFound('VAT_CODE_NOT_FOUND', 'VAT code', `${at}lines.${i}.vatCodeId`);
       split = splitVat(line.amount, code);
     }
     const dimensionValueIds = line.dimensionValueIds && line.dimensionValueIds.length > 0 ? [...new Set(line.dimensionValueIds)] : [];
-    dimensionValueIds.forEach((id, j) => {
+    for (let j = 0; j < dimensionValueIds.length; j++) {
+      const id = dimensionValueIds[j];
       const value = dims.get(id);
-      if (!value) throw notFound('DIMENSION_VALUE_NOT_FOUND', 'dimension value', `${path()}.dimensionValueIds.${j}`);
-      if (!value.isUnique) return;
+      if (!value) throw notFound('DIMENSION_VALUE_NOT_FOUND', 'dimension value', `${at}lines.${i}.dimensionValueIds.${j}`);
+      if (!value.isUnique) continue;
+      uniqueSeen ??= new Map();
       const other = uniqueSeen.get(value.categoryId);
-      if (other && other !== id) throw invalid(`${path()}.dimensionValueIds.${j}`, 'its dimension is unique: an entry takes at most one of its values');
+      if (other && other !== id) throw invalid(`${at}lines.${i}.dimensionValueIds.${j}`, 'its dimension is unique: an entry takes at most one of its values');
       uniqueSeen.set(value.categoryId, id);
-    });
-    add(account.id, split.net);
-    for (const p of split.postings) add(p.accountId, p.amount);
-    return {
+    }
+    const net = split ? split.net : line.amount;
+    addPosting(postings, account.id, net);
+    if (split) for (const p of split.postings) addPosting(postings, p.accountId, p.amount);
+    lines.push({
       accountId: account.id,
       amount: line.amount,
       description: line.description ?? null,
       vatCodeId: line.vatCodeId ?? null,
-      vatAmount: split.vat,
-      postedAmount: split.net,
+      vatAmount: split ? split.vat : 0n,
+      postedAmount: net,
       customerId: line.customerId ?? null,
       vendorId: line.vendorId ?? null,
       dimensionValueIds,
       system: false,
-    };
-  });
-  const sum = [...postings.values()].reduce((a, b) => a + b, 0n);
+    });
+  }
+  let sum = 0n;
+  for (const amount of postings.values()) sum += amount;
   let originalAmount = input.originalAmount ?? null;
   if (isCustomer || isSupplier) {
     // The party's group names the control account; the chart's is the fallback.
@@ -185,7 +195,7 @@ function build(company: Company, master: Master, dims: Map<string, { categoryId:
       throw invalid(`${at}originalAmount`, `originalAmount ${originalAmount} does not match the lines: with VAT they come to ${sign * -sum}`);
     }
     originalAmount ??= sign * -sum;
-    if (sum !== 0n) add(control.id, -sum);
+    if (sum !== 0n) addPosting(postings, control.id, -sum);
     lines.push({
       accountId: control.id,
       amount: -sum,
@@ -201,7 +211,8 @@ function build(company: Company, master: Master, dims: Map<string, { categoryId:
   } else if (sum !== 0n && !draft) {
     throw new DomainError('unbalanced', `the entry does not balance: with VAT its lines come to ${sum} (debits positive); they must come to 0`, `${at}lines.${input.lines.length - 1}.amount`);
   }
-  const ledgerPostings = [...postings].filter(([, amount]) => amount !== 0n).map(([accountId, amount]) => ({ accountId, amount }));
+  const ledgerPostings: { accountId: string; amount: bigint }[] = [];
+  for (const [accountId, amount] of postings) if (amount !== 0n) ledgerPostings.push({ accountId, amount });
   if (ledgerPostings.length < 2 && !draft) throw invalid(`${at}lines`, 'the entry posts nothing: its lines cancel out on every account');
   // The ledger gives the entry its id when it posts (writeJournal); none is made here.
   const id = '';
@@ -277,12 +288,19 @@ export async function submitJournalEntries(deps: LedgerBeeDeps, orgId: string, i
 
 /** The journal rows of posted entries: each takes its ledger entry's id. */
 async function writeJournal(tx: Queryable, orgId: string, built: Built[], results: PostResult[]): Promise<JournalEntry[]> {
-  built.forEach((b, i) => {
+  const entries: JournalEntry[] = [];
+  const attachments: AttachmentRow[] = [];
+  for (let i = 0; i < built.length; i++) {
+    const b = built[i];
     b.entry.id = results[i].entry.id;
-    for (const a of b.attachments) a.journalEntryId = b.entry.id;
-  });
-  await insertJournalEntries(tx, orgId, built.map((b) => b.entry), built.flatMap((b) => b.attachments));
-  return built.map((b) => b.entry);
+    entries.push(b.entry);
+    for (const a of b.attachments) {
+      a.journalEntryId = b.entry.id;
+      attachments.push(a);
+    }
+  }
+  await insertJournalEntries(tx, orgId, entries, attachments);
+  return entries;
 }
 
 /**
@@ -298,16 +316,26 @@ async function buildAll(deps: LedgerBeeDeps, tx: Queryable, orgId: string, input
   const company = await findCompany(tx, orgId);
   if (!company) throw new DomainError('not_found', 'company not found');
   const master = await masterData(deps, tx, orgId);
-  const dims = await dimensionValuesById(tx, orgId, [...new Set(inputs.flatMap((e) => e.lines.flatMap((l) => l.dimensionValueIds ?? [])))]);
+  // The ids the entries and their lines name, gathered in one pass (most batches name none).
+  const dimensionIds = new Set<string>();
+  const customerIds = new Set<string>();
+  const vendorIds = new Set<string>();
+  for (const e of inputs) {
+    if (e.customerId) customerIds.add(e.customerId);
+    if (e.vendorId) vendorIds.add(e.vendorId);
+    for (const l of e.lines) {
+      if (l.customerId) customerIds.add(l.customerId);
+      if (l.vendorId) vendorIds.add(l.vendorId);
+      if (l.dimensionValueIds) for (const id of l.dimensionValueIds) dimensionIds.add(id);
+    }
+  }
+  const dims = await dimensionValuesById(tx, orgId, [...dimensionIds]);
   const now = deps.clock.now();
-  const parties = await partiesOf(tx, orgId, inputs);
-  return inputs.map((input, i) => build(company, master, dims, parties, input, at(i), now, draft));
-}
-
-/** The customers and vendors the entries and their lines name, with their groups' control accounts. */
-async function partiesOf(tx: Queryable, orgId: string, inputs: JournalEntryInput[]): Promise<Parties> {
-  const ids = (field: 'customerId' | 'vendorId') => [...new Set(inputs.flatMap((e) => [e[field], ...e.lines.map((l) => l[field])]).filter((id): id is string => !!id))];
-  return { customer: await controlAccounts(tx, 'customer', orgId, ids('customerId')), vendor: await controlAccounts(tx, 'vendor', orgId, ids('vendorId')) };
+  // The customers and vendors named, with their groups' control accounts.
+  const parties: Parties = { customer: await controlAccounts(tx, 'customer', orgId, [...customerIds]), vendor: await controlAccounts(tx, 'vendor', orgId, [...vendorIds]) };
+  const built: Built[] = [];
+  for (let i = 0; i < inputs.length; i++) built.push(build(company, master, dims, parties, inputs[i], at(i), now, draft));
+  return built;
 }
 
 /** The ledger's own refusals name its fields (`entries[2].postings`): said in LedgerBee's terms. */

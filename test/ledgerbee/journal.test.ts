@@ -121,3 +121,28 @@ test('lines are stored with only the keys they hold; rows stored with every key 
     assert.deepEqual((await listJournalEntries(t.db, c.orgId, filter, { offset: 0, limit: 10 })).items.map((e) => e.id), [entry.id]);
   }
 });
+
+test("an entry's free text is stored as written, whatever it holds (quotes, backslashes, braces, commas, NULL, empty)", async () => {
+  const c = await company();
+  const texts = ['say "hi"', 'back\\slash', '{a,b}', 'NULL', '', ' spaced ', 'ünï € 😀'];
+  const posted = await c.post(
+    texts.map((text, i) => ({
+      entryType: 'JOURNAL_ENTRY' as const,
+      date: '2026-03-01',
+      description: text,
+      reference: i % 2 === 0 ? text : null,
+      externalSystemId: i % 3 === 0 ? null : text,
+      lines: [
+        { accountId: c.acct(1100), amount: 100n },
+        { accountId: c.acct(5400), amount: -100n },
+      ],
+    })),
+  );
+  const stored = await journalEntriesById(t.db, c.orgId, posted.map((e) => e.id));
+  texts.forEach((text, i) => {
+    const e = stored.get(posted[i].id)!;
+    assert.equal(e.description, text);
+    assert.equal(e.reference, i % 2 === 0 ? text : null);
+    assert.equal(e.externalSystemId, i % 3 === 0 ? null : text);
+  });
+});

@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { DomainError } from '../../platform/errors.ts';
 import { JOURNAL_TYPES } from '../../ledgerbee/chart.ts';
-import type { AttachmentInput, JournalEntry, JournalEntryInput } from '../../ledgerbee/journal.ts';
+import type { AttachmentInput, JournalEntry, JournalEntryInput, JournalLine } from '../../ledgerbee/journal.ts';
 import { BodyDto, Day, Dto, MinorUnits, Nullable, OneOf, PageOf, PageQuery, Timestamp, Uuid } from './schemas.ts';
 
 /** Attachments: at most 10 per entry, each at most 10 MB, of these types (checked against the file's first bytes too). */
@@ -165,11 +165,44 @@ export function entryInput(body: CreateJournalEntry, at = ''): JournalEntryInput
   };
 }
 
-/** A JSON string, or null. */
-const text = (v: string | null) => (v === null ? 'null' : JSON.stringify(v));
+/** What JSON.stringify would escape in a string (a lone surrogate too): text without any is quoted as it is. */
+const ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
+/** A JSON string, or null (JSON.stringify costs five times the test, and nearly no text needs it). */
+const text = (v: string | null) => (v === null ? 'null' : ESCAPED.test(v) ? JSON.stringify(v) : `"${v}"`);
+/** The ISO text of the last instant asked for: a request's entries share their creation time, and toISOString costs a microsecond or more. */
+let lastInstant = NaN;
+let lastIso = '';
+function iso(d: Date): string {
+  const ms = d.getTime();
+  if (ms !== lastInstant) {
+    lastIso = d.toISOString();
+    lastInstant = ms;
+  }
+  return lastIso;
+}
 /** A uuid (no character JSON escapes), or null. */
 const uuid = (v: string | null) => (v === null ? 'null' : `"${v}"`);
 const uuids = (v: string[]) => (v.length === 0 ? '[]' : `["${v.join('","')}"]`);
+
+/** The end of a line that names no description, party or dimension value and that the client sent: most lines. */
+const PLAIN_LINE_END = ',"description":null,"customerId":null,"vendorId":null,"dimensionValueIds":[],"isSystemLine":false}';
+
+/**
+ * A line of `journalEntryJson`. Each piece joined makes a node the answer's text is later
+ * flattened from (a batch's answer had some 13,000, flattened in 150 µs): the quotes go in the
+ * constant pieces, and a plain line ends in one constant.
+ */
+function lineJson(l: JournalLine): string {
+  const start =
+    l.vatCodeId === null
+      ? `{"accountId":"${l.accountId}","amount":${Number(l.amount)},"vatCodeId":null,"vatAmount":${Number(l.vatAmount)},"postedAmount":${Number(l.postedAmount)}`
+      : `{"accountId":"${l.accountId}","amount":${Number(l.amount)},"vatCodeId":"${l.vatCodeId}","vatAmount":${Number(l.vatAmount)},"postedAmount":${Number(l.postedAmount)}`;
+  if (l.description === null && l.customerId === null && l.vendorId === null && l.dimensionValueIds.length === 0 && !l.system) return start + PLAIN_LINE_END;
+  return (
+    start +
+    `,"description":${text(l.description)},"customerId":${uuid(l.customerId)},"vendorId":${uuid(l.vendorId)},"dimensionValueIds":${uuids(l.dimensionValueIds)},"isSystemLine":${l.system}}`
+  );
+}
 
 /**
  * `JSON.stringify(journalEntryView(e))`, written directly: a batch answers 100 entries of
@@ -178,18 +211,12 @@ const uuids = (v: string[]) => (v.length === 0 ? '[]' : `["${v.join('","')}"]`);
  */
 export function journalEntryJson(e: JournalEntry): string {
   let lines = '';
-  for (let i = 0; i < e.lines.length; i++) {
-    const l = e.lines[i];
-    lines +=
-      `${i === 0 ? '' : ','}{"accountId":${uuid(l.accountId)},"amount":${Number(l.amount)},"vatCodeId":${uuid(l.vatCodeId)},"vatAmount":${Number(l.vatAmount)},` +
-      `"postedAmount":${Number(l.postedAmount)},"description":${text(l.description)},"customerId":${uuid(l.customerId)},"vendorId":${uuid(l.vendorId)},` +
-      `"dimensionValueIds":${uuids(l.dimensionValueIds)},"isSystemLine":${l.system}}`;
-  }
+  for (let i = 0; i < e.lines.length; i++) lines += i === 0 ? lineJson(e.lines[i]) : `,${lineJson(e.lines[i])}`;
   return (
     `{"id":${uuid(e.id)},"entryType":${text(e.entryType)},"date":${text(e.date)},"originalAmount":${e.originalAmount === null ? 'null' : Number(e.originalAmount)},` +
     `"currency":${text(e.currency)},"customerId":${uuid(e.customerId)},"vendorId":${uuid(e.vendorId)},"description":${text(e.description)},"reference":${text(e.reference)},` +
     `"externalSystemId":${text(e.externalSystemId)},"journalCategoryId":${uuid(e.journalCategoryId)},"tagIds":${uuids(e.tagIds)},"lines":[${lines}],` +
-    `"reversesId":${uuid(e.reversesId)},"reversedById":${uuid(e.reversedById)},"createdAt":"${e.createdAt.toISOString()}"}`
+    `"reversesId":${uuid(e.reversesId)},"reversedById":${uuid(e.reversedById)},"createdAt":"${iso(e.createdAt)}"}`
   );
 }
 

@@ -142,13 +142,14 @@ test('the answer of a create is the view as JSON.stringify writes it, whatever t
     customerId: u(3),
     vendorId: u(4),
     description: 'Quote " back\\slash \n newline \u0001 ünï €',
-    reference: '{a,b}',
+    reference: '{a,b} \u2028 \u007f emoji 😀 lone \ud800 end',
     externalSystemId: 'x"y',
     journalCategoryId: u(5),
     tagIds: [u(6), u(7)],
     lines: [line({ description: 'tab\there', vatCodeId: u(8), vatAmount: 25n, postedAmount: 100n, customerId: u(3), vendorId: u(4), dimensionValueIds: [u(9)], system: true }), line({ amount: 0n, postedAmount: 0n })],
     reversesId: u(1),
     reversedById: u(2),
+    createdAt: new Date('2026-03-02T00:00:00Z'),
   };
-  for (const entry of [plain, full] as any[]) assert.equal(journalEntryJson(entry), JSON.stringify(journalEntryView(entry)));
+  for (const entry of [plain, full, plain] as any[]) assert.equal(journalEntryJson(entry), JSON.stringify(journalEntryView(entry)));
 });
