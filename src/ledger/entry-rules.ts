@@ -23,7 +23,18 @@ export function validEntry(input: EntryInput, prefix: string, now: Date): ValidE
   if (input.externalId != null && (input.externalId.length === 0 || input.externalId.length > 255)) {
     throw invalid(`${prefix}external_id`, 'external_id must be 1 to 255 characters');
   }
-  return { ...input, effectiveAt };
+  // Written out, not `{ ...input, effectiveAt }`: on Node 20 a spread followed by more
+  // properties takes V8's slow path (about 1 µs an entry, measured; decision 0033).
+  return {
+    ledgerId: input.ledgerId,
+    postings: input.postings,
+    effectiveAt,
+    externalId: input.externalId,
+    description: input.description,
+    metadata: input.metadata,
+    rates: input.rates,
+    reversesId: (input as ValidEntry).reversesId,
+  };
 }
 
 /** A batch's entries checked, each field named `entries[i].…`; an external id may appear once. */

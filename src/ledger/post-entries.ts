@@ -1,5 +1,5 @@
 import type { Queryable } from '../platform/db.ts';
-import { appendWriteAudit, type WriteAuditRow } from '../platform/write-audit.ts';
+import { appendWriteAudit, auditRow, type WriteAuditRow } from '../platform/write-audit.ts';
 import { DomainError, invalid } from '../platform/errors.ts';
 import { BIGINT_MAX, BIGINT_MIN } from '../platform/money.ts';
 import type { Entry, EntryInput, PostResult } from './types.ts';
@@ -34,7 +34,7 @@ export interface UnitAudit {
 
 /** The audit row of a unit that posted `results`. */
 export function auditRowOf(audit: UnitAudit, results: PostResult[], at: Date): WriteAuditRow {
-  return { ...audit.row, status: results.some((r) => !r.duplicate) ? audit.status.created : audit.status.existing, at };
+  return auditRow(audit.row, results.some((r) => !r.duplicate) ? audit.status.created : audit.status.existing, at);
 }
 
 /** An entry that passed the checks that need no database. */

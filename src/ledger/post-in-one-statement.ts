@@ -1,7 +1,7 @@
 import { Dictionary, prepared, tokenArray, type Queryable } from '../platform/db.ts';
 import { BIGINT_MAX, BIGINT_MIN, type Asset } from '../platform/money.ts';
 import { newId } from '../platform/ids.ts';
-import { writeAuditInsert } from '../platform/write-audit.ts';
+import { auditRow, writeAuditInsert } from '../platform/write-audit.ts';
 import type { Entry, Posting } from './types.ts';
 import type { PostingUnit, UnitOutcome } from './post-entries.ts';
 
@@ -155,7 +155,7 @@ export async function postInOneStatement(db: Queryable, units: PostingUnit[], no
   if (list.some((m) => !inBigint(m.up) || !inBigint(m.down) || !inBigint(m.dayDelta))) return null;
   const past = [...otherDays.values()];
   // Every entry here is new (no external ids), so each audited unit has its `created` status.
-  const audited = units.flatMap((unit) => (unit.audit ? [{ ...unit.audit.row, status: unit.audit.status.created, at: now }] : []));
+  const audited = units.flatMap((unit) => (unit.audit ? [auditRow(unit.audit.row, unit.audit.status.created, now)] : []));
   let rows: { ok: boolean; id: string; currency: string; scale: number }[];
   try {
     rows = await db.query(audited.length > 0 ? ONE_STATEMENT_POST_AUDITED : ONE_STATEMENT_POST, [

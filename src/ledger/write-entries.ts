@@ -1,4 +1,4 @@
-import { Dictionary, prepared, tokenArray, type Queryable } from '../platform/db.ts';
+import { Dictionary, prepared, textArray, tokenArray, type Queryable } from '../platform/db.ts';
 import type { Entry } from './types.ts';
 import type { LockedAccount } from './accounts-for-posting.ts';
 
@@ -25,6 +25,11 @@ async function insertEntries(tx: Queryable, text: string, params: unknown[]): Pr
  */
 function unlessAllNull<T>(values: (T | null)[]): (T | null)[] | null {
   return values.some((v) => v !== null) ? values : null;
+}
+
+/** A text (or JSON text) column as one array literal (`textArray`), or null when it holds no value. */
+function textColumn(values: (string | null)[]): string | null {
+  return unlessAllNull(values) && textArray(values);
 }
 
 /** What a write does to one account: its net change, split by effective day. */
@@ -165,11 +170,11 @@ export async function writeEntries(tx: Queryable, entries: Entry[], accounts: Ma
       tokenArray(e.id),
       tokenArray(e.ledger),
       tokenArray(e.at),
-      unlessAllNull(entries.map((x) => x.externalId)),
-      unlessAllNull(entries.map((x) => x.description)),
+      textColumn(entries.map((x) => x.externalId)),
+      textColumn(entries.map((x) => x.description)),
       unlessAllNull(entries.map((x) => x.reversesId)) && tokenArray(entries.map((x) => x.reversesId)),
-      unlessAllNull(entries.map((x) => (x.rates ? JSON.stringify(x.rates) : null))),
-      unlessAllNull(entries.map((x) => (x.metadata ? JSON.stringify(x.metadata) : null))),
+      textColumn(entries.map((x) => (x.rates ? JSON.stringify(x.rates) : null))),
+      textColumn(entries.map((x) => (x.metadata ? JSON.stringify(x.metadata) : null))),
       tokenArray(p.org),
       tokenArray(p.entry),
       tokenArray(p.seq),

@@ -17,6 +17,14 @@ export interface WriteAuditRow {
 
 const COLUMNS = 'id, org_id, principal_id, surface, operation, request_id, status, at';
 
+/**
+ * A request's audit row with its outcome. Written out field by field: on Node 20
+ * `{ ...row, status, at }` takes V8's slow path (about 1 µs; decision 0033), once per write.
+ */
+export function auditRow(row: Omit<WriteAuditRow, 'status' | 'at'>, status: number, at: Date, id = row.id): WriteAuditRow {
+  return { orgId: row.orgId, principalId: row.principalId, surface: row.surface, operation: row.operation, requestId: row.requestId, status, at, id };
+}
+
 /** Appends audit rows in the caller's transaction, in one statement. */
 export async function appendWriteAudit(tx: Queryable, rows: WriteAuditRow[]): Promise<void> {
   if (rows.length === 0) return;

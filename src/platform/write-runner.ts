@@ -1,6 +1,6 @@
 import type { Db, Queryable } from './db.ts';
 import type { Clock } from './clock.ts';
-import { appendWriteAudit, type WriteAuditRow } from './write-audit.ts';
+import { appendWriteAudit, auditRow, type WriteAuditRow } from './write-audit.ts';
 import { keptAnswer, type IdempotencyScope, type IdempotencyStore, type StoredResponse } from './idempotency.ts';
 
 /** Who writes, through what, and the Idempotency-Key this write answers (claimed, not replayed). */
@@ -55,7 +55,7 @@ export class WriteRunner {
 
   /** The audit row and the stored answer, in the transaction that commits the work. */
   async seal(tx: Queryable, context: WriteContext, response: StoredResponse): Promise<void> {
-    await appendWriteAudit(tx, [{ ...auditOf(context), status: response.status, at: this.clock.now() }]);
+    await appendWriteAudit(tx, [auditRow(auditOf(context), response.status, this.clock.now())]);
     await this.storeAnswer(tx, context, response);
   }
 

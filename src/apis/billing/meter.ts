@@ -4,6 +4,7 @@ import type { SurfaceApp } from '../../platform/http/surface.ts';
 import { writeShared, type SharedCommit } from '../../platform/http/write.ts';
 import type { StoredResponse } from '../../platform/idempotency.ts';
 import { newId } from '../../platform/ids.ts';
+import { auditRow } from '../../platform/write-audit.ts';
 import { billingError } from '../../billing/errors.ts';
 import { getCustomer } from '../../billing/customer-store.ts';
 import { validUsageEvent, type EventOutcome, type StoredUsageEvent } from '../../billing/meter-events.ts';
@@ -113,7 +114,7 @@ export function meterRoutes(api: SurfaceApp, { db, clock }: Core, meter: MeterQu
         at: now,
         events: [event],
         // Written only if the event is stored: a duplicate answers 409 and commits nothing of this request.
-        audit: { ...audit.row, id: event.id, status: 202, at: now },
+        audit: auditRow(audit.row, 202, now, event.id),
         beforeCommit: beforeCommit && (async (tx, outcomes) => (outcomes[0].stored ? beforeCommit(tx, outcomes) : undefined)),
       });
       if (!outcome.stored) throw billingError('duplicate_event', duplicateMessage(outcome), 'idempotency_key');
@@ -141,7 +142,7 @@ export function meterRoutes(api: SurfaceApp, { db, clock }: Core, meter: MeterQu
       const now = clock.now();
       const events = given.map((e, i) => validUsageEvent(inputOf(e), newId(), now, `events[${i}].`));
       const { audit, beforeCommit } = commit.options(batchAnswer, { created: 202, existing: 202 });
-      const outcomes = await meter.submit({ scope: scopeOf(request), tenantId: tenant, at: now, events, audit: { ...audit.row, status: 202, at: now }, beforeCommit });
+      const outcomes = await meter.submit({ scope: scopeOf(request), tenantId: tenant, at: now, events, audit: auditRow(audit.row, 202, now), beforeCommit });
       return batchAnswer(outcomes);
     }),
   );
