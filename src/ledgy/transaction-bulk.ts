@@ -17,6 +17,11 @@ export type BulkSlot<T> = T | DomainError;
 /** The refusal of one row (a domain error, or the database refusing its data), else null. */
 const refusalOf = (error: unknown): DomainError | null => (error instanceof DomainError ? error : rowRefusal(error));
 
+/** The live accounts of the user among those named (prepared: planned once per connection). */
+const ACCOUNT_REFS = prepared(
+  'SELECT id, ledger_account_id, currency_code FROM ledgy_accounts WHERE org_id = $1 AND user_id = $2 AND id = ANY($3::uuid[]) AND deleted_at IS NULL',
+);
+
 /** The good rows of a bulk create, in one statement (prepared: the same text on every call). */
 const INSERT_ROWS = prepared(
   `INSERT INTO ledgy_transactions (org_id, id, user_id, type, amount, currency_code, exchange_rate, converted_amount, date,
@@ -42,7 +47,7 @@ export async function bulkCreateTransactions(
   inputs: BulkSlot<TransactionInput>[],
 ): Promise<BulkSlot<LedgyTransaction>[]> {
   try {
-    return await inSavepoint(tx, deps.systemAccounts, () => createRows(deps, tx, user, inputs));
+    return await inSavepoint(tx, deps.systemAccounts, () => createRows(deps, tx, user, inputs), true);
   } catch (error) {
     if (!rowRefusal(error)) throw error;
   }
@@ -102,10 +107,7 @@ async function createRows(deps: LedgyDeps, tx: Queryable, user: LedgyUser, input
   const accountIds = [...new Set(valid.map((v) => v.input.accountId).filter((x): x is string => !!x))];
   const accounts = new Map(
     (
-      await tx.query<AccountRef>(
-        'SELECT id, ledger_account_id, currency_code FROM ledgy_accounts WHERE org_id = $1 AND user_id = $2 AND id = ANY($3::uuid[]) AND deleted_at IS NULL',
-        [user.orgId, user.id, accountIds],
-      )
+      await tx.query<AccountRef>(ACCOUNT_REFS, [user.orgId, user.id, accountIds])
     ).map((a) => [a.id, a]),
   );
   const categoryIds = [...new Set(valid.map((v) => v.input.categoryId).filter((c): c is string => !!c && !SYSTEM_CATEGORY_IDS.has(c)))];
