@@ -4,12 +4,9 @@ import type { SystemAccounts } from './system-accounts.ts';
 /**
  * Runs `work` inside a SAVEPOINT of the write's transaction: kept when it returns, undone on
  * its own when it throws (the error is rethrown), so one row of a best-effort bulk call fails
- * without taking the others, or the whole call, with it. `keepOpen` skips the RELEASE when
- * `work` succeeds: COMMIT (or ROLLBACK) ends the savepoint with the transaction, and a later
- * savepoint of the same name nests inside it, so nothing changes but one round trip saved.
- * Only for a savepoint made once per call, never per row (each open one is a nesting level).
+ * without taking the others, or the whole call, with it.
  */
-export async function inSavepoint<T>(tx: Queryable, systemAccounts: SystemAccounts, work: () => Promise<T>, keepOpen = false): Promise<T> {
+export async function inSavepoint<T>(tx: Queryable, systemAccounts: SystemAccounts, work: () => Promise<T>): Promise<T> {
   await tx.query('SAVEPOINT ledgy_row');
   systemAccounts.savepoint(tx);
   let result: T;
@@ -21,7 +18,7 @@ export async function inSavepoint<T>(tx: Queryable, systemAccounts: SystemAccoun
     systemAccounts.rolledBack(tx);
     throw error;
   }
-  if (!keepOpen) await tx.query('RELEASE SAVEPOINT ledgy_row');
+  await tx.query('RELEASE SAVEPOINT ledgy_row');
   systemAccounts.released(tx);
   return result;
 }

@@ -7,8 +7,7 @@ import type { EntryInput } from '../ledger/types.ts';
 import type { LedgyUser } from './users.ts';
 import { SYSTEM_CATEGORY_IDS } from './catalogue.ts';
 import { inSavepoint } from './savepoint.ts';
-import { accountsNamed, guardHolds, guardParams, StaleAccounts } from './account-refs.ts';
-import { asRowError, ledgerSideOf, replaceTransaction, settled, validateAmounts, type LedgyTransaction, type TransactionInput } from './transactions.ts';
+import { asRowError, ledgerSideOf, replaceTransaction, settled, validateAmounts, type AccountRef, type LedgyTransaction, type TransactionInput } from './transactions.ts';
 
 /* Best-effort bulk calls: every row is reported on its own, inside the write's one transaction. */
 
@@ -18,31 +17,23 @@ export type BulkSlot<T> = T | DomainError;
 /** The refusal of one row (a domain error, or the database refusing its data), else null. */
 const refusalOf = (error: unknown): DomainError | null => (error instanceof DomainError ? error : rowRefusal(error));
 
-/**
- * The good rows of a bulk create, in one statement (prepared: the same text on every call),
- * if the remembered accounts still hold (see account-refs.ts): answers whether they did.
- */
+/** The good rows of a bulk create, in one statement (prepared: the same text on every call). */
 const INSERT_ROWS = prepared(
-  `WITH guard AS (SELECT ${guardHolds(19, 20, 21)} AS ok),
-   ins AS (
-   INSERT INTO ledgy_transactions (org_id, id, user_id, type, amount, currency_code, exchange_rate, converted_amount, date,
+  `INSERT INTO ledgy_transactions (org_id, id, user_id, type, amount, currency_code, exchange_rate, converted_amount, date,
                                    account_id, category_id, group_id, payee, note, source, entry_id, created_at, updated_at)
    SELECT $1, r.id, $2, r.type, r.amount, r.currency_code, r.exchange_rate, r.converted_amount, r.date,
           ($4::uuid[])[r.account], ($5::text[])[r.category], r.group_id, r.payee, r.note, 'api', r.entry_id, $3, $3
      FROM unnest($6::uuid[], $7::text[], $8::int8[], $9::text[], $10::text[], $11::int8[], $12::timestamptz[],
                  $13::int4[], $14::int4[], $15::uuid[], $16::text[], $17::text[], $18::uuid[])
-       AS r(id, type, amount, currency_code, exchange_rate, converted_amount, date, account, category, group_id, payee, note, entry_id)
-    WHERE (SELECT ok FROM guard))
-   SELECT ok FROM guard`,
+       AS r(id, type, amount, currency_code, exchange_rate, converted_amount, date, account, category, group_id, payee, note, entry_id)`,
 );
 
 /**
- * Best-effort bulk create, set-based: references are read once for all rows (accounts seen
- * by an earlier call are remembered, see account-refs.ts), every entry is posted in one pass
- * where each row stands alone (a bad row fails by itself), and the good rows are inserted
- * with one statement, all in one savepoint of `tx`. Should the database still refuse a row,
- * that savepoint is undone and each row is made again in a savepoint of its own. Slots hold
- * the row or the reason it failed, in request order.
+ * Best-effort bulk create, set-based: references are read once for all rows, every entry is
+ * posted in one pass where each row stands alone (a bad row fails by itself), and the good
+ * rows are inserted with one statement, all in one savepoint of `tx`. Should the database
+ * still refuse a row, that savepoint is undone and each row is made again in a savepoint of
+ * its own. Slots hold the row or the reason it failed, in request order.
  */
 export async function bulkCreateTransactions(
   deps: LedgyDeps,
@@ -51,13 +42,7 @@ export async function bulkCreateTransactions(
   inputs: BulkSlot<TransactionInput>[],
 ): Promise<BulkSlot<LedgyTransaction>[]> {
   try {
-    try {
-      return await inSavepoint(tx, deps.systemAccounts, () => createRows(deps, tx, user, inputs, true), true);
-    } catch (error) {
-      // Remembered accounts that no longer hold: all undone, so again, reading them.
-      if (!(error instanceof StaleAccounts)) throw error;
-      return await inSavepoint(tx, deps.systemAccounts, () => createRows(deps, tx, user, inputs, false), true);
-    }
+    return await inSavepoint(tx, deps.systemAccounts, () => createRows(deps, tx, user, inputs));
   } catch (error) {
     if (!rowRefusal(error)) throw error;
   }
@@ -111,11 +96,18 @@ export async function bulkReplaceTransactions(
  * Creates the rows that pass their checks, in `tx`: entries posted together (each standing
  * alone: a refused entry takes no other with it), then the rows in one insert.
  */
-async function createRows(deps: LedgyDeps, tx: Queryable, user: LedgyUser, inputs: BulkSlot<TransactionInput>[], mayRemember = false): Promise<BulkSlot<LedgyTransaction>[]> {
+async function createRows(deps: LedgyDeps, tx: Queryable, user: LedgyUser, inputs: BulkSlot<TransactionInput>[]): Promise<BulkSlot<LedgyTransaction>[]> {
   const out: BulkSlot<LedgyTransaction>[] = [...inputs] as BulkSlot<LedgyTransaction>[];
   const valid = inputs.map((input, index) => ({ input, index })).filter((x): x is { input: TransactionInput; index: number } => !(x.input instanceof DomainError));
   const accountIds = [...new Set(valid.map((v) => v.input.accountId).filter((x): x is string => !!x))];
-  const { refs: accounts, remembered } = await accountsNamed(tx, user, accountIds, mayRemember);
+  const accounts = new Map(
+    (
+      await tx.query<AccountRef>(
+        'SELECT id, ledger_account_id, currency_code FROM ledgy_accounts WHERE org_id = $1 AND user_id = $2 AND id = ANY($3::uuid[]) AND deleted_at IS NULL',
+        [user.orgId, user.id, accountIds],
+      )
+    ).map((a) => [a.id, a]),
+  );
   const categoryIds = [...new Set(valid.map((v) => v.input.categoryId).filter((c): c is string => !!c && !SYSTEM_CATEGORY_IDS.has(c)))];
   const categories = new Set(
     categoryIds.length === 0
@@ -169,8 +161,6 @@ async function createRows(deps: LedgyDeps, tx: Queryable, user: LedgyUser, input
       out[ready[i].index] = asRowError(result) as DomainError;
     } else good.push({ index: ready[i].index, input: ready[i].input, entryId: result.entry.id, id: newId() });
   });
-  // Every decision made from remembered accounts (refusals too) is checked by the insert.
-  if (remembered && good.length === 0) throw new StaleAccounts();
   if (good.length > 0) {
     const now = deps.clock.now();
     // A call names a few accounts and categories many times: each goes once (see Dictionary).
@@ -178,7 +168,7 @@ async function createRows(deps: LedgyDeps, tx: Queryable, user: LedgyUser, input
     const categoryRefs = new Dictionary();
     const accountOf = good.map((g) => accountRefs.ref(g.input.accountId));
     const categoryOf = good.map((g) => categoryRefs.ref(g.input.categoryId));
-    const [{ ok }] = await tx.query<{ ok: boolean }>(INSERT_ROWS, [
+    await tx.query(INSERT_ROWS, [
       user.orgId,
       user.id,
       now,
@@ -198,9 +188,7 @@ async function createRows(deps: LedgyDeps, tx: Queryable, user: LedgyUser, input
       textArray(good.map((g) => g.input.payee ?? null)),
       textArray(good.map((g) => g.input.note ?? null)),
       tokenArray(good.map((g) => g.entryId)),
-      ...guardParams(accounts, remembered),
     ]);
-    if (!ok) throw new StaleAccounts();
     // The rows are what was just written: built here rather than read back.
     for (const g of good) {
       out[g.index] = {
