@@ -108,6 +108,23 @@ test('bulk create: best effort with per-row errors; {items} accepted; more than 
   assert.equal(total, 3);
 });
 
+test('bulk create: an account deleted or changed since an earlier call is seen as it is now', async () => {
+  const u = await ledgyUser(t);
+  const gone = await u.account();
+  const moved = await u.account({ name: 'Moves' });
+  // The first call names both accounts (remembered from here on); the USD row is refused.
+  const first = (await u.call('POST', '/api/v1/transactions/bulk', [row({ accountId: gone.id }), row({ accountId: moved.id, currencyCode: 'USD' })])).json();
+  assert.deepEqual([first.items.length, first.errors.map((e: any) => e.index)], [1, [1]]);
+  assert.equal((await u.call('DELETE', `/api/v1/accounts/${gone.id}`)).statusCode, 204);
+  const put = await u.call('PUT', `/api/v1/accounts/${moved.id}`, { name: 'Moves', currencyCode: 'USD', initialBalance: 0, order: 0 });
+  assert.equal(put.statusCode, 200, put.body);
+  const later = (await u.call('POST', '/api/v1/transactions/bulk', [row({ accountId: gone.id }), row({ accountId: moved.id, currencyCode: 'USD' }), row({ accountId: moved.id })])).json();
+  assert.deepEqual(later.items.map((i: any) => [i.accountId, i.currencyCode]), [[moved.id, 'USD']]);
+  assert.deepEqual(later.errors.map((e: any) => e.index), [0, 2]);
+  const usdOnly = (await u.call('POST', '/api/v1/transactions/bulk', [row({ accountId: moved.id, currencyCode: 'USD' })])).json();
+  assert.equal(usdOnly.items.length, 1);
+});
+
 test('bulk update: each item carries its id; failures reported per row', async () => {
   const u = await ledgyUser(t);
   const one = (await u.call('POST', '/api/v1/transactions', row())).json();
