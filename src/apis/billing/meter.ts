@@ -1,14 +1,14 @@
 import { Type, type Static } from 'typebox';
 import type { Core } from '../../core.ts';
 import type { SurfaceApp } from '../../platform/http/surface.ts';
-import { writeShared, type SharedCommit } from '../../platform/http/write.ts';
+import { writeShared } from '../../platform/http/write.ts';
 import type { StoredResponse } from '../../platform/idempotency.ts';
 import { newId } from '../../platform/ids.ts';
 import { auditRow } from '../../platform/write-audit.ts';
 import { billingError } from '../../billing/errors.ts';
 import { getCustomer } from '../../billing/customer-store.ts';
 import { validUsageEvent, type EventOutcome, type StoredUsageEvent } from '../../billing/meter-events.ts';
-import type { MeterQueue, MeterUnit } from '../../billing/meter-queue.ts';
+import type { MeterQueue } from '../../billing/meter-queue.ts';
 import { listUsageEvents, type HistoryUnit } from '../../billing/meter-store.ts';
 import { pageRequest } from '../../billing/scope.ts';
 import { meterHistory, meterUsage, tenantUsage } from '../../billing/usage-reads.ts';

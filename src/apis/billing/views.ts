@@ -1,5 +1,5 @@
 import { parseId } from '../../platform/ids.ts';
-import { subscriptionWire, wireId, wireTime as time } from '../../billing/wire.ts';
+import { subscriptionWire, wireId } from '../../billing/wire.ts';
 import { formatDisplay, moneyView } from '../../billing/money-view.ts';
 import type { Plan } from '../../billing/plan-store.ts';
 import { planWireFields } from '../../billing/plans.ts';

@@ -180,7 +180,7 @@ test('the PDF: a real document with the app, customer, address, tax id, lines, t
   t.clock.set('2025-07-01T00:00:00.000Z');
   const app = await billingApp(t);
   const plan = await app.made('/ledger/plans', metered('m4', { currency: 'eur', pricing: { base_amount: { amount: 123456 }, billing_period: 'monthly', tiers: [{ feature_key: 'api_calls', type: 'graduated', up_to: -1, unit_amount: { amount: 3 } }] } }));
-  const customer = await app.made(
+  await app.made(
     '/ledger/customers',
     customerOf('pdf', { name: 'Alice Johnson', currency: 'eur', billing_address: { line1: '123 Main St', city: 'Berlin', postal_code: '10115', country: 'DE' }, tax_ids: [{ type: 'eu_vat', value: 'DE123456789' }] }),
     { 'x-tenant-id': 'pdf' },
