@@ -30,6 +30,16 @@ export function withKey(t: TestApp, orgId: string, secret: string) {
   return { orgId, secret, headers, call, as, made };
 }
 
+/** The reference's example customer (Customers, POST /ledger/customers). */
+export const referenceCustomer = () => ({
+  name: 'Alice Johnson',
+  email: 'alice@example.com',
+  currency: 'usd',
+  billing_address: { line1: '123 Main St', line2: 'Suite 100', city: 'San Francisco', state: 'CA', postal_code: '94105', country: 'US' },
+  tax_ids: [{ type: 'us_ein', value: '12-3456789' }],
+  metadata: { source: 'signup' },
+});
+
 /** The reference's example plan (Plans, POST /ledger/plans), with another slug when given. */
 export function proPlan(slug = 'pro', extra: Record<string, unknown> = {}) {
   return {

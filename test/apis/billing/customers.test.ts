@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../../helpers/app.ts';
-import { assertError, billingApp, simplePlan } from '../../helpers/billing.ts';
+import { assertError, billingApp, referenceCustomer, simplePlan } from '../../helpers/billing.ts';
 
 let t: TestApp;
 before(async () => {
@@ -9,19 +9,10 @@ before(async () => {
 });
 after(() => t.close());
 
-/** The reference's example body (Customers, POST /ledger/customers). */
-const alice = () => ({
-  name: 'Alice Johnson',
-  email: 'alice@example.com',
-  currency: 'usd',
-  billing_address: { line1: '123 Main St', line2: 'Suite 100', city: 'San Francisco', state: 'CA', postal_code: '94105', country: 'US' },
-  tax_ids: [{ type: 'us_ein', value: '12-3456789' }],
-  metadata: { source: 'signup' },
-});
 
 test('POST /ledger/customers: the reference example answers 201 for the tenant in context, balance 0', async () => {
   const app = await billingApp(t);
-  const res = await app.as('acme-corp')('POST', '/ledger/customers', alice());
+  const res = await app.as('acme-corp')('POST', '/ledger/customers', referenceCustomer());
   assert.equal(res.statusCode, 201, res.body);
   const c = res.json();
   assert.match(c.id, /^cst_[0-9a-z]{26}$/);
@@ -31,8 +22,8 @@ test('POST /ledger/customers: the reference example answers 201 for the tenant i
   assert.equal(c.email, 'alice@example.com');
   assert.equal(c.currency, 'usd');
   assert.deepEqual(c.balance, { amount: 0, currency: 'usd', display: '$0.00' });
-  assert.deepEqual(c.billing_address, alice().billing_address);
-  assert.deepEqual(c.tax_ids, alice().tax_ids);
+  assert.deepEqual(c.billing_address, referenceCustomer().billing_address);
+  assert.deepEqual(c.tax_ids, referenceCustomer().tax_ids);
   assert.deepEqual(c.metadata, { source: 'signup' });
   assert.ok(c.created_at && c.updated_at);
 });
@@ -40,7 +31,7 @@ test('POST /ledger/customers: the reference example answers 201 for the tenant i
 test('POST /ledger/customers: every documented error code; tenant context required', async () => {
   const app = await billingApp(t);
   const post = app.as('globex');
-  assertError(await app.call('POST', '/ledger/customers', alice()), 401, 'unauthorized', 'X-Tenant-ID');
+  assertError(await app.call('POST', '/ledger/customers', referenceCustomer()), 401, 'unauthorized', 'X-Tenant-ID');
   assertError(await post('POST', '/ledger/customers', { email: 'x@example.com' }), 400, 'invalid_input', 'name');
   assertError(await post('POST', '/ledger/customers', { name: 'X' }), 400, 'invalid_input', 'email');
   assertError(await post('POST', '/ledger/customers', { name: 'X', email: 'not-an-email' }), 400, 'invalid_email', 'email');
@@ -66,7 +57,7 @@ test('GET /ledger/customers: the app-wide list with the key alone, paginated; a 
 
 test('GET /ledger/customers/{id} and /email/{email}: found; 404 customer_not_found', async () => {
   const app = await billingApp(t);
-  const made = await app.made('/ledger/customers', alice(), { 'x-tenant-id': 'acme-corp' });
+  const made = await app.made('/ledger/customers', referenceCustomer(), { 'x-tenant-id': 'acme-corp' });
   assert.deepEqual((await app.call('GET', `/ledger/customers/${made.id}`)).json(), made);
   assert.deepEqual((await app.call('GET', '/ledger/customers/email/alice@example.com')).json(), made);
   assert.deepEqual((await app.call('GET', '/ledger/customers/email/ALICE@example.com')).json(), made);
@@ -79,7 +70,7 @@ test('GET /ledger/customers/{id} and /email/{email}: found; 404 customer_not_fou
 
 test('PUT /ledger/customers/{id}: the reference example changes only the fields given', async () => {
   const app = await billingApp(t);
-  const made = await app.made('/ledger/customers', alice(), { 'x-tenant-id': 'acme-corp' });
+  const made = await app.made('/ledger/customers', referenceCustomer(), { 'x-tenant-id': 'acme-corp' });
   const address = { line1: '456 Oak Ave', city: 'New York', state: 'NY', postal_code: '10001', country: 'US' };
   const res = await app.call('PUT', `/ledger/customers/${made.id}`, { name: 'Alice Smith', billing_address: address });
   assert.equal(res.statusCode, 200, res.body);
@@ -98,7 +89,7 @@ test('PUT /ledger/customers/{id}: the reference example changes only the fields 
 test('DELETE /ledger/customers/{id}: 204; has_active_subscriptions while its tenant has a live one; customer_not_found', async () => {
   const app = await billingApp(t);
   const plan = await app.made('/ledger/plans', simplePlan('basic', 100));
-  const busy = await app.made('/ledger/customers', alice(), { 'x-tenant-id': 'acme-corp' });
+  const busy = await app.made('/ledger/customers', referenceCustomer(), { 'x-tenant-id': 'acme-corp' });
   const idle = await app.made('/ledger/customers', { name: 'Bob', email: 'bob@example.com' }, { 'x-tenant-id': 'globex' });
   const sub = await app.made('/ledger/subscriptions', { tenant_id: 'acme-corp', plan_id: plan.id });
   assertError(await app.call('DELETE', `/ledger/customers/${busy.id}`), 400, 'has_active_subscriptions');
@@ -113,7 +104,7 @@ test('DELETE /ledger/customers/{id}: 204; has_active_subscriptions while its ten
 test("GET /ledger/customers/{id}/subscriptions: its tenant's subscriptions, newest first", async () => {
   const app = await billingApp(t);
   const plan = await app.made('/ledger/plans', simplePlan('basic', 100));
-  const c = await app.made('/ledger/customers', alice(), { 'x-tenant-id': 'acme-corp' });
+  const c = await app.made('/ledger/customers', referenceCustomer(), { 'x-tenant-id': 'acme-corp' });
   const first = await app.made('/ledger/subscriptions', { tenant_id: 'acme-corp', plan_id: plan.id });
   await app.call('POST', `/ledger/subscriptions/${first.id}/cancel`, { immediately: true });
   t.clock.advance(1000);

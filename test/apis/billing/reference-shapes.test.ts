@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../../helpers/app.ts';
-import { assertError, billingApp, proPlan } from '../../helpers/billing.ts';
+import { assertError, billingApp, proPlan, referenceCustomer } from '../../helpers/billing.ts';
 
 /*
  * Reference 003, replayed line by line: each operation of Plans, Subscriptions, Metering,
@@ -304,14 +304,7 @@ test('Plans: POST, GET list, GET by slug, PUT, DELETE answer the reference shape
 });
 
 test('Customers: POST, GET list, GET by id and email, PUT answer the reference shapes and codes', async () => {
-  const body = {
-    name: 'Alice Johnson',
-    email: 'alice@example.com',
-    currency: 'usd',
-    billing_address: { line1: '123 Main St', line2: 'Suite 100', city: 'San Francisco', state: 'CA', postal_code: '94105', country: 'US' },
-    tax_ids: [{ type: 'us_ein', value: '12-3456789' }],
-    metadata: { source: 'signup' },
-  };
+  const body = referenceCustomer();
   customer = assertAnswer(await acme('POST', '/ledger/customers', body), 201, CUSTOMER);
   assert.deepEqual(customer.balance, { amount: 0, currency: 'usd', display: '$0.00' });
   const other = app.as('globex');
