@@ -1,4 +1,4 @@
-import { Dictionary, prepared, textArray, tokenArray, type Queryable } from '../platform/db.ts';
+import { Dictionary, prepared, textArrayOrNull, tokenArray, tokenArrayOrNull, type Queryable } from '../platform/db.ts';
 import type { Entry } from './types.ts';
 import type { LockedAccount } from './accounts-for-posting.ts';
 
@@ -16,20 +16,6 @@ async function insertEntries(tx: Queryable, text: string, params: unknown[]): Pr
     }
     throw error;
   }
-}
-
-/**
- * Null for a column with no value at all (most writes have no external ids, descriptions,
- * reversals, rates or metadata): unnest reads a NULL array as empty and pads it with NULLs,
- * so a thousand NULLs are neither escaped here nor parsed by the server.
- */
-function unlessAllNull<T>(values: (T | null)[]): (T | null)[] | null {
-  return values.some((v) => v !== null) ? values : null;
-}
-
-/** A text (or JSON text) column as one array literal (`textArray`), or null when it holds no value. */
-function textColumn(values: (string | null)[]): string | null {
-  return unlessAllNull(values) && textArray(values);
 }
 
 /** What a write does to one account: its net change, split by effective day. */
@@ -170,11 +156,11 @@ export async function writeEntries(tx: Queryable, entries: Entry[], accounts: Ma
       tokenArray(e.id),
       tokenArray(e.ledger),
       tokenArray(e.at),
-      textColumn(entries.map((x) => x.externalId)),
-      textColumn(entries.map((x) => x.description)),
-      unlessAllNull(entries.map((x) => x.reversesId)) && tokenArray(entries.map((x) => x.reversesId)),
-      textColumn(entries.map((x) => (x.rates ? JSON.stringify(x.rates) : null))),
-      textColumn(entries.map((x) => (x.metadata ? JSON.stringify(x.metadata) : null))),
+      textArrayOrNull(entries.map((x) => x.externalId)),
+      textArrayOrNull(entries.map((x) => x.description)),
+      tokenArrayOrNull(entries.map((x) => x.reversesId)),
+      textArrayOrNull(entries.map((x) => (x.rates ? JSON.stringify(x.rates) : null))),
+      textArrayOrNull(entries.map((x) => (x.metadata ? JSON.stringify(x.metadata) : null))),
       tokenArray(p.org),
       tokenArray(p.entry),
       tokenArray(p.seq),

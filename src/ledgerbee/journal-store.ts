@@ -1,4 +1,4 @@
-import { prepared, textArray, tokenArray, type Queryable } from '../platform/db.ts';
+import { prepared, textArrayOrNull, tokenArray, tokenArrayOrNull, unlessAllNull, type Queryable } from '../platform/db.ts';
 import type { JournalType } from './chart.ts';
 
 /** One line of a posted journal entry, as the client sent it plus what the server derived. */
@@ -84,10 +84,6 @@ const lineOf = (j: any): JournalLine => {
   };
 };
 
-/** `values`, or null when every one is null: unnest pads a NULL array with NULLs, so nothing is sent or parsed for an empty column. */
-const unlessAllNull = <T>(values: (T | null)[]): (T | null)[] | null => (values.some((v) => v !== null) ? values : null);
-/** Free text as an array literal (quoted by `textArray`, not element by element by the driver), or null when every value is null. */
-const textOrNull = (values: (string | null)[]): string | null => (values.some((v) => v !== null) ? textArray(values) : null);
 
 const COLUMNS = `id, entry_type, to_char(date, 'YYYY-MM-DD') AS date, original_amount, currency, customer_id, vendor_id, description, reference,
   external_system_id, journal_category_id, tag_ids, lines, reverses_id, reversed_by_id, created_at`;
@@ -152,18 +148,18 @@ export async function insertJournalEntries(tx: Queryable, orgId: string, entries
       tokenArray(column((e) => e.id)),
       tokenArray(column((e) => e.entryType)),
       tokenArray(column((e) => e.date)),
-      unlessAllNull(column((e) => e.originalAmount)) && tokenArray(column((e) => e.originalAmount)),
+      tokenArrayOrNull(column((e) => e.originalAmount)),
       same ? null : column((e) => e.currency),
-      unlessAllNull(column((e) => e.customerId)) && tokenArray(column((e) => e.customerId)),
-      unlessAllNull(column((e) => e.vendorId)) && tokenArray(column((e) => e.vendorId)),
-      textOrNull(column((e) => e.description)),
-      textOrNull(column((e) => e.reference)),
-      textOrNull(column((e) => e.externalSystemId)),
-      unlessAllNull(column((e) => e.journalCategoryId)) && tokenArray(column((e) => e.journalCategoryId)),
+      tokenArrayOrNull(column((e) => e.customerId)),
+      tokenArrayOrNull(column((e) => e.vendorId)),
+      textArrayOrNull(column((e) => e.description)),
+      textArrayOrNull(column((e) => e.reference)),
+      textArrayOrNull(column((e) => e.externalSystemId)),
+      tokenArrayOrNull(column((e) => e.journalCategoryId)),
       // Each entry's tags as an array literal of uuids (cast per row: arrays of arrays must be rectangular).
       tags,
       lines,
-      unlessAllNull(column((e) => e.reversesId)) && tokenArray(column((e) => e.reversesId)),
+      tokenArrayOrNull(column((e) => e.reversesId)),
       same ? null : column((e) => e.createdAt),
       entries[0].currency,
       entries[0].createdAt,

@@ -213,6 +213,21 @@ export function textArray(values: readonly (string | null)[]): string {
 }
 
 /**
+ * `values`, or null when every one is null (most bulk writes have no external ids,
+ * descriptions, reversals or metadata): unnest reads a NULL array as empty and pads it with
+ * NULLs, so nothing is escaped here, sent or parsed by the server for an empty column.
+ */
+export function unlessAllNull<T>(values: readonly (T | null)[]): readonly (T | null)[] | null {
+  return values.some((v) => v !== null) ? values : null;
+}
+
+/** `tokenArray(values)`, or null when every value is null (see `unlessAllNull`). */
+export const tokenArrayOrNull = (values: readonly (string | number | bigint | null)[]): string | null => (unlessAllNull(values) ? tokenArray(values) : null);
+
+/** `textArray(values)`, or null when every value is null (see `unlessAllNull`). */
+export const textArrayOrNull = (values: readonly (string | null)[]): string | null => (unlessAllNull(values) ? textArray(values) : null);
+
+/**
  * Distinct values, each sent once and referred to by its 1-based position: a write names
  * one org, a ledger or two and a handful of accounts many times over, and each uuid sent
  * costs encoding, sending and parsing (a microsecond or so on the server) where a small integer costs a
