@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../../helpers/app.ts';
@@ -81,16 +82,21 @@ test('keys create --surface ledgerbee --ip: the allow-list is kept and shown; a 
 });
 
 test('token and revoke: a limit per client IP and client_id, headers on every answer, 429 in the OAuth shape', async () => {
-  const form = (body: Record<string, string>) => ({ method: 'POST' as const, url: '/api/v1/auth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, remoteAddress: '198.51.100.9', payload: new URLSearchParams(body).toString() });
+  // Addresses and a client_id of this run only: with TEST_REDIS_URL the limits live in a Redis
+  // that outlasts the run, and a run repeated within the minute found them already spent.
+  const address = () => `2001:db8::${randomBytes(6).toString('hex').match(/.{4}/g)!.join(':')}`;
+  const ip = address();
+  const form = (body: Record<string, string>) => ({ method: 'POST' as const, url: '/api/v1/auth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, remoteAddress: ip, payload: new URLSearchParams(body).toString() });
+  const unknownClient = `lbc_unknown_${randomBytes(6).toString('hex')}`;
   const statuses: number[] = [];
   let last;
   for (let i = 0; i < 4; i++) {
-    last = await t.request(form({ grant_type: 'client_credentials', client_id: 'lbc_unknown', client_secret: 'x' }));
+    last = await t.request(form({ grant_type: 'client_credentials', client_id: unknownClient, client_secret: 'x' }));
     statuses.push(last.statusCode);
     assert.ok(last.headers['x-rate-limit-remaining'] !== undefined && last.headers['x-rate-limit-reset'] !== undefined);
   }
   assert.deepEqual(statuses, [401, 401, 401, 429]);
   assert.deepEqual(last!.json(), { error: 'invalid_client', error_description: 'Rate limit exceeded. Try again later.' });
-  const unsupported = await t.request({ ...form({ grant_type: 'password', client_id: 'lbc_x', client_secret: 'x' }), remoteAddress: '198.51.100.10' });
+  const unsupported = await t.request({ ...form({ grant_type: 'password', client_id: 'lbc_x', client_secret: 'x' }), remoteAddress: address() });
   assertError(unsupported, 400, 'UNSUPPORTED_GRANT_TYPE', 'grant_type');
 });
