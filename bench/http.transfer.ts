@@ -4,6 +4,7 @@ import { startBenchServer } from './lib/http-app.ts';
 import { round } from './lib/measure.ts';
 import type { Benchmark } from './lib/types.ts';
 import { watchStalls } from './lib/stalls.ts';
+import { durableWriteFloor } from './lib/durable-write-floor.ts';
 
 const RATE = 200;
 const ACCOUNTS = 1_000;
@@ -11,7 +12,9 @@ const ACCOUNTS = 1_000;
 /**
  * A steady client posting one transfer at a time through POST /kontor/v1/entries (API key,
  * rate limit, validation, the engine, serialisation), at a fixed 200 requests a second from
- * another thread: the latency a caller sees at that load.
+ * another thread: the latency a caller sees at that load. Then, in the same run, the floor:
+ * the same client and rate against a bare route committing one single-row UPDATE (`floor_*`),
+ * what this machine's wake-ups and fsync cost any durable write over HTTP at that moment.
  */
 export default {
   name: 'http.transfer',
@@ -48,10 +51,12 @@ export default {
       });
       const errors = r.requests - (r.statuses['201'] ?? 0);
       const stalled = await stalls.stop();
+      const floor = await durableWriteFloor(ctx, RATE);
       return {
         ...latencySummary(r),
         max_ms: round(Math.max(...r.latenciesMs), 3),
         errors,
+        ...floor,
         // What else happened during the window: a single pause of X ms holds up X/5 requests
         // at 200 a second, so one long enough sets the p99 by itself.
         ...stalled,
