@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { runAddress } from '../../helpers/run-identities.ts';
 import { startTestApp, type TestApp } from '../../helpers/app.ts';
 import { assertError, ledgerbeeCompany } from '../../helpers/ledgerbee.ts';
 import { ledgerbeeCommands } from '../../../src/apis/ledgerbee/commands.ts';
@@ -82,9 +83,8 @@ test('keys create --surface ledgerbee --ip: the allow-list is kept and shown; a 
 });
 
 test('token and revoke: a limit per client IP and client_id, headers on every answer, 429 in the OAuth shape', async () => {
-  // Addresses and a client_id of this run only: with TEST_REDIS_URL the limits live in a Redis
-  // that outlasts the run, and a run repeated within the minute found them already spent.
-  const address = () => `2001:db8::${randomBytes(6).toString('hex').match(/.{4}/g)!.join(':')}`;
+  // Addresses and a client_id of this run only (test/helpers/run-identities.ts).
+  const address = runAddress;
   const ip = address();
   const form = (body: Record<string, string>) => ({ method: 'POST' as const, url: '/api/v1/auth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, remoteAddress: ip, payload: new URLSearchParams(body).toString() });
   const unknownClient = `lbc_unknown_${randomBytes(6).toString('hex')}`;
