@@ -1,5 +1,5 @@
 import { appendAuditLog } from '../platform/audit.ts';
-import type { Queryable } from '../platform/db.ts';
+import { prepared, type Queryable } from '../platform/db.ts';
 import { notFound } from '../platform/errors.ts';
 import { assetCode, type Asset } from '../platform/money.ts';
 import { ACCOUNT_COLUMNS, toAccount, type AccountRow } from './queries.ts';
@@ -61,23 +61,31 @@ export async function rawBalanceAsOf(db: Queryable, orgId: string, accountId: st
 }
 
 /**
+ * Prepared: the metrics routes run it on every request, where parsing and planning it cost
+ * as much as running it (0.3-0.6 ms each on the 2-core machine).
+ */
+const PERIOD_TOTALS = prepared(
+  `WITH days AS (
+     SELECT a.code, a.type, d.day, d.delta
+       FROM accounts a JOIN account_days d ON d.org_id = a.org_id AND d.account_id = a.id
+      WHERE a.org_id = $1 AND a.ledger_id = $2
+     UNION ALL
+     SELECT a.code, a.type, a.open_day, a.open_day_delta
+       FROM accounts a WHERE a.org_id = $1 AND a.ledger_id = $2 AND a.open_day IS NOT NULL
+   )
+   SELECT d.code, d.type, r.idx, sum(d.delta)::int8 AS total
+     FROM days d
+     JOIN unnest($3::int[], $4::date[], $5::date[]) AS r(idx, from_day, to_day) ON d.day BETWEEN r.from_day AND r.to_day
+    GROUP BY d.code, d.type, r.idx`,
+);
+
+/**
  * Normal-side totals per account code of a ledger over each inclusive day range, read from
  * the per-day totals: the cost does not grow with the number of entries.
  */
 export async function periodTotals(db: Queryable, orgId: string, ledgerId: string, ranges: { from: string; to: string }[]): Promise<Map<string, bigint[]>> {
   const rows = await db.query<{ code: string; type: AccountType; idx: number; total: bigint }>(
-    `WITH days AS (
-       SELECT a.code, a.type, d.day, d.delta
-         FROM accounts a JOIN account_days d ON d.org_id = a.org_id AND d.account_id = a.id
-        WHERE a.org_id = $1 AND a.ledger_id = $2
-       UNION ALL
-       SELECT a.code, a.type, a.open_day, a.open_day_delta
-         FROM accounts a WHERE a.org_id = $1 AND a.ledger_id = $2 AND a.open_day IS NOT NULL
-     )
-     SELECT d.code, d.type, r.idx, sum(d.delta)::int8 AS total
-       FROM days d
-       JOIN unnest($3::int[], $4::date[], $5::date[]) AS r(idx, from_day, to_day) ON d.day BETWEEN r.from_day AND r.to_day
-      GROUP BY d.code, d.type, r.idx`,
+    PERIOD_TOTALS,
     [orgId, ledgerId, ranges.map((_, i) => i), ranges.map((r) => r.from), ranges.map((r) => r.to)],
   );
   const totals = new Map<string, bigint[]>();

@@ -1,4 +1,4 @@
-import type { Queryable } from '../platform/db.ts';
+import { prepared, type Queryable } from '../platform/db.ts';
 import type { Clock } from '../platform/clock.ts';
 import { DomainError, notFound } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
@@ -94,8 +94,11 @@ export async function createWorkspace(
   return toWorkspace(row);
 }
 
+/** Prepared: every workspace route reads its workspace first. */
+const GET_WORKSPACE = prepared('SELECT * FROM cfo_workspaces WHERE org_id = $1 AND id = $2');
+
 export async function getWorkspace(db: Queryable, orgId: string, id: string): Promise<Workspace> {
-  const [row] = await db.query('SELECT * FROM cfo_workspaces WHERE org_id = $1 AND id = $2', [orgId, id]);
+  const [row] = await db.query(GET_WORKSPACE, [orgId, id]);
   if (!row) throw notFound('workspace');
   return toWorkspace(row);
 }
