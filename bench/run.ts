@@ -134,8 +134,8 @@ async function runOne(bench: Benchmark, kind: DbKind): Promise<Row> {
     settle: async (tables = ['accounts']) => {
       for (const t of tables) await handle.db.query(`VACUUM (ANALYZE) ${t}`);
       // Each benchmark migrates a schema of ~150 tables and indexes and drops it afterwards:
-      // the system catalogs fill with dead rows, and autovacuum cleaned them up inside the next
-      // benchmark's timed window (seen on ledgy.list: its p99 12 ms against 3-4 ms without).
+      // the system catalogs fill with dead rows, and autovacuum workers cleaned them up inside
+      // the next benchmark's timed window (seen in pg_stat_activity during ledgy.list).
       const catalogs = await handle.db.query<{ relname: string }>(
         `SELECT relname FROM pg_stat_sys_tables WHERE schemaname = 'pg_catalog' AND n_dead_tup > 0`,
       );

@@ -84,7 +84,6 @@ const lineOf = (j: any): JournalLine => {
   };
 };
 
-
 const COLUMNS = `id, entry_type, to_char(date, 'YYYY-MM-DD') AS date, original_amount, currency, customer_id, vendor_id, description, reference,
   external_system_id, journal_category_id, tag_ids, lines, reverses_id, reversed_by_id, created_at`;
 
