@@ -2,7 +2,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Core } from './core.ts';
 import { DomainError } from './platform/errors.ts';
 import { newUlid } from './platform/ids.ts';
-import { validatorCompiler } from './platform/http/validation.ts';
+import { DeferredCompiles, moduleCompiles, validatorCompiler } from './platform/http/validation.ts';
+import { deferredSerializerFactory } from './platform/http/deferred-serializers.ts';
 import { registerInputGuard } from './platform/http/input-guard.ts';
 import { SURFACES } from './surfaces.ts';
 import { problemJson } from './apis/native/errors.ts';
@@ -12,8 +13,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Compiles the route validators no request has used yet (they compile on first use). */
-    compilePendingValidators(): Promise<number>;
+    /** Compiles the validators and serializers no request has used yet (they compile on first use). */
+    compilePendingSchemas(): Promise<number>;
   }
 }
 
@@ -23,6 +24,7 @@ export interface AppOptions {
 
 /** Builds the HTTP server: the shared pipeline, then one plugin per surface. */
 export async function buildApp(core: Core, options: AppOptions = {}): Promise<FastifyInstance> {
+  const deferred = new DeferredCompiles();
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: core.config.bodyLimitBytes,
@@ -34,10 +36,10 @@ export async function buildApp(core: Core, options: AppOptions = {}): Promise<Fa
     requestIdHeader: false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    schemaController: { compilersFactory: { buildSerializer: deferredSerializerFactory(deferred) } },
   });
-  const validators = validatorCompiler();
-  app.setValidatorCompiler(validators);
-  app.decorate('compilePendingValidators', validators.compilePending);
+  app.setValidatorCompiler(validatorCompiler(deferred));
+  app.decorate('compilePendingSchemas', async () => (await deferred.compilePending()) + (await moduleCompiles.compilePending()));
   app.decorate('writes', core.writes);
   app.decorate('routeTable', []);
   app.decorateRequest('principal', null);

@@ -19,7 +19,7 @@ export async function startBenchServer(ctx: BenchContext, env: Record<string, st
     app = await buildApp(core);
     await app.listen({ port: 0, host: '127.0.0.1' });
     // As `npm start` does after it listens: no request of the run compiles a route's validator.
-    await app.compilePendingValidators();
+    await app.compilePendingSchemas();
   } catch (error) {
     await core?.close();
     await rm(dataDir, { recursive: true, force: true });

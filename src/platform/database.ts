@@ -6,6 +6,8 @@ export interface OpenOptions {
   /** For the CLI: use the embedded PostgreSQL a server already runs on this data directory, if any. */
   shareRunning?: boolean;
   log?: (line: string) => void;
+  /** Work to do while the embedded PostgreSQL starts up (see EmbeddedPostgresOptions); with DATABASE_URL, done first. */
+  whileStarting?: () => Promise<unknown>;
 }
 
 /**
@@ -13,10 +15,14 @@ export interface OpenOptions {
  * started here and stopped when the returned Db closes (unless it was already running).
  */
 export async function openConfiguredDatabase(config: Config, options: OpenOptions = {}): Promise<Db> {
-  if (config.databaseUrl) return openPostgres(config.databaseUrl);
+  if (config.databaseUrl) {
+    await options.whileStarting?.();
+    return openPostgres(config.databaseUrl);
+  }
   const where = { dataDir: config.dataDir, port: config.embeddedPgPort, log: options.log };
-  let server: EmbeddedPostgres | null = options.shareRunning ? await findEmbeddedPostgres(where) : null;
-  server ??= await startEmbeddedPostgres(where);
+  let server = options.shareRunning ? await findEmbeddedPostgres(where) : null;
+  if (server) await options.whileStarting?.();
+  else server = await startEmbeddedPostgres({ ...where, whileStarting: options.whileStarting });
   const db = openPostgres(server.socketUrl ?? server.url);
   const close = db.close.bind(db);
   return Object.assign(db, {

@@ -419,6 +419,16 @@ test('a bad configuration value stops start-up with one line naming it', { skip 
   assert.ok(!existsSync(path.join(dataDir, 'postgres')), 'nothing was started');
 });
 
+test('a bad surface setting stops start-up with one line, and the PostgreSQL started meanwhile with it', { skip }, async () => {
+  const dataDir = await tempDir();
+  const server = start('scripts/start.mjs', [], envFor(dataDir, { PORT: String(await freePort()), LEDGY_TRIAL_DAYS: 'soon' }));
+  const result = await server.exited;
+  assert.equal(result.code, 1);
+  assertOneLine(result.stderr, /^kontor: configuration error: LEDGY_TRIAL_DAYS /);
+  assert.ok(existsSync(path.join(dataDir, 'postgres', 'PG_VERSION')), 'the surfaces are read while PostgreSQL starts');
+  assert.ok(!existsSync(path.join(dataDir, 'postgres', 'postmaster.pid')), 'and it was stopped');
+});
+
 describe('the server after kill -9', { skip }, () => {
   test('the next start stops the orphaned PostgreSQL and serves again, with every acknowledged write', async () => {
     const dataDir = await tempDir();

@@ -22,6 +22,11 @@ export interface EmbeddedPostgresOptions {
   /** The binaries' `native/` folder (a package's `native/`, with its package.json beside); default: the installed platform package. */
   binariesDir?: string;
   log?: (line: string) => void;
+  /**
+   * Work to do while PostgreSQL starts up (the server loads its modules): run once the
+   * postmaster is spawned, awaited before this returns; if it fails, PostgreSQL is stopped.
+   */
+  whileStarting?: () => Promise<unknown>;
 }
 
 /** A running embedded PostgreSQL: started here (owned, stopped by `stop`) or found running. */
@@ -322,6 +327,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       spawnError = error;
     },
   );
+  // Caught here and awaited in the try below, so a failure stops PostgreSQL.
+  const sideWork = (options.whileStarting?.() ?? Promise.resolve()).then(() => null, (error: unknown) => ({ error }));
   try {
     while (true) {
       await Promise.race([exited, sleep(0)]);
@@ -334,6 +341,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       if (error?.code === '28P01') throw new EmbeddedPostgresError(`the embedded PostgreSQL refused the password in ${path.join(options.dataDir, PASSWORD_FILE)}`);
       throw error;
     });
+    const failed = await sideWork;
+    if (failed) throw failed.error;
   } catch (error) {
     process.off('exit', stopOnExit);
     if (!gone) {

@@ -23,52 +23,68 @@ function newAjv(coerceTypes: false | 'array', verbose = false): Ajv {
 /** Schema options for a name: at least one character that is not whitespace. */
 export const NAME = { minLength: 1, notBlank: true } as const;
 
-/** Fastify's validator compiler, with a way to compile what it has deferred. */
-export type LazyValidatorCompiler = FastifySchemaCompiler<any> & {
-  /** Compiles every validator not yet used, a few at a time between other work; rejects on a bad schema. */
-  compilePending(): Promise<number>;
-};
+/**
+ * Schemas compiled on first use instead of when they are declared: the app has hundreds of
+ * route schemas (validators and serializers) and a process (a test file, a CLI command) uses a
+ * few, so compiling all of them at start-up cost more than a second of CPU. A server compiles
+ * the rest after it listens (`compilePending`), so a schema that does not compile still shows
+ * at start.
+ */
+export class DeferredCompiles {
+  private readonly pending = new Set<() => unknown>();
+
+  /** `compile`, run once, the first time the returned function is called. */
+  defer<T>(compile: () => T): () => T {
+    let compiled: { value: T } | null = null;
+    const now = () => {
+      if (!compiled) {
+        compiled = { value: compile() };
+        this.pending.delete(now);
+      }
+      return compiled.value;
+    };
+    this.pending.add(now);
+    return now;
+  }
+
+  /**
+   * Compiles everything not yet used, one schema at a time between other work (a request
+   * waits for one compile, a few milliseconds, not a batch); rejects on a bad schema.
+   */
+  async compilePending(): Promise<number> {
+    let count = 0;
+    for (const now of [...this.pending]) {
+      await new Promise((resolve) => setImmediate(resolve));
+      now();
+      count += 1;
+    }
+    return count;
+  }
+}
+
+/** What module-level validators (rowValidator, compileInput) put off; a server drains it with its own. */
+export const moduleCompiles = new DeferredCompiles();
 
 /**
- * Bodies are validated strictly (a string is never coerced into a number or back: wrong
- * types are errors); query strings and path parameters arrive as text, so they are coerced.
- *
- * Each validator compiles its schema the first time it runs, not when its route is added: the
- * app has hundreds of route schemas and a process (a test file, a CLI command) uses a few, so
- * compiling all of them at start-up cost more than a second of CPU. A server compiles the rest
- * after it listens (`compilePending`), so a bad schema still shows at start.
+ * Fastify's validator compiler, deferring each route's validator to its first use. Bodies
+ * are validated strictly (a string is never coerced into a number or back: wrong types are
+ * errors); query strings and path parameters arrive as text, so they are coerced.
  */
-export function validatorCompiler(): LazyValidatorCompiler {
+export function validatorCompiler(deferred: DeferredCompiles): FastifySchemaCompiler<any> {
   const strictAjv = newAjv(false);
   const coercingAjv = newAjv('array');
-  const pending = new Set<() => void>();
-  const compile: FastifySchemaCompiler<any> = ({ schema, httpPart }) => {
+  return ({ schema, httpPart }) => {
     const ajv = httpPart === 'body' ? strictAjv : coercingAjv;
-    let compiled: ValidateFunction | null = null;
-    const compileNow = () => {
-      compiled ??= ajv.compile(schema as object);
-      pending.delete(compileNow);
-      return compiled;
-    };
-    pending.add(compileNow);
+    const compiled = deferred.defer(() => ajv.compile(schema as object));
     // Fastify reads `errors` off the function it was given: each call copies the compiled one's.
     const validate = ((data: unknown) => {
-      const valid = (compiled ?? compileNow())(data);
-      validate.errors = compiled!.errors;
+      const real = compiled();
+      const valid = real(data);
+      validate.errors = real.errors;
       return valid;
     }) as ValidateFunction;
     return validate;
   };
-  const compilePending = async () => {
-    let count = 0;
-    for (const compileNow of [...pending]) {
-      compileNow();
-      count += 1;
-      if (count % 20 === 0) await new Promise((resolve) => setImmediate(resolve));
-    }
-    return count;
-  };
-  return Object.assign(compile, { compilePending });
 }
 
 const rowAjv = newAjv(false);
@@ -78,11 +94,27 @@ const rowAjv = newAjv(false);
  * its first problem reported, instead of refusing the whole request.
  */
 export function rowValidator(schema: object): (value: unknown) => { instancePath: string; keyword: string; message?: string; params: Record<string, any> }[] | null {
-  const validate = rowAjv.compile(schema);
-  return (value) => (validate(value) ? null : (validate.errors as any[]));
+  const compiled = deferredPerSchema(rowValidators, schema, () => rowAjv.compile(schema));
+  return (value) => {
+    const validate = compiled();
+    return validate(value) ? null : (validate.errors as any[]);
+  };
+}
+
+const rowValidators = new WeakMap<object, () => ValidateFunction>();
+
+/** One deferred compile per schema object and Ajv, however many apps ask. */
+function deferredPerSchema(cache: WeakMap<object, () => ValidateFunction>, schema: object, compile: () => ValidateFunction): () => ValidateFunction {
+  let compiled = cache.get(schema);
+  if (!compiled) {
+    compiled = moduleCompiles.defer(compile);
+    cache.set(schema, compiled);
+  }
+  return compiled;
 }
 
 const inputAjv = newAjv(false, true);
+const inputValidators = new WeakMap<object, () => ValidateFunction>();
 
 type InputIssue = { instancePath: string; keyword: string; message?: string; params: Record<string, any>; parentSchema?: { errorMessage?: unknown; anyOf?: { const?: unknown }[] }; data?: unknown };
 
@@ -115,8 +147,9 @@ export interface InputOptions {
  * → `mode must be live or sandbox`; or `{ maxLength: '…' }`, one per keyword).
  */
 export function compileInput<T extends TSchema>(schema: T, options: InputOptions = {}): (value: unknown) => Static<T> {
-  const validate = inputAjv.compile(schema);
+  const compiled = deferredPerSchema(inputValidators, schema, () => inputAjv.compile(schema));
   return (value) => {
+    const validate = compiled();
     if (validate(value)) return value as Static<T>;
     const issues = validate.errors as InputIssue[];
     const own = ownWording(issues);
