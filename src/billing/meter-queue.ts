@@ -2,7 +2,8 @@ import type { Db, Queryable } from '../platform/db.ts';
 import type { Clock } from '../platform/clock.ts';
 import { billingError } from './errors.ts';
 import type { EventOutcome } from './meter-events.ts';
-import { storeUsageEvents, type StoredGroup, type UsageEventBatch } from './meter-store.ts';
+import { KEY_HELD, storeUsageEvents, type StoreMode, type StoredGroup, type UsageEventBatch } from './meter-store.ts';
+import { violates } from './scope.ts';
 
 /** One request's events and audit row (written by the group's statement): stored together, or not at all. */
 export interface MeterUnit extends UsageEventBatch {
@@ -34,6 +35,9 @@ export interface MeterQueueOptions {
   maxGroupEvents: number;
 }
 
+/** After a group found a key already held: how many groups check every key before trying "all new" again. */
+const CHECKED_AFTER_HELD_KEY = 20;
+
 interface Waiting {
   unit: MeterUnit;
   resolve: (outcomes: EventOutcome[]) => void;
@@ -57,6 +61,8 @@ export class MeterQueue {
   private timer: NodeJS.Timeout | null = null;
   private draining = false;
   private observer: CommitObserver | null = null;
+  /** Groups still to write with every key checked, after one found a key already held. */
+  private checkedGroupsLeft = 0;
 
   constructor(
     private readonly db: Db,
@@ -155,8 +161,27 @@ export class MeterQueue {
     }
   }
 
-  /** Writes the units (one statement, in a transaction only when some unit stores an answer); tells the observers once committed. */
+  /**
+   * Writes the units (one statement, in a transaction only when some unit stores an answer);
+   * tells the observers once committed. Keys are rarely sent twice, so a group is first
+   * written as all new; when a key turns out to be held (a retried request), nothing of that
+   * attempt stays, and it and the next groups are written checking each key.
+   */
   private async commit(units: MeterUnit[]): Promise<EventOutcome[][]> {
+    if (this.checkedGroupsLeft > 0) {
+      this.checkedGroupsLeft--;
+      return this.commitAs(units, 'checked');
+    }
+    try {
+      return await this.commitAs(units, 'new');
+    } catch (error) {
+      if (!violates(error, KEY_HELD)) throw error;
+      this.checkedGroupsLeft = CHECKED_AFTER_HELD_KEY;
+      return this.commitAs(units, 'checked');
+    }
+  }
+
+  private async commitAs(units: MeterUnit[], mode: StoreMode): Promise<EventOutcome[][]> {
     const now = this.clock.now();
     const outcomesOf = (group: StoredGroup) =>
       units.map((u) => u.events.map((event): EventOutcome => (group.refused.has(event.id) ? { stored: false, event, code: 'duplicate_event' } : { stored: true, event })));
@@ -164,11 +189,11 @@ export class MeterQueue {
     let group: StoredGroup;
     let outcomes: EventOutcome[][];
     if (units.every((u) => !u.beforeCommit)) {
-      group = await storeUsageEvents(this.db, units, now, notices);
+      group = await storeUsageEvents(this.db, units, now, notices, mode);
       outcomes = outcomesOf(group);
     } else {
       [group, outcomes] = await this.db.transaction(async (tx) => {
-        const stored = await storeUsageEvents(tx, units, now, notices);
+        const stored = await storeUsageEvents(tx, units, now, notices, mode);
         const outcomes = outcomesOf(stored);
         for (let i = 0; i < units.length; i++) await units[i].beforeCommit?.(tx, outcomes[i]);
         return [stored, outcomes] as const;

@@ -28,42 +28,65 @@ export interface StoredGroup {
 
 // The events of the group with each batch's org, mode, tenant and time sent once ($1–$4, by
 // batch number u). Rows go in key order (the same order on every server: two groups wait on
-// each other's keys instead of deadlocking); among events with one key, the first sent wins.
-const EVENTS_CTE = `e AS (
-     SELECT ($1::uuid[])[x.u] AS org_id, ($2::text[])[x.u] AS mode, x.id, ($3::text[])[x.u] AS tenant_id, x.feature_key, x.quantity,
+// each other's keys instead of deadlocking).
+const EVENTS = `SELECT ($1::uuid[])[x.u] AS org_id, ($2::text[])[x.u] AS mode, x.id, ($3::text[])[x.u] AS tenant_id, x.feature_key, x.quantity,
             coalesce(x.at, ($4::timestamptz[])[x.u]) AS at, x.key, x.n
        FROM unnest($5::int4[], $6::uuid[], $7::text[], $8::int8[], $9::timestamptz[], $10::text[]) WITH ORDINALITY
-         AS x(u, id, feature_key, quantity, at, key, n)
-   ), ins AS (
-     INSERT INTO billing_usage_events (org_id, mode, id, tenant_id, feature_key, quantity, at, idempotency_key, metadata, created_at)
-     SELECT e.org_id, e.mode, e.id, e.tenant_id, e.feature_key, e.quantity, e.at, e.key, $11::jsonb -> (e.n::int - 1), $12
-       FROM e ORDER BY e.org_id, e.mode, e.tenant_id COLLATE "C", e.key COLLATE "C", e.n
+         AS x(u, id, feature_key, quantity, at, key, n)`;
+const INSERT_EVENTS = `INSERT INTO billing_usage_events (org_id, mode, id, tenant_id, feature_key, quantity, at, idempotency_key, metadata, created_at)
+     SELECT e.org_id, e.mode, e.id, e.tenant_id, e.feature_key, e.quantity, e.at, e.key, $11::jsonb -> (e.n::int - 1), $12`;
+const KEY_ORDER = `ORDER BY e.org_id, e.mode, e.tenant_id COLLATE "C", e.key COLLATE "C", e.n`;
+// The notices ($13 channel, $14 payloads) are sent by the statement (a SELECT in a CTE runs only when read: the answer reads it).
+const NOTICES_CTE = `notices AS (SELECT count(pg_notify($13, p)) AS n FROM unnest($14::text[]) AS p)`;
+const AUDIT_FIRST_PARAM = 15;
+const auditCte = (condition: string) => `audit AS (${writeAuditInsert([], AUDIT_FIRST_PARAM).sql}${condition})`;
+
+// Every event is new (the caller dropped repeats within the group): a plain INSERT, whose
+// unique index refuses a key already held (23505, `KEY_HELD`). Per event it costs about a
+// quarter less database time than ON CONFLICT's speculative insertion (measured on the
+// embedded PostgreSQL 18: 20.4 against 25.7 µs a row, two indexes).
+const INSERT_ALL = `ins AS (${INSERT_EVENTS}
+       FROM (${EVENTS}) AS e ${KEY_ORDER}
+   )`;
+const ANSWER_ALL = `SELECT pg_current_xact_id()::text AS xid, '{}'::text[] AS refused, (SELECT n FROM notices) AS notices`;
+const STORE_NEW = prepared(`WITH ${INSERT_ALL}, ${NOTICES_CTE}\n   ${ANSWER_ALL}`);
+const STORE_NEW_AUDITED = prepared(`WITH ${INSERT_ALL}, ${NOTICES_CTE}, ${auditCte('')}\n   ${ANSWER_ALL}`);
+
+// An event whose key is already held for its app, mode and tenant (by a stored event, or one
+// earlier in this group: among events with one key, the first sent wins) is not stored
+// (`ON CONFLICT DO NOTHING`), and named in the answer.
+const EVENTS_CTE = `e AS (${EVENTS}
+   ), ins AS (${INSERT_EVENTS}
+       FROM e ${KEY_ORDER}
      ON CONFLICT (org_id, mode, tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
      RETURNING id
    ), refused AS (
      SELECT e.id FROM e WHERE e.key IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ins WHERE ins.id = e.id)
    )`;
-// The notices ($13 channel, $14 payloads) are sent by the statement (a SELECT in a CTE runs only when read: the answer reads it).
-const NOTICES_CTE = `notices AS (SELECT count(pg_notify($13, p)) AS n FROM unnest($14::text[]) AS p)`;
 const ANSWER = `SELECT pg_current_xact_id()::text AS xid, array(SELECT id FROM refused)::text[] AS refused, (SELECT n FROM notices) AS notices`;
-const AUDIT_FIRST_PARAM = 15;
 const STORE = prepared(`WITH ${EVENTS_CTE}, ${NOTICES_CTE}\n   ${ANSWER}`);
-const STORE_AUDITED = prepared(
-  `WITH ${EVENTS_CTE}, ${NOTICES_CTE}, audit AS (${writeAuditInsert([], AUDIT_FIRST_PARAM).sql} WHERE a.id NOT IN (SELECT id FROM refused))\n   ${ANSWER}`,
-);
+const STORE_AUDITED = prepared(`WITH ${EVENTS_CTE}, ${NOTICES_CTE}, ${auditCte(' WHERE a.id NOT IN (SELECT id FROM refused)')}\n   ${ANSWER}`);
+
+/** The unique index that refuses a held key, in the fast statement. */
+export const KEY_HELD = 'billing_usage_events_key';
+
+/** How a group is written: `new` expects no key to be held (and fails with KEY_HELD if one is); `checked` refuses held keys one by one. */
+export type StoreMode = 'new' | 'checked';
 
 /**
  * Writes a group of events (several requests' worth) and the requests' audit rows in one
  * statement, with `notices` (NOTIFYs sent when it commits): outside a transaction it is one
- * round trip and one commit. An event whose key is
- * already held for its app, mode and tenant (by a stored event, or one earlier in this group)
- * is not stored, by the events' unique index on the key (`ON CONFLICT DO NOTHING`).
+ * round trip and one commit. A repeated key within the group is refused here, the first sent
+ * winning. A key already stored: with `checked`, that event is refused (`ON CONFLICT DO
+ * NOTHING` on the events' unique index); with `new`, the statement fails on that index
+ * (`violates(error, KEY_HELD)`) and nothing of it is written.
  */
 export async function storeUsageEvents(
   q: Queryable,
   batches: readonly UsageEventBatch[],
   now: Date,
   notices: { channel: string; payloads: string[] } | null = null,
+  mode: StoreMode = 'checked',
 ): Promise<StoredGroup> {
   const u: number[] = [];
   const ids: string[] = [];
@@ -73,8 +96,10 @@ export async function storeUsageEvents(
   const keys: (string | null)[] = [];
   const metadata: Record<string, string>[] = [];
   const audits: WriteAuditRow[] = [];
+  const repeats = mode === 'new' ? repeatedKeys(batches) : null;
   batches.forEach((b, i) => {
     for (const e of b.events) {
+      if (repeats?.has(e.id)) continue;
       u.push(i + 1);
       ids.push(e.id);
       features.push(e.featureKey);
@@ -83,7 +108,7 @@ export async function storeUsageEvents(
       keys.push(e.idempotencyKey);
       metadata.push(e.metadata);
     }
-    if (b.audit) audits.push(b.audit);
+    if (b.audit && !(b.audit.id && repeats?.has(b.audit.id))) audits.push(b.audit);
   });
   const params: unknown[] = [
     tokenArray(batches.map((b) => b.scope.orgId)),
@@ -103,10 +128,28 @@ export async function storeUsageEvents(
     notices?.channel ?? '',
     notices?.payloads ?? [],
   ];
-  const sql = audits.length > 0 ? STORE_AUDITED : STORE;
+  const sql = mode === 'new' ? (audits.length > 0 ? STORE_NEW_AUDITED : STORE_NEW) : audits.length > 0 ? STORE_AUDITED : STORE;
   if (audits.length > 0) params.push(...writeAuditInsert(audits, AUDIT_FIRST_PARAM).params);
   const [row] = await q.query<{ xid: string; refused: string[] }>(sql, params);
-  return { refused: new Set(row.refused), xid: row.xid };
+  const refused = new Set(row.refused);
+  for (const id of repeats ?? []) refused.add(id);
+  return { refused, xid: row.xid };
+}
+
+/** Ids of the events whose key an earlier event of the group (in sending order) already has, for its app, mode and tenant. */
+function repeatedKeys(batches: readonly UsageEventBatch[]): Set<string> {
+  const repeats = new Set<string>();
+  const seen = new Set<string>();
+  for (const b of batches) {
+    const scope = `${b.scope.orgId}\u0000${b.scope.mode}\u0000${b.tenantId}\u0000`;
+    for (const e of b.events) {
+      if (e.idempotencyKey === null) continue;
+      const key = scope + e.idempotencyKey;
+      if (seen.has(key)) repeats.add(e.id);
+      else seen.add(key);
+    }
+  }
+  return repeats;
 }
 
 /** A tenant's usage per feature over [from, to): the SUM of its events' quantities. */
