@@ -1,7 +1,7 @@
 import type { Db } from '../platform/db.ts';
 import type { Clock } from '../platform/clock.ts';
-import { applyUnits, type PostingUnit, type UnitOutcome } from './post-entries.ts';
-import { postInOneStatement } from './post-in-one-statement.ts';
+import { applyUnits, runCommitHooks, type PostingUnit, type UnitOutcome } from './post-entries.ts';
+import { OneStatementDeclined, postInOneStatement } from './post-in-one-statement.ts';
 import type { PostResult } from './types.ts';
 
 interface Waiting {
@@ -10,16 +10,30 @@ interface Waiting {
   reject: (error: Error) => void;
 }
 
+/** The accounts a unit's entries post to (org-qualified: ids are unique anyway, orgs keep them apart). */
+function accountsOf(unit: PostingUnit): string[] {
+  const ids: string[] = [];
+  for (const entry of unit.entries) for (const posting of entry.postings) ids.push(posting.accountId);
+  return ids;
+}
+
 /**
  * Shares commits between concurrent writers: units submitted while a commit is in flight
  * are gathered and posted together in the next transaction, each keeping its own result.
  * One commit (and its fsync) is the cost of a write, so this is what lets a hot account take
  * thousands of transfers a second.
+ *
+ * Two groups run at once only when they post to different accounts: a group that shares an
+ * account with one in flight would only wait for that one's row locks, holding a connection
+ * and leaving the units that arrive meanwhile to a third, smaller group. It waits in the
+ * queue instead, and goes with them once the other commits.
  */
 export class CommitQueue {
   private waiting: Waiting[] = [];
   private running = 0;
   private scheduled = false;
+  /** Accounts of the groups in flight (no two of which share one). */
+  private readonly inFlight = new Set<string>();
 
   constructor(
     private readonly db: Db,
@@ -42,6 +56,7 @@ export class CommitQueue {
 
   private schedule() {
     if (this.scheduled || this.running >= this.maxConcurrent || this.waiting.length === 0) return;
+    if (this.running > 0 && this.sharesAccounts(this.waiting)) return; // the finishing group schedules again
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -49,17 +64,49 @@ export class CommitQueue {
     });
   }
 
+  /**
+   * One statement when the group qualifies and nothing in it can be refused; else the full
+   * path in a transaction of its own. Units with commit hooks take the one statement inside a
+   * transaction, their hooks after it: the accounts are locked by the statement itself, so
+   * they stay locked for the statement, the hooks and the commit, not for a lock round trip
+   * and the full path's work besides (what a group on a hot account waits for).
+   */
+  private async post(units: PostingUnit[]): Promise<UnitOutcome[]> {
+    const now = this.clock.now();
+    if (!units.some((unit) => unit.beforeCommit)) {
+      return (await postInOneStatement(this.db, units, now)) ?? (await this.db.transaction((tx) => applyUnits(tx, units, now)));
+    }
+    try {
+      return await this.db.transaction(async (tx) => {
+        const outcomes = await postInOneStatement(tx, units, now, true);
+        if (!outcomes) return applyUnits(tx, units, now); // nothing written: the full path, same transaction
+        await runCommitHooks(tx, units, outcomes);
+        return outcomes;
+      });
+    } catch (error) {
+      if (!(error instanceof OneStatementDeclined)) throw error;
+      return this.db.transaction((tx) => applyUnits(tx, units, now));
+    }
+  }
+
+  private sharesAccounts(waiting: readonly Waiting[]): boolean {
+    if (this.inFlight.size === 0) return false;
+    for (let i = 0; i < waiting.length && i < this.maxGroup; i++) {
+      for (const id of accountsOf(waiting[i].unit)) if (this.inFlight.has(id)) return true;
+    }
+    return false;
+  }
+
   private async flush() {
     const group = this.waiting.splice(0, this.maxGroup);
     if (group.length === 0) return;
     this.running++;
+    const accounts = new Set(group.flatMap((w) => accountsOf(w.unit)));
+    for (const id of accounts) this.inFlight.add(id);
     try {
       let outcomes: UnitOutcome[];
       try {
-        const units = group.map((w) => w.unit);
-        // One statement when the group qualifies and nothing in it can be refused; else the
-        // full path in a transaction of its own.
-        outcomes = (await postInOneStatement(this.db, units, this.clock.now())) ?? (await this.db.transaction((tx) => applyUnits(tx, units, this.clock.now())));
+        outcomes = await this.post(group.map((w) => w.unit));
       } catch (error) {
         if (group.length === 1) {
           outcomes = [{ ok: false, error: error as Error }];
@@ -82,6 +129,7 @@ export class CommitQueue {
         else w.reject(outcome.error);
       });
     } finally {
+      for (const id of accounts) this.inFlight.delete(id);
       this.running--;
       this.schedule();
     }

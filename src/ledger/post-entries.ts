@@ -58,12 +58,16 @@ export async function applyUnits(tx: Queryable, units: PostingUnit[], now: Date)
     return outcome.ok && unit.audit ? [auditRowOf(unit.audit, outcome.results, now)] : [];
   });
   await appendWriteAudit(tx, audited);
-  // After every unit has posted, in the same transaction: a hook that fails fails the commit.
+  await runCommitHooks(tx, units, outcomes);
+  return outcomes;
+}
+
+/** After every unit has posted, in the same transaction: a hook that fails fails the commit. */
+export async function runCommitHooks(tx: Queryable, units: PostingUnit[], outcomes: UnitOutcome[]): Promise<void> {
   for (let i = 0; i < units.length; i++) {
     const outcome = outcomes[i];
     if (outcome.ok && units[i].beforeCommit) await units[i].beforeCommit!(tx, outcome.results);
   }
-  return outcomes;
 }
 
 async function postUnits(tx: Queryable, units: PostingUnit[], now: Date): Promise<UnitOutcome[]> {

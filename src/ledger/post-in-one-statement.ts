@@ -97,14 +97,23 @@ interface AccountMove {
 const inBigint = (x: bigint) => x <= BIGINT_MAX && x >= BIGINT_MIN;
 
 /**
- * Posts the units in one statement when they qualify (one org; no external ids, reversals,
- * rates or commit hooks; each entry sums to zero), answering one outcome per unit; null when
- * they do not qualify or a check may refuse one of them, having written nothing.
+ * Thrown instead of answering null where a transaction is open and the statement failed
+ * (a value out of range): the transaction cannot go on, the caller starts the full path anew.
  */
-export async function postInOneStatement(db: Queryable, units: PostingUnit[], now: Date): Promise<UnitOutcome[] | null> {
+export class OneStatementDeclined extends Error {}
+
+/**
+ * Posts the units in one statement when they qualify (one org; no external ids, reversals
+ * or rates; each entry sums to zero), answering one outcome per unit; null when they do not
+ * qualify or a check may refuse one of them, having written nothing. Outside a transaction
+ * (`tx` false) units with commit hooks do not qualify; inside one, the caller runs them after,
+ * and a failed statement throws (OneStatementDeclined, or a deadlock for the transaction to
+ * retry) since the transaction cannot continue.
+ */
+export async function postInOneStatement(db: Queryable, units: PostingUnit[], now: Date, tx = false): Promise<UnitOutcome[] | null> {
   const orgId = units[0].orgId;
   for (const unit of units) {
-    if (unit.orgId !== orgId || unit.beforeCommit) return null;
+    if (unit.orgId !== orgId || (unit.beforeCommit && !tx)) return null;
     for (const entry of unit.entries) {
       if (entry.externalId || entry.reversesId || entry.rates) return null;
       let sum = 0n;
@@ -119,8 +128,9 @@ export async function postInOneStatement(db: Queryable, units: PostingUnit[], no
   const moves = new Map<string, AccountMove>();
   const otherDays = new Map<string, { ref: number; day: string; delta: bigint }>();
   for (const unit of units) {
-    for (const entry of unit.entries) {
-      e.id.push(newId());
+    for (let i = 0; i < unit.entries.length; i++) {
+      const entry = unit.entries[i];
+      e.id.push(unit.entryIds?.[i] ?? newId());
       e.ledger.push(ledgers.ref(entry.ledgerId));
       const at = entry.effectiveAt.toISOString();
       const day = at.slice(0, 10);
@@ -184,7 +194,8 @@ export async function postInOneStatement(db: Queryable, units: PostingUnit[], no
     ]);
   } catch (error: any) {
     // A value out of range (a day's total past bigint) or a deadlock: the full path decides.
-    if (error?.code === '22003' || error?.code === '40P01' || error?.code === '40001') return null;
+    if (tx && error?.code === '22003') throw new OneStatementDeclined('a value out of range', { cause: error });
+    if (!tx && (error?.code === '22003' || error?.code === '40P01' || error?.code === '40001')) return null;
     throw error;
   }
   if (rows.length === 0 || !rows[0].ok) return null;

@@ -170,6 +170,49 @@ test('a plain transfer posts in one statement; one that a limit refuses takes th
   assert.equal((await engine.getAccount(org.id, stranger.id)).balance, 0n);
 });
 
+test('entries with a commit hook post in one statement inside their transaction, the hook after it; a refusal takes the full path there; a failing hook leaves nothing', async () => {
+  const { org, book, cash, revenue, bank } = await setup();
+  const statements: string[] = [];
+  const counted: Db = {
+    ...db,
+    query: (text, params) => db.query(text, params),
+    transaction: (fn) => db.transaction((tx) => fn({ query: (text, params) => (statements.push(text), tx.query(text, params)) })),
+  };
+  const engine = new LedgerEngine(counted, clock);
+  let hooked: string[] = [];
+  const hook = async (tx: { query: Db['query'] }, results: { entry: { id: string } }[]) => {
+    hooked = results.map((r) => r.entry.id);
+    await tx.query('SELECT 1');
+  };
+  const [posted] = await engine.submitBatch(org.id, [{ ledgerId: book.id, postings: [{ accountId: cash.id, amount: 500n }, { accountId: revenue.id, amount: -500n }] }], { beforeCommit: hook });
+  assert.equal(statements.length, 2, `the posting statement and the hook's: ${statements.map((s) => s.slice(0, 40)).join(' | ')}`);
+  assert.deepEqual(hooked, [posted.entry.id]);
+  assert.equal((await engine.getAccount(org.id, cash.id)).balance, 500n);
+
+  // Cash may not go negative: the statement writes nothing, the full path refuses in the same transaction.
+  statements.length = 0;
+  hooked = [];
+  await assert.rejects(
+    engine.submitBatch(org.id, [{ ledgerId: book.id, postings: [{ accountId: bank.id, amount: 600n }, { accountId: cash.id, amount: -600n }] }], { beforeCommit: hook }),
+    (e: any) => e.code === 'insufficient_funds',
+  );
+  assert.equal(statements.length, 2, 'the statement, then the full path\'s lock');
+  assert.match(statements[1], /FOR UPDATE/);
+  assert.deepEqual(hooked, [], 'no hook for a refused unit');
+
+  await assert.rejects(
+    engine.submitBatch(org.id, [{ ledgerId: book.id, postings: [{ accountId: bank.id, amount: 100n }, { accountId: cash.id, amount: -100n }] }], {
+      beforeCommit: async () => {
+        throw new Error('the hook failed');
+      },
+    }),
+    /the hook failed/,
+  );
+  assert.equal((await engine.getAccount(org.id, cash.id)).balance, 500n);
+  const [row] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM entries WHERE org_id = $1', [org.id]);
+  assert.equal(row.n, 1);
+});
+
 test('two currencies balance through trading accounts at the given rate', async () => {
   const { org, book, cash } = await setup();
   const eur = await ledger.createAccount(org.id, { ledgerId: book.id, code: 'eur', name: 'EUR cash', type: 'asset', asset: { currency: 'EUR', scale: 2 } }, db);
