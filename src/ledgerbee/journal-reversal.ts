@@ -49,7 +49,7 @@ export async function reverseJournalEntries(deps: LedgerBeeDeps, tx: Queryable, 
       createdAt: now,
     });
   }
-  await insertJournalEntries(tx, orgId, reversals, []);
+  checkLockDate({ lockDate: await insertJournalEntries(tx, orgId, reversals, []) }, date, 'date');
   await markReversed(tx, orgId, reversals.map((r) => ({ originalId: r.reversesId!, reversalId: r.id })));
   return reversals;
 }

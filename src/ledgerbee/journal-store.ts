@@ -117,9 +117,13 @@ export async function dimensionValuesById(tx: Queryable, orgId: string, ids: str
   return new Map(rows.map((r) => [r.id, { categoryId: r.category_id, isUnique: r.is_unique }]));
 }
 
-/** Writes posted entries, their lines' dimension values and their attachments, set-based. */
-export async function insertJournalEntries(tx: Queryable, orgId: string, entries: JournalEntry[], attachments: (AttachmentRow & { journalEntryId: string })[]): Promise<void> {
-  if (entries.length === 0) return;
+/**
+ * Writes posted entries, their lines' dimension values and their attachments, set-based.
+ * Answers the company's lock date as it stands for this transaction until it commits: the
+ * caller refuses an entry dated on or before it (the transaction then writes nothing).
+ */
+export async function insertJournalEntries(tx: Queryable, orgId: string, entries: JournalEntry[], attachments: (AttachmentRow & { journalEntryId: string })[]): Promise<string | null> {
+  if (entries.length === 0) return null;
   // Typed arrays, one per column, as plain tokens where the values need no quoting (ids,
   // dates, numbers, entry types) and NULL for a column with no value at all; the lines of
   // every entry as one JSON array, parsed once and indexed per row. A request's entries
@@ -135,13 +139,17 @@ export async function insertJournalEntries(tx: Queryable, orgId: string, entries
   lines += ']';
   const same = entries.every((e) => e.currency === entries[0].currency && e.createdAt.getTime() === entries[0].createdAt.getTime());
   const tags = unlessAllNull(column((e) => (e.tagIds.length > 0 ? `{${e.tagIds.join(',')}}` : null)));
-  await tx.query(
-    prepared(`INSERT INTO ledgerbee_journal_entries (org_id, id, entry_type, date, original_amount, currency, customer_id, vendor_id, description, reference,
+  // The company's lock date is read with a share lock on its row, held to the commit: a lock
+  // date set meanwhile waits for these entries, or these wait for it and see it.
+  const [{ lock_date: lockDate }] = await tx.query<{ lock_date: string | null }>(
+    prepared(`WITH company AS (SELECT to_char(lock_date, 'YYYY-MM-DD') AS lock_date FROM ledgerbee_companies WHERE org_id = $1 FOR SHARE),
+     ins AS (INSERT INTO ledgerbee_journal_entries (org_id, id, entry_type, date, original_amount, currency, customer_id, vendor_id, description, reference,
         external_system_id, journal_category_id, tag_ids, lines, reverses_id, created_at)
      SELECT $1, u.id, u.entry_type, u.date, u.original_amount, coalesce(u.currency, $17), u.customer_id, u.vendor_id, u.description, u.reference,
         u.external_system_id, u.journal_category_id, coalesce(u.tag_ids::uuid[], '{}'), $14::jsonb -> (u.n - 1)::int, u.reverses_id, coalesce(u.created_at, $18)
        FROM unnest($2::uuid[], $3::text[], $4::date[], $5::int8[], $6::text[], $7::uuid[], $8::uuid[], $9::text[], $10::text[], $11::text[], $12::uuid[], $13::text[], $15::uuid[], $16::timestamptz[])
-         WITH ORDINALITY AS u(id, entry_type, date, original_amount, currency, customer_id, vendor_id, description, reference, external_system_id, journal_category_id, tag_ids, reverses_id, created_at, n)`),
+         WITH ORDINALITY AS u(id, entry_type, date, original_amount, currency, customer_id, vendor_id, description, reference, external_system_id, journal_category_id, tag_ids, reverses_id, created_at, n))
+     SELECT (SELECT lock_date FROM company) AS lock_date`),
     [
       orgId,
       tokenArray(column((e) => e.id)),
@@ -188,6 +196,7 @@ export async function insertJournalEntries(tx: Queryable, orgId: string, entries
       [orgId, attachments.map((a) => a.id), attachments.map((a) => a.journalEntryId), attachments.map((a) => a.fileName), attachments.map((a) => a.contentType), attachments.map((a) => a.sizeBytes), attachments.map((a) => a.data), attachments.map((a) => a.createdAt)],
     );
   }
+  return lockDate;
 }
 
 /** Entries by id (absent: not in this company), with `FOR UPDATE` when `lock`. */

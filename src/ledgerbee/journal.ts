@@ -89,7 +89,7 @@ const CONTROL_SIGN: Partial<Record<JournalType, bigint>> = { CUSTOMER_INVOICE: 1
 const notFound = (code: string, what: string, property: string) => new DomainError('not_found', `${what} not found`, property, { code, property });
 
 /** Refuses postings dated on or before the company's lock date. */
-export function checkLockDate(company: Company, date: string, property: string): void {
+export function checkLockDate(company: Pick<Company, 'lockDate'>, date: string, property: string): void {
   if (company.lockDate && date <= company.lockDate) {
     throw new DomainError('validation', `the books are locked up to ${company.lockDate}: ${property} must be after it`, property, { code: 'JOURNAL_ENTRY_DATE_LOCKED', lockDate: company.lockDate });
   }
@@ -249,7 +249,7 @@ export async function postJournalEntries(deps: LedgerBeeDeps, tx: Queryable, org
   const results = await deps.ledger.postBatch(orgId, built.map((b) => b.ledger), tx).catch((error) => {
     throw renamed(error, at);
   });
-  return writeJournal(tx, orgId, built, results);
+  return writeJournal(tx, orgId, built, results, at);
 }
 
 /** What commits with submitted journal entries: the write's audit row, and a step of the caller's after them (its stored answer). */
@@ -268,6 +268,8 @@ export interface JournalCommit {
 export async function submitJournalEntries(deps: LedgerBeeDeps, orgId: string, inputs: JournalEntryInput[], at: (index: number) => string, commit: JournalCommit = {}): Promise<JournalEntry[]> {
   const built = await buildAll(deps, deps.db, orgId, inputs, at, false);
   let entries: JournalEntry[] = [];
+  // What the journal's own step refuses is in LedgerBee's terms already; the ledger's refusals are renamed.
+  let ownRefusal: unknown = null;
   await deps.ledger
     .submitBatch(
       orgId,
@@ -275,19 +277,24 @@ export async function submitJournalEntries(deps: LedgerBeeDeps, orgId: string, i
       {
         audit: commit.audit,
         beforeCommit: async (tx, results) => {
-          entries = await writeJournal(tx, orgId, built, results);
+          try {
+            entries = await writeJournal(tx, orgId, built, results, at);
+          } catch (error) {
+            ownRefusal = error;
+            throw error;
+          }
           await commit.beforeCommit?.(tx, entries);
         },
       },
     )
     .catch((error) => {
-      throw renamed(error, at);
+      throw error === ownRefusal ? error : renamed(error, at);
     });
   return entries;
 }
 
 /** The journal rows of posted entries: each takes its ledger entry's id. */
-async function writeJournal(tx: Queryable, orgId: string, built: Built[], results: PostResult[]): Promise<JournalEntry[]> {
+async function writeJournal(tx: Queryable, orgId: string, built: Built[], results: PostResult[], at: (index: number) => string): Promise<JournalEntry[]> {
   const entries: JournalEntry[] = [];
   const attachments: AttachmentRow[] = [];
   for (let i = 0; i < built.length; i++) {
@@ -299,7 +306,9 @@ async function writeJournal(tx: Queryable, orgId: string, built: Built[], result
       attachments.push(a);
     }
   }
-  await insertJournalEntries(tx, orgId, entries, attachments);
+  // Checked before posting too, against the lock date read then; this is the one that holds.
+  const lockDate = await insertJournalEntries(tx, orgId, entries, attachments);
+  entries.forEach((entry, i) => checkLockDate({ lockDate }, entry.date, `${at(i)}date`));
   return entries;
 }
 

@@ -93,6 +93,45 @@ test('the lock date refuses postings on or before it', async () => {
   await c.post([{ entryType: 'JOURNAL_ENTRY', date: '2026-04-01', lines: [{ accountId: c.acct(5400), amount: 1n }, { accountId: c.acct(1100), amount: -1n }] }]);
 });
 
+test('a lock date set while entries are being posted: the posting waits for it, is refused, and leaves nothing', async () => {
+  const c = await company();
+  const { setLockDate } = await import('../../src/ledgerbee/company-store.ts');
+  const { submitJournalEntries } = await import('../../src/ledgerbee/journal.ts');
+  const lines = [{ accountId: c.acct(5400), amount: 7n }, { accountId: c.acct(1100), amount: -7n }];
+  // Another transaction sets the lock date and holds it, uncommitted, while the entry posts.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let set!: () => void;
+  const isSet = new Promise<void>((resolve) => (set = resolve));
+  const locking = t.db.transaction(async (tx) => {
+    await setLockDate(tx, c.orgId, '2026-03-31');
+    set();
+    await held;
+  });
+  await isSet;
+  const posting = submitJournalEntries(deps, c.orgId, [{ entryType: 'JOURNAL_ENTRY', date: '2026-03-15', lines }], () => '');
+  const outcome = posting.then(
+    () => 'posted',
+    (error) => error,
+  );
+  // The posting checked the lock date as committed (none), posted, and now waits for the company row.
+  for (let waited = 0; ; waited += 20) {
+    const [row] = await t.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FROM ledgerbee_companies WHERE org_id = $1 FOR SHARE%'`,
+    );
+    if (row.n > 0) break;
+    assert.ok(waited < 10_000, `the posting never waited for the lock date: ${await outcome}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  release();
+  await locking;
+  const refused = await outcome;
+  assert.ok(refused instanceof DomainError && (refused.details as any)?.code === 'JOURNAL_ENTRY_DATE_LOCKED' && refused.field === 'date', String(refused));
+  assert.equal(await c.balance(5400), 0n);
+  const [journal] = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM ledgerbee_journal_entries WHERE org_id = $1', [c.orgId]);
+  assert.equal(journal.n, 0);
+});
+
 test('lines are stored with only the keys they hold; rows stored with every key read the same and match the same filters', async () => {
   const c = await company();
   const { customerId } = await ledgerbeeParties(t, c.orgId);
