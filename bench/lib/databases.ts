@@ -50,12 +50,17 @@ function tracked(cleanup: () => Promise<void>): () => Promise<void> {
   return once;
 }
 
+/** How the server connects to the run's embedded PostgreSQL (its socket), starting it first if need be. */
+export async function embeddedUrl(): Promise<string> {
+  // A benchmark in a process of its own uses the run's (bench/run.ts, runInChild).
+  if (process.env.KONTOR_BENCH_EMBEDDED_URL) return process.env.KONTOR_BENCH_EMBEDDED_URL;
+  const server = await embeddedServer();
+  return server.socketUrl ?? server.url;
+}
+
 /** A new schema on the run's embedded PostgreSQL, or on BENCH_DATABASE_URL's. */
 export async function openBenchDb(kind: DbKind, postgresUrl: string | null): Promise<BenchDb> {
-  if (kind === 'embedded') {
-    const server = await embeddedServer();
-    postgresUrl = server.socketUrl ?? server.url; // as the server connects to it
-  }
+  if (kind === 'embedded') postgresUrl = await embeddedUrl();
   if (!postgresUrl) throw new Error('PostgreSQL benchmarks need BENCH_DATABASE_URL');
   const schema = `kontor_bench_${randomBytes(6).toString('hex')}`;
   const admin = openPostgres(postgresUrl, { max: 1 });
