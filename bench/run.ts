@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { systemClock } from '../src/platform/clock.ts';
-import { describeDb, disposeAll, embeddedUrl, openBenchDb } from './lib/databases.ts';
+import { describeDb, disposeAll, embeddedEnv, openBenchDb } from './lib/databases.ts';
 import { seedLedger } from './lib/ledger-fixture.ts';
 import { loop, seedOf, seededRandom } from './lib/measure.ts';
 import type { BenchContext, Benchmark, BenchResult, DbKind, Target } from './lib/types.ts';
@@ -244,7 +244,7 @@ function printTable(rows: Row[]) {
  * p99 11.5 ms in a whole run, 2.5-3.5 ms alone), so a whole run measured what `--only` did not.
  */
 async function runInChild(bench: Benchmark, kind: DbKind): Promise<Row> {
-  const env = { ...process.env, ...(kind === 'embedded' ? { KONTOR_BENCH_EMBEDDED_URL: await embeddedUrl() } : {}) };
+  const env = { ...process.env, ...(kind === 'embedded' ? await embeddedEnv() : {}) };
   const argv = ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', '--only', bench.name, '--db', kind, '--seconds', String(seconds)];
   const child = spawn(process.execPath, argv, { env, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';

@@ -58,6 +58,12 @@ export async function embeddedUrl(): Promise<string> {
   return server.socketUrl ?? server.url;
 }
 
+/** What a benchmark in a process of its own needs of the run's embedded PostgreSQL: where it is, and its postmaster (for CPU times). */
+export async function embeddedEnv(): Promise<Record<string, string>> {
+  const url = await embeddedUrl();
+  return { KONTOR_BENCH_EMBEDDED_URL: url, KONTOR_BENCH_EMBEDDED_PID: String((await embeddedServer()).pid) };
+}
+
 /** A new schema on the run's embedded PostgreSQL, or on BENCH_DATABASE_URL's. */
 export async function openBenchDb(kind: DbKind, postgresUrl: string | null): Promise<BenchDb> {
   if (kind === 'embedded') postgresUrl = await embeddedUrl();
