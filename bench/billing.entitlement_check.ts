@@ -6,6 +6,7 @@ import { startBenchServer } from './lib/http-app.ts';
 import { percentile, round } from './lib/measure.ts';
 import { cpuPer, cpuTimes } from './lib/cpu.ts';
 import type { Benchmark } from './lib/types.ts';
+import { bareRouteFloor } from './lib/floors.ts';
 
 const RATE = 1_000;
 
@@ -17,6 +18,7 @@ const RATE = 1_000;
  * request's write; `send_lag_p99_ms` says how far behind its schedule the client wrote (a
  * starved client hides queueing there), and on Linux the CPU per 1,000 checks of the server and
  * the embedded database is reported (the database's should be near 0: a cached check reads none).
+ * Then `floor_p50_ms` / `floor_p99_ms`: the same client and rate against a bare route (bench/lib/floors.ts).
  */
 export default {
   name: 'billing.entitlement_check',
@@ -61,6 +63,8 @@ export default {
       });
       const cpuAfter = cpuTimes();
       const errors = r.requests - (r.statuses['200'] ?? 0);
+      // Then, in the same run, what a bare route costs this machine at this rate.
+      const floor = await bareRouteFloor(ctx, RATE);
       return {
         ...latencySummary(r),
         max_ms: round(Math.max(...r.latenciesMs), 3),
@@ -69,6 +73,7 @@ export default {
         send_lag_p99_ms: round(percentile(r.sendLagMs ?? [0], 99), 3),
         // CPU per 1,000 checks (warm-up included): a cached check should cost the database nothing.
         ...cpuPer(cpuBefore, cpuAfter, r.requests + Math.round(RATE * STEADY_LOAD_WARMUP_SECONDS), 1000, '1k', ctx.kind === 'embedded'),
+        ...floor,
       };
     } finally {
       await server.close();

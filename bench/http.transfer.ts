@@ -4,7 +4,7 @@ import { startBenchServer } from './lib/http-app.ts';
 import { round } from './lib/measure.ts';
 import type { Benchmark } from './lib/types.ts';
 import { watchStalls } from './lib/stalls.ts';
-import { durableWriteFloor } from './lib/durable-write-floor.ts';
+import { durableWriteFloor } from './lib/floors.ts';
 
 const RATE = 200;
 const ACCOUNTS = 1_000;

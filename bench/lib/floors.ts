@@ -17,11 +17,24 @@ export async function durableWriteFloor(ctx: BenchContext, ratePerSecond: number
   await ctx.db.query('CREATE TABLE bench_floor (id int PRIMARY KEY, n bigint NOT NULL) WITH (fillfactor = 70)');
   await ctx.db.query('INSERT INTO bench_floor SELECT g, 0 FROM generate_series(1, $1::int) g', [ROWS]);
   await ctx.settle(['bench_floor']);
-  const app = Fastify();
-  app.post('/floor', async () => {
+  return floorOf(ctx, ratePerSecond, async () => {
     await ctx.db.query('UPDATE bench_floor SET n = n + 1 WHERE id = $1', [1 + ctx.randomInt(ROWS)]);
     return { ok: true };
   });
+}
+
+/**
+ * The least any HTTP answer costs on this machine at `ratePerSecond`: a bare Fastify route
+ * that answers a small JSON body without touching anything, driven by the same client (for a
+ * benchmark of reads answered from memory, as the entitlement check's are).
+ */
+export async function bareRouteFloor(ctx: BenchContext, ratePerSecond: number): Promise<{ floor_p50_ms: number; floor_p99_ms: number }> {
+  return floorOf(ctx, ratePerSecond, async () => ({ allowed: true, feature_key: 'api_calls' }));
+}
+
+async function floorOf(ctx: BenchContext, ratePerSecond: number, answer: () => Promise<object>): Promise<{ floor_p50_ms: number; floor_p99_ms: number }> {
+  const app = Fastify();
+  app.post('/floor', answer);
   try {
     await app.listen({ port: 0, host: '127.0.0.1' });
     const r = await httpLoad({
