@@ -10,7 +10,7 @@ interface Waiting {
   reject: (error: Error) => void;
 }
 
-/** The accounts a unit's entries post to (org-qualified: ids are unique anyway, orgs keep them apart). */
+/** The accounts a unit's entries name (uuids: unique across orgs). */
 function accountsOf(unit: PostingUnit): string[] {
   const ids: string[] = [];
   for (const entry of unit.entries) for (const posting of entry.postings) ids.push(posting.accountId);
@@ -32,8 +32,11 @@ export class CommitQueue {
   private waiting: Waiting[] = [];
   private running = 0;
   private scheduled = false;
-  /** Accounts of the groups in flight (no two of which share one). */
-  private readonly inFlight = new Set<string>();
+  /**
+   * Accounts of the groups in flight, with how many hold each: two share one only when units
+   * that share it arrived between a flush being scheduled and running.
+   */
+  private readonly inFlight = new Map<string, number>();
 
   constructor(
     private readonly db: Db,
@@ -102,7 +105,7 @@ export class CommitQueue {
     if (group.length === 0) return;
     this.running++;
     const accounts = new Set(group.flatMap((w) => accountsOf(w.unit)));
-    for (const id of accounts) this.inFlight.add(id);
+    for (const id of accounts) this.inFlight.set(id, (this.inFlight.get(id) ?? 0) + 1);
     try {
       let outcomes: UnitOutcome[];
       try {
@@ -129,7 +132,11 @@ export class CommitQueue {
         else w.reject(outcome.error);
       });
     } finally {
-      for (const id of accounts) this.inFlight.delete(id);
+      for (const id of accounts) {
+        const holders = this.inFlight.get(id)! - 1;
+        if (holders === 0) this.inFlight.delete(id);
+        else this.inFlight.set(id, holders);
+      }
       this.running--;
       this.schedule();
     }
