@@ -93,7 +93,7 @@ test('the lock date refuses postings on or before it', async () => {
   await c.post([{ entryType: 'JOURNAL_ENTRY', date: '2026-04-01', lines: [{ accountId: c.acct(5400), amount: 1n }, { accountId: c.acct(1100), amount: -1n }] }]);
 });
 
-test('a lock date set while entries are being posted: the posting waits for it, is refused, and leaves nothing', async () => {
+test('a lock date set while entries are being posted: the posting waits for it, is refused, and leaves nothing', { timeout: 30_000 }, async () => {
   const c = await company();
   const { setLockDate } = await import('../../src/ledgerbee/company-store.ts');
   const { submitJournalEntries } = await import('../../src/ledgerbee/journal.ts');
@@ -110,17 +110,22 @@ test('a lock date set while entries are being posted: the posting waits for it, 
   });
   await isSet;
   const posting = submitJournalEntries(deps, c.orgId, [{ entryType: 'JOURNAL_ENTRY', date: '2026-03-15', lines }], () => '');
+  let settled: unknown = null;
   const outcome = posting.then(
     () => 'posted',
     (error) => error,
   );
+  void outcome.then((value) => (settled = value));
   // The posting checked the lock date as committed (none), posted, and now waits for the company row.
   for (let waited = 0; ; waited += 20) {
     const [row] = await t.db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FROM ledgerbee_companies WHERE org_id = $1 FOR SHARE%'`,
     );
     if (row.n > 0) break;
-    assert.ok(waited < 10_000, `the posting never waited for the lock date: ${await outcome}`);
+    if (settled !== null || waited >= 10_000) {
+      release();
+      assert.fail(`the posting never waited for the lock date: ${String(settled ?? 'still running after 10 s')}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   release();
