@@ -6,6 +6,8 @@ import type { PostResult } from './types.ts';
 
 interface Waiting {
   unit: PostingUnit;
+  /** The accounts its entries name, read once: the queue compares them on every arrival while a group is in flight. */
+  accounts: string[];
   resolve: (results: PostResult[]) => void;
   reject: (error: Error) => void;
 }
@@ -47,7 +49,7 @@ export class CommitQueue {
 
   submit(unit: PostingUnit): Promise<PostResult[]> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ unit, resolve, reject });
+      this.waiting.push({ unit, accounts: accountsOf(unit), resolve, reject });
       this.schedule();
     });
   }
@@ -95,7 +97,7 @@ export class CommitQueue {
   private sharesAccounts(waiting: readonly Waiting[]): boolean {
     if (this.inFlight.size === 0) return false;
     for (let i = 0; i < waiting.length && i < this.maxGroup; i++) {
-      for (const id of accountsOf(waiting[i].unit)) if (this.inFlight.has(id)) return true;
+      for (const id of waiting[i].accounts) if (this.inFlight.has(id)) return true;
     }
     return false;
   }
@@ -104,7 +106,7 @@ export class CommitQueue {
     const group = this.waiting.splice(0, this.maxGroup);
     if (group.length === 0) return;
     this.running++;
-    const accounts = new Set(group.flatMap((w) => accountsOf(w.unit)));
+    const accounts = new Set(group.flatMap((w) => w.accounts));
     for (const id of accounts) this.inFlight.set(id, (this.inFlight.get(id) ?? 0) + 1);
     try {
       let outcomes: UnitOutcome[];
