@@ -1,7 +1,7 @@
 import { createOrg } from '../src/platform/orgs.ts';
 import { createPlan } from '../src/billing/plan-store.ts';
 import { createSubscription } from '../src/billing/subscription-store.ts';
-import { httpLoad, latencySummary, STEADY_LOAD_WARMUP_SECONDS } from './lib/http-load.ts';
+import { httpLoad, latencySummary, STEADY_LOAD_WARMUP_SECONDS, warmUp } from './lib/http-load.ts';
 import { startBenchServer } from './lib/http-app.ts';
 import { percentile, round } from './lib/measure.ts';
 import { cpuPer, cpuTimes } from './lib/cpu.ts';
@@ -50,13 +50,17 @@ export default {
     const server = await startBenchServer(ctx);
     try {
       const { secret } = await server.core.apiKeys.create({ orgId: org.id, surface: 'billing', scopes: ['billing:read'], mode: 'live' });
-      await ctx.settle();
-      const cpuBefore = cpuTimes();
-      const r = await httpLoad({
+      const load = {
         url: `${server.base}/ledger/entitlements/check`,
-        method: 'POST',
+        method: 'POST' as const,
         headers: { 'x-api-key': secret, 'x-tenant-id': 'acme-corp' },
         bodies: ['api_calls', 'seats', 'sso'].map((feature_key) => JSON.stringify({ feature_key })),
+      };
+      await ctx.settle();
+      await warmUp(load);
+      const cpuBefore = cpuTimes();
+      const r = await httpLoad({
+        ...load,
         seconds: ctx.seconds,
         warmupSeconds: STEADY_LOAD_WARMUP_SECONDS,
         ratePerSecond: RATE,

@@ -1,5 +1,5 @@
 import { formatId } from '../src/platform/ids.ts';
-import { httpLoad, latencySummary, STEADY_LOAD_WARMUP_SECONDS } from './lib/http-load.ts';
+import { httpLoad, latencySummary, STEADY_LOAD_WARMUP_SECONDS, warmUp } from './lib/http-load.ts';
 import { startBenchServer } from './lib/http-app.ts';
 import { round } from './lib/measure.ts';
 import type { Benchmark } from './lib/types.ts';
@@ -38,13 +38,14 @@ export default {
           ],
         });
       });
+      const load = { url: `${server.base}/kontor/v1/entries`, method: 'POST' as const, headers: { authorization: `Bearer ${secret}` }, bodies };
       await ctx.settle();
+      // After the settle: its CHECKPOINT and VACUUM between the burst and the window gave stalls
+      // of 50-180 ms inside it (p99 58-126 ms in two of four runs).
+      await warmUp(load);
       const stalls = await watchStalls(ctx);
       const r = await httpLoad({
-        url: `${server.base}/kontor/v1/entries`,
-        method: 'POST',
-        headers: { authorization: `Bearer ${secret}` },
-        bodies,
+        ...load,
         seconds: ctx.seconds,
         warmupSeconds: STEADY_LOAD_WARMUP_SECONDS,
         ratePerSecond: RATE,

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
-import { httpLoad, latencySummary, STEADY_LOAD_WARMUP_SECONDS } from './http-load.ts';
+import { httpLoad, latencySummary, STEADY_LOAD_WARMUP_SECONDS, warmUp } from './http-load.ts';
 import type { BenchContext } from './types.ts';
 
 const ROWS = 1_000;
@@ -16,8 +16,7 @@ const ROWS = 1_000;
 export async function durableWriteFloor(ctx: BenchContext, ratePerSecond: number): Promise<{ floor_p50_ms: number; floor_p99_ms: number }> {
   await ctx.db.query('CREATE TABLE bench_floor (id int PRIMARY KEY, n bigint NOT NULL) WITH (fillfactor = 70)');
   await ctx.db.query('INSERT INTO bench_floor SELECT g, 0 FROM generate_series(1, $1::int) g', [ROWS]);
-  await ctx.settle(['bench_floor']);
-  return floorOf(ctx, ratePerSecond, async () => {
+  return floorOf(ctx, ratePerSecond, ['bench_floor'], async () => {
     await ctx.db.query('UPDATE bench_floor SET n = n + 1 WHERE id = $1', [1 + ctx.randomInt(ROWS)]);
     return { ok: true };
   });
@@ -29,19 +28,25 @@ export async function durableWriteFloor(ctx: BenchContext, ratePerSecond: number
  * benchmark of reads answered from memory, as the entitlement check's are).
  */
 export async function bareRouteFloor(ctx: BenchContext, ratePerSecond: number): Promise<{ floor_p50_ms: number; floor_p99_ms: number }> {
-  return floorOf(ctx, ratePerSecond, async () => ({ allowed: true, feature_key: 'api_calls' }));
+  return floorOf(ctx, ratePerSecond, [], async () => ({ allowed: true, feature_key: 'api_calls' }));
 }
 
-async function floorOf(ctx: BenchContext, ratePerSecond: number, answer: () => Promise<object>): Promise<{ floor_p50_ms: number; floor_p99_ms: number }> {
+/** Settled (`tables` vacuumed) and warmed up as the benchmarks beside it are (`warmUp`). */
+async function floorOf(
+  ctx: BenchContext,
+  ratePerSecond: number,
+  tables: string[],
+  answer: () => Promise<object>,
+): Promise<{ floor_p50_ms: number; floor_p99_ms: number }> {
   const app = Fastify();
   app.post('/floor', answer);
   try {
     await app.listen({ port: 0, host: '127.0.0.1' });
+    const load = { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/floor`, method: 'POST' as const, headers: {}, bodies: ['{}'] };
+    await ctx.settle(tables);
+    await warmUp(load);
     const r = await httpLoad({
-      url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/floor`,
-      method: 'POST',
-      headers: {},
-      bodies: ['{}'],
+      ...load,
       seconds: ctx.seconds,
       warmupSeconds: STEADY_LOAD_WARMUP_SECONDS,
       ratePerSecond,
