@@ -3,7 +3,7 @@ import type { Db } from '../../src/platform/db.ts';
 import { newId } from '../../src/platform/ids.ts';
 import { createOrg } from '../../src/platform/orgs.ts';
 import { LedgerEngine } from '../../src/ledger/engine.ts';
-import { ONE_STATEMENT_POST } from '../../src/ledger/post-in-one-statement.ts';
+import { isOneStatementPost } from '../../src/ledger/post-in-one-statement.ts';
 import type { AccountType } from '../../src/ledger/types.ts';
 
 export interface SeedOptions {
@@ -37,7 +37,7 @@ function countingDb(db: Db): { db: Db; count: () => number } {
     listen: (channel, onMessage, onReconnect) => db.listen(channel, onMessage, onReconnect),
     holdAdvisoryLock: (key) => db.holdAdvisoryLock(key),
     query: (text, params) => {
-      if (text === ONE_STATEMENT_POST) n++;
+      if (isOneStatementPost(text)) n++;
       return db.query(text, params);
     },
     transaction: (fn) => {

@@ -24,7 +24,8 @@ import {
 } from './types.ts';
 
 /** What a caller commits with its entries: its audit row (as data) and its own rows (a hook). */
-export type SharedCommitOptions = Pick<PostingUnit, 'beforeCommit' | 'audit'>;
+export type SharedCommitOptions = Pick<PostingUnit, 'beforeCommit' | 'audit' | 'companion' | 'entryIds'>;
+export type { Companion, CompanionKind } from './post-entries.ts';
 
 export { MAX_BATCH_ENTRIES, MAX_POSTINGS } from './entry-rules.ts';
 

@@ -19,11 +19,47 @@ export interface PostingUnit {
   entryIds?: readonly string[];
   /**
    * Runs in the transaction that commits this unit, once it has posted: the caller's own
-   * rows (an Idempotency-Key's stored answer) commit with the entries or not at all.
+   * rows (an Idempotency-Key's stored answer) commit with the entries or not at all. A unit
+   * with a `companion` runs it only when the companion was not written (see there).
    */
   beforeCommit?: (tx: Queryable, results: PostResult[]) => Promise<void>;
+  /**
+   * The caller's own rows as data, for the one-statement post to write in its statement (one
+   * round trip and one commit for a group, where `beforeCommit` costs a transaction and a
+   * round trip per unit). Written only when the group is posted that way; otherwise nothing
+   * of it is, and `beforeCommit` runs instead: it must write the same rows and make the
+   * same checks. Needs `entryIds`, which the rows name.
+   */
+  companion?: Companion;
   /** The write's audit row, committed with the unit's entries on either path (as data, so the one-statement path can take it too). */
   audit?: UnitAudit;
+}
+
+/**
+ * Rows of a caller's tables that commit with a unit's entries. The units of a group whose
+ * companions share a kind are written by one insert: their columns are concatenated.
+ */
+export interface Companion {
+  kind: CompanionKind;
+  /** One array per column of the kind, one value per row. */
+  columns: unknown[][];
+}
+
+/**
+ * The SQL of a kind of companion rows, spliced into the one-statement post. `$1` is the
+ * org; the kind's parameters start at `first`, as `params` makes them from the merged columns.
+ */
+export interface CompanionKind {
+  /** Names the kind: statements are prepared per set of kinds. */
+  name: string;
+  /** CTEs that read and lock before the post decides (`name AS (…)`, comma-separated), or ''. */
+  reads(first: number): string;
+  /** A condition over those that must hold for anything to be written (false: the full path). */
+  holds(first: number): string;
+  /** CTEs that write (`name AS (INSERT … WHERE (SELECT ok FROM gate))`, comma-separated). */
+  writes(first: number): string;
+  /** The parameters, in order, from the merged columns. */
+  params(columns: unknown[][]): unknown[];
 }
 
 /** A unit's audit row but for its status: `created` when it posted anything new, else `existing` (an external id seen before). */

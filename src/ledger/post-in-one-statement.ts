@@ -3,7 +3,7 @@ import { BIGINT_MAX, BIGINT_MIN, type Asset } from '../platform/money.ts';
 import { newId } from '../platform/ids.ts';
 import { auditRow, writeAuditInsert } from '../platform/write-audit.ts';
 import type { Entry, Posting } from './types.ts';
-import type { PostingUnit, UnitOutcome } from './post-entries.ts';
+import type { CompanionKind, PostingUnit, UnitOutcome } from './post-entries.ts';
 
 /**
  * The common write in one statement outside any explicit transaction, so it costs one round
@@ -24,7 +24,7 @@ const POST_BODY = `WITH locked AS (
    ), acc AS (
      SELECT ($3::uuid[])[u.n] AS id, u.delta, u.up, u.down, u.day, u.day_delta
        FROM unnest($14::int8[], $15::int8[], $16::int8[], $17::date[], $18::int8[]) WITH ORDINALITY AS u(delta, up, down, day, day_delta, n)
-   ), gate AS (
+   )__READS__, gate AS (
      -- One pass over the locked rows: all there, none leaves bigint, a limited account stays
      -- within its limit even if every posting that lowers it came first (whatever the order,
      -- each unit then passes), and when they are all of one ledger and one asset so is every
@@ -33,7 +33,7 @@ const POST_BODY = `WITH locked AS (
             AND CASE WHEN s.one_ledger AND s.one_asset THEN true
                      ELSE NOT EXISTS (SELECT 1 FROM pi LEFT JOIN locked l ON l.id = pi.account_id GROUP BY pi.e
                                        HAVING bool_or(l.id IS NULL OR l.ledger_id <> pi.ledger_id)
-                                           OR min(l.currency) <> max(l.currency) OR min(l.scale) <> max(l.scale)) END AS ok
+                                           OR min(l.currency) <> max(l.currency) OR min(l.scale) <> max(l.scale)) END__HOLDS__ AS ok
        FROM (SELECT count(*) AS n,
                     -- (bigint arithmetic: should a term overflow anyway, the error sends the
                     -- group to the full path)
@@ -78,11 +78,53 @@ const POST_BODY = `WITH locked AS (
 const POST_ANSWER = `SELECT (SELECT ok FROM gate) AS ok, l.id, l.currency, l.scale FROM locked l`;
 /** The statement's parameters end at $21; the audit rows' start at $22. */
 const AUDIT_FIRST_PARAM = 22;
-export const ONE_STATEMENT_POST = prepared(`${POST_BODY}\n   ${POST_ANSWER}`);
-/** The same, with the writes' audit rows committed by it too (gated like every other write). */
-const ONE_STATEMENT_POST_AUDITED = prepared(
-  `${POST_BODY}, audit AS (${writeAuditInsert([], AUDIT_FIRST_PARAM).sql} WHERE (SELECT ok FROM gate))\n   ${POST_ANSWER}`,
-);
+const AUDIT_PARAMS = 8;
+
+/**
+ * The statement: with the writes' audit rows when `audited` (gated like every other write),
+ * and each companion kind's reads before the gate, its condition in it and its writes after.
+ */
+function postStatement(audited: boolean, kinds: { kind: CompanionKind; first: number }[]): string {
+  const body = POST_BODY.replace('__READS__', kinds.map(({ kind, first }) => kind.reads(first)).filter(Boolean).map((r) => `, ${r}`).join(''))
+    .replace('__HOLDS__', kinds.map(({ kind, first }) => `\n            AND (${kind.holds(first)})`).join(''));
+  const audit = audited ? `, audit AS (${writeAuditInsert([], AUDIT_FIRST_PARAM).sql} WHERE (SELECT ok FROM gate))` : '';
+  const writes = kinds.map(({ kind, first }) => `, ${kind.writes(first)}`).join('');
+  return `${body}${audit}${writes}\n   ${POST_ANSWER}`;
+}
+
+/** Statements by whether audited and the companion kinds they write, made once each. */
+const statements = new Map<string, string>();
+function statementFor(audited: boolean, kinds: { kind: CompanionKind; first: number }[]): string {
+  const key = `${audited}|${kinds.map(({ kind }) => kind.name).join(',')}`;
+  let text = statements.get(key);
+  if (!text) statements.set(key, (text = prepared(postStatement(audited, kinds))));
+  return text;
+}
+
+/** Whether SQL is one of the one-statement posts (for counting them). */
+export function isOneStatementPost(text: string): boolean {
+  for (const t of statements.values()) if (t === text) return true;
+  return false;
+}
+
+/** The group's companions, merged by kind (in order of first appearance), with their parameters. */
+function mergeCompanions(units: PostingUnit[], first: number): { kinds: { kind: CompanionKind; first: number }[]; params: unknown[] } {
+  const byKind = new Map<CompanionKind, unknown[][]>();
+  for (const unit of units) {
+    const companion = unit.companion;
+    if (!companion) continue;
+    const columns = byKind.get(companion.kind);
+    if (!columns) byKind.set(companion.kind, companion.columns.map((c) => [...c]));
+    else companion.columns.forEach((c, i) => { for (const v of c) columns[i].push(v); });
+  }
+  const kinds: { kind: CompanionKind; first: number }[] = [];
+  const params: unknown[] = [];
+  for (const [kind, columns] of byKind) {
+    kinds.push({ kind, first: first + params.length });
+    params.push(...kind.params(columns));
+  }
+  return { kinds, params };
+}
 
 /** Per account: net, the sums that raise and lower it, and its latest day in this write. */
 interface AccountMove {
@@ -105,15 +147,18 @@ export class OneStatementDeclined extends Error {}
 /**
  * Posts the units in one statement when they qualify (one org; no external ids, reversals
  * or rates; each entry sums to zero), answering one outcome per unit; null when they do not
- * qualify or a check may refuse one of them, having written nothing. Outside a transaction
- * (`tx` false) units with commit hooks do not qualify; inside one, the caller runs them after,
- * and a failed statement throws (OneStatementDeclined, or a deadlock for the transaction to
+ * qualify or a check may refuse one of them (a companion's condition among them), having
+ * written nothing. Outside a transaction (`tx` false) units with commit hooks qualify only with
+ * a companion, which the statement writes in the hook's stead; inside one, companions are left
+ * out and the caller runs the hooks after, and a failed statement throws (OneStatementDeclined, or a deadlock for the transaction to
  * retry) since the transaction cannot continue.
  */
 export async function postInOneStatement(db: Queryable, units: PostingUnit[], now: Date, tx = false): Promise<UnitOutcome[] | null> {
   const orgId = units[0].orgId;
   for (const unit of units) {
-    if (unit.orgId !== orgId || (unit.beforeCommit && !tx)) return null;
+    // Outside a transaction a before-commit step has nowhere to run, unless a companion stands in for it.
+    if (unit.orgId !== orgId || (unit.beforeCommit && !tx && !unit.companion)) return null;
+    if (unit.companion && !unit.entryIds) throw new Error('a unit with a companion needs entryIds');
     for (const entry of unit.entries) {
       if (entry.externalId || entry.reversesId || entry.rates) return null;
       let sum = 0n;
@@ -166,9 +211,11 @@ export async function postInOneStatement(db: Queryable, units: PostingUnit[], no
   const past = [...otherDays.values()];
   // Every entry here is new (no external ids), so each audited unit has its `created` status.
   const audited = units.flatMap((unit) => (unit.audit ? [auditRow(unit.audit.row, unit.audit.status.created, now)] : []));
+  // In a transaction the callers' before-commit steps run after this statement, and write what companions would.
+  const companions = tx ? { kinds: [], params: [] } : mergeCompanions(units, AUDIT_FIRST_PARAM + (audited.length > 0 ? AUDIT_PARAMS : 0));
   let rows: { ok: boolean; id: string; currency: string; scale: number }[];
   try {
-    rows = await db.query(audited.length > 0 ? ONE_STATEMENT_POST_AUDITED : ONE_STATEMENT_POST, [
+    rows = await db.query(statementFor(audited.length > 0, companions.kinds), [
       orgId,
       tokenArray(ledgers.values),
       tokenArray(accounts.values),
@@ -191,6 +238,7 @@ export async function postInOneStatement(db: Queryable, units: PostingUnit[], no
       tokenArray(past.map((d) => d.day)),
       tokenArray(past.map((d) => d.delta)),
       ...(audited.length > 0 ? writeAuditInsert(audited, AUDIT_FIRST_PARAM).params : []),
+      ...companions.params,
     ]);
   } catch (error: any) {
     // A value out of range (a day's total past bigint) or a deadlock: the full path decides.

@@ -1,5 +1,6 @@
 import { prepared, textArrayOrNull, tokenArray, tokenArrayOrNull, unlessAllNull, type Queryable } from '../platform/db.ts';
 import type { JournalType } from './chart.ts';
+import type { Companion, CompanionKind } from '../ledger/engine.ts';
 
 /** One line of a posted journal entry, as the client sent it plus what the server derived. */
 export interface JournalLine {
@@ -118,59 +119,109 @@ export async function dimensionValuesById(tx: Queryable, orgId: string, ids: str
 }
 
 /**
+ * The journal rows of entries as columns, one value per entry each, in the order of
+ * `journalInsert`'s parameters: each entry's lines as one JSON text (`lineText`), the rest raw.
+ */
+function journalColumns(entries: JournalEntry[]): unknown[][] {
+  const column = <T>(of: (e: JournalEntry) => T) => entries.map(of);
+  return [
+    column((e) => e.id),
+    column((e) => e.entryType),
+    column((e) => e.date),
+    column((e) => e.originalAmount),
+    column((e) => e.currency),
+    column((e) => e.customerId),
+    column((e) => e.vendorId),
+    column((e) => e.description),
+    column((e) => e.reference),
+    column((e) => e.externalSystemId),
+    column((e) => e.journalCategoryId),
+    // Each entry's tags as an array literal of uuids (cast per row: arrays of arrays must be rectangular).
+    column((e) => (e.tagIds.length > 0 ? `{${e.tagIds.join(',')}}` : null)),
+    column((e) => {
+      let lines = '[';
+      for (let j = 0; j < e.lines.length; j++) lines += (j === 0 ? '' : ',') + lineText(e.lines[j]);
+      return lines + ']';
+    }),
+    column((e) => e.reversesId),
+    column((e) => e.createdAt.toISOString()),
+  ];
+}
+
+/**
+ * `journalColumns` as parameters: typed arrays, as plain tokens where the values need no
+ * quoting (ids, dates, numbers, entry types, timestamps) and NULL for a column with no value
+ * at all; the lines of every entry as one JSON array, parsed once and indexed per row.
+ */
+function journalParams(columns: unknown[][]): unknown[] {
+  const [ids, types, dates, amounts, currencies, customers, vendors, descriptions, references, externals, categories, tags, lines, reverses, created] = columns as any[][];
+  return [
+    tokenArray(ids),
+    tokenArray(types),
+    tokenArray(dates),
+    tokenArrayOrNull(amounts),
+    tokenArray(currencies),
+    tokenArrayOrNull(customers),
+    tokenArrayOrNull(vendors),
+    textArrayOrNull(descriptions),
+    textArrayOrNull(references),
+    textArrayOrNull(externals),
+    tokenArrayOrNull(categories),
+    unlessAllNull(tags),
+    `[${lines.join(',')}]`,
+    tokenArrayOrNull(reverses),
+    tokenArray(created),
+  ];
+}
+
+/** The insert of `journalParams` rows, its parameters from `$first` (`$1` is the org). */
+const journalInsert = (first: number) => {
+  const n = (i: number) => `$${first + i}`;
+  return `INSERT INTO ledgerbee_journal_entries (org_id, id, entry_type, date, original_amount, currency, customer_id, vendor_id, description, reference,
+        external_system_id, journal_category_id, tag_ids, lines, reverses_id, created_at)
+     SELECT $1, u.id, u.entry_type, u.date, u.original_amount, u.currency, u.customer_id, u.vendor_id, u.description, u.reference,
+        u.external_system_id, u.journal_category_id, coalesce(u.tag_ids::uuid[], '{}'), ${n(12)}::jsonb -> (u.n - 1)::int, u.reverses_id, u.created_at
+       FROM unnest(${n(0)}::uuid[], ${n(1)}::text[], ${n(2)}::date[], ${n(3)}::int8[], ${n(4)}::text[], ${n(5)}::uuid[], ${n(6)}::uuid[], ${n(7)}::text[], ${n(8)}::text[], ${n(9)}::text[], ${n(10)}::uuid[], ${n(11)}::text[], ${n(13)}::uuid[], ${n(14)}::timestamptz[])
+         WITH ORDINALITY AS u(id, entry_type, date, original_amount, currency, customer_id, vendor_id, description, reference, external_system_id, journal_category_id, tag_ids, reverses_id, created_at, n)`;
+};
+
+/**
+ * Journal rows written by the ledger's one-statement post with their entries (a companion:
+ * see the ledger's PostingUnit): the company's row is read with a share lock, as
+ * `insertJournalEntries` reads it, and no entry may be dated on or before its lock date,
+ * or nothing is written and the entries take the full path, where the lock date is checked
+ * entry by entry and refused in LedgerBee's terms.
+ */
+const JOURNAL_COMPANION: CompanionKind = {
+  name: 'ledgerbee.journal',
+  reads: () => `ledgerbee_company AS (SELECT lock_date FROM ledgerbee_companies WHERE org_id = $1 FOR SHARE)`,
+  holds: (first) => `NOT EXISTS (SELECT 1 FROM ledgerbee_company c WHERE c.lock_date >= (SELECT min(d) FROM unnest($${first + 2}::date[]) AS d))`,
+  writes: (first) => `ledgerbee_journal AS (${journalInsert(first)}\n      WHERE (SELECT ok FROM gate))`,
+  params: journalParams,
+};
+
+/** The journal rows of entries that name no dimension values, as a companion of their ledger entries. */
+export function journalCompanion(entries: JournalEntry[]): Companion {
+  return { kind: JOURNAL_COMPANION, columns: journalColumns(entries) };
+}
+
+/** Whether an entry's rows are all journal rows (no dimension values, which have a table of their own). */
+export const fitsCompanion = (entry: JournalEntry) => entry.lines.every((l) => l.dimensionValueIds.length === 0);
+
+/**
  * Writes posted entries, their lines' dimension values and their attachments, set-based.
  * Answers the company's lock date as it stands for this transaction until it commits: the
  * caller refuses an entry dated on or before it (the transaction then writes nothing).
  */
 export async function insertJournalEntries(tx: Queryable, orgId: string, entries: JournalEntry[], attachments: (AttachmentRow & { journalEntryId: string })[]): Promise<string | null> {
   if (entries.length === 0) return null;
-  // Typed arrays, one per column, as plain tokens where the values need no quoting (ids,
-  // dates, numbers, entry types) and NULL for a column with no value at all; the lines of
-  // every entry as one JSON array, parsed once and indexed per row. A request's entries
-  // share their currency (the company's) and creation time, sent once.
-  const column = <T>(of: (e: JournalEntry) => T) => entries.map(of);
-  let lines = '[';
-  for (let i = 0; i < entries.length; i++) {
-    lines += i === 0 ? '[' : ',[';
-    const entryLines = entries[i].lines;
-    for (let j = 0; j < entryLines.length; j++) lines += (j === 0 ? '' : ',') + lineText(entryLines[j]);
-    lines += ']';
-  }
-  lines += ']';
-  const same = entries.every((e) => e.currency === entries[0].currency && e.createdAt.getTime() === entries[0].createdAt.getTime());
-  const tags = unlessAllNull(column((e) => (e.tagIds.length > 0 ? `{${e.tagIds.join(',')}}` : null)));
   // The company's lock date is read with a share lock on its row, held to the commit: a lock
   // date set meanwhile waits for these entries, or these wait for it and see it.
   const [{ lock_date: lockDate }] = await tx.query<{ lock_date: string | null }>(
     prepared(`WITH company AS (SELECT to_char(lock_date, 'YYYY-MM-DD') AS lock_date FROM ledgerbee_companies WHERE org_id = $1 FOR SHARE),
-     ins AS (INSERT INTO ledgerbee_journal_entries (org_id, id, entry_type, date, original_amount, currency, customer_id, vendor_id, description, reference,
-        external_system_id, journal_category_id, tag_ids, lines, reverses_id, created_at)
-     SELECT $1, u.id, u.entry_type, u.date, u.original_amount, coalesce(u.currency, $17), u.customer_id, u.vendor_id, u.description, u.reference,
-        u.external_system_id, u.journal_category_id, coalesce(u.tag_ids::uuid[], '{}'), $14::jsonb -> (u.n - 1)::int, u.reverses_id, coalesce(u.created_at, $18)
-       FROM unnest($2::uuid[], $3::text[], $4::date[], $5::int8[], $6::text[], $7::uuid[], $8::uuid[], $9::text[], $10::text[], $11::text[], $12::uuid[], $13::text[], $15::uuid[], $16::timestamptz[])
-         WITH ORDINALITY AS u(id, entry_type, date, original_amount, currency, customer_id, vendor_id, description, reference, external_system_id, journal_category_id, tag_ids, reverses_id, created_at, n))
+     ins AS (${journalInsert(2)})
      SELECT (SELECT lock_date FROM company) AS lock_date`),
-    [
-      orgId,
-      tokenArray(column((e) => e.id)),
-      tokenArray(column((e) => e.entryType)),
-      tokenArray(column((e) => e.date)),
-      tokenArrayOrNull(column((e) => e.originalAmount)),
-      same ? null : column((e) => e.currency),
-      tokenArrayOrNull(column((e) => e.customerId)),
-      tokenArrayOrNull(column((e) => e.vendorId)),
-      textArrayOrNull(column((e) => e.description)),
-      textArrayOrNull(column((e) => e.reference)),
-      textArrayOrNull(column((e) => e.externalSystemId)),
-      tokenArrayOrNull(column((e) => e.journalCategoryId)),
-      // Each entry's tags as an array literal of uuids (cast per row: arrays of arrays must be rectangular).
-      tags,
-      lines,
-      tokenArrayOrNull(column((e) => e.reversesId)),
-      same ? null : column((e) => e.createdAt),
-      entries[0].currency,
-      entries[0].createdAt,
-    ],
+    [orgId, ...journalParams(journalColumns(entries))],
   );
   // Loops, not flatMap: nested flatMaps over a batch's lines cost a fifth of this function when no line had a dimension value.
   const dims: { e: JournalEntry; l: JournalLine; lineNo: number; valueId: string }[] = [];

@@ -5,7 +5,7 @@ import type { EntryInput, PostResult } from '../ledger/types.ts';
 import type { SharedCommitOptions } from '../ledger/engine.ts';
 import { POSTABLE, type JournalType } from './chart.ts';
 import { findCompany, listChart, listJournalCategories, listVatCodes, type ChartAccount, type Company, type JournalCategory, type LedgerBeeDeps, type VatCode } from './company-store.ts';
-import { dimensionValuesById, insertJournalEntries, type AttachmentRow, type JournalEntry, type JournalLine } from './journal-store.ts';
+import { dimensionValuesById, fitsCompanion, insertJournalEntries, journalCompanion, type AttachmentRow, type JournalEntry, type JournalLine } from './journal-store.ts';
 import { splitVat, type VatSplit } from './vat.ts';
 import { controlAccounts } from './party-parts.ts';
 
@@ -262,12 +262,17 @@ export interface JournalCommit {
  * As `postJournalEntries`, but committed by the ledger's commit queue together with other
  * requests' entries (one transaction, one lock of the accounts, one commit for the group):
  * the entries are checked first against the company's books as they stand (the reads need
- * no transaction: a company's chart, VAT codes and categories never change), then posted,
- * and the journal rows written in the queue's transaction before it commits. All or none.
+ * no transaction: a company's chart, VAT codes and categories never change), then posted
+ * with their journal rows. Those are handed to the ledger as data (a companion) when nothing
+ * else commits with them, so that the queue's one statement writes them too; otherwise, and
+ * whenever the queue takes its full path, its before-commit step writes them. All or none.
  */
 export async function submitJournalEntries(deps: LedgerBeeDeps, orgId: string, inputs: JournalEntryInput[], at: (index: number) => string, commit: JournalCommit = {}): Promise<JournalEntry[]> {
   const built = await buildAll(deps, deps.db, orgId, inputs, at, false);
-  let entries: JournalEntry[] = [];
+  const entryIds = built.map(() => newId());
+  built.forEach((b, i) => (b.entry.id = entryIds[i]));
+  const alone = !commit.beforeCommit && built.every((b) => b.attachments.length === 0 && fitsCompanion(b.entry));
+  let written: JournalEntry[] | null = null;
   // What the journal's own step refuses is in LedgerBee's terms already; the ledger's refusals are renamed.
   let ownRefusal: unknown = null;
   await deps.ledger
@@ -276,21 +281,24 @@ export async function submitJournalEntries(deps: LedgerBeeDeps, orgId: string, i
       built.map((b) => b.ledger),
       {
         audit: commit.audit,
+        entryIds,
+        companion: alone ? journalCompanion(built.map((b) => b.entry)) : undefined,
         beforeCommit: async (tx, results) => {
           try {
-            entries = await writeJournal(tx, orgId, built, results, at);
+            written = await writeJournal(tx, orgId, built, results, at);
           } catch (error) {
             ownRefusal = error;
             throw error;
           }
-          await commit.beforeCommit?.(tx, entries);
+          await commit.beforeCommit?.(tx, written);
         },
       },
     )
     .catch((error) => {
       throw error === ownRefusal ? error : renamed(error, at);
     });
-  return entries;
+  // Written by the step, or with the entries by the queue's statement (their ids given above).
+  return written ?? built.map((b) => b.entry);
 }
 
 /** The journal rows of posted entries: each takes its ledger entry's id. */

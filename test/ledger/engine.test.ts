@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { openTestDb } from '../helpers/db.ts';
 import type { Db } from '../../src/platform/db.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
-import { LedgerEngine } from '../../src/ledger/engine.ts';
+import { LedgerEngine, type CompanionKind } from '../../src/ledger/engine.ts';
+import { newId } from '../../src/platform/ids.ts';
 import { createOrg } from '../../src/platform/orgs.ts';
 
 let db: Db;
@@ -211,6 +212,63 @@ test('entries with a commit hook post in one statement inside their transaction,
   assert.equal((await engine.getAccount(org.id, cash.id)).balance, 500n);
   const [row] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM entries WHERE org_id = $1', [org.id]);
   assert.equal(row.n, 1);
+});
+
+test("entries with a companion post with its rows in one statement and no hook; when its condition fails the full path runs the hook instead", async () => {
+  const { org, book, cash, revenue } = await setup();
+  await db.query('CREATE TABLE IF NOT EXISTS companion_notes (org_id uuid NOT NULL, entry_id uuid NOT NULL, note text NOT NULL)');
+  await db.query('CREATE TABLE IF NOT EXISTS companion_guard (org_id uuid PRIMARY KEY, blocked boolean NOT NULL)');
+  await db.query('INSERT INTO companion_guard VALUES ($1, false)', [org.id]);
+  const notes: CompanionKind = {
+    name: 'test.notes',
+    reads: () => 'test_guard AS (SELECT blocked FROM companion_guard WHERE org_id = $1 FOR SHARE)',
+    holds: () => 'NOT EXISTS (SELECT 1 FROM test_guard WHERE blocked)',
+    writes: (first) =>
+      `test_notes AS (INSERT INTO companion_notes SELECT $1, u.entry_id, u.note FROM unnest($${first}::uuid[], $${first + 1}::text[]) AS u(entry_id, note) WHERE (SELECT ok FROM gate))`,
+    params: ([ids, texts]) => [ids, texts],
+  };
+  let transactions = 0;
+  const counted: Db = { ...db, query: (text, params) => db.query(text, params), transaction: (fn) => (transactions++, db.transaction(fn)) };
+  const engine = new LedgerEngine(counted, clock);
+  const hooked: string[] = [];
+  const transfer = (amount: bigint) => ({ ledgerId: book.id, postings: [{ accountId: cash.id, amount }, { accountId: revenue.id, amount: -amount }] });
+  const submit = (note: string, amount: bigint) => {
+    const id = newId();
+    return engine.submitBatch(org.id, [transfer(amount)], {
+      entryIds: [id],
+      companion: { kind: notes, columns: [[id], [note]] },
+      beforeCommit: async (tx, results) => {
+        hooked.push(note);
+        await tx.query('INSERT INTO companion_notes VALUES ($1, $2, $3)', [org.id, results[0].entry.id, `${note} (hook)`]);
+      },
+    });
+  };
+  const notesOf = async () => (await db.query<{ entry_id: string; note: string }>('SELECT entry_id, note FROM companion_notes WHERE org_id = $1 ORDER BY note', [org.id]));
+
+  const [first] = await submit('a', 100n);
+  assert.equal(transactions, 0, 'one statement, no transaction');
+  assert.deepEqual(hooked, [], 'the companion stands in for the hook');
+  assert.deepEqual(await notesOf(), [{ entry_id: first.entry.id, note: 'a' }]);
+
+  // Units of one kind in a group share its insert; each keeps its rows.
+  const both = await Promise.all([submit('b', 10n), submit('c', 20n)]);
+  assert.equal(transactions, 0);
+  assert.deepEqual((await notesOf()).slice(1), [{ entry_id: both[0][0].entry.id, note: 'b' }, { entry_id: both[1][0].entry.id, note: 'c' }]);
+
+  // The condition fails: the statement writes nothing, the full path posts and runs the hook.
+  await db.query('UPDATE companion_guard SET blocked = true WHERE org_id = $1', [org.id]);
+  const [fourth] = await submit('d', 1n);
+  assert.equal(transactions, 1);
+  assert.deepEqual(hooked, ['d']);
+  assert.deepEqual((await notesOf()).slice(3), [{ entry_id: fourth.entry.id, note: 'd (hook)' }]);
+  assert.equal((await engine.getAccount(org.id, cash.id)).balance, 131n);
+
+  // A companion names its entries: without their ids it is a caller's mistake.
+  await assert.rejects(
+    engine.submitBatch(org.id, [transfer(1n)], { companion: { kind: notes, columns: [[newId()], ['e']] }, beforeCommit: async () => {} }),
+    /needs entryIds/,
+  );
+  await db.query('DROP TABLE companion_notes, companion_guard');
 });
 
 test('two currencies balance through trading accounts at the given rate', async () => {

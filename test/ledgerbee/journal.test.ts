@@ -137,6 +137,26 @@ test('a lock date set while entries are being posted: the posting waits for it, 
   assert.equal(journal.n, 0);
 });
 
+test('submitted entries without dimension values post with their journal rows in one statement, each row under its ledger entry id', async () => {
+  const c = await company();
+  const { submitJournalEntries } = await import('../../src/ledgerbee/journal.ts');
+  const { LedgerEngine } = await import('../../src/ledger/engine.ts');
+  let transactions = 0;
+  const counted = { ...t.db, query: t.db.query.bind(t.db), transaction: ((fn: any) => (transactions++, t.db.transaction(fn))) as typeof t.db.transaction };
+  const ledgerDeps = { ...deps, ledger: new LedgerEngine(counted, t.clock) };
+  const lines = (n: bigint) => [{ accountId: c.acct(5400), amount: n }, { accountId: c.acct(1100), amount: -n, vatCodeId: c.code('S25G') }];
+  const entries = await submitJournalEntries(ledgerDeps, c.orgId, [
+    { entryType: 'JOURNAL_ENTRY', date: '2026-03-15', lines: lines(125n) },
+    { entryType: 'JOURNAL_ENTRY', date: '2026-03-16', lines: lines(250n) },
+  ], (i) => `entries.${i}.`);
+  assert.equal(transactions, 0, 'no transaction: the journal rows went with the posting statement');
+  const stored = await journalEntriesById(t.db, c.orgId, entries.map((e) => e.id));
+  assert.deepEqual([...stored.values()].map((e) => [e.id, e.date, e.lines.length]).sort(), entries.map((e) => [e.id, e.date, e.lines.length]).sort());
+  const posted = await t.db.query<{ id: string }>('SELECT id FROM entries WHERE org_id = $1 AND id = ANY($2::uuid[])', [c.orgId, entries.map((e) => e.id)]);
+  assert.equal(posted.length, 2, 'each journal row names its ledger entry');
+  assert.equal(await c.balance(5400), 375n);
+});
+
 test('lines are stored with only the keys they hold; rows stored with every key read the same and match the same filters', async () => {
   const c = await company();
   const { customerId } = await ledgerbeeParties(t, c.orgId);
