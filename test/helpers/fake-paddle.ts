@@ -18,6 +18,8 @@ export interface FakePaddle {
   transactions: Map<string, any>;
   adjustments: Map<string, any>;
   charges: number;
+  /** When set, the status of the transactions made from now on (e.g. `billed`: not collected yet), whatever the method. */
+  transactionStatus: string | null;
   requests: { method: string; path: string }[];
   /** A payment method saved on `customerId` (a Paddle Checkout with "save" ticked); `declines` makes its charges fail. */
   savePaymentMethod(customerId: string, options?: { declines?: boolean; last4?: string; brand?: string }): string;
@@ -28,7 +30,7 @@ const pid = (prefix: string) => `${prefix}_${randomBytes(13).toString('hex').sli
 const iso = () => new Date().toISOString();
 
 export async function startFakePaddle(key = `pdl_sdbx_apikey_${randomBytes(12).toString('hex')}`): Promise<FakePaddle> {
-  const fake = { url: '', key, customers: new Map(), methods: new Map(), transactions: new Map(), adjustments: new Map(), charges: 0, requests: [] } as unknown as FakePaddle;
+  const fake = { url: '', key, customers: new Map(), methods: new Map(), transactions: new Map(), adjustments: new Map(), charges: 0, transactionStatus: null, requests: [] } as unknown as FakePaddle;
   fake.savePaymentMethod = (customerId, options = {}) => {
     const id = pid('paymtd');
     fake.methods.set(id, {
@@ -78,7 +80,7 @@ export async function startFakePaddle(key = `pdl_sdbx_apikey_${randomBytes(12).t
       const amount = body.items[0].price.unit_price.amount;
       const txn = {
         id: pid('txn'),
-        status: pm && !pm.declines ? 'completed' : 'past_due',
+        status: fake.transactionStatus ?? (pm && !pm.declines ? 'completed' : 'past_due'),
         customer_id: body.customer_id,
         currency_code: body.currency_code,
         collection_mode: body.collection_mode,

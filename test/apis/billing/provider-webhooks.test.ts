@@ -153,6 +153,38 @@ test('Paddle: a refund made in Paddle (adjustment approved) is recorded once; ba
   assert.deepEqual(completed.json(), { received: true, outcome: 'unchanged: refunded' });
 });
 
+test("Paddle: transaction.payment_failed fails a pending payment with Paddle's error code, once, the invoice still waiting; a later collection pays it", async () => {
+  const app = await appWith('paddle');
+  const invoice = await app.invoice();
+  // Paddle has billed the transaction but not collected it yet: the payment waits for the webhook.
+  paddle.transactionStatus = 'billed';
+  let payment: any;
+  try {
+    const res = await app.call('POST', '/ledger/payments', { invoice_id: invoice.id });
+    assert.equal(res.statusCode, 201, res.body);
+    payment = res.json();
+  } finally {
+    paddle.transactionStatus = null;
+  }
+  assert.equal(payment.status, 'pending');
+  const failed = {
+    event_id: `evt_${randomBytes(8).toString('hex')}`,
+    event_type: 'transaction.payment_failed',
+    occurred_at: new Date().toISOString(),
+    data: { id: payment.processor_id, status: 'past_due', custom_data: { kontor_payment: payment.id }, payments: [{ status: 'error', error_code: 'declined' }] },
+  };
+  assert.deepEqual((await paddleHook(failed, app.webhookSecret)).json(), { received: true, outcome: 'payment_failed' });
+  assert.deepEqual((await paddleHook(failed, app.webhookSecret)).json(), { received: true, outcome: 'duplicate' });
+  const shown = (await app.call('GET', `/ledger/payments/${payment.id}`)).json();
+  assert.deepEqual([shown.status, shown.failure_message], ['failed', 'Paddle: declined']);
+  assert.equal((await app.call('GET', `/ledger/invoices/${invoice.id}`)).json().status, 'pending');
+  // A failed attempt is not the end at Paddle: when its retries collect the transaction, the money has arrived.
+  const completed = { event_id: `evt_${randomBytes(8).toString('hex')}`, event_type: 'transaction.completed', data: { id: payment.processor_id, custom_data: { kontor_payment: payment.id } } };
+  assert.deepEqual((await paddleHook(completed, app.webhookSecret)).json(), { received: true, outcome: 'payment_succeeded' });
+  assert.equal((await app.call('GET', `/ledger/payments/${payment.id}`)).json().status, 'succeeded');
+  assert.equal((await app.call('GET', `/ledger/invoices/${invoice.id}`)).json().status, 'paid');
+});
+
 test('the webhooks are in the billing document, public', async () => {
   const doc = (await t.request({ method: 'GET', url: '/openapi/billing.json' })).json();
   assert.deepEqual(doc.paths['/webhooks/stripe'].post.security, []);
