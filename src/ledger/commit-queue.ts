@@ -76,9 +76,10 @@ export class CommitQueue {
    * One statement when the group qualifies and nothing in it can be refused, the units'
    * companion rows written by it; else the full path in a transaction of its own, where their
    * before-commit steps write them. Units with commit hooks and no companion take the one
-   * statement inside a transaction, their hooks after it: the accounts are locked by the statement itself, so
-   * they stay locked for the statement, the hooks and the commit, not for a lock round trip
-   * and the full path's work besides (what a group on a hot account waits for).
+   * statement inside a transaction, their hooks after it: the accounts are locked by the
+   * statement itself, so they stay locked for the statement, the hooks and the commit, not
+   * for a lock round trip and the full path's work besides (what a group on a hot account
+   * waits for).
    */
   private async post(units: PostingUnit[]): Promise<UnitOutcome[]> {
     const now = this.clock.now();

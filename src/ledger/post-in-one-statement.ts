@@ -78,7 +78,7 @@ const POST_BODY = `WITH locked AS (
 const POST_ANSWER = `SELECT (SELECT ok FROM gate) AS ok, l.id, l.currency, l.scale FROM locked l`;
 /** The statement's parameters end at $21; the audit rows' start at $22. */
 const AUDIT_FIRST_PARAM = 22;
-const AUDIT_PARAMS = 8;
+const AUDIT_PARAMS = writeAuditInsert([], AUDIT_FIRST_PARAM).params.length;
 
 /**
  * The statement: with the writes' audit rows when `audited` (gated like every other write),
@@ -150,8 +150,8 @@ export class OneStatementDeclined extends Error {}
  * qualify or a check may refuse one of them (a companion's condition among them), having
  * written nothing. Outside a transaction (`tx` false) units with commit hooks qualify only with
  * a companion, which the statement writes in the hook's stead; inside one, companions are left
- * out and the caller runs the hooks after, and a failed statement throws (OneStatementDeclined, or a deadlock for the transaction to
- * retry) since the transaction cannot continue.
+ * out and the caller runs the hooks after, and a failed statement throws (OneStatementDeclined,
+ * or a deadlock for the transaction to retry) since the transaction cannot continue.
  */
 export async function postInOneStatement(db: Queryable, units: PostingUnit[], now: Date, tx = false): Promise<UnitOutcome[] | null> {
   const orgId = units[0].orgId;
